@@ -1,0 +1,96 @@
+/**
+ * MQTT contract, version 1: the topics and JSON payloads between gateways, collectors and third parties.
+ * Gateway, collector and simulators import this module; `contract/mqtt-v1.schema.json` is generated from it
+ * (`npm run schema`) for everyone else.
+ *
+ * Topics (all under `jieneng/v1/<site>/<gateway>/`):
+ *   readings                      ReadingBatch, QoS 1, not retained: one message per gateway poll cycle
+ *   status                        GatewayStatus, QoS 1, retained; the broker publishes the last will
+ *   devices/<device>/status       DeviceStatus, QoS 1, retained
+ * and `jieneng/v1/<site>/deadletter` (DeadLetter, QoS 1) where the collector puts what it could not accept.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const CONTRACT_VERSION = 1;
+export const TOPIC_ROOT = 'jieneng/v1';
+
+/** good: measured and plausible; uncertain: measured but suspect (e.g. stale, estimated); bad: not usable. */
+export const Quality = Type.Union([Type.Literal('good'), Type.Literal('uncertain'), Type.Literal('bad')]);
+export type Quality = Static<typeof Quality>;
+
+/** Canonical point names carry their unit: energy_import_kwh, power_kw, water_m3, temp_c … */
+export const PointName = Type.String({ pattern: '^[a-z][a-z0-9_]*$', maxLength: 64 });
+
+export const PointValue = Type.Object({
+  value: Type.Union([Type.Number(), Type.Null()], { description: 'in the unit named by the point; null when unreadable' }),
+  quality: Quality,
+  reason: Type.Optional(Type.String({ description: 'why the quality is not good' })),
+}, { additionalProperties: false });
+export type PointValue = Static<typeof PointValue>;
+
+export const DeviceReading = Type.Object({
+  device: Type.String({ minLength: 1 }),
+  ts: Type.Integer({ description: 'source timestamp, UTC epoch milliseconds' }),
+  points: Type.Record(PointName, PointValue),
+}, { additionalProperties: false });
+export type DeviceReading = Static<typeof DeviceReading>;
+
+export const ReadingBatch = Type.Object({
+  v: Type.Literal(1),
+  site: Type.String({ minLength: 1 }),
+  gateway: Type.String({ minLength: 1 }),
+  seq: Type.Integer({ minimum: 0, description: 'per-gateway sequence number, +1 per batch, survives restarts' }),
+  sent_ts: Type.Integer({ description: 'when the gateway built the batch, UTC epoch ms' }),
+  readings: Type.Array(DeviceReading, { minItems: 1 }),
+}, { additionalProperties: false, $id: 'ReadingBatch' });
+export type ReadingBatch = Static<typeof ReadingBatch>;
+
+export const GatewayStatus = Type.Object({
+  v: Type.Literal(1),
+  online: Type.Boolean(),
+  ts: Type.Integer(),
+}, { additionalProperties: false, $id: 'GatewayStatus' });
+export type GatewayStatus = Static<typeof GatewayStatus>;
+
+export const DeviceStatus = Type.Object({
+  v: Type.Literal(1),
+  online: Type.Boolean(),
+  ts: Type.Integer(),
+  error: Type.Optional(Type.String()),
+}, { additionalProperties: false, $id: 'DeviceStatus' });
+export type DeviceStatus = Static<typeof DeviceStatus>;
+
+export const DeadLetter = Type.Object({
+  v: Type.Literal(1),
+  reason: Type.String({ description: 'machine-readable reason, e.g. not_json, schema, unknown_device' }),
+  detail: Type.String(),
+  topic: Type.String(),
+  payload: Type.String({ description: 'the original payload, as UTF-8 text (truncated to 64 KiB)' }),
+  ts: Type.Integer(),
+}, { additionalProperties: false, $id: 'DeadLetter' });
+export type DeadLetter = Static<typeof DeadLetter>;
+
+/** Topic builders and parsers: the only place topic strings are spelled. */
+export const topics = {
+  readings: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/readings`,
+  gatewayStatus: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/status`,
+  deviceStatus: (site: string, gateway: string, device: string) => `${TOPIC_ROOT}/${site}/${gateway}/devices/${device}/status`,
+  deadLetter: (site: string) => `${TOPIC_ROOT}/${site}/deadletter`,
+  /** Subscription filter for every gateway's readings; `group` makes it an MQTT 5 / Mosquitto shared subscription. */
+  allReadings: (site = '+', group?: string) => `${group ? `$share/${group}/` : ''}${TOPIC_ROOT}/${site}/+/readings`,
+  allStatus: (site = '+') => [`${TOPIC_ROOT}/${site}/+/status`, `${TOPIC_ROOT}/${site}/+/devices/+/status`],
+};
+
+/** Split a readings topic into its site and gateway, or undefined when it is not one. */
+export function parseReadingsTopic(topic: string): { site: string; gateway: string } | undefined {
+  const m = /^jieneng\/v1\/([^/]+)\/([^/]+)\/readings$/.exec(topic);
+  return m ? { site: m[1], gateway: m[2] } : undefined;
+}
+
+/** Split a status topic into site, gateway and (for a device) device. */
+export function parseStatusTopic(topic: string): { site: string; gateway: string; device?: string } | undefined {
+  const m = /^jieneng\/v1\/([^/]+)\/([^/]+)\/(?:devices\/([^/]+)\/)?status$/.exec(topic);
+  return m ? { site: m[1], gateway: m[2], device: m[3] } : undefined;
+}
+
+export const contractSchemas = { ReadingBatch, GatewayStatus, DeviceStatus, DeadLetter };

@@ -1,0 +1,48 @@
+/**
+ * What the collector writes and the API reads: measurement, tag and field names in storage.
+ * InfluxQL users and Grafana boards query these names directly, so they are part of the public surface.
+ *
+ *  telemetry      tags: site, building, gateway, device, point, quality   field: value
+ *                 every reading as received (after quality checks), one row per point
+ *  energy_15m     tags: site, building, meter, medium, category           fields: <quantity>, estimated
+ *  energy_1d      same, per calendar day in the site's time zone (row time = local midnight)
+ *                 <quantity> is the medium's interval field (energy_kwh, water_m3, gas_m3 …);
+ *                 estimated = 1 when the interval was spread over a gap (D3), else 0
+ */
+import type { Medium } from './site/schema.ts';
+
+export const MEASUREMENT = {
+  telemetry: 'telemetry',
+  energy15m: 'energy_15m',
+  energy1d: 'energy_1d',
+} as const;
+
+export const INTERVAL_15M_MS = 15 * 60_000;
+export const DAY_MS = 86_400_000;
+
+/** The storage field holding a medium's interval quantity; the unit is in the name. */
+export const QUANTITY_FIELD: Record<Medium, string> = {
+  electricity: 'energy_kwh',
+  water: 'water_m3',
+  gas: 'gas_m3',
+  heat: 'heat_kwh',
+  cooling: 'cooling_kwh',
+};
+
+/** The cumulative point a meter of this medium publishes, from which interval quantities are derived. */
+export const COUNTER_POINT: Record<Medium, string> = {
+  electricity: 'energy_import_kwh',
+  water: 'water_m3',
+  gas: 'gas_m3',
+  heat: 'heat_kwh',
+  cooling: 'cooling_kwh',
+};
+
+/** The unit shown to people for a medium's interval quantity. */
+export const QUANTITY_UNIT: Record<Medium, string> = {
+  electricity: 'kWh',
+  water: 'm³',
+  gas: 'm³',
+  heat: 'kWh',
+  cooling: 'kWh',
+};

@@ -1,0 +1,98 @@
+/** The one loader of the site model: schema first, then the references between its parts. */
+import { ConfigError, lineOf, readYaml, validate, type SourceDoc } from '../config/yaml-file.ts';
+import { SiteModel, type Building, type Device } from './schema.ts';
+
+export { ConfigError } from '../config/yaml-file.ts';
+
+/** Read, validate and cross-check a site model file. Throws ConfigError naming file, path, line and problem. */
+export function loadSite(file: string): SiteModel {
+  const { value, source } = readYaml(file);
+  return checkSite(value, file, source);
+}
+
+/** Validate an already-parsed site model (tests and tools that build one in code). */
+export function checkSite(value: unknown, file = '(site model)', source?: SourceDoc): SiteModel {
+  const site = validate(SiteModel, value, file, source);
+  checkReferences(site, file, source);
+  return site;
+}
+
+function checkReferences(site: SiteModel, file: string, source?: SourceDoc): void {
+  const fail = (path: (string | number)[], problem: string): never => {
+    const shown = path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+    throw new ConfigError(file, shown, problem, lineOf(source, path));
+  };
+  const unique = <T extends { id: string }>(items: T[] | undefined, section: string, ids = new Map<string, string>()) => {
+    (items ?? []).forEach((item, i) => {
+      const seen = ids.get(item.id);
+      if (seen) fail([section, i, 'id'], `duplicate id '${item.id}' (already used by ${seen})`);
+      ids.set(item.id, `${section}[${i}]`);
+    });
+    return ids;
+  };
+
+  const buildings = unique(site.buildings, 'buildings');
+  const gateways = unique(site.gateways, 'gateways');
+  // Devices and virtual meters share one id space: both can be referenced as meters.
+  const meterIds = unique(site.devices, 'devices');
+  unique(site.virtual_meters, 'virtual_meters', meterIds);
+  unique(site.pv_systems, 'pv_systems');
+  unique(site.contracts, 'contracts');
+
+  const orgUnits = new Map<string, Set<string>>();
+  site.buildings.forEach((b: Building) => orgUnits.set(b.id, new Set((b.org_units ?? []).map((o) => o.id))));
+  const devicesById = new Map(site.devices.map((d) => [d.id, d]));
+
+  site.devices.forEach((d: Device, i) => {
+    if (!buildings.has(d.building)) fail(['devices', i, 'building'], `unknown building '${d.building}'`);
+    if (!gateways.has(d.gateway)) fail(['devices', i, 'gateway'], `unknown gateway '${d.gateway}'`);
+    if (d.org_unit && !orgUnits.get(d.building)?.has(d.org_unit)) {
+      fail(['devices', i, 'org_unit'], `unknown org unit '${d.org_unit}' in building '${d.building}'`);
+    }
+    if (d.kind === 'meter' && !d.medium) fail(['devices', i], "a meter needs 'medium' (electricity, water, gas, heat, cooling)");
+    if (d.parent !== undefined) {
+      const parent = devicesById.get(d.parent);
+      if (!parent) fail(['devices', i, 'parent'], `unknown parent meter '${d.parent}'`);
+      else if (parent.medium !== d.medium) fail(['devices', i, 'parent'], `parent '${d.parent}' measures ${parent.medium}, this meter ${d.medium}`);
+      let hop: Device | undefined = parent;
+      for (let depth = 0; hop; depth++) {
+        if (hop.id === d.id || depth > site.devices.length) fail(['devices', i, 'parent'], 'the meter tree has a cycle');
+        hop = hop.parent ? devicesById.get(hop.parent) : undefined;
+      }
+    }
+  });
+
+  (site.virtual_meters ?? []).forEach((v, i) => {
+    if (!buildings.has(v.building)) fail(['virtual_meters', i, 'building'], `unknown building '${v.building}'`);
+    for (const key of ['plus', 'minus'] as const) {
+      (v[key] ?? []).forEach((ref, j) => {
+        if (!devicesById.has(ref)) fail(['virtual_meters', i, key, j], `unknown meter '${ref}'`);
+      });
+    }
+  });
+
+  (site.pv_systems ?? []).forEach((pv, i) => {
+    if (!buildings.has(pv.building)) fail(['pv_systems', i, 'building'], `unknown building '${pv.building}'`);
+    pv.inverters.forEach((ref, j) => {
+      if (devicesById.get(ref)?.kind !== 'inverter') fail(['pv_systems', i, 'inverters', j], `'${ref}' is not an inverter device`);
+    });
+    for (const key of ['irradiance_sensor', 'export_meter'] as const) {
+      const ref = pv[key];
+      if (ref !== undefined && !devicesById.has(ref)) fail(['pv_systems', i, key], `unknown device '${ref}'`);
+    }
+  });
+
+  (site.contracts ?? []).forEach((c, i) => {
+    c.meters.forEach((ref, j) => {
+      if (!meterIds.has(ref)) fail(['contracts', i, 'meters', j], `unknown meter '${ref}'`);
+    });
+    if (c.baseline.from >= c.baseline.to) fail(['contracts', i, 'baseline'], "'from' must be before 'to'");
+    if (c.reporting.from < c.baseline.to) fail(['contracts', i, 'reporting', 'from'], 'the reporting period must start after the baseline period');
+  });
+}
+
+/** The building's year record (headcount, area) for a calendar year, falling back to the static area. */
+export function buildingYear(b: Building, year: number): { floor_area_m2: number; headcount?: number } {
+  const y = b.years?.find((r) => r.year === year);
+  return { floor_area_m2: y?.floor_area_m2 ?? b.floor_area_m2, headcount: y?.headcount };
+}

@@ -1,0 +1,158 @@
+/**
+ * The site model: one schema that validates the YAML at load time and gives the TypeScript types.
+ * Units are part of every numeric field's name (DESIGN.md, boundary 3).
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 64, description: 'lower-case id: letters, digits, - and _' });
+const Year = Type.Integer({ minimum: 2000, maximum: 2100 });
+const Name = Type.String({ minLength: 1 });
+
+/** Objects are closed: an unknown key is a configuration error, not silently ignored. */
+const Obj = <P extends Parameters<typeof Type.Object>[0]>(props: P, description?: string) =>
+  Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
+
+/** Energy/resource medium a meter measures; decides the unit of its interval quantity. */
+export const Medium = Type.Union([
+  Type.Literal('electricity'), Type.Literal('water'), Type.Literal('gas'),
+  Type.Literal('heat'), Type.Literal('cooling'),
+]);
+export type Medium = Static<typeof Medium>;
+
+/** Per-year facts of a building: 用能人数 and, where it changed, the statistical floor area. */
+export const BuildingYear = Obj({
+  year: Year,
+  headcount: Type.Optional(Type.Integer({ minimum: 0, description: '用能人数 (people using energy that year)' })),
+  floor_area_m2: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+});
+
+export const OrgUnit = Obj({ id: Id, name: Name });
+
+export const Building = Obj({
+  id: Id,
+  name: Name,
+  floor_area_m2: Type.Number({ exclusiveMinimum: 0, description: '建筑面积 (statistical office floor area)' }),
+  building_class: Type.Optional(Type.String({ description: 'class in GB/T 51161-2016, e.g. A-government-office' })),
+  address: Type.Optional(Type.String()),
+  years: Type.Optional(Type.Array(BuildingYear)),
+  org_units: Type.Optional(Type.Array(OrgUnit)),
+});
+
+export const Gateway = Obj({
+  id: Id,
+  name: Type.Optional(Name),
+  poll_interval_s: Type.Optional(Type.Number({ minimum: 1, maximum: 3600, default: 15 })),
+});
+
+/** Where and how a device is reached. */
+export const ModbusTcpAddress = Obj({
+  protocol: Type.Literal('modbus-tcp'),
+  host: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 502 }),
+  unit_id: Type.Integer({ minimum: 0, maximum: 255, default: 1 }),
+});
+export const ModbusRtuAddress = Obj({
+  protocol: Type.Literal('modbus-rtu'),
+  path: Type.String({ minLength: 1, description: 'serial device, e.g. /dev/ttyUSB0' }),
+  baud_rate: Type.Integer({ minimum: 300, default: 9600 }),
+  parity: Type.Union([Type.Literal('none'), Type.Literal('even'), Type.Literal('odd')], { default: 'none' }),
+  unit_id: Type.Integer({ minimum: 1, maximum: 247 }),
+});
+export const BacnetAddress = Obj({
+  protocol: Type.Literal('bacnet-ip'),
+  host: Type.String({ minLength: 1 }),
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 47808 }),
+  device_instance: Type.Integer({ minimum: 0, maximum: 4194302 }),
+});
+export const MqttAddress = Obj({
+  protocol: Type.Literal('mqtt'),
+  topic: Type.String({ minLength: 1 }),
+});
+export const DeviceAddress = Type.Union([ModbusTcpAddress, ModbusRtuAddress, BacnetAddress, MqttAddress]);
+export type DeviceAddress = Static<typeof DeviceAddress>;
+
+/** 分类分项 code (MOHURD 2008): 01000 electricity, 01A00 lighting & sockets, 01B10 HVAC plant, 02000 water … */
+const CategoryCode = Type.String({ pattern: '^[0-9]{2}[0-9A-Z][0-9]{2}$', description: '分类分项 code, e.g. 01A00' });
+
+export const Device = Obj({
+  id: Id,
+  name: Name,
+  kind: Type.Union([Type.Literal('meter'), Type.Literal('inverter'), Type.Literal('sensor'), Type.Literal('hvac')]),
+  building: Id,
+  gateway: Id,
+  template: Type.String({ minLength: 1, description: 'device template id, one file per model' }),
+  address: DeviceAddress,
+  medium: Type.Optional(Medium),
+  category: Type.Optional(CategoryCode),
+  org_unit: Type.Optional(Id),
+  parent: Type.Optional(Type.String({ description: 'parent meter id in the meter tree' })),
+  ct_ratio: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1 })),
+  pt_ratio: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1 })),
+  poll_interval_s: Type.Optional(Type.Number({ minimum: 1, maximum: 3600 })),
+  enabled: Type.Optional(Type.Boolean({ default: true })),
+});
+
+/** A meter computed from others: Σ plus − Σ minus of their interval energy. */
+export const VirtualMeter = Obj({
+  id: Id,
+  name: Name,
+  building: Id,
+  medium: Medium,
+  category: Type.Optional(CategoryCode),
+  plus: Type.Array(Type.String(), { minItems: 1 }),
+  minus: Type.Optional(Type.Array(Type.String())),
+});
+
+export const PvSystem = Obj({
+  id: Id,
+  name: Name,
+  building: Id,
+  peak_power_kwp: Type.Number({ exclusiveMinimum: 0 }),
+  tilt_deg: Type.Optional(Type.Number({ minimum: 0, maximum: 90 })),
+  azimuth_deg: Type.Optional(Type.Number({ minimum: 0, maximum: 360, description: '180 = facing south' })),
+  temp_coefficient_per_c: Type.Optional(Type.Number({ maximum: 0, description: 'γ of Pmax, e.g. -0.0037 /°C' })),
+  inverters: Type.Array(Type.String(), { minItems: 1 }),
+  irradiance_sensor: Type.Optional(Type.String()),
+  export_meter: Type.Optional(Type.String()),
+});
+
+export const Contract = Obj({
+  id: Id,
+  name: Name,
+  type: Type.Union([Type.Literal('shared-savings'), Type.Literal('guaranteed-savings'), Type.Literal('cost-trusteeship')]),
+  meters: Type.Array(Type.String(), { minItems: 1 }),
+  baseline: Obj({ from: Type.String({ format: 'date' }), to: Type.String({ format: 'date' }) }),
+  reporting: Obj({ from: Type.String({ format: 'date' }), to: Type.Optional(Type.String({ format: 'date' })) }),
+  savings_share: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "ESCO's share of savings" })),
+  guaranteed_kwh: Type.Optional(Type.Number({ minimum: 0 })),
+  temperature_point: Type.Optional(Type.String({ description: 'device/point of the outdoor air temperature' })),
+});
+
+export const Site = Obj({
+  id: Id,
+  name: Name,
+  timezone: Type.String({ default: 'Asia/Shanghai' }),
+  latitude_deg: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
+  longitude_deg: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+  demo: Type.Optional(Type.Boolean({ description: 'true: invented figures for demonstration' })),
+});
+
+export const SiteModel = Obj({
+  version: Type.Literal(1),
+  site: Site,
+  buildings: Type.Array(Building, { minItems: 1 }),
+  gateways: Type.Array(Gateway, { minItems: 1 }),
+  devices: Type.Array(Device),
+  virtual_meters: Type.Optional(Type.Array(VirtualMeter)),
+  pv_systems: Type.Optional(Type.Array(PvSystem)),
+  contracts: Type.Optional(Type.Array(Contract)),
+}, 'Jieneng site model, version 1');
+
+export type BuildingYear = Static<typeof BuildingYear>;
+export type Building = Static<typeof Building>;
+export type Gateway = Static<typeof Gateway>;
+export type Device = Static<typeof Device>;
+export type VirtualMeter = Static<typeof VirtualMeter>;
+export type PvSystem = Static<typeof PvSystem>;
+export type Contract = Static<typeof Contract>;
+export type SiteModel = Static<typeof SiteModel>;

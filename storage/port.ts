@@ -1,0 +1,92 @@
+/**
+ * The storage port (DESIGN.md boundary 4): write points, read windowed aggregates grouped by tags.
+ * Two adapters implement it — InfluxDB (storage/influx/) and the embedded SQLite store (storage/embedded/) —
+ * and both pass one contract suite (storage/contract.suite.ts). Times are UTC epoch milliseconds (D6).
+ */
+
+export type FieldValue = number | boolean | string;
+
+/** One timestamped row of one series: measurement + tags identify the series. */
+export interface StoredPoint {
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, FieldValue>;
+  /** UTC epoch milliseconds */
+  time: number;
+}
+
+export type AggregateFn = 'sum' | 'mean' | 'min' | 'max' | 'last' | 'first' | 'count';
+
+/** A tag filter: one value, or any of several. */
+export type TagFilter = Record<string, string | string[]>;
+
+export interface AggregateQuery {
+  measurement: string;
+  field: string;
+  fn: AggregateFn;
+  /** inclusive, UTC epoch ms */
+  from: number;
+  /** exclusive, UTC epoch ms */
+  to: number;
+  /** window length; omitted: one aggregate over the whole range */
+  every_ms?: number;
+  /**
+   * Shift of the window grid from the UTC epoch, in ms (InfluxQL's `GROUP BY time(every, offset)`).
+   * Day windows in Asia/Shanghai (UTC+8, no DST) use every 1 d and offset −8 h.
+   */
+  offset_ms?: number;
+  where?: TagFilter;
+  group_by?: string[];
+}
+
+export interface AggregatePoint {
+  /** window start, UTC epoch ms (the range start when every_ms is omitted) */
+  time: number;
+  value: number;
+}
+
+export interface AggregateSeries {
+  /** the values of the group_by tags for this series */
+  tags: Record<string, string>;
+  /** only windows that hold data, in time order: an empty window is absent, never a zero */
+  points: AggregatePoint[];
+}
+
+export interface RawQuery {
+  measurement: string;
+  from: number;
+  to: number;
+  where?: TagFilter;
+  limit?: number;
+}
+
+export interface StorageHealth {
+  ok: boolean;
+  kind: 'influxdb' | 'embedded';
+  detail: string;
+}
+
+export interface Storage {
+  readonly kind: 'influxdb' | 'embedded';
+  /**
+   * Queue points for writing. Resolves once the adapter holds them (embedded: committed; InfluxDB: accepted
+   * by the batching client). Writing the same series and time twice keeps one row (last write wins).
+   */
+  write(points: StoredPoint[]): Promise<void>;
+  /** Write everything queued, waiting for retries; rejects if the store cannot take it. */
+  flush(): Promise<void>;
+  aggregate(q: AggregateQuery): Promise<AggregateSeries[]>;
+  /** Raw rows in time order (for latest values, tests and exports); never for year-long KPI reads. */
+  raw(q: RawQuery): Promise<StoredPoint[]>;
+  health(): Promise<StorageHealth>;
+  /** Flush, then release connections and files. */
+  close(): Promise<void>;
+}
+
+/** Raised when the store cannot be reached or refuses a request; `retryable` says whether to buffer and retry. */
+export class StorageError extends Error {
+  constructor(message: string, readonly retryable: boolean, readonly status?: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StorageError';
+  }
+}
