@@ -1,0 +1,32 @@
+/**
+ * A device source: whatever turns one configured device into readings — a Modbus poller, a BACnet
+ * COV subscription with polling fallback, an MQTT-native controller mapping. The gateway runtime starts
+ * one per enabled device, batches what they emit into MQTT contract messages and publishes device status.
+ *
+ * Sources convert to canonical point names and units at the edge (DESIGN.md boundary 3): what they emit
+ * needs no further conversion downstream.
+ */
+import type { DeviceReading } from '../core/contract/v1.ts';
+import type { Logger } from '../core/log.ts';
+import type { Device, SiteModel } from '../core/site/schema.ts';
+
+export interface SourceContext {
+  site: SiteModel;
+  device: Device;
+  log: Logger;
+  /** hand a reading to the gateway (it is batched, sequenced and queued on disk before publishing) */
+  emit(reading: DeviceReading): void;
+  /** report the device reachable or not; the gateway publishes it retained and logs changes once */
+  setOnline(online: boolean, error?: string): void;
+}
+
+export interface DeviceSource {
+  readonly deviceId: string;
+  /** begin producing readings (its own schedule or subscriptions); resolves once started */
+  start(): Promise<void>;
+  /** stop timers and subscriptions, release connections */
+  stop(): Promise<void>;
+}
+
+/** Builds the source for one device; registered per address protocol in gateway/protocols/index.ts. */
+export type SourceFactory = (ctx: SourceContext) => DeviceSource;

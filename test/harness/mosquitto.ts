@@ -1,0 +1,70 @@
+/** A real Mosquitto 2 broker (Debian's) on a free loopback port, with its own config and temp dir. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { freePort, waitFor } from './ports.ts';
+import { startProcess, type OwnedProcess } from './process.ts';
+
+export interface MosquittoServer {
+  url: string;
+  port: number;
+  dir: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export interface MosquittoOptions {
+  /** extra lines for mosquitto.conf (password_file, acl_file …) */
+  extraConfig?: string[];
+  /** keep sessions and retained messages on disk across restarts */
+  persistence?: boolean;
+}
+
+export async function startMosquitto(opts: MosquittoOptions = {}): Promise<MosquittoServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'jieneng-mosquitto-'));
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, [
+    `listener ${port} 127.0.0.1`,
+    'allow_anonymous true',
+    `persistence ${opts.persistence ? 'true' : 'false'}`,
+    `persistence_location ${dir}/`,
+    'max_queued_messages 100000',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    ...(opts.extraConfig ?? []),
+  ].join('\n') + '\n');
+  let proc: OwnedProcess | undefined;
+  const url = `mqtt://127.0.0.1:${port}`;
+  const server: MosquittoServer = {
+    url, port, dir,
+    async start() {
+      proc = startProcess('mosquitto', ['-c', conf], join(dir, 'mosquitto.log'));
+      await waitFor(`mosquitto on ${url}`, () => {
+        if (proc?.exited) throw new Error('mosquitto exited');
+        return tcpOpen(port);
+      });
+    },
+    async stop() {
+      await proc?.stop();
+      proc = undefined;
+    },
+    async destroy() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,40 @@
+/** A child server process owned by a test: started, logged to a file, stopped (and killed if it hangs). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+
+export interface OwnedProcess {
+  child: ChildProcess;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once. */
+  kill(): Promise<void>;
+  exited: boolean;
+}
+
+export function startProcess(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): OwnedProcess {
+  const fd = openSync(logFile, 'a');
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env });
+  closeSync(fd);
+  const owned: OwnedProcess = {
+    child,
+    exited: false,
+    stop: (graceMs = 5000) => terminate(owned, 'SIGTERM', graceMs),
+    kill: () => terminate(owned, 'SIGKILL', 0),
+  };
+  const done = () => { owned.exited = true; };
+  child.once('exit', done);
+  child.once('error', done);
+  return owned;
+}
+
+function terminate(p: OwnedProcess, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (p.exited) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = graceMs > 0 ? setTimeout(() => p.child.kill('SIGKILL'), graceMs) : undefined;
+    p.child.once('exit', () => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    });
+    p.child.kill(signal);
+  });
+}
