@@ -1,0 +1,11 @@
+/**
+ * Which device source serves a device, by its template's protocol kind: `modbus` (register map),
+ * `sunspec` (SunSpec models over Modbus), `bacnet` (BACnet/IP objects), `mqtt` (MQTT-native JSON).
+ * Each protocol folder exports its factory; this table is the only place they meet.
+ */
+import type { SourceFactory } from '../source.ts';
+
+export type TemplateProtocol = 'modbus' | 'sunspec' | 'bacnet' | 'mqtt';
+
+export const sourceFactories: Partial<Record<TemplateProtocol, SourceFactory>> = {
+};
