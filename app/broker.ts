@@ -1,0 +1,44 @@
+/**
+ * The embedded MQTT broker of the single-process mode (DESIGN D2): aedes, listening on a loopback TCP port so
+ * that any MQTT client (mosquitto_sub, MQTT Explorer) can watch the traffic. Production uses Mosquitto or EMQX.
+ * aedes has no shared subscriptions (its issue #228), so this mode runs exactly one collector.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { Aedes } from 'aedes';
+import { StartupError } from '../core/errors.ts';
+
+export interface EmbeddedBroker {
+  url: string;
+  port: number;
+  connectedClients(): number;
+  stop(): Promise<void>;
+}
+
+/** Start aedes on host:port (port 0 picks a free one). Throws StartupError when the port is taken. */
+export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Promise<EmbeddedBroker> {
+  const aedes = await Aedes.createBroker();
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    aedes.handle(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new StartupError(
+      err.code === 'EADDRINUSE'
+        ? `embedded MQTT broker: port ${host}:${port} is already in use — stop the other broker, set MQTT_PORT to a free port, or set MQTT_URL to use it`
+        : `embedded MQTT broker on ${host}:${port}: ${err.message}`, { cause: err })));
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as { port: number }).port;
+  return {
+    url: `mqtt://${host}:${bound}`,
+    port: bound,
+    connectedClients: () => aedes.connectedClients,
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    },
+  };
+}

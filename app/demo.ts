@@ -1,0 +1,121 @@
+/**
+ * `npm start` / `jieneng demo`: the whole stack in one process on embedded defaults (DESIGN D2) —
+ * aedes broker, the demo site's simulators, its gateways, one collector, the storage (embedded SQLite unless
+ * INFLUX_URL is set) and the API. Ctrl-C stops everything in reverse order.
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadSite } from '../core/site/load.ts';
+import { logger } from '../core/log.ts';
+import { startEmbeddedBroker } from './broker.ts';
+import { watchBroker } from './broker-watch.ts';
+import { openStorage, storageConfigFromEnv } from '../storage/index.ts';
+import { startSiteSimulators } from '../simulators/fleet.ts';
+import { startGateway } from '../gateway/runtime.ts';
+import { startCollector } from '../collector/runtime.ts';
+import { startApi } from '../api/server.ts';
+import { DEFAULT_SITE_FILE } from './config-cli.ts';
+
+const log = logger('demo');
+
+export interface DemoOptions {
+  siteFile: string;
+  dataDir: string;
+  apiPort: number;
+  /** external broker; unset: embedded aedes on mqttPort */
+  mqttUrl?: string;
+  mqttPort: number;
+  seed: number;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunningDemo {
+  apiUrl: string;
+  mqttUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Start every part; on a start-up failure, stop what already runs and rethrow. */
+export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
+  const site = loadSite(opts.siteFile);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error({ err }, 'error while stopping');
+      }
+    }
+    stops.length = 0;
+  };
+  try {
+    const storage = await openStorage(storageConfigFromEnv({ ...opts.env, DATA_DIR: opts.dataDir }));
+    stops.push(() => storage.close());
+
+    let mqttUrl = opts.mqttUrl;
+    if (!mqttUrl) {
+      const broker = await startEmbeddedBroker(opts.mqttPort);
+      stops.push(() => broker.stop());
+      mqttUrl = broker.url;
+    }
+    const watch = await watchBroker(mqttUrl);
+    stops.push(() => watch.stop());
+
+    const sims = await startSiteSimulators({ site, seed: opts.seed });
+    stops.push(() => sims.stop());
+
+    const api = await startApi({ site, storage, port: opts.apiPort, brokerHealth: watch.health });
+    stops.push(() => api.stop());
+
+    const collector = await startCollector({ site, mqttUrl, storage, dataDir: resolve(opts.dataDir, 'collector') });
+    stops.push(() => collector.stop());
+
+    for (const gw of site.gateways) {
+      const gateway = await startGateway({ site, gatewayId: gw.id, mqttUrl, dataDir: resolve(opts.dataDir, 'gateway', gw.id) });
+      stops.push(() => gateway.stop());
+    }
+    const apiUrl = `http://localhost:${api.port}`;
+    log.info({ api: apiUrl, mqtt: mqttUrl, storage: storage.kind, site: site.site.id }, 'Jieneng demo running');
+    return { apiUrl, mqttUrl, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Options from flags and environment: PORT, MQTT_URL, MQTT_PORT, DATA_DIR, SITE_FILE, SIM_SEED, INFLUX_*. */
+export function demoOptions(argv: string[], env: NodeJS.ProcessEnv): DemoOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: { site: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' } },
+  });
+  return {
+    siteFile: values.site ?? env.SITE_FILE ?? DEFAULT_SITE_FILE,
+    dataDir: values.data ?? env.DATA_DIR ?? './data',
+    apiPort: Number(values.port ?? env.PORT ?? 8080),
+    mqttUrl: env.MQTT_URL || undefined,
+    mqttPort: Number(env.MQTT_PORT ?? 1883),
+    seed: Number(env.SIM_SEED ?? 1),
+    env,
+  };
+}
+
+export async function demoCli(argv: string[]): Promise<number> {
+  const demo = await startDemo(demoOptions(argv, process.env));
+  process.stderr.write(`\nJieneng demo: API ${demo.apiUrl}/api/v1/buildings · MQTT ${demo.mqttUrl} · Ctrl-C stops\n\n`);
+  await new Promise<void>((resolveStop) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolveStop();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  log.info('stopping');
+  await demo.stop();
+  return 0;
+}
