@@ -1,0 +1,44 @@
+/** Site models for tests: a slice of the demo site with its device ports moved to free loopback ports. */
+import { checkSite, loadSite } from '../../core/site/load.ts';
+import type { SiteModel } from '../../core/site/schema.ts';
+import { freePort } from './ports.ts';
+
+export const DEMO_SITE_FILE = 'config/demo-site.yaml';
+
+export interface TestSiteOptions {
+  /** building ids to keep (default: the first and the last) */
+  buildings?: string[];
+  /** device ids to keep within those buildings (default: all) */
+  devices?: string[];
+  /** poll interval of every gateway */
+  pollIntervalS?: number;
+}
+
+/** The demo site cut down to a few buildings, each Modbus TCP port replaced by a free one. */
+export async function testSite(opts: TestSiteOptions = {}): Promise<SiteModel> {
+  const demo = loadSite(DEMO_SITE_FILE);
+  const keepBuildings = new Set(opts.buildings ?? [demo.buildings[0].id, demo.buildings[demo.buildings.length - 1].id]);
+  const keepDevices = opts.devices ? new Set(opts.devices) : undefined;
+  const devices = demo.devices.filter((d) => keepBuildings.has(d.building) && (!keepDevices || keepDevices.has(d.id)));
+  const kept = new Set(devices.map((d) => d.id));
+  const ports = new Map<number, number>();
+  for (const d of devices) {
+    if (d.address.protocol === 'modbus-tcp' && !ports.has(d.address.port)) ports.set(d.address.port, await freePort());
+  }
+  const site: SiteModel = {
+    ...demo,
+    buildings: demo.buildings.filter((b) => keepBuildings.has(b.id)),
+    gateways: demo.gateways
+      .filter((g) => devices.some((d) => d.gateway === g.id))
+      .map((g) => ({ ...g, poll_interval_s: opts.pollIntervalS ?? g.poll_interval_s })),
+    devices: devices.map((d) => ({
+      ...d,
+      parent: d.parent && kept.has(d.parent) ? d.parent : undefined,
+      address: d.address.protocol === 'modbus-tcp' ? { ...d.address, port: ports.get(d.address.port)! } : d.address,
+    })),
+    virtual_meters: undefined,
+    pv_systems: undefined,
+    contracts: undefined,
+  };
+  return checkSite(JSON.parse(JSON.stringify(site)));
+}
