@@ -1,0 +1,15 @@
+/** What every route handler needs: the indexed site model, the store, reference data, broker health. */
+import type { Storage } from '../storage/port.ts';
+import type { SiteIndex } from './site-index.ts';
+import type { ReferenceData } from './reference.ts';
+
+/** Shared by all routes of one API instance. */
+export interface ApiContext {
+  index: SiteIndex;
+  storage: Storage;
+  brokerHealth?: () => { ok: boolean; detail: string };
+  /** now, injectable so that tests of "latest" and "online" are deterministic */
+  now: () => number;
+  /** dated coefficients, limits, factors and tariffs */
+  reference: ReferenceData;
+}

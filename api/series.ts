@@ -1,0 +1,98 @@
+/**
+ * Reads of the interval rollups (energy_15m, energy_1d) that the collector writes (DESIGN.md D3), shaped as
+ * plain series for the domain functions. Windows follow the site's calendar (D6).
+ */
+import { DAY_MS, INTERVAL_15M_MS, MEASUREMENT, QUANTITY_FIELD } from '../core/measurements.ts';
+import type { Medium } from '../core/site/schema.ts';
+import { INTERVALS, type IntervalName } from '../core/duration.ts';
+import { tzOffsetMs } from '../core/time.ts';
+import type { AggregateSeries, Storage } from '../storage/port.ts';
+
+/** One window of a series: start (UTC ms) and quantity. */
+export interface SeriesPoint {
+  time: number;
+  value: number;
+}
+
+/** Offset of the window grid so windows start at local boundaries (InfluxQL `GROUP BY time(every, offset)`). */
+export function gridOffsetMs(everyMs: number, tz: string, at: number): number {
+  const local = tzOffsetMs(at, tz);
+  // A window starts at local midnight when epoch + offset + k·every = local midnight, i.e. offset ≡ −(UTC offset).
+  const r = (-local) % everyMs;
+  return r > everyMs / 2 ? r - everyMs : r < -everyMs / 2 ? r + everyMs : r;
+}
+
+export interface RollupQuery {
+  siteId: string;
+  meters: string[];
+  medium: Medium;
+  from: number;
+  to: number;
+  interval: IntervalName;
+  tz: string;
+}
+
+/** Sum of the meters' rollups per window; windows without any data are absent (never a zero). */
+export async function rollupSeries(storage: Storage, q: RollupQuery): Promise<SeriesPoint[]> {
+  if (q.meters.length === 0) return [];
+  const every = INTERVALS[q.interval];
+  const series = await storage.aggregate({
+    measurement: q.interval === '1d' ? MEASUREMENT.energy1d : MEASUREMENT.energy15m,
+    field: QUANTITY_FIELD[q.medium],
+    fn: 'sum',
+    from: q.from,
+    to: q.to,
+    every_ms: every,
+    offset_ms: every === INTERVAL_15M_MS ? 0 : gridOffsetMs(every, q.tz, q.from),
+    where: { site: q.siteId, meter: q.meters },
+  });
+  return mergeSeries(series);
+}
+
+/** Daily sums per meter (one query), for calendar grouping into months and years in the domain module. */
+export async function dailyByMeter(storage: Storage, q: Omit<RollupQuery, 'interval'>): Promise<Map<string, SeriesPoint[]>> {
+  const out = new Map<string, SeriesPoint[]>();
+  if (q.meters.length === 0) return out;
+  const series = await storage.aggregate({
+    measurement: MEASUREMENT.energy1d,
+    field: QUANTITY_FIELD[q.medium],
+    fn: 'sum',
+    from: q.from,
+    to: q.to,
+    every_ms: DAY_MS,
+    offset_ms: gridOffsetMs(DAY_MS, q.tz, q.from),
+    where: { site: q.siteId, meter: q.meters },
+    group_by: ['meter'],
+  });
+  for (const s of series) out.set(s.tags.meter ?? '', s.points.map((p) => ({ time: p.time, value: p.value })));
+  return out;
+}
+
+/** Daily sums over all the meters together. */
+export async function dailyTotal(storage: Storage, q: Omit<RollupQuery, 'interval'>): Promise<SeriesPoint[]> {
+  return rollupSeries(storage, { ...q, interval: '1d' });
+}
+
+/** Totals per meter over the whole range (one query). */
+export async function totalsByMeter(storage: Storage, q: Omit<RollupQuery, 'interval'>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (q.meters.length === 0) return out;
+  const series = await storage.aggregate({
+    measurement: MEASUREMENT.energy1d,
+    field: QUANTITY_FIELD[q.medium],
+    fn: 'sum',
+    from: q.from,
+    to: q.to,
+    where: { site: q.siteId, meter: q.meters },
+    group_by: ['meter'],
+  });
+  for (const s of series) out.set(s.tags.meter ?? '', s.points.reduce((a, p) => a + p.value, 0));
+  return out;
+}
+
+/** Add up several aggregate series window by window. */
+export function mergeSeries(series: AggregateSeries[]): SeriesPoint[] {
+  const byTime = new Map<number, number>();
+  for (const s of series) for (const p of s.points) byTime.set(p.time, (byTime.get(p.time) ?? 0) + p.value);
+  return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([time, value]) => ({ time, value }));
+}

@@ -1,0 +1,111 @@
+/**
+ * The issue-2 slice of the API and the device endpoints, against each storage adapter, every response
+ * validated against the OpenAPI document.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApi } from './server.ts';
+import { assertMatchesOpenApi } from './openapi-check.ts';
+import { dayOfRollups, fixtureSite, sh } from './testing/fixture.ts';
+import { storageBackends } from './testing/backends.ts';
+import type { Storage } from '../storage/port.ts';
+
+for (const backend of storageBackends()) {
+  describe(`API v1 on ${backend.name}`, () => {
+    let storage: Storage;
+    let base = '';
+    let stop: () => Promise<void> = async () => {};
+    let cleanup: () => Promise<void> = async () => {};
+    const now = sh(2025, 3, 1, 12, 0);
+
+    beforeAll(async () => {
+      ({ storage, cleanup } = await backend.open());
+      await storage.write(dayOfRollups());
+      await storage.write([
+        { measurement: 'telemetry', tags: { site: 'test-site', building: 'b1', gateway: 'gw1', device: 'hvac1', point: 'supply_temp_c', quality: 'good' }, fields: { value: 12.5 }, time: now - 40_000 },
+        { measurement: 'telemetry', tags: { site: 'test-site', building: 'b1', gateway: 'gw1', device: 'hvac1', point: 'supply_temp_c', quality: 'good' }, fields: { value: 12.75 }, time: now - 20_000 },
+        { measurement: 'telemetry', tags: { site: 'test-site', building: 'b1', gateway: 'gw1', device: 'hvac1', point: 'fan_power_kw', quality: 'uncertain' }, fields: { value: 3.2 }, time: now - 20_000 },
+      ]);
+      await storage.flush();
+      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, brokerHealth: () => ({ ok: true, detail: 'connected' }) });
+      base = `http://127.0.0.1:${api.port}`;
+      stop = api.stop;
+    });
+    afterAll(async () => {
+      await stop();
+      await cleanup();
+    });
+
+    /** GET, check against the document, return the body. */
+    async function get(path: string, template: string, status = 200): Promise<Record<string, unknown> & unknown[]> {
+      const res = await fetch(base + path);
+      const body = await res.json() as Record<string, unknown> & unknown[];
+      expect(res.status, JSON.stringify(body)).toBe(status);
+      assertMatchesOpenApi('get', template, status, body);
+      return body;
+    }
+    const energy = '/api/v1/buildings/{id}/energy';
+
+    it('lists buildings', async () => {
+      expect(await get('/api/v1/buildings', '/api/v1/buildings')).toEqual([
+        { id: 'b1', name: '一号楼', floor_area_m2: 1000 }, { id: 'b2', name: '二号楼', floor_area_m2: 500 },
+      ]);
+    });
+
+    it('sums the root meters per 15 minutes, leaving sub-meters out', async () => {
+      const body = await get('/api/v1/buildings/b1/energy?from=2025-03-01T00:00:00%2B08:00&to=2025-03-01T01:00:00%2B08:00&interval=15m', energy);
+      // m1 1 kWh + m2 0.5 kWh per quarter hour; m1a (under m1) is already in m1.
+      expect(body).toMatchObject({ building: 'b1', interval: '15m', unit: 'kWh' });
+      expect(body.points).toEqual([0, 15, 30, 45].map((m) => ({ start: `2025-03-01T00:${String(m).padStart(2, '0')}:00+08:00`, energy_kwh: 1.5 })));
+    });
+
+    it('gives hours and local calendar days', async () => {
+      const hours = await get('/api/v1/buildings/b1/energy?from=2025-03-01&to=2025-03-02&interval=1h', energy);
+      expect((hours.points as unknown[]).length).toBe(24);
+      expect((hours.points as { energy_kwh: number }[]).every((p) => p.energy_kwh === 6)).toBe(true);
+      const days = await get('/api/v1/buildings/b1/energy?from=2025-02-28&to=2025-03-03&interval=1d', energy);
+      // One day of data: 96 + 48 = 144 kWh, starting at local midnight; empty days are absent, not zero.
+      expect(days.points).toEqual([{ start: '2025-03-01T00:00:00+08:00', energy_kwh: 144 }]);
+    });
+
+    it('answers 404 for an unknown building and 400 naming a bad parameter', async () => {
+      expect((await get('/api/v1/buildings/nope/energy?from=2025-03-01&to=2025-03-02', energy, 404)).error).toMatchObject({ code: 'not_found' });
+      for (const [query, parameter] of [
+        ['from=yesterday&to=2025-03-02', 'from'],
+        ['from=2025-03-01&to=2025-02-30', 'to'],
+        ['from=2025-03-02&to=2025-03-01', 'to'],
+        ['to=2025-03-01', 'from'],
+        ['from=2025-03-01&to=2025-03-02&interval=5m', 'interval'],
+        ['from=2025-03-01&from=2025-03-02&to=2025-03-03', 'from'],
+      ]) {
+        const body = await get(`/api/v1/buildings/b1/energy?${query}`, energy, 400);
+        expect(body.error, query).toMatchObject({ code: 'bad_parameter', parameter });
+      }
+    });
+
+    it('reports health, metrics and its own document', async () => {
+      expect(await get('/api/v1/health', '/api/v1/health')).toMatchObject({ status: 'ok', broker: { ok: true }, storage: { ok: true, kind: storage.kind } });
+      const metrics = await fetch(`${base}/metrics`);
+      expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
+      expect(await metrics.text()).toMatch(/jieneng_api_request_duration_seconds_bucket\{.*route="\/api\/v1\/buildings"/);
+      const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json() as { openapi: string };
+      expect(doc.openapi).toBe('3.1.0');
+      const unknown = await fetch(`${base}/api/v1/nothing-here`);
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ error: { code: 'not_found' } });
+    });
+
+    it('lists devices with online state and gives the latest value of each point', async () => {
+      const devices = await get('/api/v1/devices', '/api/v1/devices') as unknown as { id: string; online: boolean; protocol: string }[];
+      expect(devices.find((d) => d.id === 'hvac1')).toMatchObject({ online: true, protocol: 'bacnet-ip' });
+      expect(devices.find((d) => d.id === 'm3')).toMatchObject({ online: false, protocol: 'modbus-tcp' });
+      const latest = await get('/api/v1/devices/hvac1/latest', '/api/v1/devices/{id}/latest');
+      expect(latest.points).toEqual([
+        { point: 'fan_power_kw', value: 3.2, unit: 'kW', quality: 'uncertain', timestamp: '2025-03-01T11:59:40+08:00' },
+        { point: 'supply_temp_c', value: 12.75, unit: '°C', quality: 'good', timestamp: '2025-03-01T11:59:40+08:00' },
+      ]);
+      const silent = await get('/api/v1/devices/m3/latest', '/api/v1/devices/{id}/latest');
+      expect(silent).toMatchObject({ online: false, points: [], warnings: [{ code: 'no_data' }] });
+      await get('/api/v1/devices/nope/latest', '/api/v1/devices/{id}/latest', 404);
+    });
+  });
+}
