@@ -1,0 +1,157 @@
+/**
+ * Interval energy of one meter from its cumulative register (DESIGN.md D3). Keeps the readings of a recent
+ * window so that a late or out-of-order reading re-splits the segment it falls into, and the running totals of
+ * every 15-minute interval still open to change. Totals are what storage receives: writing a total twice is
+ * harmless (writes are idempotent by series and time), so a replay never double-counts.
+ */
+import { INTERVAL_15M_MS } from '../../core/measurements.ts';
+import { apportion } from './apportion.ts';
+import { segmentQuantity, type CounterReading, type CounterRules } from './counter.ts';
+
+/** The quantity in one interval and how many estimated segments contributed to it. */
+export interface IntervalTotal {
+  quantity: number;
+  /** number of estimated segments (gap, reset) that put quantity here; > 0 means the total is an estimate */
+  estimated: number;
+}
+
+/** What became of a reading handed to `add`. */
+export type ReadingOutcome =
+  | 'first'           // the meter's first reading: the baseline, no energy yet
+  | 'appended'        // newer than every reading: one new segment
+  | 'inserted'        // late, inside the window: the segment it falls into was split and re-apportioned
+  | 'duplicate'       // a reading with this timestamp is already known: ignored
+  | 'beyond_horizon'; // older than the window: its segment was already settled and pruned, energy unchanged
+
+/** Counter state and interval totals of one meter. */
+export class MeterEnergy {
+  /** readings in time order; readings[0] may be older than the horizon when it anchors the first segment */
+  readonly readings: CounterReading[] = [];
+  readonly intervals = new Map<number, IntervalTotal>();
+  /** true once readings were dropped from the front: a reading before readings[0] can no longer be placed */
+  evicted = false;
+
+  constructor(
+    readonly rules: CounterRules,
+    readonly horizon_ms: number,
+    readonly interval_ms = INTERVAL_15M_MS,
+  ) {}
+
+  /** Add one reading; the starts of intervals whose totals changed are added to `touched`. */
+  add(r: CounterReading, touched: Set<number>): ReadingOutcome {
+    const rs = this.readings;
+    const n = rs.length;
+    if (n === 0) {
+      rs.push(r);
+      return 'first';
+    }
+    const last = rs[n - 1];
+    if (r.ts > last.ts) {
+      rs.push(r);
+      this.addSegment(last, r, +1, touched);
+      this.evict();
+      return 'appended';
+    }
+    const i = lowerBound(rs, r.ts);
+    if (i < n && rs[i].ts === r.ts) return 'duplicate';
+    if (i === 0) {
+      // Before the first reading: only placeable while nothing before it was ever settled.
+      if (this.evicted) return 'beyond_horizon';
+      rs.unshift(r);
+      this.addSegment(r, rs[1], +1, touched);
+      return 'inserted';
+    }
+    const before = rs[i - 1];
+    const after = rs[i];
+    this.addSegment(before, after, -1, touched);
+    rs.splice(i, 0, r);
+    this.addSegment(before, r, +1, touched);
+    this.addSegment(r, after, +1, touched);
+    return 'inserted';
+  }
+
+  /** Total over the intervals starting in [from_ms, to_ms). */
+  sum(from_ms: number, to_ms: number): IntervalTotal {
+    let quantity = 0;
+    let estimated = 0;
+    for (let s = Math.ceil(from_ms / this.interval_ms) * this.interval_ms; s < to_ms; s += this.interval_ms) {
+      const t = this.intervals.get(s);
+      if (t) {
+        quantity += t.quantity;
+        estimated += t.estimated;
+      }
+    }
+    return { quantity, estimated };
+  }
+
+  /** Forget interval totals that start before `before_ms` (they can no longer change); returns how many. */
+  pruneIntervals(before_ms: number): number {
+    let dropped = 0;
+    for (const start of this.intervals.keys()) {
+      if (start < before_ms) {
+        this.intervals.delete(start);
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** The timestamp of the oldest reading kept, or undefined before the first. */
+  oldestTs(): number | undefined {
+    return this.readings[0]?.ts;
+  }
+
+  /** Restore persisted state (readings in time order, interval totals) without recomputing. */
+  restore(readings: CounterReading[], intervals: Iterable<[number, IntervalTotal]>, evicted: boolean): void {
+    this.readings.length = 0;
+    this.readings.push(...readings);
+    this.intervals.clear();
+    for (const [start, total] of intervals) this.intervals.set(start, total);
+    this.evicted = evicted;
+  }
+
+  private addSegment(a: CounterReading, b: CounterReading, sign: 1 | -1, touched: Set<number>): void {
+    const seg = segmentQuantity(a, b, this.rules);
+    const est = seg.estimated ? sign : 0;
+    apportion(a.ts, b.ts, seg.quantity, this.interval_ms, (start, share) => {
+      let t = this.intervals.get(start);
+      if (!t) {
+        t = { quantity: 0, estimated: 0 };
+        this.intervals.set(start, t);
+      }
+      t.quantity += sign * share;
+      t.estimated += est;
+      touched.add(start);
+    });
+  }
+
+  /** Keep the readings of the horizon plus the one before them, which anchors the first segment. */
+  private evict(): void {
+    const rs = this.readings;
+    const newest = rs[rs.length - 1].ts;
+    let drop = 0;
+    while (drop + 1 < rs.length - 1 && rs[drop + 1].ts < newest - this.horizon_ms) drop++;
+    if (drop > 0) {
+      rs.splice(0, drop);
+      this.evicted = true;
+    }
+  }
+}
+
+/** First index whose ts is >= ts. */
+function lowerBound(rs: CounterReading[], ts: number): number {
+  let lo = 0;
+  let hi = rs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (rs[mid].ts < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A total rounded for storage: µ-units (1 mWh for kWh) absorb the float noise of adding and removing shares. */
+export function roundQuantity(q: number): number {
+  const r = Math.round(q * 1e6) / 1e6;
+  return r === 0 ? 0 : r; // no -0
+}
