@@ -74,6 +74,13 @@ export type DeviceAddress = Static<typeof DeviceAddress>;
 /** 分类分项 code (MOHURD 2008): 01000 electricity, 01A00 lighting & sockets, 01B10 HVAC plant, 02000 water … */
 const CategoryCode = Type.String({ pattern: '^[0-9]{2}[0-9A-Z][0-9]{2}$', description: '分类分项 code, e.g. 01A00' });
 
+/** A meter swapped in the field: the collector counts old final − last old reading + first new reading − new initial. */
+export const MeterReplacement = Obj({
+  at: Type.String({ format: 'date-time', description: 'instant of the swap (ISO 8601 with offset)' }),
+  old_final: Type.Number({ minimum: 0, description: "old register's last value, in the counter point's unit" }),
+  new_initial: Type.Number({ minimum: 0, description: "new register's first value, in the counter point's unit" }),
+});
+
 export const Device = Obj({
   id: Id,
   name: Name,
@@ -90,6 +97,8 @@ export const Device = Obj({
   pt_ratio: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1 })),
   poll_interval_s: Type.Optional(Type.Number({ minimum: 1, maximum: 3600 })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
+  counter_rollover: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'value (in the counter point\'s unit, after CT/PT) at which the cumulative register wraps to zero; default from the template' })),
+  replacements: Type.Optional(Type.Array(MeterReplacement, { description: 'meter swaps, bridged by the collector (D3)' })),
 });
 
 /** A meter computed from others: Σ plus − Σ minus of their interval energy. */
@@ -152,6 +161,7 @@ export type BuildingYear = Static<typeof BuildingYear>;
 export type Building = Static<typeof Building>;
 export type Gateway = Static<typeof Gateway>;
 export type Device = Static<typeof Device>;
+export type MeterReplacement = Static<typeof MeterReplacement>;
 export type VirtualMeter = Static<typeof VirtualMeter>;
 export type PvSystem = Static<typeof PvSystem>;
 export type Contract = Static<typeof Contract>;
