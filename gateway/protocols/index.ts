@@ -4,8 +4,10 @@
  * Each protocol folder exports its factory; this table is the only place they meet.
  */
 import type { SourceFactory } from '../source.ts';
+import { modbusSourceFactory } from './modbus/source.ts';
 
 export type TemplateProtocol = 'modbus' | 'sunspec' | 'bacnet' | 'mqtt';
 
 export const sourceFactories: Partial<Record<TemplateProtocol, SourceFactory>> = {
+  modbus: modbusSourceFactory,
 };

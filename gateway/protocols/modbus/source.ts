@@ -1,0 +1,112 @@
+/**
+ * The Modbus device source: polls one configured device on its interval through the shared bus of its
+ * endpoint, decodes with its template and emits one DeviceReading per cycle.
+ */
+import { ConfigError } from '../../../core/config/yaml-file.ts';
+import type { Device, SiteModel } from '../../../core/site/schema.ts';
+import { asModbusTemplate, loadTemplate } from '../../devices/templates.ts';
+import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
+import { acquireBus, ModbusError, releaseBus, type ModbusBus, type ModbusEndpoint } from './bus.ts';
+import { compileTemplate, decodePoints, type DevicePlan, type ReadResults } from './device-map.ts';
+
+/** The bus endpoint and unit id of a Modbus device, from its site-model address. */
+export function modbusAddressOf(device: Device): { endpoint: ModbusEndpoint; unit: number } {
+  const a = device.address;
+  if (a.protocol === 'modbus-tcp') return { endpoint: { kind: 'tcp', host: a.host, port: a.port ?? 502 }, unit: a.unit_id ?? 1 };
+  if (a.protocol === 'modbus-rtu') {
+    return { endpoint: { kind: 'rtu', path: a.path, baudRate: a.baud_rate ?? 9600, parity: a.parity ?? 'none' }, unit: a.unit_id };
+  }
+  throw new ConfigError(`device ${device.id}`, 'address.protocol', `a Modbus template needs a modbus-tcp or modbus-rtu address, not ${a.protocol}`);
+}
+
+/** Poll interval of a device: its own, else its gateway's, else 15 s. */
+export function pollIntervalMs(site: SiteModel, device: Device): number {
+  const gw = site.gateways.find((g) => g.id === device.gateway);
+  return (device.poll_interval_s ?? gw?.poll_interval_s ?? 15) * 1000;
+}
+
+/** Read every planned request of one device (sequentially, through the bus queue). */
+export async function readPlan(bus: ModbusBus, unit: number, plan: DevicePlan): Promise<ReadResults> {
+  const d = plan.template.defaults;
+  const results: ReadResults = [];
+  for (const r of plan.reads) {
+    try {
+      results.push(await bus.read(unit, r.register, r.address, r.count, { timeoutMs: d?.timeout_ms, retries: d?.retries }));
+    } catch (err) {
+      if (!(err instanceof ModbusError)) throw err;
+      results.push(err);
+      // a unit that does not answer will not answer the next request either: skip the rest of this cycle
+      if (err.failure !== 'exception') {
+        while (results.length < plan.reads.length) results.push(err);
+        break;
+      }
+    }
+  }
+  return results;
+}
+
+class ModbusSource implements DeviceSource {
+  readonly deviceId: string;
+  private timer: NodeJS.Timeout | undefined;
+  private bus: ModbusBus | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly plan: DevicePlan;
+  private readonly endpoint: ModbusEndpoint;
+  private readonly unit: number;
+  private readonly intervalMs: number;
+
+  constructor(private readonly ctx: SourceContext) {
+    this.deviceId = ctx.device.id;
+    // everything that can be wrong in configuration fails here, before any I/O
+    this.plan = compileTemplate(asModbusTemplate(loadTemplate(ctx.device.template), `device ${ctx.device.id}`));
+    ({ endpoint: this.endpoint, unit: this.unit } = modbusAddressOf(ctx.device));
+    this.intervalMs = pollIntervalMs(ctx.site, ctx.device);
+  }
+
+  async start(): Promise<void> {
+    this.bus = acquireBus(this.endpoint);
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    if (this.bus) await releaseBus(this.bus);
+    this.bus = undefined;
+  }
+
+  /** Poll on wall-clock multiples of the interval, so devices of one gateway land in one batch. */
+  private schedule(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const next = Math.ceil((now + 1) / this.intervalMs) * this.intervalMs;
+    this.timer = setTimeout(() => {
+      // a cycle still running (slow line) is not doubled up: that tick is skipped
+      if (!this.running) this.running = this.poll().finally(() => { this.running = undefined; });
+      this.schedule();
+    }, next - now);
+  }
+
+  private async poll(): Promise<void> {
+    const bus = this.bus;
+    if (!bus) return;
+    const ts = Date.now();
+    const results = await readPlan(bus, this.unit, this.plan);
+    if (this.stopped) return;
+    const answered = results.some((r) => !(r instanceof ModbusError) || r.failure === 'exception');
+    if (!answered) {
+      const err = results.find((r): r is ModbusError => r instanceof ModbusError);
+      this.ctx.setOnline(false, err?.message ?? 'no answer');
+      return;
+    }
+    const firstException = results.find((r): r is ModbusError => r instanceof ModbusError);
+    this.ctx.setOnline(true, firstException ? `${firstException.exceptionName ?? firstException.failure} on some reads` : undefined);
+    const points = decodePoints(this.plan, results, { ct: this.ctx.device.ct_ratio ?? 1, pt: this.ctx.device.pt_ratio ?? 1 });
+    this.ctx.emit({ device: this.deviceId, ts, points });
+  }
+}
+
+/** Factory registered under `modbus` in gateway/protocols/index.ts. */
+export const modbusSourceFactory: SourceFactory = (ctx) => new ModbusSource(ctx);
