@@ -8,6 +8,11 @@
  *  energy_1d      same, per calendar day in the site's time zone (row time = local midnight)
  *                 <quantity> is the medium's interval field (energy_kwh, water_m3, gas_m3 …);
  *                 estimated = 1 when the interval was spread over a gap (D3), else 0
+ *                 virtual meters (site model) are rows here too, with meter = the virtual meter's id;
+ *                 rows of parent and child meters overlap, so never sum this measurement across meters
+ *  energy_building_15m / energy_building_1d   tags: site, building, medium, category   fields: <quantity>, estimated
+ *                 per building × category: category = MEDIUM_TOTAL_CATEGORY (e.g. 01000) is the building
+ *                 total (its root meters); any other code sums the meters carrying it (see docs/collector.md)
  */
 import type { Medium } from './site/schema.ts';
 
@@ -15,7 +20,22 @@ export const MEASUREMENT = {
   telemetry: 'telemetry',
   energy15m: 'energy_15m',
   energy1d: 'energy_1d',
+  /** building rollups (collector): tags site, building, medium, category; fields <quantity>, estimated */
+  buildingEnergy15m: 'energy_building_15m',
+  buildingEnergy1d: 'energy_building_1d',
 } as const;
+
+/**
+ * The category code a building rollup uses for the whole medium (MOHURD 2008 分类 codes): the building total
+ * is the sum of the building's root meters of that medium; other codes sum the meters carrying them.
+ */
+export const MEDIUM_TOTAL_CATEGORY: Record<Medium, string> = {
+  electricity: '01000',
+  water: '02000',
+  gas: '03000',
+  heat: '04000',
+  cooling: '05000',
+};
 
 export const INTERVAL_15M_MS = 15 * 60_000;
 export const DAY_MS = 86_400_000;
