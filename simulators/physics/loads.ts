@@ -206,9 +206,9 @@ export class ElectricityMeter implements SimulatedDevice {
       points[`current_l${n}_a`] = (p * share[i] * 1000) / (v[i] * pf);
       points[`power_factor_l${n}`] = pf;
     }
-    points.voltage_l1_l2_v = ((v[0] + v[1]) / 2) * Math.sqrt(3);
-    points.voltage_l2_l3_v = ((v[1] + v[2]) / 2) * Math.sqrt(3);
-    points.voltage_l3_l1_v = ((v[2] + v[0]) / 2) * Math.sqrt(3);
+    points.voltage_l12_v = ((v[0] + v[1]) / 2) * Math.sqrt(3);
+    points.voltage_l23_v = ((v[1] + v[2]) / 2) * Math.sqrt(3);
+    points.voltage_l31_v = ((v[2] + v[0]) / 2) * Math.sqrt(3);
     return points;
   }
 

@@ -128,9 +128,9 @@ describe('electricity meter', () => {
 describe('PV', () => {
   it('produces nothing at night and follows the sun by day', () => {
     const inv = new PvInverter({ id: 'inv', seed: 1, peakPowerKwp: 60 });
-    for (const h of [0, 3, 20, 23]) expect(inv.read(cst(2025, 6, 21, h)).power_kw).toBe(0);
+    for (const h of [0, 3, 20, 23]) expect(inv.read(cst(2025, 6, 21, h)).power_ac_kw).toBe(0);
     let peak = 0;
-    for (let d = 1; d <= 30; d++) peak = Math.max(peak, inv.read(cst(2025, 5, d, 12)).power_kw);
+    for (let d = 1; d <= 30; d++) peak = Math.max(peak, inv.read(cst(2025, 5, d, 12)).power_ac_kw);
     expect(peak).toBeGreaterThan(0.6 * 60 / 1.15);
     expect(peak).toBeLessThanOrEqual(inv.acRatingKw);
   });
@@ -148,8 +148,8 @@ describe('PV', () => {
     const inv = new PvInverter({ id: 'inv', seed: 4, peakPowerKwp: 60 });
     const from = cst(2025, 8, 10), to = from + DAY;
     const counted = inv.acEnergyKwh(to) - inv.acEnergyKwh(from);
-    expect(Math.abs(counted - integrate((t) => inv.read(t).power_kw, from, to, 30_000)) / counted).toBeLessThan(1e-4);
-    expect(inv.read(to - 1000).energy_daily_kwh).toBeCloseTo(counted, 1);
+    expect(Math.abs(counted - integrate((t) => inv.read(t).power_ac_kw, from, to, 30_000)) / counted).toBeLessThan(1e-4);
+    expect(inv.read(to - 1000).energy_yield_today_kwh).toBeCloseTo(counted, 1);
   });
 
   it('clips at the AC rating and runs hotter modules at noon', () => {
@@ -171,7 +171,7 @@ describe('water and gas', () => {
       const key = medium === 'water' ? 'water_m3' : 'gas_m3';
       const counted = m.read(to)[key] - m.read(from)[key];
       expect(counted).toBeGreaterThan(medium === 'water' ? 5 : 5);
-      expect(Math.abs(counted - integrate((t) => m.read(t).flow_m3_h, from, to, 60_000)) / counted).toBeLessThan(1e-4);
+      expect(Math.abs(counted - integrate((t) => m.read(t)[medium === 'water' ? 'flow_m3_h' : 'gas_flow_m3_h'], from, to, 60_000)) / counted).toBeLessThan(1e-4);
     }
   });
 });

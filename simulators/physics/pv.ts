@@ -153,34 +153,40 @@ export class PvInverter implements SimulatedDevice {
     const load = acKw / this.acRatingKw;
     // Vmp of the strings falls 0.33 %/°C (mono-Si) and a little at low light; 600 V nominal per tracker.
     const vmp = dcKw > 0 ? 600 * (1 - 0.0033 * (c.moduleTempC - 25)) * (1 + 0.04 * Math.log(Math.max(c.poaWm2, 20) / 1000)) : 0;
-    const phaseV = 230 + 3 * (unitHash(this.seed, Math.floor(ms / 10_000)) - 0.5) + 4 * load;
+    const phaseV = 220 + 3 * (unitHash(this.seed, Math.floor(ms / 10_000)) - 0.5) + 4 * load;
     const phaseA = acKw > 0 ? (acKw * 1000) / (3 * phaseV) : 0;
+    const lineV = phaseV * Math.sqrt(3);
+    // Point names shared with the vendor templates (huawei-sun2000) and the SunSpec mapping, so every inverter
+    // publishes the same canonical points: AC power and yield, DC power, inverter temperature.
     const points: Record<string, number> = {
-      power_kw: acKw,
-      energy_export_kwh: energy,
-      energy_daily_kwh: energy - this.acEnergyKwh(midnight),
-      dc_power_kw: dcKw,
-      dc_voltage_v: vmp,
-      dc_current_a: vmp > 0 ? (dcKw * 1000) / vmp : 0,
+      power_ac_kw: acKw,
+      energy_yield_kwh: energy,
+      energy_yield_today_kwh: energy - this.acEnergyKwh(midnight),
+      power_dc_kw: dcKw,
+      voltage_dc_v: vmp,
+      current_dc_a: vmp > 0 ? (dcKw * 1000) / vmp : 0,
       apparent_power_kva: acKw,
       reactive_power_kvar: 0,
       power_factor: 1,
       frequency_hz: 50 + 0.02 * (unitHash(this.seed, Math.floor(ms / 5000)) - 0.5),
       voltage_l1_v: phaseV, voltage_l2_v: phaseV + 0.8, voltage_l3_v: phaseV - 0.6,
+      voltage_l12_v: lineV, voltage_l23_v: lineV + 0.3, voltage_l31_v: lineV - 0.4,
       current_l1_a: phaseA, current_l2_a: phaseA, current_l3_a: phaseA,
-      temp_c: c.airTempC + 6 + 14 * load,
+      current_a: 3 * phaseA,
+      temp_inverter_c: c.airTempC + 6 + 14 * load,
       temp_heatsink_c: c.airTempC + 4 + 28 * load,
-      rated_power_kw: this.acRatingKw,
+      power_rated_kw: this.acRatingKw,
       state: acKw <= 0 ? INVERTER_STATE.sleeping : acKw >= this.acRatingKw - 1e-9 ? INVERTER_STATE.throttled : INVERTER_STATE.mppt,
     };
     const dcEnergy = this.dc.integralHours(ms) + this.initialKwh * 1.04;
     this.mpptShare.forEach((share, i) => {
       const n = i + 1;
-      points[`mppt${n}_dc_power_kw`] = dcKw * share;
-      points[`mppt${n}_dc_voltage_v`] = vmp > 0 ? vmp * (1 + (share - 1 / this.mpptCount)) : 0;
-      points[`mppt${n}_dc_current_a`] = vmp > 0 ? (dcKw * share * 1000) / (vmp * (1 + (share - 1 / this.mpptCount))) : 0;
-      points[`mppt${n}_dc_energy_kwh`] = dcEnergy * share;
-      points[`mppt${n}_temp_c`] = c.moduleTempC;
+      const v = vmp > 0 ? vmp * (1 + (share - 1 / this.mpptCount)) : 0;
+      points[`mppt${n}_power_dc_kw`] = dcKw * share;
+      points[`mppt${n}_voltage_dc_v`] = v;
+      points[`mppt${n}_current_dc_a`] = v > 0 ? (dcKw * share * 1000) / v : 0;
+      points[`mppt${n}_energy_dc_kwh`] = dcEnergy * share;
+      points[`mppt${n}_temp_module_c`] = c.moduleTempC;
     });
     return points;
   }
@@ -192,19 +198,26 @@ export class IrradianceSensor implements SimulatedDevice {
   private readonly weather: Weather;
   private readonly seed: number;
 
+  private readonly poa: KnotSeries;
+
   constructor(readonly id: string, seed: number, geometry?: Partial<ArrayGeometry>, weather?: Weather) {
     this.seed = childSeed(seed, id);
     this.geometry = { ...SONGJIANG, tiltDeg: 22, azimuthDeg: 180, ...geometry };
     this.weather = weather ?? weatherFor(seed);
+    const step = 5 * 60_000;
+    this.poa = new KnotSeries((k) => arrayConditions(COUNTER_ORIGIN_MS + k * step, this.geometry, this.weather).poaWm2, step, COUNTER_ORIGIN_MS);
   }
 
   read(ms: number): Record<string, number> {
     const c = arrayConditions(ms, this.geometry, this.weather);
+    const { hour } = localTime(ms, this.weather.utcOffsetMs);
+    const todayWhM2 = this.poa.integralHours(ms) - this.poa.integralHours(ms - hour * 3_600_000);
     // Reference cells read within ±2 % and a fraction of a W/m² of noise.
     const noise = 1 + 0.004 * (unitHash(this.seed, Math.floor(ms / 1000)) - 0.5);
     return {
       irradiance_w_m2: c.poaWm2 * noise,
       irradiance_ghi_w_m2: c.ghiWm2 * noise,
+      irradiation_today_kwh_m2: todayWhM2 / 1000,
       temp_module_c: c.moduleTempC,
       temp_c: c.airTempC,
     };
