@@ -1,0 +1,24 @@
+/**
+ * Opening the configured store: `openStorage(storageConfigFromEnv(process.env))`. Start-up problems are one
+ * StartupError line saying what, where and how to fix it.
+ */
+import { StartupError } from '../core/errors.ts';
+import type { StorageConfig } from './config.ts';
+import { openEmbeddedStorage } from './embedded/store.ts';
+import type { Storage } from './port.ts';
+
+export { storageConfigFromEnv, type StorageConfig, type InfluxConfig, type EmbeddedConfig, type InfluxVersion } from './config.ts';
+export { StorageError, type Storage } from './port.ts';
+
+/** Open the store the config names, checking it can be used; throws StartupError with one line otherwise. */
+export async function openStorage(config: StorageConfig): Promise<Storage> {
+  if (config.kind === 'influxdb') {
+    const { openInfluxStorage } = await import('./influx/open.ts');
+    return openInfluxStorage(config);
+  }
+  try {
+    return openEmbeddedStorage({ path: config.path });
+  } catch (err) {
+    throw new StartupError(`${(err as Error).message} — check that DATA_DIR points to a writable directory`, { cause: err });
+  }
+}

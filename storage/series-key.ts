@@ -1,0 +1,77 @@
+/**
+ * Identity of a series (measurement + tags) and validation of points, shared by both adapters so that they
+ * accept, reject and name series identically.
+ */
+import { StorageError, type FieldValue, type StoredPoint, type TagFilter } from './port.ts';
+
+/**
+ * Tags as stored: empty values dropped, because InfluxDB line protocol cannot carry an empty tag value
+ * (a tag set to '' is the same as the tag being absent), keys sorted.
+ */
+export function storedTags(tags: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(tags).sort()) {
+    const v = tags[k];
+    if (v !== '' && v !== undefined && v !== null) out[k] = String(v);
+  }
+  return out;
+}
+
+/** A canonical, order-independent key of a tag set (keys sorted, empty values dropped). */
+export function tagKey(tags: Record<string, string>): string {
+  return JSON.stringify(Object.entries(storedTags(tags)));
+}
+
+/** Does a series with these tags pass the filter? A missing tag compares as '' (as in InfluxQL). */
+export function matchesFilter(tags: Record<string, string>, where: TagFilter | undefined): boolean {
+  if (!where) return true;
+  for (const [k, want] of Object.entries(where)) {
+    const have = tags[k] ?? '';
+    if (Array.isArray(want) ? !want.includes(have) : want !== have) return false;
+  }
+  return true;
+}
+
+/** Does the filter exclude everything (an empty array of allowed values)? */
+export function filterIsEmpty(where: TagFilter | undefined): boolean {
+  return !!where && Object.values(where).some((v) => Array.isArray(v) && v.length === 0);
+}
+
+/** The kind of a field value; a field name holds one kind per measurement in InfluxDB, so the kind is part of its identity here. */
+export type FieldKind = 'number' | 'boolean' | 'string';
+
+/** The kind of a value. */
+export function fieldKind(v: FieldValue): FieldKind {
+  return typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string';
+}
+
+/**
+ * Check a batch before writing. A bad point rejects the batch with a non-retryable StorageError naming it:
+ * retrying cannot help, and the caller (the collector) dead-letters it.
+ */
+export function checkPoints(points: StoredPoint[]): void {
+  points.forEach((p, i) => {
+    const where = `point ${i} (${p?.measurement ?? '?'} @ ${p?.time ?? '?'})`;
+    if (!p || typeof p.measurement !== 'string' || p.measurement === '') throw new StorageError(`${where}: measurement is empty`, false);
+    if (!Number.isSafeInteger(p.time)) throw new StorageError(`${where}: time must be an integer epoch ms`, false);
+    if (!p.tags || typeof p.tags !== 'object') throw new StorageError(`${where}: tags must be an object`, false);
+    for (const [k, v] of Object.entries(p.tags)) {
+      if (k === '' || k === 'time') throw new StorageError(`${where}: tag key ${JSON.stringify(k)} is not allowed`, false);
+      if (typeof v !== 'string') throw new StorageError(`${where}: tag ${k} must be a string`, false);
+    }
+    const fields = Object.entries(p.fields ?? {});
+    if (fields.length === 0) throw new StorageError(`${where}: no fields`, false);
+    for (const [k, v] of fields) {
+      if (k === '' || k === 'time') throw new StorageError(`${where}: field key ${JSON.stringify(k)} is not allowed`, false);
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new StorageError(`${where}: field ${k} is ${v}; only finite numbers can be stored`, false);
+      if (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'string') throw new StorageError(`${where}: field ${k} has type ${typeof v}`, false);
+    }
+  });
+}
+
+/** Order of raw rows: time, then series key, so both adapters list simultaneous rows alike. */
+export function compareRaw(a: StoredPoint, b: StoredPoint): number {
+  if (a.time !== b.time) return a.time - b.time;
+  const ka = tagKey(a.tags), kb = tagKey(b.tags);
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
