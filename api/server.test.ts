@@ -9,7 +9,7 @@ import { dayOfRollups, fixtureSite, sh } from './testing/fixture.ts';
 import { storageBackends } from './testing/backends.ts';
 import type { Storage } from '../storage/port.ts';
 
-for (const backend of storageBackends()) {
+for (const backend of storageBackends({ memory: true })) {
   describe(`API v1 on ${backend.name}`, () => {
     let storage: Storage;
     let base = '';
