@@ -63,10 +63,16 @@ export const BacnetAddress = Obj({
   host: Type.String({ minLength: 1 }),
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 47808 }),
   device_instance: Type.Integer({ minimum: 0, maximum: 4194302 }),
+  local_interface: Type.Optional(Type.String({ minLength: 1, description: "gateway's own IPv4 address to bind for BACnet/IP (default 0.0.0.0)" })),
+  local_port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: "gateway's own UDP port (default 47808)" })),
+  broadcast: Type.Optional(Type.String({ minLength: 1, description: 'directed broadcast address of the BACnet/IP subnet (default: the device host, i.e. no broadcast)' })),
 });
 export const MqttAddress = Obj({
   protocol: Type.Literal('mqtt'),
   topic: Type.String({ minLength: 1 }),
+  broker_url: Type.Optional(Type.String({ minLength: 1, description: "broker the controller publishes to, e.g. mqtt://10.0.0.5:1883 (default mqtt://127.0.0.1:1883)" })),
+  username: Type.Optional(Type.String()),
+  password: Type.Optional(Type.String()),
 });
 export const DeviceAddress = Type.Union([ModbusTcpAddress, ModbusRtuAddress, BacnetAddress, MqttAddress]);
 export type DeviceAddress = Static<typeof DeviceAddress>;
