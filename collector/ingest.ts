@@ -1,0 +1,324 @@
+/**
+ * The ingestion pipeline: validate a readings batch, turn it into telemetry rows, advance each meter's counter
+ * state into 15-minute and daily energy (D3), roll up buildings × categories and virtual meters, and commit all
+ * of it — counter state and the storage points — in one SQLite transaction before resolving. The outbox writer
+ * then moves the points to storage. Used by the MQTT runtime and, directly, by backfills.
+ */
+import { DAY_MS, MEASUREMENT, QUANTITY_FIELD } from '../core/measurements.ts';
+import { parseReadingsTopic, type ReadingBatch } from '../core/contract/v1.ts';
+import { logger, type Logger } from '../core/log.ts';
+import type { Device, Medium, SiteModel } from '../core/site/schema.ts';
+import type { StoredPoint, Storage } from '../storage/port.ts';
+import { LocalDays } from './day-cache.ts';
+import { MeterEnergy, roundQuantity, type IntervalTotal } from './energy/meter-energy.ts';
+import { collectorMetrics as metrics } from './metrics.ts';
+import { OutboxWriter, type OutboxWriterOptions } from './outbox-writer.ts';
+import { devicePointRules, rangeFromName, type DevicePointRules } from './point-rules.ts';
+import { rollupGroups, type RollupGroup } from './rollups.ts';
+import { StateStore, type BatchChanges } from './state-store.ts';
+import { schemaProblem, type RejectReason, type Rejection } from './validate.ts';
+
+const MIN_MS = 60_000;
+
+/** Options of `createIngestor`. */
+export interface IngestorOptions {
+  site: SiteModel;
+  storage: Storage;
+  /** folder of the state database (counter state and the on-disk outbox) */
+  stateDir: string;
+  /** the clock, UTC epoch ms (tests, backfills) */
+  now?: () => number;
+  /** readings newer than now + this are rejected (future_timestamp); default 5 min of clock skew */
+  maxFutureMs?: number;
+  /** readings older than now − this are rejected (past_timestamp); default 35 days. Backfills raise it. */
+  maxAgeMs?: number;
+  /** how far back a late reading still re-splits energy; default 6 h (memory: one reading per poll per meter) */
+  recomputeHorizonMs?: number;
+  /** a segment longer than this is a gap (estimated); default max(3 × poll interval, 15 min) per device */
+  gapMs?: number;
+  /** what this ingestor does: telemetry rows, energy (counter state); both by default (see decision 0301) */
+  roles?: { telemetry?: boolean; energy?: boolean };
+  /** device point rules; default from the device template (collector/point-rules.ts) */
+  pointRules?: (device: Device) => DevicePointRules;
+  /** beyond this many points waiting for storage, `ingest` waits (and MQTT acknowledgements with it) */
+  maxBufferedPoints?: number;
+  writer?: OutboxWriterOptions;
+  log?: Logger;
+}
+
+/** What one message or batch produced. */
+export interface IngestResult {
+  /** points accepted (telemetry rows when the telemetry role is on) */
+  accepted: number;
+  /** energy rows (meter, virtual meter and building rollups, 15 min and daily) */
+  energyRows: number;
+  rejected: Rejection[];
+}
+
+/** The ingestion pipeline of one collector. */
+export interface Ingestor {
+  /** Validate and ingest one batch; resolves once its points and counter state are durably buffered. */
+  ingest(batch: ReadingBatch): Promise<IngestResult>;
+  /** The same from a raw MQTT message (parses JSON, checks the topic against the payload). */
+  ingestMessage(topic: string, payload: Buffer | string): Promise<IngestResult>;
+  /** Resolves when everything ingested so far is written to storage. */
+  flush(): Promise<void>;
+  /** Stop the background writer and close the state database; unwritten points stay on disk for the next start. */
+  close(): Promise<void>;
+  /** Points buffered, not yet confirmed by storage. */
+  bufferedPoints(): number;
+}
+
+interface DeviceInfo {
+  device: Device;
+  rules: DevicePointRules;
+  meter?: MeterEnergy;
+}
+
+/** Create the ingestion pipeline: opens the state database, restores counter state, starts the outbox writer. */
+export function createIngestor(opts: IngestorOptions): Ingestor {
+  const { site } = opts;
+  const log = opts.log ?? logger('collector');
+  const now = opts.now ?? Date.now;
+  const maxFutureMs = opts.maxFutureMs ?? 5 * MIN_MS;
+  const maxAgeMs = opts.maxAgeMs ?? 35 * DAY_MS;
+  const horizonMs = opts.recomputeHorizonMs ?? 6 * 3_600_000;
+  const doTelemetry = opts.roles?.telemetry ?? true;
+  const doEnergy = opts.roles?.energy ?? true;
+  const maxBuffered = opts.maxBufferedPoints ?? 2_000_000;
+  const siteId = site.site.id;
+  const days = new LocalDays(site.site.timezone ?? 'Asia/Shanghai');
+  const rulesOf = opts.pointRules ?? devicePointRules;
+
+  const store = new StateStore(opts.stateDir);
+  const saved = store.loadMeters();
+  const gateways = new Map(site.gateways.map((g) => [g.id, g]));
+  const devices = new Map<string, DeviceInfo>();
+  for (const d of site.devices) {
+    if (d.enabled === false) continue;
+    const rules = rulesOf(d);
+    const info: DeviceInfo = { device: d, rules };
+    if (rules.counterPoint && d.medium) {
+      const pollS = d.poll_interval_s ?? gateways.get(d.gateway)?.poll_interval_s ?? 15;
+      info.meter = new MeterEnergy({
+        rollover: rules.counterRollover,
+        replacements: (d.replacements ?? []).map((r) => ({ at_ms: Date.parse(r.at), old_final: r.old_final, new_initial: r.new_initial }))
+          .sort((a, b) => a.at_ms - b.at_ms),
+        gap_ms: opts.gapMs ?? Math.max(3 * pollS * 1000, 15 * MIN_MS),
+      }, horizonMs);
+      const s = saved.get(d.id);
+      if (s) info.meter.restore(s.readings, s.intervals, s.evicted);
+    }
+    devices.set(d.id, info);
+  }
+  const { byMeter } = rollupGroups(site);
+
+  const writer = new OutboxWriter(store, opts.storage, log, opts.writer);
+  writer.start();
+  const pruneTimer = setInterval(prune, 10 * MIN_MS);
+  pruneTimer.unref();
+  let closed = false;
+
+  function prune(): void {
+    for (const [id, info] of devices) {
+      const m = info.meter;
+      const oldest = m?.oldestTs();
+      if (!m || !m.evicted || oldest === undefined) continue;
+      // Intervals before the local day of the oldest reading can no longer change, nor can that day's sum.
+      const keepFrom = days.dayOf(oldest)[0];
+      m.pruneIntervals(keepFrom);
+      store.prune(id, oldest, keepFrom);
+    }
+  }
+
+  function energyRow(measurement: string, tags: Record<string, string>, medium: Medium, time: number, t: IntervalTotal): StoredPoint {
+    return { measurement, tags, fields: { [QUANTITY_FIELD[medium]]: roundQuantity(t.quantity), estimated: t.estimated > 0 ? 1 : 0 }, time };
+  }
+
+  function meterTags(building: string, meter: string, medium: Medium, category?: string): Record<string, string> {
+    const tags: Record<string, string> = { site: siteId, building, meter, medium };
+    if (category) tags.category = category;
+    return tags;
+  }
+
+  function groupTotal(g: RollupGroup, total: (m: MeterEnergy) => IntervalTotal | undefined): IntervalTotal {
+    const out = { quantity: 0, estimated: 0 };
+    for (const [ids, sign] of [[g.plus, 1], [g.minus, -1]] as const) {
+      for (const id of ids) {
+        const m = devices.get(id)?.meter;
+        const t = m && total(m);
+        if (t) {
+          out.quantity += sign * t.quantity;
+          out.estimated += t.estimated;
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The synchronous heart: everything of one batch, committed in one transaction. */
+  function process(batch: ReadingBatch): IngestResult {
+    const result: IngestResult = { accepted: 0, energyRows: 0, rejected: [] };
+    const reject = (reason: RejectReason, detail: string, device?: string, point?: string) => {
+      result.rejected.push({ reason, detail, device, point });
+      metrics.rejected.inc({ reason });
+    };
+    const problem = schemaProblem(batch);
+    if (problem) {
+      reject('schema', problem);
+      return result;
+    }
+    if (batch.site !== siteId) {
+      reject('unknown_site', `site '${batch.site}' is not '${siteId}'`);
+      return result;
+    }
+    if (!gateways.has(batch.gateway)) {
+      reject('unknown_gateway', `gateway '${batch.gateway}' is not in the site model`);
+      return result;
+    }
+    const t = now();
+    const points: StoredPoint[] = [];
+    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], points, newest_ts: 0 };
+    const touched = new Map<string, Set<number>>();
+
+    for (const reading of batch.readings) {
+      const info = devices.get(reading.device);
+      if (!info) {
+        reject('unknown_device', `device '${reading.device}' is not in the site model (or is disabled)`, reading.device);
+        continue;
+      }
+      const d = info.device;
+      if (d.gateway !== batch.gateway) {
+        reject('wrong_gateway', `device '${d.id}' belongs to gateway '${d.gateway}', not '${batch.gateway}'`, d.id);
+        continue;
+      }
+      if (reading.ts > t + maxFutureMs) {
+        reject('future_timestamp', `ts ${new Date(reading.ts).toISOString()} is ahead of the collector clock by ${Math.round((reading.ts - t) / 1000)} s`, d.id);
+        continue;
+      }
+      if (reading.ts < t - maxAgeMs) {
+        reject('past_timestamp', `ts ${Number.isFinite(new Date(reading.ts).getTime()) ? new Date(reading.ts).toISOString() : reading.ts} is older than ${Math.round(maxAgeMs / DAY_MS)} days`, d.id);
+        continue;
+      }
+      const wasEvicted = info.meter?.evicted ?? false;
+      for (const point in reading.points) {
+        const pv = reading.points[point];
+        const value = pv.value;
+        // The gateway marks unreadable values itself: nothing to store, nothing wrong with the message.
+        if (value === null || pv.quality === 'bad') continue;
+        const range = info.rules.points ? info.rules.points.get(point) : rangeFromName(point);
+        if (!range) {
+          reject('unknown_point', info.rules.points ? `'${point}' is not a point of template '${d.template}'` : `'${point}' names no known unit`, d.id, point);
+          continue;
+        }
+        if (!(value >= range[0] && value <= range[1])) {
+          reject('out_of_range', `${point} = ${value} is outside [${range[0]}, ${range[1]}]`, d.id, point);
+          continue;
+        }
+        result.accepted++;
+        if (doTelemetry) {
+          points.push({
+            measurement: MEASUREMENT.telemetry,
+            tags: { site: siteId, building: d.building, gateway: batch.gateway, device: d.id, point, quality: pv.quality },
+            fields: { value },
+            time: reading.ts,
+          });
+          if (reading.ts > changes.newest_ts) changes.newest_ts = reading.ts;
+        }
+        if (doEnergy && info.meter && point === info.rules.counterPoint) {
+          let set = touched.get(d.id);
+          if (!set) touched.set(d.id, (set = new Set()));
+          const outcome = info.meter.add({ ts: reading.ts, value }, set);
+          metrics.counterEvents.inc({ outcome });
+          if (outcome === 'first' || outcome === 'appended' || outcome === 'inserted') changes.readings.push({ meter: d.id, ts: reading.ts, value });
+        }
+      }
+      if (info.meter && !wasEvicted && info.meter.evicted) changes.evicted.push(d.id);
+    }
+
+    // Energy rows: every touched interval's new total, and the total of each local day holding one.
+    const groupTouched = new Map<RollupGroup, Set<number>>();
+    for (const [id, starts] of touched) {
+      if (starts.size === 0) continue;
+      const info = devices.get(id)!;
+      const m = info.meter!;
+      const d = info.device;
+      const medium = d.medium as Medium;
+      const tags = meterTags(d.building, d.id, medium, d.category);
+      const dayStarts = new Map<number, number>();
+      for (const start of starts) {
+        const total = m.intervals.get(start)!;
+        points.push(energyRow(MEASUREMENT.energy15m, tags, medium, start, total));
+        changes.intervals.push({ meter: id, start, total });
+        const [ds, de] = days.dayOf(start);
+        dayStarts.set(ds, de);
+      }
+      for (const [ds, de] of dayStarts) points.push(energyRow(MEASUREMENT.energy1d, tags, medium, ds, m.sum(ds, de)));
+      for (const g of byMeter.get(id) ?? []) {
+        let set = groupTouched.get(g);
+        if (!set) groupTouched.set(g, (set = new Set()));
+        for (const s of starts) set.add(s);
+      }
+    }
+    for (const [g, starts] of groupTouched) {
+      const [m15, m1d] = g.kind === 'virtual'
+        ? [MEASUREMENT.energy15m, MEASUREMENT.energy1d]
+        : [MEASUREMENT.buildingEnergy15m, MEASUREMENT.buildingEnergy1d];
+      const tags = g.kind === 'virtual'
+        ? meterTags(g.building, g.id, g.medium, g.category)
+        : { site: siteId, building: g.building, medium: g.medium, category: g.category as string };
+      const dayStarts = new Map<number, number>();
+      for (const start of starts) {
+        points.push(energyRow(m15, tags, g.medium, start, groupTotal(g, (m) => m.intervals.get(start))));
+        const [ds, de] = days.dayOf(start);
+        dayStarts.set(ds, de);
+      }
+      for (const [ds, de] of dayStarts) points.push(energyRow(m1d, tags, g.medium, ds, groupTotal(g, (m) => m.sum(ds, de))));
+    }
+    result.energyRows = points.length - (doTelemetry ? result.accepted : 0);
+
+    const entry = store.commit(changes);
+    if (entry.id > 0) writer.enqueue(entry, points);
+    metrics.pointsIn.inc(result.accepted);
+    return result;
+  }
+
+  async function backpressure(): Promise<void> {
+    while (!closed && writer.depthPoints() > maxBuffered) await new Promise((r) => setTimeout(r, 100));
+  }
+
+  async function ingest(batch: ReadingBatch): Promise<IngestResult> {
+    if (closed) throw new Error('ingestor is closed');
+    await backpressure();
+    return process(batch);
+  }
+
+  return {
+    ingest,
+    async ingestMessage(topic, payload) {
+      let value: unknown;
+      try {
+        value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+      } catch (err) {
+        metrics.rejected.inc({ reason: 'not_json' });
+        return { accepted: 0, energyRows: 0, rejected: [{ reason: 'not_json', detail: (err as Error).message }] };
+      }
+      const where = parseReadingsTopic(topic);
+      const v = value as { site?: unknown; gateway?: unknown } | null;
+      if (where && v && typeof v === 'object' && (v.site !== where.site || v.gateway !== where.gateway) && !schemaProblem(value)) {
+        metrics.rejected.inc({ reason: 'topic_mismatch' });
+        return { accepted: 0, energyRows: 0, rejected: [{ reason: 'topic_mismatch', detail: `payload names ${String(v.site)}/${String(v.gateway)}, topic ${where.site}/${where.gateway}` }] };
+      }
+      return ingest(value as ReadingBatch);
+    },
+    flush: () => writer.drained(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(pruneTimer);
+      await writer.stop();
+      store.close();
+    },
+    bufferedPoints: () => writer.depthPoints(),
+  };
+}

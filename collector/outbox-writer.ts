@@ -1,0 +1,197 @@
+/**
+ * Drains the on-disk outbox to storage, oldest first, one write (+ flush) in flight so that a newer total of
+ * an interval can never be overtaken by an older one. While storage is down the outbox grows on disk and the
+ * writer retries with backoff, logging once per outage; writes are idempotent by series and time, so a batch
+ * written again after a crash or an ambiguous failure changes nothing.
+ */
+import type { Logger } from '../core/log.ts';
+import type { StoredPoint, Storage } from '../storage/port.ts';
+import { collectorMetrics as m } from './metrics.ts';
+import type { OutboxEntry, StateStore } from './state-store.ts';
+
+interface Queued {
+  entry: OutboxEntry;
+  /** kept in memory while under the cache limit; else read back from disk */
+  points?: StoredPoint[];
+}
+
+/** Options of the outbox writer. */
+export interface OutboxWriterOptions {
+  /** points per storage write (several outbox entries coalesce into one write) */
+  writePoints?: number;
+  /** points kept in memory besides the disk copy */
+  cachePoints?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+}
+
+/** The background writer from outbox to storage. */
+export class OutboxWriter {
+  private readonly queue: Queued[] = [];
+  private cached = 0;
+  private queuedPoints = 0;
+  private running?: Promise<void>;
+  private stopping = false;
+  private wake?: () => void;
+  private waiters: { through: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  private lastWritten = 0;
+  private outage = false;
+  private readonly writePoints: number;
+  private readonly cacheLimit: number;
+  private readonly backoffMin: number;
+  private readonly backoffMax: number;
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly storage: Storage,
+    private readonly log: Logger,
+    opts: OutboxWriterOptions = {},
+  ) {
+    this.writePoints = opts.writePoints ?? 10_000;
+    this.cacheLimit = opts.cachePoints ?? 200_000;
+    this.backoffMin = opts.backoffMinMs ?? 250;
+    this.backoffMax = opts.backoffMaxMs ?? 10_000;
+    // Entries left by a previous run (crash, or storage down at stop) are written first.
+    for (const entry of store.outboxAfter(0, Number.MAX_SAFE_INTEGER)) this.push(entry);
+    const more = () => { // outboxAfter caps one read at 10 000 entries
+      const tail = this.queue.at(-1)?.entry.id ?? 0;
+      const next = store.outboxAfter(tail, Number.MAX_SAFE_INTEGER);
+      for (const e of next) this.push(e);
+      return next.length > 0;
+    };
+    while (more()) { /* load every leftover header */ }
+    this.publishDepth();
+  }
+
+  /** Start the background loop. */
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Hand over a freshly committed entry (its points are already on disk). */
+  enqueue(entry: OutboxEntry, points: StoredPoint[]): void {
+    this.push(entry, points);
+    this.publishDepth();
+    this.wake?.();
+  }
+
+  /** Points waiting (memory view of the disk outbox). */
+  depthPoints(): number {
+    return this.queuedPoints;
+  }
+
+  /** Resolves when everything enqueued so far is confirmed written. */
+  drained(): Promise<void> {
+    const through = this.queue.at(-1)?.entry.id ?? 0;
+    if (through <= this.lastWritten) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ through, resolve, reject }));
+  }
+
+  /** Stop after the write in flight; what is left stays on disk for the next start. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    for (const w of this.waiters.splice(0)) w.reject(new Error('collector stopped before its buffer was written'));
+  }
+
+  private push(entry: OutboxEntry, points?: StoredPoint[]): void {
+    const keep = points !== undefined && this.cached + entry.count <= this.cacheLimit;
+    this.queue.push({ entry, points: keep ? points : undefined });
+    if (keep) this.cached += entry.count;
+    this.queuedPoints += entry.count;
+  }
+
+  private async loop(): Promise<void> {
+    let backoff = this.backoffMin;
+    while (!this.stopping) {
+      if (this.queue.length === 0) {
+        await new Promise<void>((r) => { this.wake = r; });
+        this.wake = undefined;
+        continue;
+      }
+      const take: Queued[] = [];
+      let n = 0;
+      for (const q of this.queue) {
+        if (take.length > 0 && n + q.entry.count > this.writePoints) break;
+        take.push(q);
+        n += q.entry.count;
+      }
+      const points = coalesce(take.map((q) => q.points ?? this.store.outboxPoints(q.entry.id)));
+      const t0 = performance.now();
+      try {
+        await this.storage.write(points);
+        await this.storage.flush();
+      } catch (err) {
+        m.writeFailures.inc();
+        if (!this.outage) {
+          this.outage = true;
+          this.log.warn({ err: String(err), buffered_points: this.queuedPoints }, 'storage write failed; buffering on disk and retrying');
+        }
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, this.backoffMax);
+        continue;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      m.writeSeconds.observe(seconds);
+      if (this.outage) {
+        this.outage = false;
+        this.log.info({ buffered_points: this.queuedPoints }, 'storage writes succeed again; draining the buffer');
+      }
+      backoff = this.backoffMin;
+      const last = take[take.length - 1].entry;
+      this.store.ack(last.id);
+      this.lastWritten = last.id;
+      this.queue.splice(0, take.length);
+      const now = Date.now();
+      for (const q of take) {
+        if (q.points) this.cached -= q.entry.count;
+        this.queuedPoints -= q.entry.count;
+        if (q.entry.newest_ts > 0) m.lagSeconds.observe(Math.max(0, now - q.entry.newest_ts) / 1000);
+      }
+      for (const p of points) m.pointsWritten.inc({ kind: p.measurement === 'telemetry' ? 'telemetry' : 'energy' });
+      this.publishDepth();
+      this.waiters = this.waiters.filter((w) => (w.through <= this.lastWritten ? (w.resolve(), false) : true));
+    }
+  }
+
+  private publishDepth(): void {
+    m.bufferEntries.set(this.queue.length);
+    m.bufferPoints.set(this.queuedPoints);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const t = setTimeout(r, ms);
+      this.wake = () => { clearTimeout(t); r(); };
+    });
+  }
+}
+
+/**
+ * One write's points: a rollup row rewritten by several batches keeps only its last value (the newest total),
+ * which also keeps a write from carrying two values of one series and time.
+ */
+export function coalesce(lists: StoredPoint[][]): StoredPoint[] {
+  if (lists.length === 1) return lists[0];
+  const out: StoredPoint[] = [];
+  const energyAt = new Map<string, number>();
+  for (const list of lists) {
+    for (const p of list) {
+      if (p.measurement === 'telemetry') {
+        out.push(p);
+        continue;
+      }
+      // the collector builds energy tags in one fixed order, so their values name the series
+      const key = `${p.measurement}|${Object.values(p.tags).join('|')}|${p.time}`;
+      const at = energyAt.get(key);
+      if (at === undefined) {
+        energyAt.set(key, out.length);
+        out.push(p);
+      } else {
+        out[at] = p;
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+/**
+ * The collector's durable state in one SQLite file (better-sqlite3, WAL): per-meter counter readings and interval
+ * totals (D3), and the outbox of storage points not yet confirmed written. One transaction per ingested batch
+ * holds all three, so a crash leaves either the whole batch (its MQTT message was or will be acknowledged) or
+ * none of it (the broker redelivers it): no interval lost, none counted twice.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CounterReading } from './energy/counter.ts';
+import type { IntervalTotal } from './energy/meter-energy.ts';
+import type { StoredPoint } from '../storage/port.ts';
+
+/** One outbox entry: the storage points of one ingested batch. */
+export interface OutboxEntry {
+  id: number;
+  count: number;
+  /** newest source timestamp among its telemetry, for the lag metric */
+  newest_ts: number;
+}
+
+/** The changes of one batch, committed together. */
+export interface BatchChanges {
+  readings: { meter: string; ts: number; value: number }[];
+  intervals: { meter: string; start: number; total: IntervalTotal }[];
+  evicted: string[];
+  points: StoredPoint[];
+  newest_ts: number;
+}
+
+/** Persisted state of one meter, as loaded at start. */
+export interface MeterSnapshot {
+  readings: CounterReading[];
+  intervals: [number, IntervalTotal][];
+  evicted: boolean;
+}
+
+/** The collector's state database. */
+export class StateStore {
+  private readonly db: Database.Database;
+  private readonly insReading: Database.Statement;
+  private readonly upsInterval: Database.Statement;
+  private readonly setEvicted: Database.Statement;
+  private readonly insOutbox: Database.Statement;
+  private readonly commitBatch: (c: BatchChanges) => OutboxEntry;
+
+  constructor(dir: string, file = 'collector-state.sqlite') {
+    mkdirSync(dir, { recursive: true });
+    this.db = new Database(join(dir, file));
+    // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash may lose the last commits,
+    // and those messages were then not yet acknowledged long enough to matter (see docs/collector.md).
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meter_reading (meter TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (meter, ts)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS meter_interval (meter TEXT NOT NULL, start INTEGER NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (meter, start)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS meter_meta (meter TEXT PRIMARY KEY, evicted INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, points TEXT NOT NULL);
+    `);
+    this.insReading = this.db.prepare('INSERT OR IGNORE INTO meter_reading (meter, ts, value) VALUES (?, ?, ?)');
+    this.upsInterval = this.db.prepare('INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated) VALUES (?, ?, ?, ?)');
+    this.setEvicted = this.db.prepare('INSERT OR REPLACE INTO meter_meta (meter, evicted) VALUES (?, 1)');
+    this.insOutbox = this.db.prepare('INSERT INTO outbox (count, newest_ts, points) VALUES (?, ?, ?)');
+    this.commitBatch = this.db.transaction((c: BatchChanges): OutboxEntry => {
+      for (const r of c.readings) this.insReading.run(r.meter, r.ts, r.value);
+      for (const i of c.intervals) this.upsInterval.run(i.meter, i.start, i.total.quantity, i.total.estimated);
+      for (const m of c.evicted) this.setEvicted.run(m);
+      if (c.points.length === 0) return { id: 0, count: 0, newest_ts: c.newest_ts };
+      const info = this.insOutbox.run(c.points.length, c.newest_ts, JSON.stringify(c.points));
+      return { id: Number(info.lastInsertRowid), count: c.points.length, newest_ts: c.newest_ts };
+    });
+  }
+
+  /** Commit one batch's counter state and outbox points atomically; returns the outbox entry (id 0: none). */
+  commit(changes: BatchChanges): OutboxEntry {
+    return this.commitBatch(changes);
+  }
+
+  /** Every meter's persisted state. */
+  loadMeters(): Map<string, MeterSnapshot> {
+    const out = new Map<string, MeterSnapshot>();
+    const get = (meter: string) => {
+      let s = out.get(meter);
+      if (!s) out.set(meter, (s = { readings: [], intervals: [], evicted: false }));
+      return s;
+    };
+    for (const r of this.db.prepare('SELECT meter, ts, value FROM meter_reading ORDER BY meter, ts').iterate() as Iterable<{ meter: string; ts: number; value: number }>) {
+      get(r.meter).readings.push({ ts: r.ts, value: r.value });
+    }
+    for (const r of this.db.prepare('SELECT meter, start, quantity, estimated FROM meter_interval ORDER BY meter, start').iterate() as Iterable<{ meter: string; start: number; quantity: number; estimated: number }>) {
+      get(r.meter).intervals.push([r.start, { quantity: r.quantity, estimated: r.estimated }]);
+    }
+    for (const r of this.db.prepare('SELECT meter, evicted FROM meter_meta').iterate() as Iterable<{ meter: string; evicted: number }>) {
+      get(r.meter).evicted = r.evicted === 1;
+    }
+    return out;
+  }
+
+  /** Drop a meter's readings before `ts` and intervals before `start` (settled, kept in storage). */
+  prune(meter: string, readings_before_ts: number, intervals_before: number): void {
+    this.db.prepare('DELETE FROM meter_reading WHERE meter = ? AND ts < ?').run(meter, readings_before_ts);
+    this.db.prepare('DELETE FROM meter_interval WHERE meter = ? AND start < ?').run(meter, intervals_before);
+  }
+
+  /** Outbox entries after `after_id`, oldest first, up to about `max_points` points (at least one entry). */
+  outboxAfter(after_id: number, max_points: number): OutboxEntry[] {
+    const rows = this.db.prepare('SELECT id, count, newest_ts FROM outbox WHERE id > ? ORDER BY id LIMIT 10000').all(after_id) as OutboxEntry[];
+    const out: OutboxEntry[] = [];
+    let n = 0;
+    for (const r of rows) {
+      if (out.length > 0 && n + r.count > max_points) break;
+      out.push(r);
+      n += r.count;
+    }
+    return out;
+  }
+
+  /** The points of an outbox entry. */
+  outboxPoints(id: number): StoredPoint[] {
+    const row = this.db.prepare('SELECT points FROM outbox WHERE id = ?').get(id) as { points: string } | undefined;
+    return row ? (JSON.parse(row.points) as StoredPoint[]) : [];
+  }
+
+  /** Forget outbox entries up to and including `id` (written to storage). */
+  ack(through_id: number): void {
+    this.db.prepare('DELETE FROM outbox WHERE id <= ?').run(through_id);
+  }
+
+  /** Entries and points waiting in the outbox. */
+  depth(): { entries: number; points: number } {
+    const r = this.db.prepare('SELECT COUNT(*) AS entries, COALESCE(SUM(count), 0) AS points FROM outbox').get() as { entries: number; points: number };
+    return r;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,25 @@
+/** A small site for collector tests: a meter tree, a water meter and a virtual meter, built in code. */
+import { checkSite } from '../../core/site/load.ts';
+import type { SiteModel } from '../../core/site/schema.ts';
+
+const addr = (unit_id: number) => ({ protocol: 'modbus-tcp' as const, host: '127.0.0.1', port: 15999, unit_id });
+
+/** Building b1: main (01000) over lighting (01A00) and hvac (01B00); b2: one water meter; b1-rest = main − lighting − hvac. */
+export function collectorTestSite(): SiteModel {
+  return checkSite({
+    version: 1,
+    site: { id: 'test-site', name: '测试站点', timezone: 'Asia/Shanghai' },
+    buildings: [
+      { id: 'b1', name: '一号楼', floor_area_m2: 1000 },
+      { id: 'b2', name: '二号楼', floor_area_m2: 500 },
+    ],
+    gateways: [{ id: 'gw1', poll_interval_s: 60 }, { id: 'gw2', poll_interval_s: 60 }],
+    devices: [
+      { id: 'main', name: '总表', kind: 'meter', medium: 'electricity', category: '01000', building: 'b1', gateway: 'gw1', template: 'generic-test', address: addr(1) },
+      { id: 'lighting', name: '照明', kind: 'meter', medium: 'electricity', category: '01A00', parent: 'main', building: 'b1', gateway: 'gw1', template: 'generic-test', address: addr(2) },
+      { id: 'hvac', name: '空调', kind: 'meter', medium: 'electricity', category: '01B00', parent: 'main', building: 'b1', gateway: 'gw1', template: 'generic-test', address: addr(3), counter_rollover: 100_000 },
+      { id: 'water', name: '水表', kind: 'meter', medium: 'water', category: '02000', building: 'b2', gateway: 'gw2', template: 'generic-test', address: addr(4) },
+    ],
+    virtual_meters: [{ id: 'b1-rest', name: '其他', building: 'b1', medium: 'electricity', plus: ['main'], minus: ['lighting', 'hvac'] }],
+  });
+}
