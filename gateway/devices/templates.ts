@@ -10,6 +10,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { ConfigError, lineOf, readYaml, validate } from '../../core/config/yaml-file.ts';
 import type { TemplateProtocol } from '../protocols/index.ts';
 import { checkTemplateRows, templateSchema as modbusTemplateSchema, type ModbusTemplate } from '../protocols/modbus/template.ts';
+import { checkSunspecTemplate, templateSchema as sunspecTemplateSchema } from '../protocols/sunspec/template.ts';
 
 /** Where the shipped templates live. */
 export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'templates');
@@ -27,6 +28,7 @@ export type Template = ModbusTemplate | OtherTemplate;
 /** Per protocol: the schema of its template files and the checks a schema cannot express. */
 export const templateKinds: Partial<Record<TemplateProtocol, { schema: TSchema; check?: (t: never) => { path: string; problem: string } | undefined }>> = {
   modbus: { schema: modbusTemplateSchema, check: checkTemplateRows as (t: never) => { path: string; problem: string } | undefined },
+  sunspec: { schema: sunspecTemplateSchema, check: checkSunspecTemplate as (t: never) => { path: string; problem: string } | undefined },
 };
 
 const cache = new Map<string, Template>();

@@ -5,9 +5,11 @@
  */
 import type { SourceFactory } from '../source.ts';
 import { modbusSourceFactory } from './modbus/source.ts';
+import { sunspecSourceFactory } from './sunspec/source.ts';
 
 export type TemplateProtocol = 'modbus' | 'sunspec' | 'bacnet' | 'mqtt';
 
 export const sourceFactories: Partial<Record<TemplateProtocol, SourceFactory>> = {
   modbus: modbusSourceFactory,
+  sunspec: sunspecSourceFactory,
 };

@@ -1,0 +1,92 @@
+/**
+ * The SunSpec device source (registered under `sunspec`): polls a SunSpec inverter or sensor through the
+ * shared Modbus bus of its address, finds its models by discovery alone, and emits the canonical points its
+ * template maps. Configuration problems fail at construction, before any I/O.
+ */
+import { ConfigError } from '../../../core/config/yaml-file.ts';
+import { loadTemplate, type Template } from '../../devices/templates.ts';
+import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
+import { acquireBus, releaseBus, type ModbusBus, type ModbusEndpoint } from '../modbus/bus.ts';
+import { modbusAddressOf, pollIntervalMs } from '../modbus/source.ts';
+import { busReader, SunspecDevice } from './device.ts';
+import { mapPoints, neededModels } from './mapping.ts';
+import type { SunspecTemplate } from './template.ts';
+
+/** Narrow a loaded template to SunSpec, or throw a ConfigError naming the device. */
+export function asSunspecTemplate(t: Template, usedBy: string): SunspecTemplate {
+  if (t.protocol !== 'sunspec') throw new ConfigError(usedBy, 'template', `template '${t.id}' is ${t.protocol}, not sunspec`);
+  // loadTemplate validated the file against templateSchema (registered in gateway/devices/templates.ts)
+  return t as unknown as SunspecTemplate;
+}
+
+class SunspecSource implements DeviceSource {
+  readonly deviceId: string;
+  private readonly template: SunspecTemplate;
+  private readonly endpoint: ModbusEndpoint;
+  private readonly unit: number;
+  private readonly intervalMs: number;
+  private readonly wanted: Set<number>;
+  private bus: ModbusBus | undefined;
+  private device: SunspecDevice | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly ctx: SourceContext) {
+    this.deviceId = ctx.device.id;
+    this.template = asSunspecTemplate(loadTemplate(ctx.device.template), `device ${ctx.device.id}`);
+    ({ endpoint: this.endpoint, unit: this.unit } = modbusAddressOf(ctx.device));
+    this.intervalMs = pollIntervalMs(ctx.site, ctx.device);
+    this.wanted = neededModels(this.template);
+  }
+
+  async start(): Promise<void> {
+    this.bus = acquireBus(this.endpoint);
+    this.device = new SunspecDevice(busReader(this.bus, this.unit, { timeoutMs: this.template.timeout_ms, retries: this.template.retries }), this.template.base_addresses);
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    if (this.bus) await releaseBus(this.bus);
+    this.bus = undefined;
+  }
+
+  /** Poll on wall-clock multiples of the interval, like the Modbus source, so a gateway's devices share a batch. */
+  private schedule(): void {
+    if (this.stopped) return;
+    const now = Date.now();
+    const next = Math.ceil((now + 1) / this.intervalMs) * this.intervalMs;
+    this.timer = setTimeout(() => {
+      if (!this.running) this.running = this.poll().finally(() => { this.running = undefined; });
+      this.schedule();
+    }, next - now);
+  }
+
+  private async poll(): Promise<void> {
+    const device = this.device;
+    if (!device) return;
+    const ts = Date.now();
+    let models;
+    try {
+      models = await device.read(this.wanted);
+    } catch (err) {
+      device.forget();
+      if (!this.stopped) this.ctx.setOnline(false, (err as Error).message);
+      return;
+    }
+    if (this.stopped) return;
+    const points = mapPoints(this.template, models);
+    if (Object.keys(points).length === 0) {
+      this.ctx.setOnline(true, `none of the template's models (${[...this.wanted].join(', ')}) found on the device`);
+      return;
+    }
+    this.ctx.setOnline(true);
+    this.ctx.emit({ device: this.deviceId, ts, points });
+  }
+}
+
+/** Factory registered under `sunspec` in gateway/protocols/index.ts. */
+export const sunspecSourceFactory: SourceFactory = (ctx) => new SunspecSource(ctx);
