@@ -93,13 +93,10 @@ function fitOne(obs: Observation[], kind: ModelKind, bh: number | null, bc: numb
   const sigma2 = sse / (n - p);
   // CalTRACK qualification: every degree-day coefficient positive with p < 0.1, and enough degree-days behind it.
   let qualified = true;
-  let col = 1;
-  const terms: { coef: number; dd: number[] }[] = [];
-  if (kind === 'hdd' || kind === 'hdd_cdd') terms.push({ coef: fit.beta[col], dd: x.map((r) => r[col++]) });
-  if (kind === 'cdd' || kind === 'hdd_cdd') terms.push({ coef: fit.beta[col], dd: x.map((r) => r[col++]) });
+  const ddColumns = kind === 'hdd_cdd' ? [1, 2] : kind === 'intercept' ? [] : [1];
   const tCrit = tQuantile(0.95, n - p);
-  terms.forEach((t, k) => {
-    const se = Math.sqrt(sigma2 * fit.xtxInv[1 + k][1 + k]);
+  ddColumns.map((col) => ({ col, coef: fit.beta[col], dd: x.map((r) => r[col]) })).forEach((t) => {
+    const se = Math.sqrt(sigma2 * fit.xtxInv[t.col][t.col]);
     const nonzeroDays = obs.reduce((a, o, i) => a + (t.dd[i] > 0 ? o.days : 0), 0);
     const totalDd = obs.reduce((a, o, i) => a + t.dd[i] * o.days, 0);
     if (!(t.coef > 0) || !(se > 0 ? t.coef / se > tCrit : true) || nonzeroDays < opts.min_nonzero_days || totalDd < opts.min_total_degree_days) qualified = false;

@@ -31,15 +31,18 @@ export interface PvSample {
 /**
  * Temperature-corrected PR (NREL, Dierauf et al. 2013, eq. 2):
  * PR_corr = Σ E_AC / Σ [P0 · (G/1000) · Δt · (1 + γ (T_cell − T̄_cell))], T̄_cell = Σ G·T_cell / Σ G
- * (the irradiance-weighted mean cell temperature of the same period). Intervals of equal length Δt (hours).
+ * the irradiance-weighted mean cell temperature. Over the same period the corrections cancel (Σ G·(T − T̄) = 0),
+ * so NREL takes T̄ from a longer reference period (a year): pass it as `referenceCellTemp_c` to compare months.
+ * Intervals of equal length Δt (hours).
  */
-export function temperatureCorrectedPr(samples: PvSample[], peakPower_kwp: number, gamma_per_c: number, intervalHours: number): { pr: number | null; mean_cell_temp_c: number | null } {
+export function temperatureCorrectedPr(samples: PvSample[], peakPower_kwp: number, gamma_per_c: number, intervalHours: number, referenceCellTemp_c?: number): { pr: number | null; mean_cell_temp_c: number | null } {
   const sumG = samples.reduce((a, s) => a + s.poa_w_m2, 0);
   if (sumG <= 0) return { pr: null, mean_cell_temp_c: null };
-  const tBar = samples.reduce((a, s) => a + s.poa_w_m2 * s.cell_temp_c, 0) / sumG;
+  const meanT = samples.reduce((a, s) => a + s.poa_w_m2 * s.cell_temp_c, 0) / sumG;
+  const tBar = referenceCellTemp_c ?? meanT;
   const expected = samples.reduce((a, s) => a + peakPower_kwp * (s.poa_w_m2 / 1000) * intervalHours * (1 + gamma_per_c * (s.cell_temp_c - tBar)), 0);
   const actual = samples.reduce((a, s) => a + s.ac_kwh, 0);
-  return { pr: expected > 0 ? actual / expected : null, mean_cell_temp_c: tBar };
+  return { pr: expected > 0 ? actual / expected : null, mean_cell_temp_c: meanT };
 }
 
 /**
