@@ -85,8 +85,12 @@ export interface Storage {
 
 /** Raised when the store cannot be reached or refuses a request; `retryable` says whether to buffer and retry. */
 export class StorageError extends Error {
-  constructor(message: string, readonly retryable: boolean, readonly status?: number, options?: ErrorOptions) {
+  /** How long the store asked to wait before retrying (HTTP Retry-After), when it said. */
+  readonly retryAfterMs?: number;
+
+  constructor(message: string, readonly retryable: boolean, readonly status?: number, options?: ErrorOptions & { retryAfterMs?: number }) {
     super(message, options);
     this.name = 'StorageError';
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
