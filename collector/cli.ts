@@ -1,0 +1,100 @@
+/**
+ * `jieneng collector run --site FILE [--mqtt URL] [--data DIR] [--share GROUP] [--partition k/N]
+ * [--metrics-port N]`: the collector on its own, writing to the store configured by the environment
+ * (INFLUX_URL … or the embedded file under DATA_DIR), until SIGINT/SIGTERM.
+ */
+import { createServer, type Server } from 'node:http';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { logger } from '../core/log.ts';
+import { loadSite } from '../core/site/load.ts';
+import { metricsRegistry } from './metrics.ts';
+import { parsePartition } from './partition.ts';
+import { startCollector } from './runtime.ts';
+
+const USAGE = 'usage: jieneng collector run --site <site.yaml> [--mqtt mqtt://127.0.0.1:1883] [--data ./data/collector] '
+  + '[--share GROUP [--partition k/N]] [--client-id ID] [--metrics-port N]';
+
+/** Entry of `jieneng collector …`; returns the exit code. */
+export async function collectorCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== 'run') {
+    process.stderr.write(`${USAGE}\n`);
+    return command ? 2 : 0;
+  }
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        site: { type: 'string' }, mqtt: { type: 'string' }, data: { type: 'string' }, share: { type: 'string' },
+        partition: { type: 'string' }, 'client-id': { type: 'string' }, 'metrics-port': { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`jieneng collector: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const fail = (msg: string) => {
+    process.stderr.write(`jieneng collector: ${msg}\n${USAGE}\n`);
+    return 2;
+  };
+  const partition = values.partition !== undefined ? parsePartition(values.partition) : undefined;
+  if (values.partition !== undefined && !partition) return fail(`--partition: '${values.partition}' is not k/N with 0 ≤ k < N`);
+  if (partition && !values.share) return fail('--partition needs --share GROUP');
+  const metricsPort = values['metrics-port'] !== undefined ? Number(values['metrics-port']) : undefined;
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) {
+    return fail(`--metrics-port: '${values['metrics-port']}' is not a TCP port`);
+  }
+
+  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
+  const storage = await openStorage(storageConfigFromEnv(process.env));
+  const log = logger('collector');
+  let metricsServer: Server | undefined;
+  try {
+    const collector = await startCollector({
+      site,
+      storage,
+      mqttUrl: values.mqtt ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',
+      dataDir: resolve(values.data ?? resolve(process.env.DATA_DIR ?? './data', 'collector')),
+      shareGroup: values.share,
+      partition,
+      clientId: values['client-id'],
+      username: process.env.MQTT_USERNAME,
+      password: process.env.MQTT_PASSWORD,
+    });
+    if (metricsPort !== undefined) metricsServer = await serveMetrics(metricsPort);
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    log.info('stopping');
+    await collector.stop();
+  } finally {
+    await new Promise((r) => (metricsServer ? metricsServer.close(r) : r(undefined)));
+    await storage.close();
+  }
+  return 0;
+}
+
+/** `/metrics` in Prometheus text format from the default registry. */
+function serveMetrics(port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404).end('not found\n');
+      return;
+    }
+    metricsRegistry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(text),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
+  });
+  return new Promise((resolveServer, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => {
+      logger('collector').info({ port: (server.address() as { port: number }).port }, 'serving /metrics');
+      resolveServer(server);
+    });
+  });
+}
