@@ -218,9 +218,9 @@ function chooseScaleFactors(points: PointLayout[], values: Record<string, number
   return out;
 }
 
-function encodePoints(points: PointLayout[], values: Record<string, number | string | null | undefined>, sfs: Record<string, number>, out: number[], base: number): void {
+function encodePoints(points: PointLayout[], values: Record<string, number | string | null | undefined>, sfs: Record<string, number>, out: number[], base: number, header: boolean): void {
   for (const p of points) {
-    if (p.name === 'ID' || p.name === 'L') continue;
+    if (header && (p.name === 'ID' || p.name === 'L')) continue; // written by encodeModel
     const v = p.type === 'sunssf' ? (values[p.name] === null ? null : sfs[p.name] ?? values[p.name]) : values[p.name];
     let words: number[];
     if (v === null || v === undefined) words = notImplementedWords(p.type, p.size);
@@ -235,6 +235,16 @@ function encodePoints(points: PointLayout[], values: Record<string, number | str
 }
 
 /**
+ * The scale factors a device would fix for values up to the given ones (its ratings): for each sunssf point of
+ * the fixed part, the finest decimal exponent at which every value it scales fits. A simulator passes these
+ * back as values of the sunssf points so its scale factors stay constant, as a real device's do.
+ */
+export function scaleFactorsFor(layout: ModelLayout, ratings: ModelValues): Record<string, number> {
+  const blockUsers = layout.block?.points.filter((p) => typeof p.sf === 'string' && !layout.block!.points.some((q) => q.name === p.sf)) ?? [];
+  return chooseScaleFactors([...layout.points, ...blockUsers], [ratings.points, ...(ratings.blocks ?? [])], {});
+}
+
+/**
  * Lay out one model's registers (ID, L, then the points) from values in the model's units; scale factors are
  * chosen to fit unless given as values of the sunssf points. Returns L + 2 words.
  */
@@ -246,10 +256,10 @@ export function encodeModel(layout: ModelLayout, values: ModelValues): number[] 
   out[1] = total - 2;
   const fixedSfs = chooseScaleFactors([...layout.points, ...(layout.block?.points.filter((p) => typeof p.sf === 'string' && !layout.block!.points.some((q) => q.name === p.sf)) ?? [])],
     [values.points, ...blocks], values.points);
-  encodePoints(layout.points, values.points, fixedSfs, out, 0);
+  encodePoints(layout.points, values.points, fixedSfs, out, 0, true);
   blocks.forEach((b, i) => {
     const blockSfs = { ...fixedSfs, ...chooseScaleFactors(layout.block!.points, [b], b) };
-    encodePoints(layout.block!.points, b, blockSfs, out, layout.fixedLength + i * layout.block!.length);
+    encodePoints(layout.block!.points, b, blockSfs, out, layout.fixedLength + i * layout.block!.length, false);
   });
   return out;
 }
