@@ -23,6 +23,8 @@ export const MEASUREMENT = {
   /** building rollups (collector): tags site, building, medium, category; fields <quantity>, estimated */
   buildingEnergy15m: 'energy_building_15m',
   buildingEnergy1d: 'energy_building_1d',
+  /** derived daily KPIs (API, docs/api.md): tags site, scope (building|site), id; fields energy_kgce, *_per_m2, *_per_person … */
+  kpi1d: 'kpi_1d',
 } as const;
 
 /**
