@@ -3,7 +3,11 @@
  * endpoint, decodes with its template and emits one DeviceReading per cycle.
  */
 import { ConfigError } from '../../../core/config/yaml-file.ts';
-import type { Device, SiteModel } from '../../../core/site/schema.ts';
+import type { Device } from '../../../core/site/schema.ts';
+import { delayToNextTick, pollIntervalMs } from '../../schedule.ts';
+
+/** Re-exported for the sources that imported it from here (it lives in gateway/schedule.ts). */
+export { pollIntervalMs };
 import { asModbusTemplate, loadTemplate } from '../../devices/templates.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { acquireBus, ModbusError, releaseBus, type ModbusBus, type ModbusEndpoint } from './bus.ts';
@@ -17,12 +21,6 @@ export function modbusAddressOf(device: Device): { endpoint: ModbusEndpoint; uni
     return { endpoint: { kind: 'rtu', path: a.path, baudRate: a.baud_rate ?? 9600, parity: a.parity ?? 'none' }, unit: a.unit_id };
   }
   throw new ConfigError(`device ${device.id}`, 'address.protocol', `a Modbus template needs a modbus-tcp or modbus-rtu address, not ${a.protocol}`);
-}
-
-/** Poll interval of a device: its own, else its gateway's, else 15 s. */
-export function pollIntervalMs(site: SiteModel, device: Device): number {
-  const gw = site.gateways.find((g) => g.id === device.gateway);
-  return (device.poll_interval_s ?? gw?.poll_interval_s ?? 15) * 1000;
 }
 
 /** Read every planned request of one device (sequentially, through the bus queue). */
@@ -80,13 +78,11 @@ class ModbusSource implements DeviceSource {
   /** Poll on wall-clock multiples of the interval, so devices of one gateway land in one batch. */
   private schedule(): void {
     if (this.stopped) return;
-    const now = Date.now();
-    const next = Math.ceil((now + 1) / this.intervalMs) * this.intervalMs;
     this.timer = setTimeout(() => {
       // a cycle still running (slow line) is not doubled up: that tick is skipped
       if (!this.running) this.running = this.poll().finally(() => { this.running = undefined; });
       this.schedule();
-    }, next - now);
+    }, delayToNextTick(Date.now(), this.intervalMs));
   }
 
   private async poll(): Promise<void> {

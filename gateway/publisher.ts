@@ -1,0 +1,164 @@
+/**
+ * The gateway's MQTT side: one client per gateway with a retained last will (offline) and birth message
+ * (online) on its status topic, retained per-device status, and the drain of the disk queue: batches are sent in
+ * sequence order with QoS 1, at most `maxInflight` unacknowledged, at most `replayRatePerS` per second, and removed
+ * from the queue only in the PUBACK callback. Outages are logged once; mqtt.js reconnects with its period and
+ * re-sends its own unacknowledged packets (it keeps them in its outgoing store across reconnects).
+ */
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { topics, type DeviceStatus, type GatewayStatus } from '../core/contract/v1.ts';
+import type { Logger } from '../core/log.ts';
+import type { DiskQueue } from './queue.ts';
+
+/** Publisher settings. */
+export interface PublisherOptions {
+  mqttUrl: string;
+  site: string;
+  gateway: string;
+  queue: DiskQueue;
+  log: Logger;
+  mqttOptions?: IClientOptions;
+  /** batches sent per second at most (replay after an outage), default 50 */
+  replayRatePerS?: number;
+  /** unacknowledged batches at most, default 10 */
+  maxInflight?: number;
+}
+
+/** Publisher counters. */
+export interface PublisherStats {
+  connected: boolean;
+  published: number;
+  inflight: number;
+}
+
+/** Keeps the queue flowing to the broker and the status topics current. */
+export class Publisher {
+  private client: MqttClient;
+  private connected = false;
+  private everConnected = false;
+  private outageLogged = false;
+  private inflight = new Map<number, number>();
+  private lastSent = -1;
+  private published = 0;
+  private tokens: number;
+  private lastRefill = Date.now();
+  private pumpTimer: NodeJS.Timeout | undefined;
+  private deviceStatus = new Map<string, DeviceStatus>();
+  private stopped = false;
+  private readonly rate: number;
+  private readonly maxInflight: number;
+
+  constructor(private readonly o: PublisherOptions) {
+    this.rate = o.replayRatePerS ?? 50;
+    this.maxInflight = o.maxInflight ?? 10;
+    this.tokens = this.rate;
+    const statusTopic = topics.gatewayStatus(o.site, o.gateway);
+    const offline: GatewayStatus = { v: 1, online: false, ts: Date.now() };
+    this.client = mqtt.connect(o.mqttUrl, {
+      clientId: `jieneng-${o.site}-${o.gateway}`.slice(0, 64),
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      // the broker publishes this if the gateway vanishes (MQTT 3.1.1 §3.1.2.5)
+      will: { topic: statusTopic, payload: Buffer.from(JSON.stringify(offline)), qos: 1, retain: true },
+      ...o.mqttOptions,
+    });
+    this.client.on('connect', () => this.onConnect(statusTopic));
+    this.client.on('close', () => this.onClose());
+    this.client.on('error', (err) => {
+      if (!this.outageLogged) o.log.warn({ err: err.message, url: o.mqttUrl }, 'broker error');
+    });
+  }
+
+  private onConnect(statusTopic: string): void {
+    this.connected = true;
+    if (this.outageLogged || !this.everConnected) this.o.log.info({ url: this.o.mqttUrl, queued: this.o.queue.stats().queued }, 'broker connected');
+    this.everConnected = true;
+    this.outageLogged = false;
+    const birth: GatewayStatus = { v: 1, online: true, ts: Date.now() };
+    this.client.publish(statusTopic, JSON.stringify(birth), { qos: 1, retain: true });
+    for (const [device, status] of this.deviceStatus) this.publishDeviceStatus(device, status);
+    this.pump();
+  }
+
+  private onClose(): void {
+    if (this.stopped) return;
+    this.connected = false;
+    if (!this.outageLogged) {
+      this.o.log.warn({ url: this.o.mqttUrl }, this.everConnected ? 'broker lost; buffering batches on disk' : 'broker unreachable; buffering batches on disk');
+      this.outageLogged = true;
+    }
+  }
+
+  /** Record a device's status; published retained now (or on the next connect). */
+  setDeviceStatus(device: string, status: DeviceStatus): void {
+    this.deviceStatus.set(device, status);
+    if (this.connected) this.publishDeviceStatus(device, status);
+  }
+
+  private publishDeviceStatus(device: string, status: DeviceStatus): void {
+    this.client.publish(topics.deviceStatus(this.o.site, this.o.gateway, device), JSON.stringify(status), { qos: 1, retain: true });
+  }
+
+  /** A batch was queued: try to send. */
+  notify(): void {
+    this.pump();
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    this.tokens = Math.min(this.rate, this.tokens + ((now - this.lastRefill) / 1000) * this.rate);
+    this.lastRefill = now;
+  }
+
+  private pump(): void {
+    if (!this.connected || this.stopped) return;
+    this.refill();
+    const room = Math.min(this.maxInflight - this.inflight.size, Math.floor(this.tokens));
+    if (room <= 0) {
+      if (this.inflight.size < this.maxInflight) this.later(Math.ceil(1000 / this.rate));
+      return;
+    }
+    const topic = topics.readings(this.o.site, this.o.gateway);
+    for (const b of this.o.queue.peek(this.lastSent, room)) {
+      this.tokens--;
+      this.lastSent = b.seq;
+      this.inflight.set(b.seq, Date.now());
+      this.client.publish(topic, b.payload, { qos: 1 }, (err) => {
+        this.inflight.delete(b.seq);
+        if (err) {
+          // not acknowledged: send it again from here on (order by seq is kept by the collector)
+          if (!this.stopped) this.lastSent = Math.min(this.lastSent, b.seq - 1);
+        } else {
+          if (!this.stopped) this.o.queue.remove(b.seq);
+          this.published++;
+        }
+        this.pump();
+      });
+    }
+    if (this.o.queue.peek(this.lastSent, 1).length > 0) this.later(Math.ceil(1000 / this.rate));
+  }
+
+  private later(ms: number): void {
+    if (this.pumpTimer || this.stopped) return;
+    this.pumpTimer = setTimeout(() => { this.pumpTimer = undefined; this.pump(); }, ms);
+  }
+
+  /** Counters. */
+  stats(): PublisherStats {
+    return { connected: this.connected, published: this.published, inflight: this.inflight.size };
+  }
+
+  /** Wait (bounded) for unacknowledged batches, publish offline status, disconnect. */
+  async stop(graceMs = 2000): Promise<void> {
+    const until = Date.now() + graceMs;
+    while (this.connected && this.inflight.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    this.stopped = true;
+    clearTimeout(this.pumpTimer);
+    if (this.connected) {
+      const offline: GatewayStatus = { v: 1, online: false, ts: Date.now() };
+      const sent = this.client.publishAsync(topics.gatewayStatus(this.o.site, this.o.gateway), JSON.stringify(offline), { qos: 1, retain: true });
+      await Promise.race([sent.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    }
+    await this.client.endAsync(true).catch(() => undefined);
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The gateway runtime: one device source per enabled device of this gateway (factory chosen by the template's
+ * protocol), their readings batched per poll cycle into contract-v1 ReadingBatch messages with a per-gateway
+ * sequence number, every batch through the on-disk queue, and the queue drained to the broker with QoS 1.
+ */
+import type { IClientOptions } from 'mqtt';
+import { ConfigError } from '../core/config/yaml-file.ts';
+import type { DeviceReading, ReadingBatch } from '../core/contract/v1.ts';
+import { logger } from '../core/log.ts';
+import type { SiteModel } from '../core/site/schema.ts';
+import { loadTemplate } from './devices/templates.ts';
+import { sourceFactories } from './protocols/index.ts';
+import { pollIntervalMs } from './schedule.ts';
+import { Publisher } from './publisher.ts';
+import { DiskQueue } from './queue.ts';
+import type { DeviceSource } from './source.ts';
+
+/** What `startGateway` needs. */
+export interface GatewayOptions {
+  site: SiteModel;
+  gatewayId: string;
+  mqttUrl: string;
+  /** where the store-and-forward queue lives */
+  dataDir: string;
+  mqttOptions?: IClientOptions;
+  /** readings arriving within this window after the first one of a cycle share one batch, default 1000 ms */
+  batchWindowMs?: number;
+  /** readings per batch at most (MQTT payload size), default 500 */
+  maxBatchReadings?: number;
+  /** store-and-forward bound, default 256 MiB */
+  maxQueueBytes?: number;
+  /** batches per second when replaying after an outage, default 50 */
+  replayRatePerS?: number;
+}
+
+/** Counters of a running gateway. */
+export interface GatewayStats {
+  /** sequence number the next batch gets */
+  nextSeq: number;
+  batches: number;
+  readings: number;
+  published: number;
+  queued: number;
+  queueBytes: number;
+  dropped: number;
+  connected: boolean;
+  devices: { total: number; online: number; offline: number };
+}
+
+/** A running gateway. */
+export interface RunningGateway {
+  stop(): Promise<void>;
+  stats(): GatewayStats;
+}
+
+/** Start polling and publishing for one gateway of the site. Configuration errors throw before any I/O. */
+export async function startGateway(opts: GatewayOptions): Promise<RunningGateway> {
+  const { site, gatewayId } = opts;
+  const log = logger('gateway', { gateway: gatewayId });
+  const gwIndex = site.gateways.findIndex((g) => g.id === gatewayId);
+  if (gwIndex < 0) {
+    throw new ConfigError('(site model)', 'gateways', `no gateway '${gatewayId}' (known: ${site.gateways.map((g) => g.id).join(', ')})`);
+  }
+  const devices = site.devices.filter((d) => d.gateway === gatewayId && d.enabled !== false);
+  // a batch is one poll cycle: the window must end before the fastest device polls again
+  const fastestPollMs = Math.min(...devices.map((d) => pollIntervalMs(site, d)), 3_600_000);
+  const batchWindowMs = Math.min(opts.batchWindowMs ?? 1000, fastestPollMs / 2);
+
+  const online = new Map<string, { online: boolean; error?: string }>();
+  let pending: DeviceReading[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let batches = 0;
+  let readings = 0;
+  let publisher: Publisher | undefined;
+  let queue: DiskQueue | undefined;
+
+  const flush = (): void => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (pending.length === 0 || !queue) return;
+    const batchReadings = pending;
+    pending = [];
+    queue.enqueue((seq) => {
+      const batch: ReadingBatch = { v: 1, site: site.site.id, gateway: gatewayId, seq, sent_ts: Date.now(), readings: batchReadings };
+      return JSON.stringify(batch);
+    });
+    batches++;
+    readings += batchReadings.length;
+    publisher?.notify();
+  };
+
+  // build every source first: a bad template or address fails here, before the queue or broker is touched
+  const sources: DeviceSource[] = devices.map((device) => {
+    const template = loadTemplate(device.template);
+    const factory = sourceFactories[template.protocol];
+    if (!factory) throw new ConfigError(`device ${device.id}`, 'template', `no device source for protocol '${template.protocol}' (template '${template.id}')`);
+    const dlog = log.child({ device: device.id });
+    return factory({
+      site, device, log: dlog,
+      emit(reading) {
+        pending.push(reading);
+        if (pending.length >= (opts.maxBatchReadings ?? 500)) flush();
+        else flushTimer ??= setTimeout(flush, batchWindowMs);
+      },
+      setOnline(isOnline, error) {
+        const prev = online.get(device.id);
+        if (prev?.online === isOnline && prev?.error === error) return;
+        // changes are logged once, not every poll
+        if (prev?.online !== isOnline) {
+          if (isOnline) dlog.info('device online');
+          else dlog.warn({ error }, 'device offline');
+        }
+        online.set(device.id, { online: isOnline, error });
+        publisher?.setDeviceStatus(device.id, { v: 1, online: isOnline, ts: Date.now(), ...(error ? { error } : {}) });
+      },
+    });
+  });
+
+  queue = new DiskQueue(opts.dataDir, `gateway-${site.site.id}-${gatewayId}`, { maxBytes: opts.maxQueueBytes, log });
+  const q = queue;
+  if (q.stats().queued > 0) log.info({ queued: q.stats().queued }, 'batches from before the restart will be replayed');
+  publisher = new Publisher({
+    mqttUrl: opts.mqttUrl, site: site.site.id, gateway: gatewayId, queue: q, log,
+    mqttOptions: opts.mqttOptions, replayRatePerS: opts.replayRatePerS,
+  });
+  const pub = publisher;
+  await Promise.all(sources.map((s) => s.start()));
+  log.info({ devices: sources.length, mqtt: opts.mqttUrl }, 'gateway started');
+
+  let stopping: Promise<void> | undefined;
+  let final: GatewayStats | undefined;
+  const stats = (): GatewayStats => {
+    if (final) return final;
+    const qs = q.stats();
+    const ps = pub.stats();
+    const on = [...online.values()].filter((s) => s.online).length;
+    return {
+      nextSeq: qs.nextSeq, batches, readings, published: ps.published, queued: qs.queued, queueBytes: qs.bytes,
+      dropped: qs.dropped, connected: ps.connected,
+      devices: { total: sources.length, online: on, offline: online.size - on },
+    };
+  };
+  return {
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(sources.map((s) => s.stop()));
+        flush();
+        await pub.stop();
+        final = stats();
+        q.close();
+        log.info('gateway stopped');
+      })();
+      return stopping;
+    },
+    stats,
+  };
+}
