@@ -11,6 +11,8 @@ import { ConfigError, lineOf, readYaml, validate } from '../../core/config/yaml-
 import type { TemplateProtocol } from '../protocols/index.ts';
 import { checkTemplateRows, templateSchema as modbusTemplateSchema, type ModbusTemplate } from '../protocols/modbus/template.ts';
 import { checkSunspecTemplate, templateSchema as sunspecTemplateSchema } from '../protocols/sunspec/template.ts';
+import { checkBacnetTemplateRules, templateSchema as bacnetTemplateSchema } from '../protocols/bacnet/template.ts';
+import { checkMqttTemplateRules, templateSchema as mqttTemplateSchema } from '../protocols/mqtt/template.ts';
 
 /** Where the shipped templates live. */
 export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'templates');
@@ -29,6 +31,8 @@ export type Template = ModbusTemplate | OtherTemplate;
 export const templateKinds: Partial<Record<TemplateProtocol, { schema: TSchema; check?: (t: never) => { path: string; problem: string } | undefined }>> = {
   modbus: { schema: modbusTemplateSchema, check: checkTemplateRows as (t: never) => { path: string; problem: string } | undefined },
   sunspec: { schema: sunspecTemplateSchema, check: checkSunspecTemplate as (t: never) => { path: string; problem: string } | undefined },
+  bacnet: { schema: bacnetTemplateSchema, check: checkBacnetTemplateRules as (t: never) => { path: string; problem: string } | undefined },
+  mqtt: { schema: mqttTemplateSchema, check: checkMqttTemplateRules as (t: never) => { path: string; problem: string } | undefined },
 };
 
 const cache = new Map<string, Template>();

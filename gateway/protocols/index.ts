@@ -6,10 +6,14 @@
 import type { SourceFactory } from '../source.ts';
 import { modbusSourceFactory } from './modbus/source.ts';
 import { sunspecSourceFactory } from './sunspec/source.ts';
+import { bacnetSourceFactory } from './bacnet/source.ts';
+import { mqttSourceFactory } from './mqtt/source.ts';
 
 export type TemplateProtocol = 'modbus' | 'sunspec' | 'bacnet' | 'mqtt';
 
 export const sourceFactories: Partial<Record<TemplateProtocol, SourceFactory>> = {
   modbus: modbusSourceFactory,
   sunspec: sunspecSourceFactory,
+  bacnet: bacnetSourceFactory,
+  mqtt: mqttSourceFactory,
 };

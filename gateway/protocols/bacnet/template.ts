@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, lineOf, readYaml, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
+import { ConfigError, displayPath, lineOf, readYaml, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
 import { PointName } from '../../../core/contract/v1.ts';
 import { hasUnits, isBinary, isCommandable, parseObjectId } from './objects.ts';
 import { canonicalUnit, POINT_SUFFIXES, unitByName } from './units.ts';
@@ -70,34 +70,42 @@ export function loadBacnetTemplate(id: string, dir = TEMPLATE_DIR): BacnetTempla
 /** Validate an already-parsed template (schema, then the rules between fields). */
 export function checkBacnetTemplate(value: unknown, file = '(template)', source?: SourceDoc): BacnetTemplate {
   const t = validate(templateSchema, value, file, source);
-  const fail = (path: (string | number)[], problem: string): never => {
-    throw new ConfigError(file, path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join(''), problem, lineOf(source, path));
-  };
+  const problem = checkBacnetTemplateRules(t);
+  if (problem) throw new ConfigError(file, displayPath(problem.at), problem.problem, lineOf(source, problem.at));
+  return t;
+}
+
+/**
+ * The rules a schema cannot express, as the gateway's template loader wants them (gateway/devices/templates.ts):
+ * the first problem with its path, or undefined.
+ */
+export function checkBacnetTemplateRules(t: BacnetTemplate): { path: string; problem: string; at: (string | number)[] } | undefined {
   const names = new Set<string>();
   const objects = new Set<string>();
-  t.points.forEach((p, i) => {
-    if (names.has(p.point)) fail(['points', i, 'point'], `duplicate point '${p.point}'`);
+  for (const [i, p] of t.points.entries()) {
+    const at = (...rest: string[]) => ['points', i, ...rest];
+    const fail = (path: (string | number)[], problem: string) => ({ path: displayPath(path), problem, at: path });
+    if (names.has(p.point)) return fail(at('point'), `duplicate point '${p.point}'`);
     names.add(p.point);
-    if (objects.has(p.object)) fail(['points', i, 'object'], `object '${p.object}' is mapped twice`);
+    if (objects.has(p.object)) return fail(at('object'), `object '${p.object}' is mapped twice`);
     objects.add(p.object);
     const unit = canonicalUnit(p.point);
-    if (!unit) fail(['points', i, 'point'], `point name must end in a unit suffix (${POINT_SUFFIXES.join(', ')})`);
-    const id = parseObjectId(p.object);
-    if (!id) fail(['points', i, 'object'], `unknown object type in '${p.object}' (e.g. analog-input:1, binary-output:2)`);
-    const objectId = id as BACNetObjectID;
+    if (!unit) return fail(at('point'), `point name must end in a unit suffix (${POINT_SUFFIXES.join(', ')})`);
+    const objectId = parseObjectId(p.object);
+    if (!objectId) return fail(at('object'), `unknown object type in '${p.object}' (e.g. analog-input:1, binary-output:2)`);
     if (p.units !== undefined) {
-      if (unitByName(p.units) === undefined) fail(['points', i, 'units'], `unknown engineering unit '${p.units}' (e.g. degrees-celsius, kilowatts)`);
-      if (!hasUnits(objectId.type)) fail(['points', i, 'units'], `object '${p.object}' has no Units property`);
+      if (unitByName(p.units) === undefined) return fail(at('units'), `unknown engineering unit '${p.units}' (e.g. degrees-celsius, kilowatts)`);
+      if (!hasUnits(objectId.type)) return fail(at('units'), `object '${p.object}' has no Units property`);
     }
-    if (isBinary(objectId.type) && unit && unit.quantity !== 'state') fail(['points', i, 'point'], 'a binary object maps to a state point (suffix _on or _state)');
+    if (isBinary(objectId.type) && unit.quantity !== 'state') return fail(at('point'), 'a binary object maps to a state point (suffix _on or _state)');
     if (p.writable && !isCommandable(objectId.type)) {
-      fail(['points', i, 'writable'], `'${p.object}' is not an output or value object; inputs cannot be written`);
+      return fail(at('writable'), `'${p.object}' is not an output or value object; inputs cannot be written`);
     }
     if (!p.writable && (p.priority !== undefined || p.min !== undefined || p.max !== undefined)) {
-      fail(['points', i], 'priority/min/max apply to writable points only');
+      return fail(at(), 'priority/min/max apply to writable points only');
     }
-  });
-  return t;
+  }
+  return undefined;
 }
 
 /** Points with parsed object ids and unit enumerations (the template is already checked). */

@@ -115,6 +115,13 @@ export function unitByName(name: string): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+/** The BACnet unit with this symbol (`W`, `kWh`, `°C`, `l/s` …), for vendors that name units in text. */
+export function unitBySymbol(symbol: string): number | undefined {
+  const wanted = symbol.trim().replace(/^m3/, 'm³').replace(/^degC$|^C$/, '°C').replace(/^degF$|^F$/, '°F');
+  for (const [id, u] of deviceUnits) if (u.symbol === wanted) return id;
+  return undefined;
+}
+
 /** `degrees-celsius` for 62: the template spelling of an engineering unit. */
 export function unitName(units: number): string {
   const name = (U as unknown as Record<number, string | undefined>)[units];

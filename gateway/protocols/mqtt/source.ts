@@ -1,0 +1,153 @@
+/**
+ * The MQTT-native device source: subscribes to the topic a controller already publishes JSON on, and maps
+ * fields to canonical points by its template (path, unit, scale, value map). Malformed payloads are counted
+ * and logged once in a while, never a crash; a device that stops publishing for `stale_s` is reported offline.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import type { PointValue } from '../../../core/contract/v1.ts';
+import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
+import { valueAt } from './path.ts';
+import { compilePoints, loadMqttTemplate, parsePathCached, type CompiledPoint, type MqttTemplate } from './template.ts';
+
+/** Counters for tests and diagnostics. */
+export interface MqttSourceStats {
+  messages: number;
+  malformed: number;
+  readings: number;
+}
+
+/** Default broker when the address names none: the site's own broker on this host. */
+export const DEFAULT_BROKER_URL = 'mqtt://127.0.0.1:1883';
+
+/** Map one payload to point values (exported for unit tests of the mapping). */
+export function mapPayload(doc: unknown, points: CompiledPoint[]): Record<string, PointValue> {
+  const out: Record<string, PointValue> = {};
+  for (const p of points) {
+    const raw = valueAt(doc, p.steps);
+    let n: number | undefined;
+    if (raw === undefined || raw === null) {
+      out[p.point] = { value: null, quality: 'bad', reason: `missing ${p.path}` };
+      continue;
+    }
+    if (p.map && (typeof raw === 'string' || typeof raw === 'boolean') && Object.hasOwn(p.map, String(raw))) n = p.map[String(raw)];
+    else if (typeof raw === 'number') n = raw;
+    else if (typeof raw === 'boolean') n = raw ? 1 : 0;
+    else if (typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))) n = Number(raw);
+    if (n === undefined || !Number.isFinite(n)) {
+      out[p.point] = { value: null, quality: 'bad', reason: `${p.path} is not a number: ${JSON.stringify(raw).slice(0, 40)}` };
+      continue;
+    }
+    const value = p.conversion.toCanonical(n * (p.scale ?? 1) + (p.offset ?? 0));
+    out[p.point] = { value: Math.round(value * 1e6) / 1e6, quality: 'good' };
+  }
+  return out;
+}
+
+/** The source timestamp of a payload, or undefined when the template names none or it is unreadable. */
+export function payloadTimestamp(doc: unknown, template: MqttTemplate): number | undefined {
+  if (!template.timestamp) return undefined;
+  const raw = valueAt(doc, parsePathCached(template.timestamp.path));
+  switch (template.timestamp.format) {
+    case 'epoch-ms': return typeof raw === 'number' && Number.isFinite(raw) ? Math.round(raw) : undefined;
+    case 'epoch-s': return typeof raw === 'number' && Number.isFinite(raw) ? Math.round(raw * 1000) : undefined;
+    case 'iso8601': {
+      const ms = typeof raw === 'string' ? Date.parse(raw) : NaN;
+      return Number.isFinite(ms) ? ms : undefined;
+    }
+  }
+}
+
+/** One MQTT-native controller. */
+export class MqttNativeSource implements DeviceSource {
+  readonly deviceId: string;
+  private client?: MqttClient;
+  private readonly points: CompiledPoint[];
+  private readonly counters: MqttSourceStats = { messages: 0, malformed: 0, readings: 0 };
+  private lastMessageMs = 0;
+  private online: boolean | undefined;
+  private staleTimer?: NodeJS.Timeout;
+  private lastMalformedLogMs = 0;
+
+  constructor(private readonly ctx: SourceContext, readonly template: MqttTemplate) {
+    if (ctx.device.address.protocol !== 'mqtt') {
+      throw new Error(`device ${ctx.device.id}: template ${template.id} is MQTT-native but the address is ${ctx.device.address.protocol}`);
+    }
+    this.deviceId = ctx.device.id;
+    this.points = compilePoints(template);
+  }
+
+  async start(): Promise<void> {
+    const a = this.ctx.device.address;
+    if (a.protocol !== 'mqtt') return;
+    const client = mqtt.connect(a.broker_url ?? DEFAULT_BROKER_URL, {
+      clientId: `jieneng-${this.ctx.device.gateway}-${this.deviceId}`.slice(0, 64),
+      username: a.username,
+      password: a.password,
+      reconnectPeriod: 2000,
+      connectTimeout: 5000,
+    });
+    this.client = client;
+    client.on('message', (_topic, payload) => this.onMessage(payload));
+    client.on('connect', () => {
+      client.subscribe(a.topic, { qos: 1 }, (err) => {
+        if (err) this.setOnline(false, `cannot subscribe to ${a.topic}: ${err.message}`);
+      });
+    });
+    client.on('offline', () => this.setOnline(false, `broker ${a.broker_url ?? DEFAULT_BROKER_URL} unreachable`));
+    client.on('error', (err) => this.ctx.log.warn({ device: this.deviceId, err: err.message }, 'MQTT-native source: client error'));
+    const staleMs = (this.template.stale_s ?? 180) * 1000;
+    this.staleTimer = setInterval(() => {
+      if (this.online && Date.now() - this.lastMessageMs > staleMs) this.setOnline(false, `no message on ${a.topic} for ${this.template.stale_s ?? 180} s`);
+    }, Math.min(staleMs, 5000));
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.staleTimer);
+    const client = this.client;
+    if (client) await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+  }
+
+  /** Counters for tests and diagnostics. */
+  stats(): MqttSourceStats {
+    return { ...this.counters };
+  }
+
+  private onMessage(payload: Buffer): void {
+    this.counters.messages++;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.malformed('payload is not JSON');
+      return;
+    }
+    if (doc === null || typeof doc !== 'object') {
+      this.malformed('payload is not a JSON object or array');
+      return;
+    }
+    const points = mapPayload(doc, this.points);
+    const ts = payloadTimestamp(doc, this.template) ?? Date.now();
+    this.lastMessageMs = Date.now();
+    this.counters.readings++;
+    this.ctx.emit({ device: this.deviceId, ts, points });
+    this.setOnline(true);
+  }
+
+  private malformed(why: string): void {
+    this.counters.malformed++;
+    // Count every one, log at most once a minute: a chatty broken controller must not flood the log.
+    if (Date.now() - this.lastMalformedLogMs > 60_000) {
+      this.lastMalformedLogMs = Date.now();
+      this.ctx.log.warn({ device: this.deviceId, malformed: this.counters.malformed }, `MQTT-native payload dropped: ${why}`);
+    }
+  }
+
+  private setOnline(online: boolean, error?: string): void {
+    if (online === this.online) return;
+    this.online = online;
+    this.ctx.setOnline(online, error);
+  }
+}
+
+/** The factory registered under `mqtt`. */
+export const mqttSourceFactory: SourceFactory = (ctx) => new MqttNativeSource(ctx, loadMqttTemplate(ctx.device.template));

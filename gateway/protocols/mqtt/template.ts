@@ -1,0 +1,113 @@
+/**
+ * MQTT-native device templates: a controller that already publishes JSON to a broker joins by configuration —
+ * per point a path into the payload, the vendor's unit and a scale (DESIGN D5). `protocol: mqtt`.
+ */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { ConfigError, displayPath, lineOf, readYaml, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
+import { PointName } from '../../../core/contract/v1.ts';
+import { canonicalUnit, conversionFor, POINT_SUFFIXES, unitBySymbol, type UnitConversion } from '../bacnet/units.ts';
+import { parsePath, type PathStep } from './path.ts';
+
+const Obj = <P extends Parameters<typeof Type.Object>[0]>(props: P, description?: string) =>
+  Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
+
+/** One JSON field read as one canonical point. */
+export const MqttPoint = Obj({
+  point: PointName,
+  path: Type.String({ minLength: 1, description: 'where the value is in the payload, e.g. odu.power or idu[0].setTemp' }),
+  label: Type.String({ minLength: 1, description: 'what people read (Chinese label)' }),
+  unit: Type.Optional(Type.String({ description: "the vendor's unit, e.g. W, kWh, °C, °F, l/s (default: the point's own unit)" })),
+  scale: Type.Optional(Type.Number({ description: 'multiplier applied before the unit conversion (e.g. 0.1 for tenths)' })),
+  offset: Type.Optional(Type.Number({ description: 'added after scaling, before the unit conversion' })),
+  map: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'text or boolean values to numbers, e.g. { cool: 1, heat: 2 }' })),
+});
+export type MqttPoint = Static<typeof MqttPoint>;
+
+/** An MQTT-native controller model. */
+export const templateSchema = Obj({
+  id: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }),
+  protocol: Type.Literal('mqtt'),
+  name: Type.String({ minLength: 1 }),
+  manufacturer: Type.Optional(Type.String()),
+  model: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  kind: Type.Optional(Type.Union([Type.Literal('hvac'), Type.Literal('meter'), Type.Literal('sensor')])),
+  timestamp: Type.Optional(Obj({
+    path: Type.String({ minLength: 1 }),
+    format: Type.Union([Type.Literal('epoch-ms'), Type.Literal('epoch-s'), Type.Literal('iso8601')]),
+  }, 'source timestamp in the payload (default: time of arrival)')),
+  stale_s: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400, default: 180, description: 'no message for this long: device offline' })),
+  points: Type.Array(MqttPoint, { minItems: 1 }),
+}, 'MQTT-native device template');
+export type MqttTemplate = Static<typeof templateSchema>;
+
+/** Folder of the shipped templates. */
+export const TEMPLATE_DIR = fileURLToPath(new URL('../../devices/templates/', import.meta.url));
+
+/** A point ready to apply: parsed path and unit conversion. */
+export interface CompiledPoint extends MqttPoint {
+  steps: PathStep[];
+  conversion: UnitConversion;
+}
+
+/** Read and check `<dir>/<id>.yaml`; throws ConfigError (file:line: path: problem). */
+export function loadMqttTemplate(id: string, dir = TEMPLATE_DIR): MqttTemplate {
+  const file = join(dir, `${id}.yaml`);
+  const { value, source } = readYaml(file);
+  const t = checkMqttTemplate(value, file, source);
+  if (t.id !== id) throw new ConfigError(file, 'id', `is '${t.id}' but the file is named for '${id}'`, lineOf(source, ['id']));
+  return t;
+}
+
+/** Validate an already-parsed template. */
+export function checkMqttTemplate(value: unknown, file = '(template)', source?: SourceDoc): MqttTemplate {
+  const t = validate(templateSchema, value, file, source);
+  const problem = checkMqttTemplateRules(t);
+  if (problem) throw new ConfigError(file, problem.path, problem.problem, lineOf(source, problem.at));
+  return t;
+}
+
+/** Rules beyond the schema (unit suffix, path syntax, unit compatibility), first problem or undefined. */
+export function checkMqttTemplateRules(t: MqttTemplate): { path: string; problem: string; at: (string | number)[] } | undefined {
+  const names = new Set<string>();
+  for (const [i, p] of t.points.entries()) {
+    const fail = (key: string | undefined, problem: string) => {
+      const at = key ? ['points', i, key] : ['points', i];
+      return { path: displayPath(at), problem, at };
+    };
+    if (names.has(p.point)) return fail('point', `duplicate point '${p.point}'`);
+    names.add(p.point);
+    if (!canonicalUnit(p.point)) return fail('point', `point name must end in a unit suffix (${POINT_SUFFIXES.join(', ')})`);
+    try { parsePath(p.path); } catch (err) { return fail('path', (err as Error).message); }
+    if (p.unit !== undefined) {
+      if (unitBySymbol(p.unit) === undefined) return fail('unit', `unknown unit '${p.unit}'`);
+      try { conversionFor(p.point, unitBySymbol(p.unit)); } catch (err) { return fail('unit', (err as Error).message); }
+    }
+  }
+  if (t.timestamp) {
+    try { parsePath(t.timestamp.path); } catch (err) { return { path: 'timestamp.path', problem: (err as Error).message, at: ['timestamp', 'path'] }; }
+  }
+  return undefined;
+}
+
+/** Parse every point's path and fix its conversion (the template is already checked). */
+export function compilePoints(t: MqttTemplate): CompiledPoint[] {
+  return t.points.map((p) => ({
+    ...p,
+    steps: parsePath(p.path),
+    conversion: conversionFor(p.point, p.unit === undefined ? undefined : unitBySymbol(p.unit)),
+  }));
+}
+
+const pathCache = new Map<string, PathStep[]>();
+/** parsePath, remembered (timestamp paths are applied to every message). */
+export function parsePathCached(text: string): PathStep[] {
+  let steps = pathCache.get(text);
+  if (!steps) {
+    steps = parsePath(text);
+    pathCache.set(text, steps);
+  }
+  return steps;
+}
