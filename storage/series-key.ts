@@ -46,6 +46,20 @@ export function fieldKind(v: FieldValue): FieldKind {
 }
 
 /**
+ * A name or tag value both adapters can store and give back unchanged. InfluxDB line protocol has no escape
+ * for line breaks or other control characters, and a backslash before a space, comma or equals sign — or at
+ * the end — would be read as an escape (https://docs.influxdata.com/influxdb/v1.6/write_protocols/line_protocol_reference/#special-characters).
+ * A measurement starting with '#' would make the line a comment.
+ */
+function nameProblem(s: string, what: string): string | undefined {
+  if (s === '') return `${what} is empty`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(s)) return `${what} ${JSON.stringify(s)} contains a control character (line break, tab …)`;
+  if (/\\([ ,=]|$)/.test(s)) return `${what} ${JSON.stringify(s)} has a backslash before a space, comma, equals sign or at its end`;
+  return undefined;
+}
+
+/**
  * Check a batch before writing. A bad point rejects the batch with a non-retryable StorageError naming it:
  * retrying cannot help, and the caller (the collector) dead-letters it.
  */
@@ -53,16 +67,22 @@ export function checkPoints(points: StoredPoint[]): void {
   points.forEach((p, i) => {
     const where = `point ${i} (${p?.measurement ?? '?'} @ ${p?.time ?? '?'})`;
     if (!p || typeof p.measurement !== 'string' || p.measurement === '') throw new StorageError(`${where}: measurement is empty`, false);
+    const mp = nameProblem(p.measurement, 'measurement') ?? (p.measurement.startsWith('#') ? 'measurement starts with #' : undefined);
+    if (mp) throw new StorageError(`${where}: ${mp}`, false);
     if (!Number.isSafeInteger(p.time)) throw new StorageError(`${where}: time must be an integer epoch ms`, false);
     if (!p.tags || typeof p.tags !== 'object') throw new StorageError(`${where}: tags must be an object`, false);
     for (const [k, v] of Object.entries(p.tags)) {
       if (k === '' || k === 'time') throw new StorageError(`${where}: tag key ${JSON.stringify(k)} is not allowed`, false);
       if (typeof v !== 'string') throw new StorageError(`${where}: tag ${k} must be a string`, false);
+      const tp = nameProblem(k, 'tag key') ?? (v === '' ? undefined : nameProblem(v, `tag ${k}`));
+      if (tp) throw new StorageError(`${where}: ${tp}`, false);
     }
     const fields = Object.entries(p.fields ?? {});
     if (fields.length === 0) throw new StorageError(`${where}: no fields`, false);
     for (const [k, v] of fields) {
       if (k === '' || k === 'time') throw new StorageError(`${where}: field key ${JSON.stringify(k)} is not allowed`, false);
+      const fp = nameProblem(k, 'field key');
+      if (fp) throw new StorageError(`${where}: ${fp}`, false);
       if (typeof v === 'number' && !Number.isFinite(v)) throw new StorageError(`${where}: field ${k} is ${v}; only finite numbers can be stored`, false);
       if (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'string') throw new StorageError(`${where}: field ${k} has type ${typeof v}`, false);
     }

@@ -50,6 +50,9 @@ export class EmbeddedStorage implements Storage {
     updatePoint: Statement<[FieldValue, number, number, bigint, FieldValue]>;
   };
   private closed = false;
+  private lastSeriesId = 0;
+  private lastFieldId = 0;
+  private dataVersion = -1;
 
   constructor(opts: EmbeddedOptions) {
     this.path = opts.path;
@@ -77,13 +80,30 @@ export class EmbeddedStorage implements Storage {
     this.rollups = new Rollups(this.db, opts.tiers ?? DEFAULT_TIERS);
   }
 
+  /**
+   * Learn series and fields created since the last look — by this handle or by another process on the same
+   * file (e.g. `jieneng collector` writing while `jieneng api` reads). Ids only grow, so this reads new rows only.
+   */
   private loadCatalogue(): void {
-    for (const r of this.db.prepare('SELECT id, measurement, tag_key, tags FROM series').all() as { id: number; measurement: string; tag_key: string; tags: string }[]) {
-      this.rememberSeries(r.id, r.measurement, r.tag_key, JSON.parse(r.tags) as Record<string, string>);
+    const series = this.db.prepare('SELECT id, measurement, tag_key, tags FROM series WHERE id > ? ORDER BY id').all(this.lastSeriesId) as { id: number; measurement: string; tag_key: string; tags: string }[];
+    for (const r of series) {
+      if (!this.seriesIds.has(`${r.measurement}\0${r.tag_key}`)) this.rememberSeries(r.id, r.measurement, r.tag_key, JSON.parse(r.tags) as Record<string, string>);
+      this.lastSeriesId = r.id;
     }
-    for (const r of this.db.prepare('SELECT id, measurement, name, kind FROM field').all() as { id: number; measurement: string; name: string; kind: FieldKind }[]) {
+    const fields = this.db.prepare('SELECT id, measurement, name, kind FROM field WHERE id > ? ORDER BY id').all(this.lastFieldId) as { id: number; measurement: string; name: string; kind: FieldKind }[];
+    for (const r of fields) {
       this.fieldIds.set(`${r.measurement}\0${r.name}\0${r.kind}`, r.id);
       this.fieldsById.set(r.id, { name: r.name, kind: r.kind });
+      this.lastFieldId = r.id;
+    }
+  }
+
+  /** Reload the catalogue when another connection has committed since we last looked (PRAGMA data_version). */
+  private refresh(): void {
+    const v = this.db.pragma('data_version', { simple: true }) as number;
+    if (v !== this.dataVersion) {
+      this.dataVersion = v;
+      this.loadCatalogue();
     }
   }
 
@@ -101,6 +121,7 @@ export class EmbeddedStorage implements Storage {
     if (id !== undefined) return id;
     const newId = Number(this.stmt.insertSeries.run(measurement, key, JSON.stringify(clean)).lastInsertRowid);
     this.rememberSeries(newId, measurement, key, clean);
+    this.lastSeriesId = Math.max(this.lastSeriesId, newId);
     return newId;
   }
 
@@ -109,6 +130,7 @@ export class EmbeddedStorage implements Storage {
     const id = this.fieldIds.get(k);
     if (id !== undefined) return id;
     const newId = Number(this.stmt.insertField.run(measurement, name, kind).lastInsertRowid);
+    this.lastFieldId = Math.max(this.lastFieldId, newId);
     this.fieldIds.set(k, newId);
     this.fieldsById.set(newId, { name, kind });
     return newId;
@@ -124,6 +146,7 @@ export class EmbeddedStorage implements Storage {
     if (points.length === 0) return;
     const batch = this.rollups.batch();
     const tx = this.db.transaction(() => {
+      this.refresh();
       // The catalogue maps are updated inside the transaction; on rollback they are reloaded (below).
       for (const p of points) {
         const sid = this.seriesId(p.measurement, p.tags);
@@ -142,9 +165,10 @@ export class EmbeddedStorage implements Storage {
       batch.apply();
     });
     try {
-      tx();
+      tx.immediate();
     } catch (err) {
       this.series.clear(); this.seriesIds.clear(); this.fieldIds.clear(); this.fieldsById.clear();
+      this.lastSeriesId = 0; this.lastFieldId = 0;
       this.loadCatalogue();
       throw new StorageError(`embedded store ${this.path}: write failed: ${(err as Error).message}`, isBusy(err), undefined, { cause: err });
     }
@@ -174,6 +198,7 @@ export class EmbeddedStorage implements Storage {
   async aggregate(q: AggregateQuery): Promise<AggregateSeries[]> {
     this.open();
     checkAggregateQuery(q);
+    this.refresh();
     const fid = this.fieldIds.get(`${q.measurement}\0${q.field}\0number`);
     if (fid === undefined || q.to <= q.from) return [];
     const groupBy = [...new Set(q.group_by ?? [])].sort();
@@ -188,6 +213,7 @@ export class EmbeddedStorage implements Storage {
   async raw(q: RawQuery): Promise<StoredPoint[]> {
     this.open();
     if (!Number.isSafeInteger(q.from) || !Number.isSafeInteger(q.to)) throw new StorageError('raw: from and to must be integer epoch ms', false);
+    this.refresh();
     const limit = q.limit ?? Infinity;
     if (q.to <= q.from || limit <= 0) return [];
     const ids = [...this.groups(q.measurement, q.where, []).values()].flatMap((g) => g.ids);
