@@ -155,7 +155,7 @@ describe('PV', () => {
   it('clips at the AC rating and runs hotter modules at noon', () => {
     const inv = new PvInverter({ id: 'inv', seed: 1, peakPowerKwp: 60, acRatingKw: 30 });
     let clipped = 0;
-    for (let d = 1; d <= 30; d++) if (inv.read(cst(2025, 5, d, 12)).state === 5) clipped++;
+    for (let d = 1; d <= 30; d++) if (inv.read(cst(2025, 5, d, 12)).inverter_state === 5) clipped++;
     expect(clipped).toBeGreaterThan(0);
     const sensor = new IrradianceSensor('irr', 1);
     const noon = sensor.read(cst(2025, 8, 1, 12));

@@ -176,7 +176,7 @@ export class PvInverter implements SimulatedDevice {
       temp_inverter_c: c.airTempC + 6 + 14 * load,
       temp_heatsink_c: c.airTempC + 4 + 28 * load,
       power_rated_kw: this.acRatingKw,
-      state: acKw <= 0 ? INVERTER_STATE.sleeping : acKw >= this.acRatingKw - 1e-9 ? INVERTER_STATE.throttled : INVERTER_STATE.mppt,
+      inverter_state: acKw <= 0 ? INVERTER_STATE.sleeping : acKw >= this.acRatingKw - 1e-9 ? INVERTER_STATE.throttled : INVERTER_STATE.mppt,
     };
     const dcEnergy = this.dc.integralHours(ms) + this.initialKwh * 1.04;
     this.mpptShare.forEach((share, i) => {

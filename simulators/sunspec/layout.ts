@@ -83,7 +83,7 @@ export function inverterModels(opts: { ratedKw: number; peakKwp: number; mpptCou
         WH: kw(p.energy_yield_kwh),
         DCA: num(p.current_dc_a), DCV: num(p.voltage_dc_v), DCW: kw(p.power_dc_kw),
         TmpCab: num(p.temp_inverter_c), TmpSnk: num(p.temp_heatsink_c), TmpTrns: null, TmpOt: null,
-        St: num(p.state), StVnd: null, Evt1: 0, Evt2: 0, EvtVnd1: null, EvtVnd2: null, EvtVnd3: null, EvtVnd4: null,
+        St: num(p.inverter_state), StVnd: null, Evt1: 0, Evt2: 0, EvtVnd1: null, EvtVnd2: null, EvtVnd3: null, EvtVnd4: null,
       },
     }),
     ratings: {
@@ -115,7 +115,7 @@ export function inverterModels(opts: { ratedKw: number; peakKwp: number; mpptCou
           ID: n, IDStr: `MPPT ${n}`,
           DCA: num(p[`mppt${n}_current_dc_a`]), DCV: num(p[`mppt${n}_voltage_dc_v`]), DCW: kw(p[`mppt${n}_power_dc_kw`]),
           DCWH: kw(p[`mppt${n}_energy_dc_kwh`]), Tms: Math.floor(nowMs / 1000) % 0xfffffffe, Tmp: num(p[`mppt${n}_temp_module_c`]),
-          DCSt: num(p.state), DCEvt: 0,
+          DCSt: num(p.inverter_state), DCEvt: 0,
         };
       }),
     }),

@@ -58,7 +58,7 @@ describe('SunSpec simulator and discovery over Modbus TCP', () => {
     expect(physics.power_ac_kw).toBeGreaterThan(5);
     expect(Math.abs((m103.points.W as number) - physics.power_ac_kw * 1000)).toBeLessThanOrEqual(5); // W_SF = 1: 10 W steps
     expect(Math.abs((m103.points.WH as number) - physics.energy_yield_kwh * 1000)).toBeLessThanOrEqual(0.5);
-    expect(m103.points.St).toBe(physics.state);
+    expect(m103.points.St).toBe(physics.inverter_state);
     expect(r.models[0].decoded!.points.SN).toBe('INV001');
     expect(r.models[3].decoded!.blocks).toHaveLength(3);
     expect(formatSunspecScan(r)).toContain('model 160 mppt at 40150, L=68');

@@ -7,7 +7,8 @@ import { ConfigError } from '../../../core/config/yaml-file.ts';
 import { loadTemplate, type Template } from '../../devices/templates.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { acquireBus, releaseBus, type ModbusBus, type ModbusEndpoint } from '../modbus/bus.ts';
-import { modbusAddressOf, pollIntervalMs } from '../modbus/source.ts';
+import { modbusAddressOf } from '../modbus/source.ts';
+import { delayToNextTick, pollIntervalMs } from '../../schedule.ts';
 import { busReader, SunspecDevice } from './device.ts';
 import { mapPoints, neededModels } from './mapping.ts';
 import type { SunspecTemplate } from './template.ts';
@@ -57,12 +58,11 @@ class SunspecSource implements DeviceSource {
   /** Poll on wall-clock multiples of the interval, like the Modbus source, so a gateway's devices share a batch. */
   private schedule(): void {
     if (this.stopped) return;
-    const now = Date.now();
-    const next = Math.ceil((now + 1) / this.intervalMs) * this.intervalMs;
     this.timer = setTimeout(() => {
+      // a cycle still running (slow line) is not doubled up: that tick is skipped
       if (!this.running) this.running = this.poll().finally(() => { this.running = undefined; });
       this.schedule();
-    }, next - now);
+    }, delayToNextTick(Date.now(), this.intervalMs));
   }
 
   private async poll(): Promise<void> {
