@@ -10,5 +10,7 @@ export default defineConfig({
     // Integration suites start real servers; two workers match the two cores.
     maxWorkers: 2,
     reporters: ['default'],
+    // Components log JSON to stderr; tests keep only errors unless LOG_LEVEL says otherwise.
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' },
   },
 });

@@ -24,17 +24,21 @@ export async function watchBroker(url: string, clientId = `jieneng-watch-${proce
   }
   const client: MqttClient = mqtt.connect(url, { clientId, reconnectPeriod: 2000, connectTimeout: 5000 });
   let down = false;
+  let stopping = false;
   client.on('connect', () => {
     if (down) log.info({ url }, 'MQTT broker reachable again');
     down = false;
   });
   client.on('close', () => {
-    if (!down) log.warn({ url }, 'MQTT broker connection lost; reconnecting');
+    if (!down && !stopping) log.warn({ url }, 'MQTT broker connection lost; reconnecting');
     down = true;
   });
   client.on('error', () => { /* reported through 'close' once per outage */ });
   return {
     health: () => (client.connected ? { ok: true, detail: `connected to ${url}` } : { ok: false, detail: `not connected to ${url}` }),
-    stop: () => client.endAsync(true),
+    stop: () => {
+      stopping = true;
+      return client.endAsync(true);
+    },
   };
 }
