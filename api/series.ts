@@ -96,3 +96,31 @@ export function mergeSeries(series: AggregateSeries[]): SeriesPoint[] {
   for (const s of series) for (const p of s.points) byTime.set(p.time, (byTime.get(p.time) ?? 0) + p.value);
   return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([time, value]) => ({ time, value }));
 }
+
+/** A telemetry point aggregated per window and per device (e.g. hourly mean irradiance, hourly max of a counter). */
+export async function telemetryWindows(storage: Storage, q: { siteId: string; devices: string[]; point: string; fn: 'mean' | 'max' | 'min' | 'last'; from: number; to: number; every_ms: number; tz: string }): Promise<Map<string, SeriesPoint[]>> {
+  const out = new Map<string, SeriesPoint[]>();
+  if (q.devices.length === 0) return out;
+  const series = await storage.aggregate({
+    measurement: MEASUREMENT.telemetry, field: 'value', fn: q.fn, from: q.from, to: q.to, every_ms: q.every_ms,
+    offset_ms: gridOffsetMs(q.every_ms, q.tz, q.from),
+    where: { site: q.siteId, device: q.devices, point: q.point }, group_by: ['device'],
+  });
+  for (const s of series) out.set(s.tags.device ?? '', s.points.map((p) => ({ time: p.time, value: p.value })));
+  return out;
+}
+
+/**
+ * Increments of a cumulative counter per window from its per-window maxima: window k gets max_k − max_{k−1}.
+ * A decrease (reset, replacement) is dropped and counted, never turned into negative energy.
+ */
+export function counterIncrements(maxima: SeriesPoint[]): { increments: SeriesPoint[]; resets: number } {
+  const increments: SeriesPoint[] = [];
+  let resets = 0;
+  for (let i = 1; i < maxima.length; i++) {
+    const d = maxima[i].value - maxima[i - 1].value;
+    if (d < 0) { resets++; continue; }
+    increments.push({ time: maxima[i].time, value: d });
+  }
+  return { increments, resets };
+}

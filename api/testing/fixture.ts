@@ -29,7 +29,14 @@ export function fixtureSite(): SiteModel {
       meter('g1', 'b1', { medium: 'gas', category: '03000' }),
       meter('m3', 'b2'),
       { id: 'hvac1', name: 'AHU 1', kind: 'hvac', building: 'b1', gateway: 'gw1', template: 'ahu', address: { protocol: 'bacnet-ip', host: '127.0.0.1', port: 47809, device_instance: 1001 } },
+      { id: 'inv1', name: '逆变器1', kind: 'inverter', building: 'b2', gateway: 'gw1', template: 'sunspec-inverter', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 15998, unit_id: 1 } },
+      { id: 'met1', name: '气象站', kind: 'sensor', building: 'b2', gateway: 'gw1', template: 'sunspec-met-station', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 15998, unit_id: 2 } },
     ],
+    pv_systems: [{ id: 'pv1', name: '屋顶光伏', building: 'b2', peak_power_kwp: 100, temp_coefficient_per_c: -0.004, inverters: ['inv1'], irradiance_sensor: 'met1', export_meter: 'm3' }],
+    contracts: [{
+      id: 'c1', name: '热水系统节能改造', type: 'shared-savings', meters: ['m3'], savings_share: 0.6,
+      baseline: { from: '2024-01-01', to: '2024-12-31' }, reporting: { from: '2025-01-01', to: '2025-03-31' }, temperature_point: 'met1/temp_c',
+    }],
   });
 }
 
@@ -60,5 +67,71 @@ export function dayOfRollups(): StoredPoint[] {
     rows.push(rollup('energy_15m', 'm1', t, 1), rollup('energy_15m', 'm2', t, 0.5), rollup('energy_15m', 'm1a', t, 0.3, { category: '01A00' }));
   }
   rows.push(rollup('energy_1d', 'm1', start, 96), rollup('energy_1d', 'm2', start, 48), rollup('energy_1d', 'm1a', start, 28.8, { category: '01A00' }));
+  return rows;
+}
+
+/** A telemetry row as the collector writes it. */
+export function telemetry(device: string, point: string, time: number, value: number, building = 'b2'): StoredPoint {
+  return { measurement: 'telemetry', tags: { site: 'test-site', building, gateway: 'gw1', device, point, quality: 'good' }, fields: { value }, time };
+}
+
+/**
+ * Daily rollups of b1 for January 2024, January 2025 and February 2025 (electricity only on Feb 1–27):
+ *   2024-01: m1 110 + m2 50 kWh/day, w1 2 m³/day, g1 10 m³/day
+ *   2025-01/02: m1 100 + m2 50 kWh/day, m1a 20, m1b 40 (sub-meters of m1), w1 2 m³/day, g1 10 m³/day
+ */
+export function monthsOfDailyRollups(): StoredPoint[] {
+  const rows: StoredPoint[] = [];
+  const day = (y: number, mo: number, d: number, m1: number, electricity: boolean) => {
+    const t = sh(y, mo, d);
+    if (electricity) {
+      rows.push(rollup('energy_1d', 'm1', t, m1), rollup('energy_1d', 'm2', t, 50));
+      rows.push(rollup('energy_1d', 'm1a', t, 20, { category: '01A00' }), rollup('energy_1d', 'm1b', t, 40, { category: '01B00' }));
+    }
+    rows.push(rollup('energy_1d', 'w1', t, 2, { medium: 'water', category: '02000' }), rollup('energy_1d', 'g1', t, 10, { medium: 'gas', category: '03000' }));
+  };
+  for (let d = 1; d <= 31; d++) day(2024, 1, d, 110, true);
+  for (let d = 1; d <= 31; d++) day(2025, 1, d, 100, true);
+  for (let d = 1; d <= 28; d++) day(2025, 2, d, 100, d <= 27);
+  return rows;
+}
+
+/**
+ * PV on 2025-06-01 (local), readings at HH:10 and HH:50 of hours 07–11:
+ *   inverter counter (hourly max) 1000, 1040, 1090, 1150, 1200 → hourly yield 40, 50, 60, 50 = 200 kWh (hours 08–11)
+ *   POA irradiance 500, 600, 700, 600 W/m² in hours 08–11 → 2.4 kWh/m²
+ *   module temperature 30, 35, 40, 35 °C; export counter of m3 500, 510, 530, 560, 580 → 80 kWh exported
+ */
+export function pvDay(): StoredPoint[] {
+  const rows: StoredPoint[] = [];
+  const yieldKwh = [1000, 1040, 1090, 1150, 1200];
+  const exportKwh = [500, 510, 530, 560, 580];
+  const poa = [undefined, 500, 600, 700, 600];
+  const temp = [undefined, 30, 35, 40, 35];
+  for (let i = 0; i < 5; i++) {
+    for (const minute of [10, 50]) {
+      const t = sh(2025, 6, 1, 7 + i, minute);
+      rows.push(telemetry('inv1', 'energy_yield_kwh', t, yieldKwh[i]), telemetry('m3', 'energy_export_kwh', t, exportKwh[i]));
+      if (poa[i] !== undefined) rows.push(telemetry('met1', 'irradiance_w_m2', t, poa[i] as number), telemetry('met1', 'temp_module_c', t, temp[i] as number));
+    }
+  }
+  return rows;
+}
+
+/**
+ * Contract c1 on m3: 2024 (baseline) daily energy = 200 + 6·HDD(14) + 9·CDD(22) + 40·working + small noise;
+ * 2025-01-01…03-31 (reporting) = 80 % of the same model (20 % saved). Daily mean temperature from met1/temp_c.
+ */
+export function contractDays(): StoredPoint[] {
+  const rows: StoredPoint[] = [];
+  for (let t = sh(2024, 1, 1), d = 0; t < sh(2025, 4, 1); t += 86_400_000, d++) {
+    const temp = 17 + 11 * Math.sin((2 * Math.PI * (d - 105)) / 366);
+    const weekday = new Date(t + 12 * 3_600_000 + 8 * 3_600_000).getUTCDay();
+    const working = weekday >= 1 && weekday <= 5 ? 1 : 0;
+    const model = 200 + 6 * Math.max(0, 14 - temp) + 9 * Math.max(0, temp - 22) + 40 * working;
+    const energy = t < sh(2025, 1, 1) ? model + (((d * 7919) % 11) - 5) * 0.5 : model * 0.8;
+    rows.push(rollup('energy_1d', 'm3', t, energy, { building: 'b2' }));
+    rows.push(telemetry('met1', 'temp_c', t + 12 * 3_600_000, temp));
+  }
   return rows;
 }
