@@ -135,6 +135,6 @@ export function describePlan(plan: DevicePlan): string[] {
     const served = plan.rows.filter((c) => r.spans.includes(c.span)).map((c) => c.row.point);
     const scales = plan.rows.filter((c) => c.scaleSpan !== undefined && r.spans.includes(c.scaleSpan)).map((c) => `${c.row.point}.scale`);
     const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(4, '0')}`;
-    return `read ${i + 1}: FC ${fc[r.register]} ${r.register} ${hex(r.address)}..${hex(r.address + r.count - 1)} (${r.address}, ${r.count} ${r.register === 'coil' || r.register === 'discrete' ? 'bits' : 'registers'}) → ${[...served, ...scales].join(', ')}`;
+    return `read ${i + 1}: FC ${fc[r.register]} ${r.register} ${hex(r.address)}..${hex(r.address + r.count - 1)} (${r.address}, ${r.count} ${r.register === 'coil' || r.register === 'discrete' ? 'bit' : 'register'}${r.count === 1 ? '' : 's'}) → ${[...served, ...scales].join(', ')}`;
   });
 }

@@ -1,0 +1,162 @@
+/**
+ * `jieneng gateway …`
+ *   run  --site F --gateway ID [--mqtt URL] [--data DIR]     poll the gateway's devices and publish (Ctrl-C stops)
+ *   plan --site F --device ID                                print the Modbus read plan of a configured device
+ *   scan modbus --host H [--port P] [--units 1-247] [--timeout MS]
+ *                                                            find the slaves answering at an address, guess templates
+ *   scan sunspec …                                           SunSpec discovery (gateway/protocols/sunspec/scan.ts)
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../core/config/yaml-file.ts';
+import { loadSite } from '../core/site/load.ts';
+import { asModbusTemplate, listTemplates, loadTemplate } from './devices/templates.ts';
+import { ModbusBus, ModbusError } from './protocols/modbus/bus.ts';
+import { compileTemplate, decodePoints, describePlan } from './protocols/modbus/device-map.ts';
+import { readPlan } from './protocols/modbus/source.ts';
+import type { ModbusTemplate } from './protocols/modbus/template.ts';
+import { startGateway } from './runtime.ts';
+
+const USAGE = `usage:
+  jieneng gateway run --site FILE --gateway ID [--mqtt URL] [--data DIR]
+  jieneng gateway plan --site FILE --device ID
+  jieneng gateway scan modbus --host HOST [--port 502] [--units 1-247] [--timeout 300]
+  jieneng gateway scan sunspec --host HOST [--port 502] [--unit 1]
+`;
+
+/** Extra scanners by protocol; `modbus` is built in, `sunspec` is loaded from its folder. */
+export const scanners: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  modbus: async () => scanModbusCli,
+  sunspec: async () => (await import('./protocols/sunspec/scan.ts')).scanSunspecCli,
+  bacnet: async () => (await import('./protocols/bacnet/scan.ts')).scanBacnetCli,
+};
+
+/** Entry point of `jieneng gateway`. */
+export async function gatewayCli(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'run': return runCli(rest);
+    case 'plan': return planCli(rest);
+    case 'scan': {
+      const [proto, ...more] = rest;
+      const load = proto ? scanners[proto] : undefined;
+      if (!load) { process.stderr.write(USAGE); return 2; }
+      return (await load())(more);
+    }
+    default:
+      process.stderr.write(USAGE);
+      return cmd ? 2 : 0;
+  }
+}
+
+function need(value: string | undefined, flag: string): string {
+  if (!value) throw new ConfigError('(command line)', flag, `missing ${flag}`);
+  return value;
+}
+
+async function runCli(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: {
+    site: { type: 'string' }, gateway: { type: 'string' }, mqtt: { type: 'string' }, data: { type: 'string' },
+  } });
+  const site = loadSite(need(values.site, '--site'));
+  const gw = await startGateway({
+    site, gatewayId: need(values.gateway, '--gateway'),
+    mqttUrl: values.mqtt ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',
+    dataDir: values.data ?? 'data/gateway',
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await gw.stop();
+  return 0;
+}
+
+async function planCli(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { site: { type: 'string' }, device: { type: 'string' } } });
+  const site = loadSite(need(values.site, '--site'));
+  const id = need(values.device, '--device');
+  const device = site.devices.find((d) => d.id === id);
+  if (!device) throw new ConfigError(values.site!, 'devices', `no device '${id}'`);
+  const template = asModbusTemplate(loadTemplate(device.template), `device ${id}`);
+  const plan = compileTemplate(template);
+  const out = process.stdout;
+  out.write(`device ${id} (${device.name}): template ${template.id}, ${template.manufacturer} ${template.model}\n`);
+  out.write(`limits: ${plan.limits.maxRegisters ?? 125} registers per read, gap ≤ ${plan.limits.maxGap ?? 10}; `
+    + `${plan.rows.length} values → ${plan.reads.length} read${plan.reads.length === 1 ? '' : 's'}\n`);
+  for (const line of describePlan(plan)) out.write(`  ${line}\n`);
+  return 0;
+}
+
+/** Parse `1-10,17` into unit ids. */
+export function parseUnits(spec: string): number[] {
+  const units = new Set<number>();
+  for (const part of spec.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) throw new ConfigError('(command line)', '--units', `'${part}' is not a unit id or range like 1-247`);
+    const a = Number(m[1]);
+    const b = Number(m[2] ?? m[1]);
+    if (a < 0 || b > 255 || a > b) throw new ConfigError('(command line)', '--units', `'${part}' is outside 0-255`);
+    for (let u = a; u <= b; u++) units.add(u);
+  }
+  return [...units];
+}
+
+/** What a scan found at one unit id. */
+export interface ScanHit {
+  unit: number;
+  /** how it answered the probe: registers, or an exception (still proof that a slave is there) */
+  answer: string;
+  /** templates whose every read succeeds with plausible values */
+  candidates: string[];
+}
+
+/** Probe each unit with a one-register read; for those that answer, try every Modbus template. */
+export async function scanModbus(opts: { host: string; port: number; units: number[]; timeoutMs: number }): Promise<ScanHit[]> {
+  const bus = new ModbusBus({ kind: 'tcp', host: opts.host, port: opts.port }, { timeoutMs: opts.timeoutMs, retries: 0, suspendAfter: 1000 });
+  const templates = listTemplates().map((id) => loadTemplate(id)).filter((t): t is ModbusTemplate => t.protocol === 'modbus');
+  const hits: ScanHit[] = [];
+  try {
+    for (const unit of opts.units) {
+      let answer: string;
+      try {
+        const words = await bus.read(unit, 'holding', 0, 1);
+        answer = `holding 0 = ${words[0]}`;
+      } catch (err) {
+        if (!(err instanceof ModbusError)) throw err;
+        if (err.failure !== 'exception') {
+          if (err.failure === 'connection') throw err;
+          continue;
+        }
+        answer = `exception ${err.exceptionCode} ${err.exceptionName}`;
+      }
+      const candidates: string[] = [];
+      for (const t of templates) {
+        const plan = compileTemplate(t);
+        const results = await readPlan(bus, unit, plan);
+        if (results.some((r) => r instanceof ModbusError)) continue;
+        const points = Object.values(decodePoints(plan, results, { ct: 1, pt: 1 }));
+        if (points.every((p) => p.quality === 'good')) candidates.push(t.id);
+      }
+      hits.push({ unit, answer, candidates });
+    }
+  } finally {
+    await bus.close();
+  }
+  return hits;
+}
+
+async function scanModbusCli(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: {
+    host: { type: 'string' }, port: { type: 'string', default: '502' }, units: { type: 'string', default: '1-247' },
+    timeout: { type: 'string', default: '300' },
+  } });
+  const host = need(values.host, '--host');
+  const units = parseUnits(values.units!);
+  process.stderr.write(`scanning ${host}:${values.port} units ${values.units} (${units.length} probes, timeout ${values.timeout} ms each)\n`);
+  const hits = await scanModbus({ host, port: Number(values.port), units, timeoutMs: Number(values.timeout) });
+  for (const h of hits) {
+    process.stdout.write(`unit ${h.unit}: answers (${h.answer}); matching templates: ${h.candidates.length ? h.candidates.join(', ') : 'none'}\n`);
+  }
+  process.stdout.write(`${hits.length} slave${hits.length === 1 ? '' : 's'} found\n`);
+  return hits.length > 0 ? 0 : 1;
+}
