@@ -5,7 +5,7 @@
  * written again after a crash or an ambiguous failure changes nothing.
  */
 import type { Logger } from '../core/log.ts';
-import type { StoredPoint, Storage } from '../storage/port.ts';
+import { StorageError, type StoredPoint, type Storage } from '../storage/port.ts';
 import { collectorMetrics as m } from './metrics.ts';
 import type { OutboxEntry, StateStore } from './state-store.ts';
 
@@ -36,6 +36,9 @@ export class OutboxWriter {
   private waiters: { through: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   private lastWritten = 0;
   private outage = false;
+  /** write one entry at a time while looking for one the store refuses */
+  private isolate = false;
+  private refusals = 0;
   private readonly writePoints: number;
   private readonly cacheLimit: number;
   private readonly backoffMin: number;
@@ -113,7 +116,7 @@ export class OutboxWriter {
       const take: Queued[] = [];
       let n = 0;
       for (const q of this.queue) {
-        if (take.length > 0 && n + q.entry.count > this.writePoints) break;
+        if (take.length > 0 && (n + q.entry.count > this.writePoints || this.isolate)) break;
         take.push(q);
         n += q.entry.count;
       }
@@ -124,6 +127,26 @@ export class OutboxWriter {
         await this.storage.flush();
       } catch (err) {
         m.writeFailures.inc();
+        if (err instanceof StorageError && !err.retryable) {
+          // Refused, not unreachable: find the entry at fault by writing one at a time, and set it aside
+          // after a few refusals so that one bad batch cannot block the stream behind it.
+          if (take.length > 1) {
+            this.isolate = true;
+            continue;
+          }
+          if (++this.refusals >= 3) {
+            const bad = take[0].entry;
+            this.log.error({ err: String(err), outbox_id: bad.id, points: bad.count }, 'storage refuses a batch; set aside in the state database (table outbox_refused)');
+            this.store.setAside(bad.id, String(err));
+            m.rejected.inc({ reason: 'storage_refused' }, bad.count);
+            this.queue.shift();
+            if (take[0].points) this.cached -= bad.count;
+            this.queuedPoints -= bad.count;
+            this.refusals = 0;
+            this.publishDepth();
+            continue;
+          }
+        }
         if (!this.outage) {
           this.outage = true;
           this.log.warn({ err: String(err), buffered_points: this.queuedPoints }, 'storage write failed; buffering on disk and retrying');
@@ -139,6 +162,8 @@ export class OutboxWriter {
         this.log.info({ buffered_points: this.queuedPoints }, 'storage writes succeed again; draining the buffer');
       }
       backoff = this.backoffMin;
+      this.refusals = 0;
+      if (take.length === 1) this.isolate = false;
       const last = take[take.length - 1].entry;
       this.store.ack(last.id);
       this.lastWritten = last.id;

@@ -56,6 +56,7 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS meter_interval (meter TEXT NOT NULL, start INTEGER NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (meter, start)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meter_meta (meter TEXT PRIMARY KEY, evicted INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, points TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, points TEXT NOT NULL);
     `);
     this.insReading = this.db.prepare('INSERT OR IGNORE INTO meter_reading (meter, ts, value) VALUES (?, ?, ?)');
     this.upsInterval = this.db.prepare('INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated) VALUES (?, ?, ?, ?)');
@@ -124,6 +125,14 @@ export class StateStore {
   /** Forget outbox entries up to and including `id` (written to storage). */
   ack(through_id: number): void {
     this.db.prepare('DELETE FROM outbox WHERE id <= ?').run(through_id);
+  }
+
+  /** Move an entry the store refuses out of the outbox, keeping it for a person to inspect. */
+  setAside(id: number, error: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT OR REPLACE INTO outbox_refused (id, count, error, points) SELECT id, count, ?, points FROM outbox WHERE id = ?').run(error, id);
+      this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
+    })();
   }
 
   /** Entries and points waiting in the outbox. */
