@@ -20,13 +20,21 @@ export type {
   ClientOptions, IAMResult, CovNotifyPayload, DecodeAcknowledgeMultipleResult, ApplicationData,
 } from '@bacnet-js/client';
 
+/**
+ * A CommonJS `exports.default` seen from ESM: Node's loader hands over the module object (class under `.default`),
+ * vite/vitest applies the `__esModule` interop and hands over the class itself. Accept both.
+ */
+function unwrapDefault<T>(imported: { default: T } | T): T {
+  return typeof imported === 'function' ? imported as T : (imported as { default: T }).default;
+}
+
 /** The client class (also the device side: it answers requests through its events). */
-export const BacnetClient = bacnetModule.default;
+export const BacnetClient = unwrapDefault<typeof bacnetModule.default>(bacnetModule);
 export type BacnetClient = InstanceType<typeof bacnetModule.default>;
 
 const npdu = npduModule as unknown as typeof import('@bacnet-js/client/dist/lib/npdu.js');
 const apdu = apduModule as unknown as typeof import('@bacnet-js/client/dist/lib/apdu.js');
-const IAm = iAmModule.default;
-const ReadPropertyMultiple = rpmModule.default;
+const IAm = unwrapDefault<typeof iAmModule.default>(iAmModule);
+const ReadPropertyMultiple = unwrapDefault<typeof rpmModule.default>(rpmModule);
 /** Encoders the simulator needs beyond the client's API: I-Am with a standard max APDU, Abort/Reject, RPM sizes. */
 export const wire = { npdu, apdu, IAm, ReadPropertyMultiple };

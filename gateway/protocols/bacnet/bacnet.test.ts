@@ -1,0 +1,205 @@
+/**
+ * BACnet/IP over loopback against the simulators: discovery, object walk, ReadPropertyMultiple chunking and the
+ * ReadProperty fallback, COV notifications and renewal, polling fallback, set-point writes and refusals, faults.
+ * Each side has its own port: both Node stacks drop requests from exactly 127.0.0.1:47808.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeviceReading } from '../../../core/contract/v1.ts';
+import { logger } from '../../../core/log.ts';
+import type { Device, SiteModel } from '../../../core/site/schema.ts';
+import { freeUdpPort, waitFor } from '../../../test/harness/ports.ts';
+import { startBacnetSimulators, type BacnetSimulators } from '../../../simulators/bacnet/index.ts';
+import { ChillerPlant, AirHandlingUnit } from '../../../simulators/physics/hvac.ts';
+import { BacnetBus, BacnetRequestError } from './bus.ts';
+import { ApplicationTag, PropertyIdentifier as P, Reliability } from './library.ts';
+import { scanBacnet } from './scan.ts';
+import { BacnetSource, WriteRefusedError } from './source.ts';
+import { loadBacnetTemplate } from './template.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+async function sims(spec: Parameters<typeof startBacnetSimulators>[0], covCheckMs = 100): Promise<BacnetSimulators> {
+  const s = await startBacnetSimulators(spec, { covCheckMs });
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+/** A device source with a recording context. */
+async function source(port: number, instance: number, templateId: string, opts: { pollIntervalMs?: number; covLifetimeS?: number; covSilenceMs?: number } = {}) {
+  const localPort = await freeUdpPort();
+  const device: Device = {
+    id: `dev-${instance}`, name: 'test', kind: 'hvac', building: 'b', gateway: 'gw', template: templateId,
+    address: { protocol: 'bacnet-ip', host: '127.0.0.1', port, device_instance: instance, local_interface: '127.0.0.1', local_port: localPort },
+  };
+  const readings: DeviceReading[] = [];
+  const status: Array<{ online: boolean; error?: string }> = [];
+  const src = new BacnetSource({
+    site: {} as SiteModel, device, log: logger('test'),
+    emit: (r) => readings.push(r),
+    setOnline: (online, error) => status.push({ online, error }),
+  }, loadBacnetTemplate(templateId), { pollIntervalMs: opts.pollIntervalMs ?? 300, covLifetimeS: opts.covLifetimeS, covSilenceMs: opts.covSilenceMs, apduTimeoutMs: 800 });
+  await src.start();
+  cleanups.push(() => src.stop());
+  /** the latest value of each point over all readings */
+  const latest = () => {
+    const out: Record<string, { value: number | null; quality: string; reason?: string }> = {};
+    for (const r of readings) Object.assign(out, r.points);
+    return out;
+  };
+  return { src, readings, status, latest };
+}
+
+describe('BACnet/IP on loopback', () => {
+  it('discovers by Who-Is broadcast and walks objects, names and units (scan)', async () => {
+    const port = await freeUdpPort();
+    await sims([{ template: 'hvac-ahu', deviceInstance: 1201, name: 'AHU-1', port, interface: '0.0.0.0' }]);
+    const lines: string[] = [];
+    const devices = await scanBacnet({ interface: '127.0.0.1', broadcast: '127.255.255.255', port, localPort: await freeUdpPort(), waitMs: 700, print: (l) => lines.push(l) });
+    expect(devices.map((d) => d.deviceInstance)).toEqual([1201]);
+    const d = devices[0];
+    expect(d).toMatchObject({ name: 'AHU-1', maxApdu: 1476, address: `127.0.0.1:${port}` });
+    expect(d.objects).toHaveLength(13);
+    expect(d.objects.find((o) => o.id === 'analog-input:2')).toMatchObject({ name: 'AHU-SAT', units: 'degrees-celsius', unitSymbol: '°C' });
+    expect(typeof d.objects.find((o) => o.id === 'analog-input:2')?.presentValue).toBe('number');
+    expect(lines.join('\n')).toMatch(/analog-value:1\s+AHU-SAT-SP/);
+  });
+
+  it('Who-Is with a range only finds devices inside it; a device outside stays silent', async () => {
+    const port = await freeUdpPort();
+    await sims([{ template: 'hvac-fcu-zone', deviceInstance: 3001, name: 'FCU-1', port, interface: '0.0.0.0' }]);
+    const bus = await BacnetBus.open({ interface: '127.0.0.1', port: await freeUdpPort(), broadcastAddress: `127.255.255.255:${port}` });
+    cleanups.push(() => bus.close());
+    expect((await bus.whoIs({ lowLimit: 3000, highLimit: 3010, waitMs: 400 })).map((d) => d.deviceInstance)).toEqual([3001]);
+    expect(await bus.whoIs({ lowLimit: 1, highLimit: 10, waitMs: 400 })).toEqual([]);
+  });
+
+  it('reads every template point by RPM and COV, in canonical units, with good quality', async () => {
+    const port = await freeUdpPort();
+    const model = new ChillerPlant({ id: 'chp', servedAreaM2: 18_600, startMs: Date.UTC(2026, 6, 15, 0) }); // a July morning
+    const s = await sims([{ template: 'hvac-chiller-plant', deviceInstance: 1101, name: 'CHP', port, model }]);
+    const { src, latest } = await source(port, 1101, 'hvac-chiller-plant');
+    await waitFor('all 13 points', () => Object.keys(latest()).length === 13, 10_000);
+    const v = latest();
+    const truth = model.read(Date.now());
+    // l/s on the wire, m³/h in the point (× 3.6); MWh on the wire, kWh in the point; REAL is 32-bit.
+    expect(v.chw_flow_m3h.value).toBeCloseTo(truth.chw_flow_m3h, 0);
+    expect(v.cooling_kwh.value).toBeCloseTo(truth.cooling_kwh, -1);
+    expect(v.chw_supply_temp_setpoint_c).toMatchObject({ value: 7, quality: 'good' });
+    expect(v.chiller_on.quality).toBe('good');
+    const stats = src.stats();
+    expect(stats.rpm).toBe(true);
+    expect(stats.subscribed).toBe(11); // the two counters are polled (cov: false)
+    expect(stats.covNotifications).toBeGreaterThanOrEqual(11); // the initial notification of each subscription
+    expect(s.devices[0].subscriptionCount).toBe(11);
+  });
+
+  it('chunks ReadPropertyMultiple to a small device max APDU and falls back to ReadProperty without RPM', async () => {
+    const [p1, p2] = [await freeUdpPort(), await freeUdpPort()];
+    await sims([
+      { template: 'hvac-ahu', deviceInstance: 1201, name: 'small', port: p1, maxApdu: 206, cov: false },
+      { template: 'hvac-ahu', deviceInstance: 1202, name: 'no-rpm', port: p2, rpm: false, cov: false },
+    ]);
+    const small = await source(p1, 1201, 'hvac-ahu');
+    const noRpm = await source(p2, 1202, 'hvac-ahu');
+    await waitFor('both read', () => Object.keys(small.latest()).length === 13 && Object.keys(noRpm.latest()).length === 13, 10_000);
+    const a = small.src.stats();
+    expect(a.maxApdu).toBe(206);
+    // 13 objects × 3 properties do not fit 206 octets: each poll takes several requests, none aborted.
+    expect(a.rpmRequests).toBeGreaterThanOrEqual(3 * a.polls - 3);
+    expect(a.subscribed).toBe(0);
+    const b = noRpm.src.stats();
+    expect(b.rpm).toBe(false);
+    expect(b.rpRequests).toBeGreaterThanOrEqual(39);
+    expect(noRpm.latest().supply_air_temp_setpoint_c.value).toBe(16);
+  });
+
+  it('renews subscriptions before their lifetime ends', async () => {
+    const port = await freeUdpPort();
+    const s = await sims([{ template: 'hvac-fcu-zone', deviceInstance: 3001, name: 'FCU', port }]);
+    const { src } = await source(port, 3001, 'hvac-fcu-zone', { pollIntervalMs: 500, covLifetimeS: 2 });
+    const sim = s.devices[0];
+    // 6 COV objects; a renewal every 1.5 s (3/4 of 2 s): at least two rounds of SubscribeCOV per object.
+    await waitFor('renewals', () => sim.subscribeLog.filter((e) => e.objectId === 'analog-input:1').length >= 3, 10_000);
+    expect(sim.subscribeLog.every((e) => e.lifetimeS === 2)).toBe(true);
+    expect(new Set(sim.subscribeLog.map((e) => e.processId)).size).toBe(1);
+    expect(sim.subscriptionCount).toBe(6);
+    expect(src.stats().subscribeRequests).toBeGreaterThanOrEqual(18);
+  });
+
+  it('falls back to polling when notifications stop, and when COV is refused', async () => {
+    const [p1, p2] = [await freeUdpPort(), await freeUdpPort()];
+    const s = await sims([
+      { template: 'hvac-ahu', deviceInstance: 1201, name: 'quiet', port: p1 },
+      { template: 'hvac-ahu', deviceInstance: 1202, name: 'no-cov', port: p2, cov: false },
+    ]);
+    const quiet = await source(p1, 1201, 'hvac-ahu', { pollIntervalMs: 300, covSilenceMs: 1000 });
+    await waitFor('subscribed', () => quiet.src.stats().subscribed === 11, 10_000);
+    s.devices[0].faults.covStopped = true;
+    const sent = s.devices[0].counters.covNotifications;
+    const polledBefore = quiet.src.stats().polledObjects;
+    // After a second of silence each subscribed object is polled again: readings keep coming without COV.
+    await waitFor('silent objects polled', () => quiet.src.stats().polledObjects >= polledBefore + 11 * 2, 10_000);
+    expect(s.devices[0].counters.covNotifications).toBe(sent);
+    const n = quiet.readings.length;
+    await waitFor('more readings', () => quiet.readings.length > n + 2, 5000);
+    expect(quiet.latest().supply_air_temp_c.quality).toBe('good');
+
+    const refused = await source(p2, 1202, 'hvac-ahu');
+    await waitFor('polled', () => Object.keys(refused.latest()).length === 13, 10_000);
+    expect(refused.src.stats()).toMatchObject({ subscribed: 0 });
+  });
+
+  it('writes a set-point with priority; refuses non-writable points and values out of range without sending', async () => {
+    const port = await freeUdpPort();
+    const model = new AirHandlingUnit({ id: 'ahu' });
+    const s = await sims([{ template: 'hvac-ahu', deviceInstance: 1201, name: 'AHU', port, model }]);
+    const { src, latest } = await source(port, 1201, 'hvac-ahu');
+    await waitFor('probed', () => src.stats().probed, 10_000);
+    await src.write('supply_air_temp_setpoint_c', 14.5, 10);
+    expect(model.setpoints.supply_air_temp_setpoint_c).toBe(14.5);
+    const sim = s.devices[0];
+    expect(sim.presentValue({ type: 2, instance: 1 })).toBe(14.5);
+    await waitFor('COV of the new set-point', () => latest().supply_air_temp_setpoint_c?.value === 14.5, 5000);
+    // commanded at priority 10 → Status_Flags overridden → uncertain
+    expect(latest().supply_air_temp_setpoint_c.quality).toBe('uncertain');
+    const writes = sim.counters.writeProperty;
+    await expect(src.write('supply_air_temp_c', 10)).rejects.toThrow(WriteRefusedError);
+    await expect(src.write('supply_air_temp_c', 10)).rejects.toThrow(/not configured writable/);
+    await expect(src.write('supply_air_temp_setpoint_c', 40)).rejects.toThrow(/above the maximum 22/);
+    await expect(src.write('no_such_c', 1)).rejects.toThrow(/no point/);
+    expect(sim.counters.writeProperty).toBe(writes);
+    // Relinquish: the physics' own value returns.
+    await src.write('supply_air_temp_setpoint_c', null, 10);
+    expect(sim.presentValue({ type: 2, instance: 1 })).toBe(14.5); // the model keeps the last commanded set-point
+    // The device itself refuses writes to an input (write-access-denied), whatever the gateway thinks.
+    const bus = await BacnetBus.open({ interface: '127.0.0.1', port: await freeUdpPort(), broadcastAddress: '127.0.0.1' });
+    cleanups.push(() => bus.close());
+    const err = await bus.writeProperty(sim.address, { type: 0, instance: 2 }, P.PRESENT_VALUE, [{ type: ApplicationTag.REAL, value: 1 }], 8).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BacnetRequestError);
+    expect((err as BacnetRequestError).errorCode).toBe(40);
+  });
+
+  it('maps unknown objects and unreliable sensors to bad quality, and notices a device going offline and back', async () => {
+    const port = await freeUdpPort();
+    const s = await sims([{ template: 'hvac-hot-water', deviceInstance: 1301, name: 'DHW', port, cov: false }]);
+    const sim = s.devices[0];
+    sim.faults.unknownObjects.add('analog-input:4');
+    sim.faults.unreliable.set('analog-input:3', Reliability.OPEN_LOOP);
+    const { latest, status } = await source(port, 1301, 'hvac-hot-water', { pollIntervalMs: 300 });
+    await waitFor('read', () => Object.keys(latest()).length === 11, 10_000);
+    expect(latest().hot_water_flow_m3h).toEqual({ value: null, quality: 'bad', reason: 'unknown-object' });
+    expect(latest().inlet_water_temp_c).toMatchObject({ quality: 'bad', reason: 'reliability: open-loop' });
+    expect(latest().tank_temp_c.quality).toBe('good');
+    // MJ on the wire, kWh in the point (÷ 3.6)
+    expect(latest().heat_kwh.value).toBeGreaterThan(100_000);
+    expect(status[0]).toEqual({ online: true, error: undefined });
+    sim.faults.offline = true;
+    await waitFor('offline', () => status.at(-1)?.online === false, 10_000);
+    expect(status.at(-1)?.error).toMatch(/timeout/);
+    sim.faults.offline = false;
+    await waitFor('back online', () => status.at(-1)?.online === true, 10_000);
+  });
+});
