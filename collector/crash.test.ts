@@ -41,7 +41,7 @@ it('loses nothing and counts nothing twice across a SIGKILL', async () => {
   for (let i = 0; i < steps; i++) {
     for (const b of stream.step(i)) await pub.publishAsync(topics.readings('test-site', b.gateway), JSON.stringify(b), { qos: 1 });
     if (i === 200) {
-      await proc.kill(); // SIGKILL: no goodbye, whatever was in flight is in the state database or unacknowledged
+      await proc?.kill(); // SIGKILL: no goodbye, whatever was in flight is in the state database or unacknowledged
       proc = undefined;
     }
     if (i === 400) proc = await startCollectorProcess(args, env, logFile);
