@@ -98,7 +98,7 @@ export class MqttNativeSource implements DeviceSource {
     const staleMs = (this.template.stale_s ?? 180) * 1000;
     this.staleTimer = setInterval(() => {
       if (this.online && Date.now() - this.lastMessageMs > staleMs) this.setOnline(false, `no message on ${a.topic} for ${this.template.stale_s ?? 180} s`);
-    }, Math.min(staleMs, 5000));
+    }, Math.max(1000, Math.min(staleMs / 2, 5000)));
   }
 
   async stop(): Promise<void> {
