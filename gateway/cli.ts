@@ -5,6 +5,7 @@
  *   scan modbus --host H [--port P] [--units 1-247] [--timeout MS]
  *                                                            find the slaves answering at an address, guess templates
  *   scan sunspec …                                           SunSpec discovery (gateway/protocols/sunspec/scan.ts)
+ *   proxy --upstream H:P [--listen P] [--timeout MS]         share a one-client Modbus TCP device among clients
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config/yaml-file.ts';
@@ -14,6 +15,7 @@ import { ModbusBus, ModbusError } from './protocols/modbus/bus.ts';
 import { compileTemplate, decodePoints, describePlan } from './protocols/modbus/device-map.ts';
 import { readPlan } from './protocols/modbus/source.ts';
 import type { ModbusTemplate } from './protocols/modbus/template.ts';
+import { startModbusProxy } from './protocols/modbus/proxy.ts';
 import { startGateway } from './runtime.ts';
 
 const USAGE = `usage:
@@ -21,6 +23,7 @@ const USAGE = `usage:
   jieneng gateway plan --site FILE --device ID
   jieneng gateway scan modbus --host HOST [--port 502] [--units 1-247] [--timeout 300]
   jieneng gateway scan sunspec --host HOST [--port 502] [--unit 1]
+  jieneng gateway proxy --upstream HOST:PORT [--listen 5020] [--bind 127.0.0.1] [--timeout 1000]
 `;
 
 /** Extra scanners by protocol; `modbus` is built in, `sunspec` is loaded from its folder. */
@@ -36,6 +39,7 @@ export async function gatewayCli(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'run': return runCli(rest);
     case 'plan': return planCli(rest);
+    case 'proxy': return proxyCli(rest);
     case 'scan': {
       const [proto, ...more] = rest;
       const load = proto ? scanners[proto] : undefined;
@@ -63,11 +67,31 @@ async function runCli(argv: string[]): Promise<number> {
     mqttUrl: values.mqtt ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',
     dataDir: values.data ?? 'data/gateway',
   });
-  await new Promise<void>((resolve) => {
+  await untilSignal();
+  await gw.stop();
+  return 0;
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await gw.stop();
+}
+
+async function proxyCli(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: {
+    upstream: { type: 'string' }, listen: { type: 'string', default: '5020' }, bind: { type: 'string', default: '127.0.0.1' },
+    timeout: { type: 'string', default: '1000' },
+  } });
+  const m = /^(.+):(\d+)$/.exec(need(values.upstream, '--upstream'));
+  if (!m) throw new ConfigError('(command line)', '--upstream', 'give HOST:PORT');
+  const proxy = await startModbusProxy({
+    upstream: { host: m[1], port: Number(m[2]) }, listenHost: values.bind, listenPort: Number(values.listen), timeoutMs: Number(values.timeout),
+  });
+  process.stderr.write(`Modbus TCP proxy on ${values.bind}:${proxy.port} → ${values.upstream}\n`);
+  await untilSignal();
+  await proxy.stop();
   return 0;
 }
 

@@ -40,6 +40,8 @@ export interface ModbusSimulator {
   port: number;
   stop(): Promise<void>;
   setFault(unit: number, fault: ModbusFault): void;
+  /** TCP clients connected right now */
+  connections(): number;
 }
 
 const { ServerTCP, ServerSerial } = ModbusSerial as unknown as {
@@ -171,12 +173,13 @@ export async function startModbusSimulator(opts: SimulatorOptions & { host?: str
   return {
     port,
     setFault: (unit, fault) => table.setFault(unit, fault),
+    connections: () => server.socks.size,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
 /** Serve the units over Modbus RTU on a serial device (a socat pty in tests). */
-export async function startModbusRtuSimulator(opts: SimulatorOptions & { path: string; baudRate?: number }): Promise<Omit<ModbusSimulator, 'port'>> {
+export async function startModbusRtuSimulator(opts: SimulatorOptions & { path: string; baudRate?: number }): Promise<Omit<ModbusSimulator, 'port' | 'connections'>> {
   const table = new UnitTable(opts);
   let opened: (err: Error | null) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => { opened = (err) => (err ? reject(err) : resolve()); });
