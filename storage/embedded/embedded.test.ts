@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { storageContract } from '../contract.suite.ts';
 import type { AggregateQuery, StoredPoint } from '../port.ts';
 import { openEmbeddedStorage } from './store.ts';
+import { dayTier, HOUR_TIER } from './rollups.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jieneng-embedded-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,7 +28,7 @@ describe('embedded tier rollups', () => {
   ]);
 
   it('answers from tiers exactly what raw rows give, also after rewrites', async () => {
-    const tiered = openEmbeddedStorage({ path: join(dir, 'tiered.sqlite') });
+    const tiered = openEmbeddedStorage({ path: join(dir, 'tiered.sqlite'), tiers: [HOUR_TIER, dayTier(8 * H)] });
     const rawOnly = openEmbeddedStorage({ path: join(dir, 'raw.sqlite'), tiers: [] });
     try {
       for (const s of [tiered, rawOnly]) await s.write(points);

@@ -22,15 +22,17 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 /**
- * Hours on the epoch grid (serve any whole-hour window in any whole-hour time zone), and days of UTC+8
- * (Asia/Shanghai, no DST since 1991: the demo site's and the default calendar; GROUP BY time(1d, -8h)).
+ * Days of UTC+8 (Asia/Shanghai, no DST since 1991: the demo site's calendar; GROUP BY time(1d, -8h)), which also
+ * serve weeks and any whole number of days on that grid. An hour tier (`HOUR_TIER`) would serve long hourly
+ * reads too, but every tier costs one more upsert per written row (the bench measured write throughput falling
+ * to about a half with hours and days); 15-minute and hourly reads of a month read raw rows quickly enough.
  */
-export const DEFAULT_TIERS: TierSpec[] = [
-  { id: 1, grain_ms: HOUR_MS, offset_ms: 0 },
-  { id: 2, grain_ms: DAY_MS, offset_ms: -8 * HOUR_MS },
-];
+export const DEFAULT_TIERS: TierSpec[] = [dayTier(8 * HOUR_MS)];
 
-/** Day tier for another fixed UTC offset (e.g. a site in another zone): pass `[hourTier, dayTier(offset)]`. */
+/** Hours on the epoch grid: any whole-hour window in any whole-hour time zone. */
+export const HOUR_TIER: TierSpec = { id: 1, grain_ms: HOUR_MS, offset_ms: 0 };
+
+/** The day tier of a fixed UTC offset (Asia/Shanghai: +8 h); for a site elsewhere pass `tiers: [dayTier(offset)]`. */
 export function dayTier(utcOffsetMs: number): TierSpec {
   return { id: 2, grain_ms: DAY_MS, offset_ms: -utcOffsetMs };
 }
@@ -67,7 +69,7 @@ export class Rollups {
     this.tiers = tiers.map((t) => ({ ...t, offset_ms: normalOffsetMs(t.grain_ms, t.offset_ms) })).sort((a, b) => b.grain_ms - a.grain_ms);
     this.upsert = db.prepare(`
       INSERT INTO rollup (tier, field_id, series_id, bucket, n, v_sum, v_min, v_max, first_time, first_v, last_time, last_v)
-      VALUES (:tier, :f, :s, :b, :n, :sum, :min, :max, :ft, :fv, :lt, :lv)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (tier, field_id, series_id, bucket) DO UPDATE SET
         n = n + excluded.n, v_sum = v_sum + excluded.v_sum,
         v_min = min(v_min, excluded.v_min), v_max = max(v_max, excluded.v_max),
@@ -111,46 +113,55 @@ export class Rollups {
   }
 
   /** @internal */
-  applyBatch(partials: Map<string, Partial>, dirty: Set<string>): void {
-    for (const key of dirty) {
-      const [tier, f, s, b] = key.split(':').map(Number);
-      const t = this.tiers.find((x) => x.id === tier)!;
-      this.recompute.run({ tier, f, s, o: BigInt(t.offset_ms), e: BigInt(t.grain_ms), from: BigInt(b), to: BigInt(b + t.grain_ms) });
+  applyBatch(partials: Map<string, BucketPartial>, dirty: Map<string, BucketKey>): void {
+    for (const k of dirty.values()) {
+      this.recompute.run({ tier: k.tier.id, f: k.f, s: k.s, o: BigInt(k.tier.offset_ms), e: BigInt(k.tier.grain_ms), from: BigInt(k.b), to: BigInt(k.b + k.tier.grain_ms) });
     }
     for (const [key, p] of partials) {
       if (dirty.has(key)) continue;
-      const [tier, f, s, b] = key.split(':').map(Number);
-      this.upsert.run({ tier, f, s, b: BigInt(b), n: p.n, sum: p.sum, min: p.min, max: p.max, ft: BigInt(p.firstTime), fv: p.first, lt: BigInt(p.lastTime), lv: p.last });
+      this.upsert.run(p.tier.id, p.f, p.s, BigInt(p.b), p.n, p.sum, p.min, p.max, BigInt(p.firstTime), p.first, BigInt(p.lastTime), p.last);
     }
   }
 }
 
+interface BucketKey {
+  tier: TierSpec;
+  f: number;
+  s: number;
+  b: number;
+}
+type BucketPartial = BucketKey & Partial;
+
 /** The rollup changes of one write batch. */
 export class RollupBatch {
-  private readonly partials = new Map<string, Partial>();
-  private readonly dirty = new Set<string>();
+  private readonly partials = new Map<string, BucketPartial>();
+  private readonly dirty = new Map<string, BucketKey>();
 
   constructor(private readonly rollups: Rollups) {}
 
   /** A new numeric row. */
   added(fieldId: number, seriesId: number, time: number, value: number): void {
-    for (const t of this.rollups.tiers) {
-      const key = `${t.id}:${fieldId}:${seriesId}:${windowStartMs(time, t.grain_ms, t.offset_ms)}`;
+    for (const tier of this.rollups.tiers) {
+      const b = windowStartMs(time, tier.grain_ms, tier.offset_ms);
+      const key = `${tier.id}:${fieldId}:${seriesId}:${b}`;
       const p = this.partials.get(key);
       const one = { n: 1, sum: value, min: value, max: value, firstTime: time, first: value, lastTime: time, last: value };
       if (p) merge(p, one);
-      else this.partials.set(key, one);
+      else this.partials.set(key, { tier, f: fieldId, s: seriesId, b, ...one });
     }
   }
 
   /** A numeric row overwritten with a different value. */
   rewritten(fieldId: number, seriesId: number, time: number): void {
-    for (const t of this.rollups.tiers) this.dirty.add(`${t.id}:${fieldId}:${seriesId}:${windowStartMs(time, t.grain_ms, t.offset_ms)}`);
+    for (const tier of this.rollups.tiers) {
+      const b = windowStartMs(time, tier.grain_ms, tier.offset_ms);
+      this.dirty.set(`${tier.id}:${fieldId}:${seriesId}:${b}`, { tier, f: fieldId, s: seriesId, b });
+    }
   }
 
   /** Write the changes (inside the batch's transaction). */
   apply(): void {
-    this.rollups.applyBatch(this.partials, this.dirty);
+    if (this.partials.size > 0 || this.dirty.size > 0) this.rollups.applyBatch(this.partials, this.dirty);
   }
 }
 
