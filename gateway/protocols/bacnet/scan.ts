@@ -3,6 +3,7 @@
  * device that answers its object list, names, units and present values — what an integrator needs to write
  * a template. The broadcast address is required: this tool never broadcasts to 255.255.255.255 on its own.
  */
+import { fileURLToPath } from 'node:url';
 import { BacnetBus, BacnetRequestError, type IAmInfo } from './bus.ts';
 import { ObjectType, PropertyIdentifier as P, type BACNetObjectID } from './library.ts';
 import { formatObjectId, hasUnits } from './objects.ts';
@@ -28,6 +29,8 @@ export interface ScanOptions {
   apduTimeoutMs?: number;
   /** where lines go (default stdout) */
   print?: (line: string) => void;
+  /** print the result as one JSON document instead of the listing */
+  json?: boolean;
 }
 
 /** One object of a scanned device. */
@@ -162,6 +165,7 @@ export function parseScanArgs(argv: string[]): ScanOptions {
       case '--wait': opts.waitMs = int(arg, next()) * 1000; break;
       case '--low': opts.lowLimit = int(arg, next()); break;
       case '--high': opts.highLimit = int(arg, next()); break;
+      case '--json': opts.json = true; break;
       default: throw new Error(`unknown argument '${arg}'`);
     }
   }
@@ -171,7 +175,7 @@ export function parseScanArgs(argv: string[]): ScanOptions {
 }
 
 /** Usage line of the command. */
-export const SCAN_USAGE = 'usage: jieneng gateway scan bacnet --interface IP --broadcast ADDR [--port N] [--local-port N] [--target IP:PORT]… [--wait S] [--low N --high N]';
+export const SCAN_USAGE = 'usage: jieneng gateway scan bacnet --interface IP --broadcast ADDR [--port N] [--local-port N] [--target IP:PORT]… [--wait S] [--low N --high N] [--json]';
 
 /** Entry for the CLI: returns the exit code (2 for bad arguments, 1 when the socket cannot be opened). */
 export async function scanBacnetCli(argv: string[]): Promise<number> {
@@ -183,10 +187,15 @@ export async function scanBacnetCli(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await scanBacnet(opts);
+    const devices = await scanBacnet(opts.json ? { ...opts, print: () => undefined } : opts);
+    if (opts.json) process.stdout.write(`${JSON.stringify(devices)}\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`scan failed: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  scanBacnetCli(process.argv.slice(2)).then((code) => process.exit(code));
 }
