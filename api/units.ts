@@ -13,3 +13,30 @@ export function unitOfPoint(point: string): string {
   for (const [suffix, unit] of SUFFIX_UNITS) if (point.endsWith(suffix)) return unit;
   return '';
 }
+
+/** Template file loader used for units; injectable so the API does not depend on the gateway's files in tests. */
+export type TemplateUnits = (templateId: string) => Map<string, string>;
+
+/**
+ * Units as the device template declares them (rows `{ point, unit }`), cached per template; a template that
+ * cannot be loaded, or a point it does not list, falls back to the point-name suffix.
+ */
+export function templateUnitsFrom(load: (id: string) => unknown): TemplateUnits {
+  const cache = new Map<string, Map<string, string>>();
+  return (id) => {
+    let units = cache.get(id);
+    if (!units) {
+      units = new Map();
+      try {
+        // Point rows sit in `registers` (Modbus), `points` (SunSpec, BACnet, MQTT): any list of { point, unit }.
+        const t = load(id) as Record<string, unknown>;
+        for (const p of Object.values(t).filter(Array.isArray).flat()) {
+          const row = p as { point?: unknown; unit?: unknown };
+          if (typeof row.point === 'string' && typeof row.unit === 'string' && !row.point.includes('{')) units.set(row.point, row.unit === '1' ? '' : row.unit);
+        }
+      } catch { /* unknown template: suffix units */ }
+      cache.set(id, units);
+    }
+    return units;
+  };
+}
