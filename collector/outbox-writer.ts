@@ -33,6 +33,7 @@ export class OutboxWriter {
   private running?: Promise<void>;
   private stopping = false;
   private wake?: () => void;
+  private cancelSleep?: () => void;
   private waiters: { through: number; resolve: () => void; reject: (e: Error) => void }[] = [];
   private lastWritten = 0;
   private outage = false;
@@ -53,7 +54,7 @@ export class OutboxWriter {
     this.writePoints = opts.writePoints ?? 10_000;
     this.cacheLimit = opts.cachePoints ?? 200_000;
     this.backoffMin = opts.backoffMinMs ?? 250;
-    this.backoffMax = opts.backoffMaxMs ?? 10_000;
+    this.backoffMax = opts.backoffMaxMs ?? 5_000;
     // Entries left by a previous run (crash, or storage down at stop) are written first.
     for (const entry of store.outboxAfter(0, Number.MAX_SAFE_INTEGER)) this.push(entry);
     const more = () => { // outboxAfter caps one read at 10 000 entries
@@ -94,6 +95,7 @@ export class OutboxWriter {
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
+    this.cancelSleep?.();
     await this.running;
     for (const w of this.waiters.splice(0)) w.reject(new Error('collector stopped before its buffer was written'));
   }
@@ -125,6 +127,12 @@ export class OutboxWriter {
       try {
         await this.storage.write(points);
         await this.storage.flush();
+        if (this.outage) {
+          // A failed attempt may still have landed late (the InfluxDB client retries on its own, after newer
+          // writes): write the same newest totals once more now that nothing older is pending.
+          await this.storage.write(points.filter((p) => p.measurement !== 'telemetry'));
+          await this.storage.flush();
+        }
       } catch (err) {
         m.writeFailures.inc();
         if (err instanceof StorageError && !err.retryable) {
@@ -185,10 +193,14 @@ export class OutboxWriter {
     m.bufferPoints.set(this.queuedPoints);
   }
 
+  /** Backoff: new entries do not cut it short (that would hammer a store that is down); stop does. */
   private sleep(ms: number): Promise<void> {
     return new Promise((r) => {
-      const t = setTimeout(r, ms);
-      this.wake = () => { clearTimeout(t); r(); };
+      const t = setTimeout(() => {
+        this.cancelSleep = undefined;
+        r();
+      }, ms);
+      this.cancelSleep = () => { clearTimeout(t); r(); };
     });
   }
 }
