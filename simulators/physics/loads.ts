@@ -141,12 +141,12 @@ export class ElectricityMeter implements SimulatedDevice {
       // Ripple amplitude: 1.5 % of the standby load, so power never goes negative.
       this.rippleKw = 0.015 * model.powerKw(COUNTER_ORIGIN_MS + 3 * 3_600_000);
       this.lossFraction = 0;
-      // A meter installed some years ago: 1.5–4 years of its typical use on the register at the origin (so a
-      // backfill reaching back before the origin still reads positive). Typical use: a mid-April working day.
-      const april = COUNTER_ORIGIN_MS + 100 * 86_400_000;
+      // A meter installed some years ago: 3–6 years of its typical use on the register at the origin (so a
+      // backfill reaching back two years before the origin still reads positive). Typical use: a mid-April working day.
+      const april = COUNTER_ORIGIN_MS + 104 * 86_400_000; // Wednesday 2026-04-15
       let dayKwh = 0;
       for (let h = 0; h < 24; h++) dayKwh += model.powerKw(april + h * 3_600_000);
-      this.initialKwh = Math.round(dayKwh * 300 * (1.5 + 2.5 * unitHash(this.seed, 3)));
+      this.initialKwh = Math.round(dayKwh * 300 * (3 + 3 * unitHash(this.seed, 3)));
     }
   }
 
