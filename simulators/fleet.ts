@@ -16,6 +16,8 @@ import { buildSitePhysics, siteSeed } from './physics/site.ts';
 import { inverterModels, metStationModels, SunspecImage, type ModelSource } from './sunspec/layout.ts';
 import { startSunspecSimulator, type SunspecUnit } from './sunspec/server.ts';
 import type { PvInverter } from './physics/pv.ts';
+import { startBacnetFleet } from './bacnet/fleet.ts';
+import { startMqttFleet } from './mqtt/fleet.ts';
 
 const log = logger('sim-fleet');
 
@@ -45,6 +47,8 @@ export type FleetStarter = (ctx: FleetContext) => Promise<FleetPart>;
  */
 export const fleetStarters: Partial<Record<Device['address']['protocol'], FleetStarter>> = {
   'modbus-tcp': startModbusTcpFleet,
+  'bacnet-ip': startBacnetFleet,
+  mqtt: startMqttFleet,
 };
 
 /** True for an address this machine can serve: loopback only, never another host's. */

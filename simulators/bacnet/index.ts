@@ -11,6 +11,8 @@ export { BacnetDeviceSimulator } from './server.ts';
 
 /** One simulated controller. */
 export interface BacnetSimSpec {
+  /** the site device it stands for, when built from a site model */
+  deviceId?: string;
   /** template id (file in gateway/devices/templates) or the template itself */
   template: string | BacnetTemplate;
   deviceInstance: number;
@@ -92,6 +94,7 @@ export function bacnetSimulatorsForSite(site: SiteModel, weatherSeed?: number): 
     if (d.enabled === false || d.address.protocol !== 'bacnet-ip' || !d.address.host.startsWith('127.')) continue;
     const building = site.buildings.find((b) => b.id === d.building);
     specs.push({
+      deviceId: d.id,
       template: d.template,
       deviceInstance: d.address.device_instance,
       name: d.name,

@@ -54,14 +54,15 @@ export function vrfPayload(model: VrfOutdoorUnit, nowMs: number, serial: string)
   };
 }
 
-/** Connect and start publishing; resolves once connected. */
+/** Start publishing; the client connects (and reconnects) in the background, so a broker started later is fine. */
 export async function startMqttVrfSimulator(opts: MqttVrfSimOptions): Promise<MqttVrfSimulator> {
   const serial = opts.serial ?? 'VRF-ODU-0001';
   const now = opts.now ?? Date.now;
   const model = new VrfOutdoorUnit({ id: serial, ...opts.physics });
   const faults = { offline: false, malformed: false };
   let count = 0;
-  const client: MqttClient = await mqtt.connectAsync(opts.brokerUrl, { clientId: `sim-vrf-${serial}-${process.pid}`.slice(0, 64), reconnectPeriod: 1000 });
+  const client: MqttClient = mqtt.connect(opts.brokerUrl, { clientId: `sim-vrf-${serial}-${process.pid}`.slice(0, 64), reconnectPeriod: 1000 });
+  client.on('error', () => undefined); // reconnects; a broker that is not up yet is not an error here
   const publishNow = async () => {
     if (faults.offline || !client.connected) return;
     const text = faults.malformed ? '{"odu": {"power": 54' : JSON.stringify(vrfPayload(model, now(), serial));
@@ -70,7 +71,7 @@ export async function startMqttVrfSimulator(opts: MqttVrfSimOptions): Promise<Mq
   };
   const timer = setInterval(() => void publishNow().catch(() => undefined), opts.intervalMs ?? 30_000);
   timer.unref();
-  void publishNow().catch(() => undefined);
+  client.on('connect', () => void publishNow().catch(() => undefined));
   return {
     model,
     faults,

@@ -16,8 +16,10 @@ export interface MqttSourceStats {
   readings: number;
 }
 
-/** Default broker when the address names none: the site's own broker on this host. */
-export const DEFAULT_BROKER_URL = 'mqtt://127.0.0.1:1883';
+/** Broker when the address names none: the site's broker (`MQTT_URL`), else the one on this host. */
+export function defaultBrokerUrl(): string {
+  return process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+}
 
 /** Map one payload to point values (exported for unit tests of the mapping). */
 export function mapPayload(doc: unknown, points: CompiledPoint[]): Record<string, PointValue> {
@@ -79,7 +81,7 @@ export class MqttNativeSource implements DeviceSource {
   async start(): Promise<void> {
     const a = this.ctx.device.address;
     if (a.protocol !== 'mqtt') return;
-    const client = mqtt.connect(a.broker_url ?? DEFAULT_BROKER_URL, {
+    const client = mqtt.connect(a.broker_url ?? defaultBrokerUrl(), {
       clientId: `jieneng-${this.ctx.device.gateway}-${this.deviceId}`.slice(0, 64),
       username: a.username,
       password: a.password,
@@ -93,7 +95,7 @@ export class MqttNativeSource implements DeviceSource {
         if (err) this.setOnline(false, `cannot subscribe to ${a.topic}: ${err.message}`);
       });
     });
-    client.on('offline', () => this.setOnline(false, `broker ${a.broker_url ?? DEFAULT_BROKER_URL} unreachable`));
+    client.on('offline', () => this.setOnline(false, `broker ${a.broker_url ?? defaultBrokerUrl()} unreachable`));
     client.on('error', (err) => this.ctx.log.warn({ device: this.deviceId, err: err.message }, 'MQTT-native source: client error'));
     const staleMs = (this.template.stale_s ?? 180) * 1000;
     this.staleTimer = setInterval(() => {
