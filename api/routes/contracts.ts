@@ -6,7 +6,7 @@
 import { Router } from 'express';
 import { DAY_MS, MEASUREMENT, QUANTITY_FIELD, QUANTITY_UNIT } from '../../core/measurements.ts';
 import type { Contract, Medium } from '../../core/site/schema.ts';
-import { localParts, tzOffsetMs, zonedTime } from '../../core/time.ts';
+import { localPartsOf, offsetOf, localTime } from '../domain/local-time.ts';
 import type { ApiContext } from '../context.ts';
 import {
   avoidedEnergy, coalCoefficients, contractSplit, fitBaseline, fractionalSavingsUncertainty, G14_LIMITS, isWeekday, judgeG14,
@@ -15,7 +15,7 @@ import {
 import { badParameter, notFound } from '../errors.ts';
 import { enumParam, isoLocal, parseInstant, stringParam } from '../params.ts';
 import { gridOffsetMs, mergeSeries, rollupSeries } from '../series.ts';
-import { round } from './buildings.ts';
+import { round } from '../format.ts';
 import { dedupe, localDate } from './energy-kpis.ts';
 
 const r = (v: number | null, d = 4) => (v === null || !Number.isFinite(v) ? null : round(v, d));
@@ -26,7 +26,7 @@ export function contractRoutes(ctx: ApiContext): Router {
   const tz = ctx.index.tz;
   const siteId = ctx.index.site.site.id;
   const contracts = new Map((ctx.index.site.contracts ?? []).map((c) => [c.id, c]));
-  const localMidnight = (date: string, plusDays = 0) => zonedTime(tz, Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)) + plusDays);
+  const localMidnight = (date: string, plusDays = 0) => localTime(tz, Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)) + plusDays);
 
   const mediumOf = (c: Contract): { medium: Medium; warnings: Warning[] } => {
     const media = new Set(c.meters.map((id) => ctx.index.devices.get(id)?.medium ?? ctx.index.virtualMeters.get(id)?.medium).filter((m): m is Medium => m !== undefined));
@@ -88,7 +88,7 @@ export function contractRoutes(ctx: ApiContext): Router {
 
     const days = (from: number, to: number): Observation[] => {
       const out: Observation[] = [];
-      for (let t = from; t < to; t = zonedTime(tz, localParts(t, tz).year, localParts(t, tz).month, localParts(t, tz).day + 1)) {
+      for (let t = from; t < to; t = localTime(tz, localPartsOf(t, tz).year, localPartsOf(t, tz).month, localPartsOf(t, tz).day + 1)) {
         const e = energy.get(t);
         const temp = temps.get(t);
         if (e === undefined || (useTemps && temp === undefined)) continue;
@@ -143,7 +143,7 @@ export function contractRoutes(ctx: ApiContext): Router {
           price = ctx.reference.tariffs.prices.filter((p) => p.medium === medium && p.effective_from <= date).sort((x, y) => x.effective_from.localeCompare(y.effective_from)).at(-1)?.cny_per_unit;
         }
         if (price === undefined) warnings.push(warn('no_price', 'no price for the savings: give price_cny_per_unit'));
-        const { coefficients } = coalCoefficients(ctx.reference.coal, localDate(repFrom, tz), localParts(repFrom, tz).year);
+        const { coefficients } = coalCoefficients(ctx.reference.coal, localDate(repFrom, tz), localPartsOf(repFrom, tz).year);
         const kgcePerUnit = coefficients.kgce_per_unit[medium] ?? null;
         const reportingDays = repObs.reduce((acc, o) => acc + o.days, 0);
         const s = contractSplit({
@@ -166,7 +166,7 @@ export function contractRoutes(ctx: ApiContext): Router {
     } else {
       warnings.push(warn('no_baseline_model', 'no baseline model could be fitted: no savings'));
     }
-    const iso = (ms: number) => isoLocal(ms, tzOffsetMs(ms, tz));
+    const iso = (ms: number) => isoLocal(ms, offsetOf(ms, tz));
     res.json({
       contract: c.id, name: c.name, type: c.type, granularity, medium, meters,
       baseline: { from: iso(baseFrom), to: iso(baseTo), observations: baseObs.length, days_with_data: baseDays.length },
