@@ -130,6 +130,14 @@ async function main(): Promise<void> {
   const url = process.env.INFLUX_URL ?? (server = await startInfluxd()).url;
   const db = `bench_${Date.now()}`;
   const stores: Storage[] = [];
+  // Ctrl-C: stop the InfluxDB this run started and delete its data.
+  const interrupted = async (): Promise<void> => {
+    await server?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const influx = await openInfluxStorage({ kind: 'influxdb', url, database: db });
     const embedded = openEmbeddedStorage({ path: join(dir, 'jieneng.sqlite') });

@@ -64,29 +64,55 @@ function nameProblem(s: string, what: string): string | undefined {
  * retrying cannot help, and the caller (the collector) dead-letters it.
  */
 export function checkPoints(points: StoredPoint[]): void {
-  points.forEach((p, i) => {
-    const where = `point ${i} (${p?.measurement ?? '?'} @ ${p?.time ?? '?'})`;
-    if (!p || typeof p.measurement !== 'string' || p.measurement === '') throw new StorageError(`${where}: measurement is empty`, false);
-    const mp = nameProblem(p.measurement, 'measurement') ?? (p.measurement.startsWith('#') ? 'measurement starts with #' : undefined);
-    if (mp) throw new StorageError(`${where}: ${mp}`, false);
-    if (!Number.isSafeInteger(p.time)) throw new StorageError(`${where}: time must be an integer epoch ms`, false);
-    if (!p.tags || typeof p.tags !== 'object') throw new StorageError(`${where}: tags must be an object`, false);
-    for (const [k, v] of Object.entries(p.tags)) {
-      if (k === '' || k === 'time') throw new StorageError(`${where}: tag key ${JSON.stringify(k)} is not allowed`, false);
-      if (typeof v !== 'string') throw new StorageError(`${where}: tag ${k} must be a string`, false);
-      const tp = nameProblem(k, 'tag key') ?? (v === '' ? undefined : nameProblem(v, `tag ${k}`));
-      if (tp) throw new StorageError(`${where}: ${tp}`, false);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    const where = (): string => `point ${i} (${p?.measurement ?? '?'} @ ${p?.time ?? '?'})`;
+    if (!p || typeof p.measurement !== 'string' || p.measurement === '') throw new StorageError(`${where()}: measurement is empty`, false);
+    if (!goodNames.has(p.measurement)) {
+      const mp = nameProblem(p.measurement, 'measurement') ?? (p.measurement.startsWith('#') ? 'measurement starts with #' : undefined);
+      if (mp) throw new StorageError(`${where()}: ${mp}`, false);
+      remember(p.measurement);
     }
-    const fields = Object.entries(p.fields ?? {});
-    if (fields.length === 0) throw new StorageError(`${where}: no fields`, false);
-    for (const [k, v] of fields) {
-      if (k === '' || k === 'time') throw new StorageError(`${where}: field key ${JSON.stringify(k)} is not allowed`, false);
-      const fp = nameProblem(k, 'field key');
-      if (fp) throw new StorageError(`${where}: ${fp}`, false);
-      if (typeof v === 'number' && !Number.isFinite(v)) throw new StorageError(`${where}: field ${k} is ${v}; only finite numbers can be stored`, false);
-      if (typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'string') throw new StorageError(`${where}: field ${k} has type ${typeof v}`, false);
+    if (!Number.isSafeInteger(p.time)) throw new StorageError(`${where()}: time must be an integer epoch ms`, false);
+    if (!p.tags || typeof p.tags !== 'object') throw new StorageError(`${where()}: tags must be an object`, false);
+    for (const k in p.tags) {
+      const v = p.tags[k];
+      if (k === '' || k === 'time') throw new StorageError(`${where()}: tag key ${JSON.stringify(k)} is not allowed`, false);
+      if (typeof v !== 'string') throw new StorageError(`${where()}: tag ${k} must be a string`, false);
+      if (!goodNames.has(k)) {
+        const tp = nameProblem(k, 'tag key');
+        if (tp) throw new StorageError(`${where()}: ${tp}`, false);
+        remember(k);
+      }
+      if (v !== '' && !goodNames.has(v)) {
+        const tp = nameProblem(v, `tag ${k}`);
+        if (tp) throw new StorageError(`${where()}: ${tp}`, false);
+        remember(v);
+      }
     }
-  });
+    let fields = 0;
+    for (const k in p.fields ?? {}) {
+      const v = p.fields[k];
+      fields++;
+      if (k === '' || k === 'time') throw new StorageError(`${where()}: field key ${JSON.stringify(k)} is not allowed`, false);
+      if (!goodNames.has(k)) {
+        const fp = nameProblem(k, 'field key');
+        if (fp) throw new StorageError(`${where()}: ${fp}`, false);
+        remember(k);
+      }
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) throw new StorageError(`${where()}: field ${k} is ${v}; only finite numbers can be stored`, false);
+      } else if (typeof v !== 'boolean' && typeof v !== 'string') throw new StorageError(`${where()}: field ${k} has type ${typeof v}`, false);
+    }
+    if (fields === 0) throw new StorageError(`${where()}: no fields`, false);
+  }
+}
+
+/** Names already found storable (names repeat on every batch; checking each costs more than the write). */
+const goodNames = new Set<string>();
+function remember(name: string): void {
+  if (goodNames.size >= 100_000) goodNames.clear();
+  goodNames.add(name);
 }
 
 /** Order of raw rows: time, then series key, so both adapters list simultaneous rows alike. */

@@ -19,7 +19,7 @@ export function parseVersion(text: string | undefined): { major: number; minor: 
 }
 
 /** Open InfluxDB as the store, or throw StartupError. */
-export async function openInfluxStorage(config: InfluxConfig, extra: Pick<InfluxStorageOptions, 'writeOptions'> = {}): Promise<InfluxStorage> {
+export async function openInfluxStorage(config: InfluxConfig, extra: Pick<InfluxStorageOptions, 'writeOptions' | 'maxInFlight'> = {}): Promise<InfluxStorage> {
   const where = `InfluxDB at ${config.url}`;
   let versionText: string | undefined;
   try {
@@ -60,7 +60,7 @@ export async function openInfluxStorage(config: InfluxConfig, extra: Pick<Influx
     throw new StartupError(`${e.message} — ${fix}, ${FALLBACK}`, { cause: err });
   }
   return new InfluxStorage({
-    ...target, versionText, org: config.org, bucket: config.bucket, v1Write, writeOptions: extra.writeOptions,
+    ...target, versionText, org: config.org, bucket: config.bucket, v1Write, writeOptions: extra.writeOptions, maxInFlight: extra.maxInFlight,
   });
 }
 

@@ -1,11 +1,11 @@
 /**
- * The InfluxDB adapter (DESIGN D1): writes through `@influxdata/influxdb-client`'s batching WriteApi (`Point`,
- * tuned batch size, flush interval, bounded retry buffer), reads in InfluxQL over `/query`. `flush()` resolves
+ * The InfluxDB adapter (DESIGN D1): writes through `@influxdata/influxdb-client`'s batching WriteApi (lines
+ * from line-protocol.ts, tuned batch size, flush interval, bounded retry buffer), reads in InfluxQL over `/query`. `flush()` resolves
  * only when every point handed to `write()` so far is stored; otherwise it rejects with a StorageError
  * (retryable when the server was unreachable or overloaded), and the caller keeps its own copy to replay —
  * writes are idempotent by series and time, so a replay never duplicates.
  */
-import { HttpError, InfluxDB, Point, setLogger, type WriteApi, type WriteOptions } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, setLogger, type WriteApi, type WriteOptions } from '@influxdata/influxdb-client';
 import { logger } from '../../core/log.ts';
 import {
   StorageError, type AggregateQuery, type AggregateSeries, type RawQuery, type Storage, type StorageHealth,
@@ -16,6 +16,7 @@ import { checkAggregateQuery, roundAggregate } from '../windows.ts';
 import { isDatabaseNotFound, ping, query, type QueryTarget } from './http.ts';
 import { aggregateStatement, rawStatement } from './influxql.ts';
 import { MappingTransport } from './transport.ts';
+import { toLine } from './line-protocol.ts';
 
 const log = logger('storage.influx');
 
@@ -53,6 +54,8 @@ export interface InfluxStorageOptions extends QueryTarget {
   /** use the 1.x `/write` endpoint (servers before 1.8) */
   v1Write: boolean;
   writeOptions?: Partial<WriteOptions>;
+  /** write requests open at once before `write()` waits (default 2) */
+  maxInFlight?: number;
 }
 
 /** The Storage port on InfluxDB 1.x, 2.x or 3.x. */
@@ -67,8 +70,12 @@ export class InfluxStorage implements Storage {
   private lastError?: StorageError;
   private outage = false;
   private closed = false;
+  private readonly batchSize: number;
+  private readonly maxInFlight: number;
 
   constructor(private readonly opts: InfluxStorageOptions) {
+    this.batchSize = opts.writeOptions?.batchSize ?? WRITE_DEFAULTS.batchSize ?? 5_000;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
     this.target = opts;
     // 1.x users authenticate with Basic credentials (added by the transport); 2.x/3.x (and a 1.8+ "user:password"
     // token) with the client's `Token` header.
@@ -119,19 +126,15 @@ export class InfluxStorage implements Storage {
   async write(points: StoredPoint[]): Promise<void> {
     this.open();
     checkPoints(points);
-    const out: Point[] = [];
-    for (const p of points) {
-      const point = new Point(p.measurement).timestamp(p.time);
-      for (const [k, v] of Object.entries(storedTags(p.tags))) point.tag(k, v);
-      for (const [k, v] of Object.entries(p.fields)) {
-        // Numbers are always floats: one type per field, whatever the value (InfluxDB refuses a type change).
-        if (typeof v === 'number') point.floatField(k, v);
-        else if (typeof v === 'boolean') point.booleanField(k, v);
-        else point.stringField(k, v);
-      }
-      out.push(point);
+    const lines = new Array<string>(points.length);
+    for (let i = 0; i < points.length; i++) lines[i] = toLine(points[i]);
+    // Back-pressure: the client sends a batch as soon as one is full, with no limit on requests in flight; a
+    // large write would open hundreds at once and time out. Hand it lines a batch at a time, and wait while
+    // `maxInFlight` requests are open (2 keeps InfluxDB busy while the next batch is built).
+    for (let i = 0; i < lines.length; i += this.batchSize) {
+      while (this.transport.inflightCount >= this.maxInFlight) await this.transport.anySettled();
+      this.writeApi.writeRecords(i === 0 && lines.length <= this.batchSize ? lines : lines.slice(i, i + this.batchSize));
     }
-    this.writeApi.writePoints(out);
   }
 
   async flush(): Promise<void> {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { basicAuth, v1WritePath } from './transport.ts';
 import { aggregateStatement, quoteIdent, quoteString, rawStatement } from './influxql.ts';
+import { toLine } from './line-protocol.ts';
 
 describe('v1WritePath', () => {
   it.each([
@@ -38,5 +39,12 @@ describe('InfluxQL quoting', () => {
       where: { building: ['b1', "b'2"], medium: 'electricity' }, group_by: ['meter', 'building'],
     })).toBe(`SELECT SUM("energy_kwh") AS "value" FROM "energy_1d" WHERE time >= 0ms AND time < 86400000ms AND ("building"::tag = 'b1' OR "building"::tag = 'b\\'2') AND "medium"::tag = 'electricity' GROUP BY time(86400000ms, 57600000ms), "building", "meter" fill(none)`);
     expect(rawStatement({ measurement: 'telemetry', from: 5, to: 10, limit: 3 })).toBe('SELECT * FROM "telemetry" WHERE time >= 5ms AND time < 10ms GROUP BY * ORDER BY time ASC LIMIT 3');
+  });
+});
+
+describe('line protocol', () => {
+  it('escapes as the line protocol reference says, sorts tags, drops empty ones, writes numbers as floats', () => {
+    expect(toLine({ measurement: 'a b,c=d', tags: { 'k=1': 'v 1', z: '', a: 'x,y' }, fields: { f: 1, s: 'q"\\', b: true, e: 1e21, 'g h': -0.5 }, time: 5 }))
+      .toBe('a\\ b\\,c=d,a=x\\,y,k\\=1=v\\ 1 f=1,s="q\\"\\\\",b=true,e=1e+21,g\\ h=-0.5 5');
   });
 });

@@ -90,6 +90,16 @@ export class MappingTransport implements Transport {
     return this.base.iterate(this.path(path), body, this.options(options));
   }
 
+  /** Requests sent and not yet answered. */
+  get inflightCount(): number {
+    return this.inflight.size;
+  }
+
+  /** Resolves when any request in flight ends (at once if none is). */
+  async anySettled(): Promise<void> {
+    if (this.inflight.size > 0) await Promise.race([...this.inflight]);
+  }
+
   /** Resolves when every request sent so far has ended. */
   async settled(): Promise<void> {
     while (this.inflight.size > 0) await Promise.all([...this.inflight]);
