@@ -59,7 +59,7 @@ export function isLoopback(host: string): boolean {
 /** The running fleet. */
 export interface SiteSimulators {
   stop(): Promise<void>;
-  /** the physics of every simulated device, by device id */
+  /** the physics of every device served, by device id */
   devices: Map<string, SimulatedDevice>;
   /** inject value faults (stuck, counter reset, roll-over, meter replaced, spike) into one device */
   setValueFaults(deviceId: string, faults: ValueFault[]): void;
@@ -93,8 +93,9 @@ export async function startSiteSimulators(opts: { site: SiteModel; seed?: number
     throw err;
   }
   log.info({ devices: wanted.length, servers: parts.length }, 'site simulators started');
+  const served = new Map<string, SimulatedDevice>(wanted.filter((d) => physics.has(d.id)).map((d) => [d.id, physics.get(d.id)!]));
   return {
-    devices: physics,
+    devices: served,
     stop: async () => { await Promise.all(parts.map((p) => p.stop())); },
     setValueFaults: (id, faults) => {
       const d = physics.get(id);

@@ -51,7 +51,7 @@ export function formatSunspecScan(r: SunspecScanResult): string {
     const layout = modelLayout(m.id);
     const unitOf = (name: string) => layout?.points.find((p) => p.name === name)?.units ?? layout?.block?.points.find((p) => p.name === name)?.units ?? '';
     const fields = Object.entries(m.decoded.points).filter(([k, v]) => k !== 'ID' && k !== 'L' && !k.endsWith('_SF') && v !== null);
-    lines.push(`    ${fields.map(([k, v]) => `${k}=${show(v)}${unitOf(k) ? ` ${unitOf(k)}` : ''}`).join('  ')}`);
+    if (fields.length > 0) lines.push(`    ${fields.map(([k, v]) => `${k}=${show(v)}${unitOf(k) ? ` ${unitOf(k)}` : ''}`).join('  ')}`);
     m.decoded.blocks.forEach((b, i) => {
       const bf = Object.entries(b).filter(([, v]) => v !== null);
       lines.push(`    [${i + 1}] ${bf.map(([k, v]) => `${k}=${show(v)}${unitOf(k) ? ` ${unitOf(k)}` : ''}`).join('  ')}`);
