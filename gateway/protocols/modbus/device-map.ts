@@ -67,7 +67,7 @@ export interface Ratios {
 }
 
 /** Words of one span from the read results, or the error of the read that should have carried it. */
-function wordsOf(plan: DevicePlan, results: ReadResults, spanIdx: number): number[] | ModbusError {
+function spanWords(plan: DevicePlan, results: ReadResults, spanIdx: number): number[] | ModbusError {
   const r = plan.reads.findIndex((read) => read.spans.includes(spanIdx));
   const res = results[r];
   if (res === undefined) return new ModbusError('closed', 'not read');
@@ -94,14 +94,14 @@ export function decodePoints(plan: DevicePlan, results: ReadResults, ratios: Rat
 export function decodeRaw(plan: DevicePlan, results: ReadResults): Record<string, Decoded | null> {
   const out: Record<string, Decoded | null> = {};
   for (const c of plan.rows) {
-    const words = wordsOf(plan, results, c.span);
+    const words = spanWords(plan, results, c.span);
     out[c.row.point] = words instanceof ModbusError ? null : decodeValue(words, c.row.type, c.order);
   }
   return out;
 }
 
 function decodeRow(plan: DevicePlan, c: CompiledRow, results: ReadResults, ratios: Ratios): PointValue {
-  const words = wordsOf(plan, results, c.span);
+  const words = spanWords(plan, results, c.span);
   if (words instanceof ModbusError) return { value: null, quality: 'bad', reason: failureReason(words) };
   let raw = decodeValue(words, c.row.type, c.order) as number;
   if (c.row.type === 'bitfield' && c.row.bit !== undefined) raw = (raw >> c.row.bit) & 1;
@@ -110,7 +110,7 @@ function decodeRow(plan: DevicePlan, c: CompiledRow, results: ReadResults, ratio
   if (!Number.isFinite(raw)) return { value: null, quality: 'bad', reason: `not a number (${String(raw)})` };
   let scale = c.row.scale ?? 1;
   if (c.scaleSpan !== undefined && c.row.scale_register) {
-    const sw = wordsOf(plan, results, c.scaleSpan);
+    const sw = spanWords(plan, results, c.scaleSpan);
     if (sw instanceof ModbusError) return { value: null, quality: 'bad', reason: `scale register: ${failureReason(sw)}` };
     const sraw = decodeValue(sw, c.row.scale_register.type ?? 'int16', c.order) as number;
     scale = (c.row.scale_register.mode ?? 'pow10') === 'pow10' ? 10 ** sraw : sraw;

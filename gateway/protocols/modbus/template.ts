@@ -4,6 +4,7 @@
  * bytes are laid out and how it becomes a canonical point; the code decodes generically.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { registerCount } from './codec.ts';
 
 /** Modbus Application Protocol v1.1b3 §6: coils FC 1, discrete inputs FC 2, holding FC 3, input FC 4. */
 export const RegisterKind = Type.Union([
@@ -83,16 +84,6 @@ export const templateSchema = Type.Object({
 }, { additionalProperties: false });
 export type ModbusTemplate = Static<typeof templateSchema>;
 
-/** Registers a value of this encoding occupies (strings: `length`; coils and bits: 1). */
-export function wordsOf(row: Pick<RegisterRow, 'type' | 'length'>): number {
-  switch (row.type) {
-    case 'int32': case 'uint32': case 'float32': return 2;
-    case 'int64': case 'uint64': case 'float64': return 4;
-    case 'string': return row.length ?? 1;
-    default: return 1;
-  }
-}
-
 /** Template checks a schema cannot express; returns the problem and the row's path, or undefined. */
 export function checkTemplateRows(t: ModbusTemplate): { path: string; problem: string } | undefined {
   const seen = new Set<string>();
@@ -106,10 +97,11 @@ export function checkTemplateRows(t: ModbusTemplate): { path: string; problem: s
     if (row.bit !== undefined && row.type !== 'bitfield') return { path: `registers[${i}].bit`, problem: "'bit' applies to type bitfield only" };
     if (row.scale_register && row.scale !== undefined) return { path: `registers[${i}].scale_register`, problem: "give either 'scale' or 'scale_register', not both" };
     if (row.range && row.range[0] > row.range[1]) return { path: `registers[${i}].range`, problem: 'min is above max' };
-    if (wordsOf(row) + row.address > 65536) return { path: `registers[${i}].address`, problem: 'value runs past register 65535' };
-    const key = `${row.point}/${row.bit ?? ''}`;
-    if (row.publish !== false && seen.has(row.point)) return { path: `registers[${i}].point`, problem: `point '${row.point}' is fed by two rows` };
-    if (row.publish !== false) seen.add(key.split('/')[0]);
+    if (registerCount(row.type, row.length) + row.address > 65536) return { path: `registers[${i}].address`, problem: 'value runs past register 65535' };
+    if (row.publish !== false) {
+      if (seen.has(row.point)) return { path: `registers[${i}].point`, problem: `point '${row.point}' is fed by two rows` };
+      seen.add(row.point);
+    }
   }
   return undefined;
 }
