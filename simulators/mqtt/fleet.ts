@@ -21,7 +21,7 @@ export async function startMqttFleet(ctx: FleetContext): Promise<FleetPart & { m
       brokerUrl: d.address.broker_url ?? defaultBrokerUrl(),
       topic: d.address.topic,
       serial: d.id,
-      intervalMs: 15_000,
+      intervalMs: 5_000, // vendor units publish every 5–60 s
       physics: { weatherSeed: ctx.seed, servedAreaM2: building?.floor_area_m2 },
       now: ctx.now,
     });
