@@ -1,0 +1,69 @@
+/** HVAC physics: counters integrate power, plants follow weather, schedule and set-points, runs are repeatable. */
+import { describe, expect, it } from 'vitest';
+import { CST_OFFSET_MS } from './climate.ts';
+import { AirHandlingUnit, ChillerPlant, createHvacModel, FanCoilZone, HotWaterSystem, VrfOutdoorUnit } from './hvac.ts';
+
+const local = (y: number, m: number, d: number, h: number) => Date.UTC(y, m - 1, d, h) - CST_OFFSET_MS;
+
+describe('HVAC physics', () => {
+  it('energy counters are the integral of the power reported (1-minute steps)', () => {
+    const start = local(2026, 7, 15, 0); // a Wednesday in July
+    for (const model of [new ChillerPlant({ id: 'c', startMs: start }), new AirHandlingUnit({ id: 'a', startMs: start }), new HotWaterSystem({ id: 'h', startMs: start })]) {
+      let integral = 0;
+      const e0 = model.read(start).energy_kwh;
+      for (let t = start; t < start + 86_400_000; t += 60_000) integral += model.read(t).power_kw / 60;
+      const e1 = model.read(start + 86_400_000).energy_kwh;
+      // outputs are rounded to 1 W; the sum of a day of minutes keeps well within 0.1 %
+      expect(e1 - e0).toBeCloseTo(integral, 0);
+      expect(e1 - e0).toBeGreaterThan(0);
+    }
+  });
+
+  it('the chiller plant runs on a hot working morning and rests on a winter night; its COP is plausible', () => {
+    const summer = new ChillerPlant({ id: 'c', servedAreaM2: 18_600, startMs: local(2026, 7, 15, 0) });
+    const s = summer.read(local(2026, 7, 15, 11));
+    expect(s.chiller_on).toBe(1);
+    expect(s.cooling_kw / s.power_kw).toBeGreaterThan(3);
+    expect(s.cooling_kw / s.power_kw).toBeLessThan(6.5);
+    expect(s.power_kw).toBeLessThan(18_600 * 0.1 / 3); // never above design load ÷ COP 3
+    expect(s.chw_return_temp_c - s.chw_supply_temp_c).toBeGreaterThan(0);
+    const winter = new ChillerPlant({ id: 'c', startMs: local(2026, 1, 14, 0) });
+    expect(winter.read(local(2026, 1, 14, 3)).chiller_on).toBe(0);
+  });
+
+  it('a warmer chilled-water set-point saves electricity at the same load', () => {
+    const t = local(2026, 7, 15, 11);
+    const a = new ChillerPlant({ id: 'c', startMs: t - 3_600_000 });
+    const b = new ChillerPlant({ id: 'c', startMs: t - 3_600_000 });
+    b.setSetpoint('chw_supply_temp_setpoint_c', 9);
+    expect(b.electricalPowerKw(t)).toBeLessThan(a.electricalPowerKw(t));
+    expect(b.read(t).chw_supply_temp_setpoint_c).toBe(9);
+  });
+
+  it('the hot-water tank holds its set-point band through a working day and follows a new set-point', () => {
+    const start = local(2026, 3, 11, 0);
+    const dhw = new HotWaterSystem({ id: 'h', startMs: start });
+    for (let t = start + 3_600_000; t <= start + 86_400_000; t += 900_000) {
+      const v = dhw.read(t);
+      expect(v.tank_temp_c).toBeGreaterThan(40); // the lunchtime draw pulls the tank down; 40 °C is still usable hot water
+      expect(v.tank_temp_c).toBeLessThan(56);
+    }
+    dhw.setSetpoint('tank_temp_setpoint_c', 48);
+    const later = dhw.read(start + 2 * 86_400_000);
+    expect(later.tank_temp_c).toBeLessThan(49);
+    expect(later.heat_kwh / later.energy_kwh).toBeGreaterThan(2); // seasonal COP of an air-source heat pump
+  });
+
+  it('VRF heats in winter and cools in summer; the fan-coil zone approaches its set-point when occupied', () => {
+    expect(new VrfOutdoorUnit({ id: 'v', startMs: local(2026, 1, 14, 9) }).read(local(2026, 1, 14, 10)).operating_mode).toBe(2);
+    expect(new VrfOutdoorUnit({ id: 'v', startMs: local(2026, 7, 15, 9) }).read(local(2026, 7, 15, 14)).operating_mode).toBe(1);
+    const fcu = new FanCoilZone({ id: 'f', startMs: local(2026, 7, 15, 0) });
+    expect(Math.abs(fcu.read(local(2026, 7, 15, 15)).zone_temp_c - 26)).toBeLessThan(2);
+  });
+
+  it('is repeatable and refuses an unknown model name', () => {
+    const opts = { id: 'x', startMs: local(2026, 5, 6, 0), weatherSeed: 11 };
+    expect(createHvacModel('air-handling-unit', opts).read(local(2026, 5, 6, 10))).toEqual(createHvacModel('air-handling-unit', opts).read(local(2026, 5, 6, 10)));
+    expect(() => createHvacModel('boiler', opts)).toThrow(/unknown HVAC physics model 'boiler'/);
+  });
+});
