@@ -107,6 +107,8 @@ export class ModbusBus {
   private tail: Promise<unknown> = Promise.resolve();
   private connecting: Promise<void> | undefined;
   private closed = false;
+  /** wakes every back-off sleep when the bus closes, so stopping never waits out a reconnect delay */
+  private readonly closing = new AbortController();
   private linkDownLogged = false;
   private reconnectDelayMs = 0;
   private units = new Map<number, UnitHealth>();
@@ -168,6 +170,7 @@ export class ModbusBus {
   /** Close the link; queued requests fail with failure 'closed'. */
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     await this.tail.catch(() => undefined);
     await new Promise<void>((resolve) => {
       if (!this.client.isOpen) return resolve();
@@ -177,7 +180,7 @@ export class ModbusBus {
 
   private enqueue<T>(unit: number, opts: RequestOptions, op: (c: ModbusRTU) => Promise<T>): Promise<T> {
     const run = this.tail.then(() => this.attempt(unit, opts, op));
-    this.tail = run.catch(() => undefined).then(() => (this.o.interRequestDelayMs ? sleep(this.o.interRequestDelayMs) : undefined));
+    this.tail = run.catch(() => undefined).then(() => (this.o.interRequestDelayMs ? sleep(this.o.interRequestDelayMs, this.closing.signal) : undefined));
     return run;
   }
 
@@ -217,7 +220,7 @@ export class ModbusBus {
           if (failure.failure === 'timeout') this.noteMiss(unit, health);
           throw failure;
         }
-        await sleep(backoff);
+        await sleep(backoff, this.closing.signal);
         backoff *= 2;
       }
     }
@@ -265,7 +268,8 @@ export class ModbusBus {
   }
 
   private async open(): Promise<void> {
-    if (this.reconnectDelayMs > 0) await sleep(this.reconnectDelayMs);
+    if (this.reconnectDelayMs > 0) await sleep(this.reconnectDelayMs, this.closing.signal);
+    if (this.closed) throw new ModbusError('closed', `${this.key}: bus closed`);
     const fresh = new ModbusClient();
     fresh.on('error', () => undefined); // errors surface through the pending request
     this.client = fresh;
@@ -286,8 +290,13 @@ export class ModbusBus {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); resolve(); };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -70,9 +70,12 @@ class ModbusSource implements DeviceSource {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.running;
-    if (this.bus) await releaseBus(this.bus);
+    // release first: the last source of a bus closes it, which cuts short any back-off the running poll waits in
+    const bus = this.bus;
     this.bus = undefined;
+    const released = bus ? releaseBus(bus) : Promise.resolve();
+    await this.running;
+    await released;
   }
 
   /** Poll on wall-clock multiples of the interval, so devices of one gateway land in one batch. */
