@@ -78,6 +78,13 @@ export async function startSiteSimulators(opts: { site: SiteModel; seed?: number
   const byProtocol = new Map<Device['address']['protocol'], Device[]>();
   for (const d of wanted) byProtocol.set(d.address.protocol, [...(byProtocol.get(d.address.protocol) ?? []), d]);
 
+  // Warm the counters up before listening: the first read of a counter walks every day since the counter
+  // origin once, and a first Modbus poll must not time out on it.
+  const warmStart = Date.now();
+  const t = (opts.now ?? Date.now)();
+  for (const d of wanted) physics.get(d.id)?.read(t);
+  log.debug({ ms: Date.now() - warmStart }, 'physics warmed up');
+
   const parts: FleetPart[] = [];
   try {
     for (const [protocol, devices] of byProtocol) {

@@ -33,11 +33,15 @@ export interface ArrayConditions {
 }
 
 /** Irradiance on the array and module temperature at an instant, from the sun and the site's weather. */
-export function arrayConditions(ms: number, geometry: ArrayGeometry, weather: Weather): ArrayConditions {
+export function arrayConditions(ms: number, geometry: ArrayGeometry, weather: Weather, nightTemperatures = true): ArrayConditions {
   const sun = sunPosition(ms, geometry.latitudeDeg, geometry.longitudeDeg);
-  const airTempC = weather.airTempC(ms);
   const clear = clearSkyGhiWm2(sun.zenithDeg);
-  if (clear <= 0) return { ghiWm2: 0, poaWm2: 0, airTempC, moduleTempC: airTempC };
+  if (clear <= 0) {
+    // At night only sensors need the temperatures; the PV knots (half of them) skip the weather.
+    const air = nightTemperatures ? weather.airTempC(ms) : Number.NaN;
+    return { ghiWm2: 0, poaWm2: 0, airTempC: air, moduleTempC: air };
+  }
+  const airTempC = weather.airTempC(ms);
   const ghiWm2 = clear * weather.cloudFactor(ms);
   const poaWm2 = planeOfArrayWm2(splitGhi(ghiWm2, sun.zenithDeg, utcDayOfYear(ms)), sun, geometry.tiltDeg, geometry.azimuthDeg);
   // NOCT model (IEC 61215 NOCT 45 °C at 800 W/m², 20 °C air): ΔT = (NOCT − 20)/800 · G, ×0.9 for a ventilated roof.
@@ -114,7 +118,7 @@ export class PvInverter implements SimulatedDevice {
     let hit = this.knots.get(k);
     if (hit) return hit;
     const ms = COUNTER_ORIGIN_MS + k * this.ac.stepMs;
-    const c = arrayConditions(ms, this.geometry, this.weather);
+    const c = arrayConditions(ms, this.geometry, this.weather, false);
     hit = this.convert(c);
     if (this.knots.size > 4096) this.knots.clear();
     this.knots.set(k, hit);
@@ -205,7 +209,7 @@ export class IrradianceSensor implements SimulatedDevice {
     this.geometry = { ...SONGJIANG, tiltDeg: 22, azimuthDeg: 180, ...geometry };
     this.weather = weather ?? weatherFor(seed);
     const step = 5 * 60_000;
-    this.poa = new KnotSeries((k) => arrayConditions(COUNTER_ORIGIN_MS + k * step, this.geometry, this.weather).poaWm2, step, COUNTER_ORIGIN_MS);
+    this.poa = new KnotSeries((k) => arrayConditions(COUNTER_ORIGIN_MS + k * step, this.geometry, this.weather, false).poaWm2, step, COUNTER_ORIGIN_MS);
   }
 
   read(ms: number): Record<string, number> {

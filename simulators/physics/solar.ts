@@ -18,14 +18,23 @@ export interface SunPosition {
   hourAngleDeg: number;
 }
 
+let yearCache = { from: 0, to: -1, startOfYear: 0, daysInYear: 365 };
+/** The UTC year holding `ms` (cached: knots walk through time in order). */
+function utcYear(ms: number): { startOfYear: number; daysInYear: number } {
+  if (ms < yearCache.from || ms >= yearCache.to) {
+    const year = new Date(ms).getUTCFullYear();
+    const from = Date.UTC(year, 0, 1), to = Date.UTC(year + 1, 0, 1);
+    yearCache = { from, to, startOfYear: from, daysInYear: (to - from) / 86_400_000 };
+  }
+  return yearCache;
+}
+
 /** Where the sun stands at `ms` (UTC epoch ms) seen from latitude/longitude (degrees, east positive). */
 export function sunPosition(ms: number, latitudeDeg: number, longitudeDeg: number): SunPosition {
-  const date = new Date(ms);
-  const year = date.getUTCFullYear();
-  const startOfYear = Date.UTC(year, 0, 1);
-  const daysInYear = (Date.UTC(year + 1, 0, 1) - startOfYear) / 86_400_000;
-  const utcHours = (ms - Date.UTC(year, date.getUTCMonth(), date.getUTCDate())) / 3_600_000;
-  const dayOfYear = Math.floor((ms - startOfYear) / 86_400_000) + 1;
+  const { startOfYear, daysInYear } = utcYear(ms);
+  const dayIndex = Math.floor((ms - startOfYear) / 86_400_000);
+  const utcHours = (ms - startOfYear - dayIndex * 86_400_000) / 3_600_000;
+  const dayOfYear = dayIndex + 1;
   // Fractional year γ (radians), NOAA "General Solar Position Calculations".
   const g = ((2 * Math.PI) / daysInYear) * (dayOfYear - 1 + (utcHours - 12) / 24);
   const eqTimeMin = 229.18 * (0.000075 + 0.001868 * Math.cos(g) - 0.032077 * Math.sin(g)
