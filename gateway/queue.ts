@@ -44,6 +44,7 @@ export class DiskQueue {
     setSeq: Database.Statement<[number]>;
     peek: Database.Statement<[number, number], QueuedBatch>;
     remove: Database.Statement<[number]>;
+    sizeOf: Database.Statement<[number], { bytes: number } | undefined>;
     oldest: Database.Statement<[], { seq: number; bytes: number } | undefined>;
     setDropped: Database.Statement<[number]>;
   };
@@ -65,6 +66,7 @@ export class DiskQueue {
       setSeq: this.db.prepare("UPDATE meta SET value = ? WHERE key = 'next_seq'"),
       peek: this.db.prepare('SELECT seq, payload FROM batch WHERE seq > ? ORDER BY seq LIMIT ?'),
       remove: this.db.prepare('DELETE FROM batch WHERE seq = ?'),
+      sizeOf: this.db.prepare('SELECT bytes FROM batch WHERE seq = ?'),
       oldest: this.db.prepare('SELECT seq, bytes FROM batch ORDER BY seq LIMIT 1'),
       setDropped: this.db.prepare("UPDATE meta SET value = ? WHERE key = 'dropped'"),
     };
@@ -116,7 +118,7 @@ export class DiskQueue {
 
   /** Remove a batch once the broker acknowledged it (idempotent). */
   remove(seq: number): void {
-    const o = this.db.prepare('SELECT bytes FROM batch WHERE seq = ?').get(seq) as { bytes: number } | undefined;
+    const o = this.stmts.sizeOf.get(seq);
     if (!o) return;
     this.stmts.remove.run(seq);
     this.count--;

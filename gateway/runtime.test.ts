@@ -163,24 +163,26 @@ describe('store-and-forward', () => {
     }
   });
 
-  it('a gateway restarted with a full queue loses nothing and continues the sequence', async () => {
+  it('a gateway restarted with a full queue loses nothing but the counted drops, and continues the sequence', async () => {
     const deadPort = await freePort();
     const site = testSite('sf-restart', sim.port);
     const dir = join(dataDir, 'restart');
-    // first life: the broker is unreachable, everything goes to the disk queue
-    const first = await startGateway({ site, gatewayId: 'gw1', mqttUrl: `mqtt://127.0.0.1:${deadPort}`, dataDir: dir });
-    await waitFor('queued batches', () => first.stats().queued >= 4, 20_000);
+    // first life: the broker is unreachable, everything goes to the disk queue, which fills up and drops the oldest
+    const first = await startGateway({ site, gatewayId: 'gw1', mqttUrl: `mqtt://127.0.0.1:${deadPort}`, dataDir: dir, maxQueueBytes: 6000 });
+    await waitFor('a full queue', () => first.stats().dropped >= 2 && first.stats().queued >= 2, 30_000);
     await first.stop();
-    const queued = first.stats();
-    expect(queued.published).toBe(0);
-    expect(queued.queued).toBe(queued.nextSeq);
+    const before = first.stats();
+    expect(before.published).toBe(0);
+    expect(before.queued + before.dropped).toBe(before.nextSeq);
 
     const sub = await collect(broker.url, 'sf-restart');
-    const second = await startGateway({ site, gatewayId: 'gw1', mqttUrl: broker.url, dataDir: dir });
+    const second = await startGateway({ site, gatewayId: 'gw1', mqttUrl: broker.url, dataDir: dir, maxQueueBytes: 6000 });
     try {
-      await waitFor('replay plus new batches', () => seqs(sub.batches).includes(queued.nextSeq + 1), 20_000);
+      await waitFor('replay plus new batches', () => seqs(sub.batches).includes(before.nextSeq + 1), 20_000);
       const s = seqs(sub.batches);
-      expect(s.slice(0, queued.nextSeq + 2)).toEqual(Array.from({ length: queued.nextSeq + 2 }, (_, i) => i));
+      // everything still queued at the restart arrives, in order, then the new batches continue the sequence
+      expect(s.slice(0, before.queued + 2)).toEqual(Array.from({ length: before.queued + 2 }, (_, i) => before.dropped + i));
+      expect(second.stats().dropped).toBe(before.dropped);
     } finally {
       await second.stop();
       await sub.client.endAsync();
