@@ -57,6 +57,47 @@ describe('every Modbus template over Modbus TCP', () => {
   });
 });
 
+describe('pymodbus, a second independent master', () => {
+  it('reads coils, discrete inputs, input registers and a low-word-first counter as the templates say', async () => {
+    const water = loadTemplate('water-meter-modbus') as ModbusTemplate;
+    const gas = loadTemplate('gas-meter-modbus') as ModbusTemplate;
+    const sdm = loadTemplate('eastron-sdm630') as ModbusTemplate;
+    const sim = await startModbusSimulator({ units: new Map([
+      [1, { template: water, device: fixedDevice('w', { ...sampleValues(water), water_m3: 1234.567 }) }],
+      [2, { template: gas, device: fixedDevice('g', sampleValues(gas)) }],
+      [3, { template: sdm, device: fixedDevice('e', sampleValues(sdm)) }],
+    ]) });
+    try {
+      // zero_mode: pymodbus 3.0 otherwise shifts addresses by one
+      const script = [
+        'import sys, json',
+        'from pymodbus.client import ModbusTcpClient',
+        `c = ModbusTcpClient("127.0.0.1", port=${sim.port}, zero_mode=True)`,
+        'c.connect()',
+        'out = {}',
+        'out["coil"] = c.read_coils(0, 1, slave=1).bits[0]',
+        'out["discrete"] = c.read_discrete_inputs(0, 1, slave=2).bits[0]',
+        'out["water"] = c.read_holding_registers(0, 2, slave=1).registers',
+        'out["sdm"] = c.read_input_registers(0, 2, slave=3).registers',
+        'c.close()',
+        'print(json.dumps(out))',
+      ].join('\n');
+      const { stdout } = await run('/usr/bin/python3', ['-c', script]);
+      const out = JSON.parse(stdout) as { coil: boolean; discrete: boolean; water: number[]; sdm: number[] };
+      expect(out.coil).toBe(true);
+      expect(out.discrete).toBe(true);
+      // 1 234 567 L as uint32 with the low word first (CDAB): 0xD687, 0x0012
+      expect(out.water).toEqual([0xd687, 0x0012]);
+      const b = Buffer.alloc(4);
+      b.writeUInt16BE(out.sdm[0], 0);
+      b.writeUInt16BE(out.sdm[1], 2);
+      expect(b.readFloatBE(0)).toBeCloseTo(sampleValues(sdm).voltage_l1_v, 3);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
 describe('faults on a shared line', () => {
   let sim: ModbusSimulator;
   const t = loadTemplate('chint-dtsu666') as ModbusTemplate;
