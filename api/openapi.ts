@@ -62,7 +62,7 @@ const schemas: Record<string, Schema> = {
     warnings: Warnings,
   }),
   Indicators: obj({
-    from: dateTime, to: dateTime, days: int, headcount: nullableInt, floor_area_m2: nullableNum,
+    complete: bool, from: dateTime, to: dateTime, days: int, headcount: nullableInt, floor_area_m2: nullableNum,
     energy_kgce: nullableNum, electricity_kwh: nullableNum, water_m3: nullableNum,
     energy_kgce_per_person: nullableNum, energy_kgce_per_m2: nullableNum, electricity_kwh_per_person: nullableNum,
     electricity_kwh_per_m2: nullableNum, water_m3_per_person: nullableNum,

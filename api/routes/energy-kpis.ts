@@ -78,7 +78,10 @@ function indicators(ctx: ApiContext, scope: Scope, daily: Map<Medium, TimeValue[
   const energy = Object.values(c.by_medium).some((l) => l.quantity !== null) ? c.total_kgce : null;
   const per = (v: number | null, by: number | undefined) => (v === null ? null : perUnit(v, by));
   const r = (v: number | null, digits = 4) => (v === null ? null : round(v, digits));
+  // Complete: every medium of the scope has data on every day of the range.
+  const complete = daily.size > 0 && Object.values(c.by_medium).every((l) => l.days_with_data >= c.days);
   return {
+    complete,
     from: isoLocal(from, offsetOf(from, ctx.index.tz)),
     to: isoLocal(to, offsetOf(to, ctx.index.tz)),
     days: c.days,
@@ -165,11 +168,17 @@ export function energyKpiRoutes(ctx: ApiContext): Router {
     const current = indicators(ctx, scope, daily, from, to, basis, 'current period');
     const yoy = indicators(ctx, scope, daily, lastYear.from, lastYear.to, basis, 'same period last year');
     const mom = indicators(ctx, scope, daily, prev.from, prev.to, basis, 'previous period');
-    const change = (other: typeof current) => Object.fromEntries(INDICATOR_KEYS.map((k) => {
-      const v = changePct(current[k], other[k]);
-      return [k, v === null ? null : round(v, 2)];
-    }));
     const warnings = [...current.warnings, ...yoy.warnings.map(tag('同比')), ...mom.warnings.map(tag('环比'))];
+    // A change against a period with missing days would compare a lower bound with a full figure: withheld.
+    const change = (other: typeof current, what: string) => {
+      const ok = current.complete && other.complete;
+      if (!ok) warnings.push(warn('change_withheld', `${what}: not computed, because the current or the compared period lacks data on some days`));
+      return Object.fromEntries(INDICATOR_KEYS.map((k) => {
+        const v = ok ? changePct(current[k], other[k]) : null;
+        return [k, v === null ? null : round(v, 2)];
+      }));
+    };
+    const yoyChange = change(yoy, '同比'), momChange = change(mom, '环比');
     let rating = null;
     if (scope.kind === 'building') {
       const b = scope.buildings[0];
@@ -192,8 +201,8 @@ export function energyKpiRoutes(ctx: ApiContext): Router {
     res.json({
       scope: scope.kind, id: scope.id, name: scope.name, basis,
       current: strip(current),
-      same_period_last_year: strip(yoy), yoy_change_pct: change(yoy),
-      previous_period: strip(mom), mom_change_pct: change(mom),
+      same_period_last_year: strip(yoy), yoy_change_pct: yoyChange,
+      previous_period: strip(mom), mom_change_pct: momChange,
       rating,
       warnings: dedupe(warnings),
     });
