@@ -122,6 +122,39 @@ describe('gateway runtime', () => {
   });
 });
 
+describe('gateway configuration errors (before any I/O)', () => {
+  const dataDir = join(tmpdir(), 'jieneng-gw-never-created');
+  const base = (devices: unknown[]) => checkSite({
+    version: 1, site: { id: 'cfg', name: 't' }, buildings: [{ id: 'b1', name: 'B', floor_area_m2: 1 }],
+    gateways: [{ id: 'gw1' }], devices,
+  });
+  const meter = (id: string, extra: Record<string, unknown>) => ({
+    id, name: id, kind: 'meter', medium: 'electricity', building: 'b1', gateway: 'gw1', template: 'chint-dtsu666', ...extra,
+  });
+
+  it('unknown gateway, unknown template, a Modbus template on a BACnet address', async () => {
+    const ok = base([meter('m1', { address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 1, unit_id: 1 } })]);
+    await expect(startGateway({ site: ok, gatewayId: 'gw9', mqttUrl: 'mqtt://127.0.0.1:1', dataDir })).rejects.toThrow(/no gateway 'gw9'/);
+    const badTemplate = base([meter('m1', { template: 'no-such', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 1, unit_id: 1 } })]);
+    await expect(startGateway({ site: badTemplate, gatewayId: 'gw1', mqttUrl: 'mqtt://127.0.0.1:1', dataDir })).rejects.toThrow(/no-such\.yaml: file not found/);
+    const bacnet = base([meter('m1', { address: { protocol: 'bacnet-ip', host: '127.0.0.1', port: 47809, device_instance: 1 } })]);
+    await expect(startGateway({ site: bacnet, gatewayId: 'gw1', mqttUrl: 'mqtt://127.0.0.1:1', dataDir })).rejects.toThrow(/device m1: address\.protocol: a Modbus template needs/);
+  });
+
+  it('two devices on one serial line with different baud rates', async () => {
+    const site = base([
+      meter('m1', { address: { protocol: 'modbus-rtu', path: '/dev/ttyNONE0', baud_rate: 9600, parity: 'none', unit_id: 1 } }),
+      meter('m2', { address: { protocol: 'modbus-rtu', path: '/dev/ttyNONE0', baud_rate: 19200, parity: 'none', unit_id: 2 } }),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'jieneng-gw-cfg-'));
+    try {
+      await expect(startGateway({ site, gatewayId: 'gw1', mqttUrl: 'mqtt://127.0.0.1:1', dataDir: dir })).rejects.toThrow(/disagree on line settings/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('store-and-forward', () => {
   let sim: ModbusSimulator;
   let broker: MosquittoServer;

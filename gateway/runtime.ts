@@ -131,7 +131,14 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     mqttOptions: opts.mqttOptions, replayRatePerS: opts.replayRatePerS,
   });
   const pub = publisher;
-  await Promise.all(sources.map((s) => s.start()));
+  try {
+    await Promise.all(sources.map((s) => s.start()));
+  } catch (err) {
+    await Promise.allSettled(sources.map((s) => s.stop()));
+    await pub.stop(0);
+    q.close();
+    throw err;
+  }
   log.info({ devices: sources.length, mqtt: opts.mqttUrl }, 'gateway started');
 
   let stopping: Promise<void> | undefined;

@@ -11,6 +11,7 @@
  */
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
+import { ConfigError } from '../../../core/config/yaml-file.ts';
 import type { Logger } from '../../../core/log.ts';
 import { logger } from '../../../core/log.ts';
 import type { RegisterKind } from './template.ts';
@@ -313,6 +314,10 @@ const pool = new Map<string, { bus: ModbusBus; refs: number }>();
 export function acquireBus(endpoint: ModbusEndpoint, options?: BusOptions): ModbusBus {
   const key = endpointKey(endpoint);
   let entry = pool.get(key);
+  if (entry && JSON.stringify(entry.bus.endpoint) !== JSON.stringify(endpoint)) {
+    // one serial line has one baud rate and parity: devices that disagree are a configuration error
+    throw new ConfigError(key, 'address', `devices on ${key} disagree on line settings: ${JSON.stringify(entry.bus.endpoint)} vs ${JSON.stringify(endpoint)}`);
+  }
   if (!entry) {
     entry = { bus: new ModbusBus(endpoint, options), refs: 0 };
     pool.set(key, entry);
