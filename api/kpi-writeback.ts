@@ -8,6 +8,8 @@ import { MEASUREMENT } from '../core/measurements.ts';
 import { buildingYear } from '../core/site/load.ts';
 import type { Building, Medium } from '../core/site/schema.ts';
 import { localPartsOf } from './domain/local-time.ts';
+import { periodStart } from './domain/calendar.ts';
+import { logger } from '../core/log.ts';
 import type { StoredPoint } from '../storage/port.ts';
 import type { ApiContext } from './context.ts';
 import { coalCoefficients, standardCoal } from './domain/index.ts';
@@ -69,4 +71,43 @@ export async function writeDailyKpis(ctx: ApiContext, from: number, to: number):
   for (let i = 0; i < rows.length; i += 5000) await ctx.storage.write(rows.slice(i, i + 5000));
   await ctx.storage.flush();
   return rows.length;
+}
+
+/**
+ * Recompute the last `days_back` local days (today included) every `every_ms`; one run at a time, failures
+ * logged once per outage (a store that is down is reported by /health), never thrown.
+ */
+export function scheduleKpiWriteBack(ctx: ApiContext, opts: { every_ms: number; days_back: number; first_ms?: number }): { stop(): Promise<void> } {
+  const log = logger('api.kpi');
+  let running: Promise<void> | undefined;
+  let failing = false;
+  let stopped = false;
+  const run = () => {
+    if (running || stopped) return;
+    const today = periodStart(ctx.now(), ctx.index.tz, 'day');
+    const from = today - opts.days_back * 86_400_000 + 86_400_000;
+    running = writeDailyKpis(ctx, from, today + 86_400_000).then(
+      (rows) => {
+        if (failing) log.info('kpi_1d write-back works again');
+        failing = false;
+        log.debug({ rows }, 'kpi_1d written');
+      },
+      (err: unknown) => {
+        if (!failing) log.warn({ err: err instanceof Error ? err.message : String(err) }, 'kpi_1d write-back failed; retrying on schedule');
+        failing = true;
+      },
+    ).finally(() => { running = undefined; });
+  };
+  const first = setTimeout(run, opts.first_ms ?? 30_000);
+  const timer = setInterval(run, opts.every_ms);
+  first.unref();
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(first);
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

@@ -17,6 +17,7 @@ import { deviceRoutes } from './routes/devices.ts';
 import { healthRoutes } from './routes/health.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { loadReferenceData, type ReferenceData } from './reference.ts';
+import { scheduleKpiWriteBack } from './kpi-writeback.ts';
 
 const log = logger('api');
 
@@ -31,17 +32,26 @@ export interface ApiOptions {
   reference?: ReferenceData;
   /** clock, for tests */
   now?: () => number;
+  /**
+   * Recompute the daily KPIs (kpi_1d) of the last `days_back` local days every `every_ms` (default: 2 days every
+   * 15 min, first run after `first_ms`, default 30 s); `false` turns the write-back off (a read-only store, tests).
+   */
+  kpiWriteBack?: { every_ms: number; days_back: number; first_ms?: number } | false;
 }
 
-/** Build the express application without listening (tests and embedding). */
-export function createApp(opts: Omit<ApiOptions, 'port' | 'host'>): express.Express {
-  const ctx: ApiContext = {
+/** The shared state of the routes. */
+function createContext(opts: Omit<ApiOptions, 'port' | 'host'>): ApiContext {
+  return {
     index: new SiteIndex(opts.site),
     storage: opts.storage,
     brokerHealth: opts.brokerHealth,
     now: opts.now ?? Date.now,
     reference: opts.reference ?? loadReferenceData(),
   };
+}
+
+/** Build the express application without listening (tests and embedding). */
+export function createApp(opts: Omit<ApiOptions, 'port' | 'host'>, ctx: ApiContext = createContext(opts)): express.Express {
   const { requestDuration } = apiMetrics();
   const app = express();
   app.disable('x-powered-by');
@@ -89,7 +99,8 @@ function routeLabel(req: Request): string {
 
 /** Start the API; resolves once listening. `port: 0` picks a free port (returned). */
 export async function startApi(opts: ApiOptions): Promise<{ port: number; stop(): Promise<void> }> {
-  const app = createApp(opts);
+  const ctx = createContext(opts);
+  const app = createApp(opts, ctx);
   const host = opts.host ?? '127.0.0.1';
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
     const s = app.listen(opts.port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -97,11 +108,16 @@ export async function startApi(opts: ApiOptions): Promise<{ port: number; stop()
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ host, port }, `API listening on http://${host}:${port}/api/v1`);
+  const kpi = opts.kpiWriteBack === undefined ? { every_ms: 15 * 60_000, days_back: 2 } : opts.kpiWriteBack;
+  const scheduler = kpi ? scheduleKpiWriteBack(ctx, kpi) : undefined;
   return {
     port,
-    stop: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    stop: async () => {
+      await scheduler?.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
   };
 }
