@@ -14,6 +14,7 @@ import {
   type BACNetAddress, type BACNetAppData, type BACNetObjectID, type BACNetReadAccess,
 } from '../../gateway/protocols/bacnet/library.ts';
 import { formatObjectId, hasUnits, isBinary, isCommandable } from '../../gateway/protocols/bacnet/objects.ts';
+import { BacnetTransport } from '../../gateway/protocols/bacnet/transport.ts';
 import { conversionFor } from '../../gateway/protocols/bacnet/units.ts';
 import type { HvacModel } from '../physics/hvac.ts';
 
@@ -104,10 +105,12 @@ export class BacnetDeviceSimulator {
   /** Bind and start answering. */
   static start(options: BacnetDeviceSimOptions): Promise<BacnetDeviceSimulator> {
     return new Promise((resolve, reject) => {
+      const broadcastAddress = options.broadcastAddress ?? (options.interface === '0.0.0.0' ? '127.255.255.255' : options.interface);
       const client = new BacnetClient({
+        transport: new BacnetTransport({ interface: options.interface, port: options.port, broadcastAddress }),
         interface: options.interface,
         port: options.port,
-        broadcastAddress: options.broadcastAddress ?? (options.interface === '0.0.0.0' ? '127.255.255.255' : options.interface),
+        broadcastAddress,
         reuseAddr: false,
       });
       client.once('error', (err) => {

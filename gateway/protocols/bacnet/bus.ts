@@ -8,6 +8,7 @@ import {
   ApplicationTag, BacnetClient, ConfirmedServiceChoice, ErrorClass, ErrorCode,
   type BACNetAppData, type BACNetObjectID, type BACNetReadAccessSpecification,
 } from './library.ts';
+import { BacnetTransport } from './transport.ts';
 
 /** Where the bus listens and broadcasts. */
 export interface BusOptions {
@@ -120,11 +121,13 @@ export class BacnetBus {
   static open(options: BusOptions): Promise<BacnetBus> {
     return new Promise((resolve, reject) => {
       const client = new BacnetClient({
+        // Our transport: exactly this interface and port, no SO_REUSEADDR (a second process on the port fails
+        // loudly instead of stealing unicasts), broadcasts only to the configured address.
+        transport: new BacnetTransport({ interface: options.interface, port: options.port, broadcastAddress: options.broadcastAddress }),
         interface: options.interface,
         port: options.port,
         broadcastAddress: options.broadcastAddress,
         apduTimeout: options.apduTimeoutMs ?? 3000,
-        // Without SO_REUSEADDR a second process on the same port fails loudly instead of stealing unicasts.
         reuseAddr: false,
       });
       const onError = (err: Error) => {
