@@ -15,7 +15,8 @@ export function neededModels(t: SunspecTemplate): Set<number> {
 function judge(row: SunspecPointRow, model: number, raw: SunspecValue): PointValue {
   if (raw === null) return { value: null, quality: 'bad', reason: `not implemented by the device (SunSpec ${model}.${row.name})` };
   if (typeof raw === 'string') return { value: null, quality: 'bad', reason: `text value '${raw}' for a numeric point` };
-  const value = raw * (row.scale ?? 1);
+  // 12 significant digits: drops binary noise of the unit factor (4560 W × 0.001 = 4.5600000000000005 kW)
+  const value = Number((raw * (row.scale ?? 1)).toPrecision(12));
   if (!Number.isFinite(value)) return { value: null, quality: 'bad', reason: 'not a finite number' };
   if (row.range && (value < row.range[0] || value > row.range[1])) {
     return { value, quality: 'bad', reason: `outside the physical range [${row.range[0]}, ${row.range[1]}] ${row.unit}` };
