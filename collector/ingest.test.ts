@@ -30,7 +30,7 @@ function reading(device: string, minute: number, points: Record<string, number>)
 }
 async function rows(measurement: string, where: Record<string, string>): Promise<StoredPoint[]> {
   await ingestor.flush();
-  return storage.raw({ measurement, from: T0 - 86_400_000, to: T0 + 86_400_000, where });
+  return storage.raw({ measurement, from: T0 - 3 * 86_400_000, to: T0 + 86_400_000, where });
 }
 const kwh = (ps: StoredPoint[]) => ps.map((p) => [(p.time - T0) / MIN, p.fields.energy_kwh, p.fields.estimated]);
 
@@ -46,6 +46,17 @@ afterEach(async () => {
 });
 
 describe('ingest', () => {
+  it('keeps every interval of a long batch that outruns the recompute horizon (backfill, gateway backlog)', async () => {
+    // 150 readings 10 min apart (25 h) in one batch, +1.5 m³ each: Σ intervals = Σ days = 149 × 1.5 = 223.5
+    const readings = Array.from({ length: 150 }, (_, i) => reading('water', i * 10 - 24 * 60, { water_m3: 100 + i * 1.5 }));
+    expect((await ingestor.ingest(batch('gw2', readings))).rejected).toEqual([]);
+    const sum = (ps: StoredPoint[]) => ps.reduce((a, p) => a + Number(p.fields.water_m3), 0);
+    expect(sum(await rows('energy_15m', { meter: 'water' }))).toBeCloseTo(223.5, 6);
+    expect(sum(await rows('energy_1d', { meter: 'water' }))).toBeCloseTo(223.5, 6);
+    expect(sum(await rows('energy_building_1d', { building: 'b2', category: '02000' }))).toBeCloseTo(223.5, 6);
+  });
+
+
   it('writes telemetry, meter intervals, building × category rollups and virtual meters', async () => {
     // main 1000 → 1010 → 1016 at 0, 10, 20 min; lighting 50 → 52 → 54; hvac 99 999 → 1 (roll-over, +2) → 3
     for (const [min, main, light, hvac] of [[0, 1000, 50, 99_999], [10, 1010, 52, 1], [20, 1016, 54, 3]]) {

@@ -115,20 +115,22 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
 
   const writer = new OutboxWriter(store, opts.storage, log, opts.writer);
   writer.start();
-  const pruneTimer = setInterval(prune, 10 * MIN_MS);
-  pruneTimer.unref();
   let closed = false;
+  /** per meter: intervals before this are already forgotten */
+  const prunedBefore = new Map<string, number>();
 
-  function prune(): void {
-    for (const [id, info] of devices) {
-      const m = info.meter;
-      const oldest = m?.oldestTs();
-      if (!m || !m.evicted || oldest === undefined) continue;
-      // Intervals before the local day of the oldest reading can no longer change, nor can that day's sum.
-      const keepFrom = days.dayOf(oldest)[0];
-      m.pruneIntervals(keepFrom);
-      store.prune(id, oldest, keepFrom);
-    }
+  /**
+   * Forget what can no longer change: intervals before the local day of the oldest reading kept (that day's
+   * sum still needs all of its intervals). Runs as data advances, so a fast backfill stays small too.
+   */
+  function prune(id: string, m: MeterEnergy, changes: BatchChanges): void {
+    const oldest = m.oldestTs();
+    if (!m.evicted || oldest === undefined) return;
+    const keepFrom = days.dayOf(oldest)[0];
+    if (keepFrom <= (prunedBefore.get(id) ?? -Infinity)) return;
+    prunedBefore.set(id, keepFrom);
+    m.pruneIntervals(keepFrom);
+    changes.prune.push({ meter: id, readings_before: oldest, intervals_before: keepFrom });
   }
 
   function energyRow(measurement: string, tags: Record<string, string>, medium: Medium, time: number, t: IntervalTotal): StoredPoint {
@@ -178,7 +180,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     }
     const t = now();
     const points: StoredPoint[] = [];
-    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], points, newest_ts: 0 };
+    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], prune: [], points, newest_ts: 0 };
     const touched = new Map<string, Set<number>>();
 
     for (const reading of batch.readings) {
@@ -276,6 +278,8 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       for (const [ds, de] of dayStarts) points.push(energyRow(m1d, tags, g.medium, ds, groupTotal(g, (m) => m.sum(ds, de))));
     }
     result.energyRows = points.length - (doTelemetry ? result.accepted : 0);
+    // Only after the rows: an interval touched early in a long batch may be settled by its end.
+    for (const id of touched.keys()) prune(id, devices.get(id)!.meter!, changes);
 
     const entry = store.commit(changes);
     if (entry.id > 0) writer.enqueue(entry, points);
@@ -315,7 +319,6 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(pruneTimer);
       await writer.stop();
       store.close();
     },

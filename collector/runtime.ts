@@ -17,7 +17,7 @@ import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { createIngestor, type IngestResult, type Ingestor, type IngestorOptions } from './ingest.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
-import { ownsGateway, type Partition } from './partition.ts';
+import { ownershipUnits, ownsGateway, type Partition } from './partition.ts';
 import type { Rejection } from './validate.ts';
 
 /** Options of `startCollector`. */
@@ -67,7 +67,8 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
       }));
     } else {
       const partition = opts.partition ?? { index: 0, count: 1 };
-      const owned = opts.site.gateways.filter((g) => ownsGateway(partition, g.id)).map((g) => topics.readings(siteId, g.id));
+      const units = ownershipUnits(opts.site);
+      const owned = opts.site.gateways.filter((g) => ownsGateway(partition, g.id, units)).map((g) => topics.readings(siteId, g.id));
       links.push(await startLink(opts, log, {
         name: 'telemetry', clientId: `${baseId}-t`, filters: [topics.allReadings(siteId, opts.shareGroup)], deadLetters: true,
         ingestor: createIngestor({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: join(opts.dataDir, 'telemetry'), log, roles: { telemetry: true, energy: false } }),

@@ -24,6 +24,8 @@ export interface BatchChanges {
   readings: { meter: string; ts: number; value: number }[];
   intervals: { meter: string; start: number; total: IntervalTotal }[];
   evicted: string[];
+  /** settled state to forget: readings before `readings_before`, intervals before `intervals_before` */
+  prune: { meter: string; readings_before: number; intervals_before: number }[];
   points: StoredPoint[];
   newest_ts: number;
 }
@@ -42,6 +44,8 @@ export class StateStore {
   private readonly upsInterval: Database.Statement;
   private readonly setEvicted: Database.Statement;
   private readonly insOutbox: Database.Statement;
+  private readonly delReadings: Database.Statement;
+  private readonly delIntervals: Database.Statement;
   private readonly commitBatch: (c: BatchChanges) => OutboxEntry;
 
   constructor(dir: string, file = 'collector-state.sqlite') {
@@ -61,11 +65,17 @@ export class StateStore {
     this.insReading = this.db.prepare('INSERT OR IGNORE INTO meter_reading (meter, ts, value) VALUES (?, ?, ?)');
     this.upsInterval = this.db.prepare('INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated) VALUES (?, ?, ?, ?)');
     this.setEvicted = this.db.prepare('INSERT OR REPLACE INTO meter_meta (meter, evicted) VALUES (?, 1)');
+    this.delReadings = this.db.prepare('DELETE FROM meter_reading WHERE meter = ? AND ts < ?');
+    this.delIntervals = this.db.prepare('DELETE FROM meter_interval WHERE meter = ? AND start < ?');
     this.insOutbox = this.db.prepare('INSERT INTO outbox (count, newest_ts, points) VALUES (?, ?, ?)');
     this.commitBatch = this.db.transaction((c: BatchChanges): OutboxEntry => {
       for (const r of c.readings) this.insReading.run(r.meter, r.ts, r.value);
       for (const i of c.intervals) this.upsInterval.run(i.meter, i.start, i.total.quantity, i.total.estimated);
       for (const m of c.evicted) this.setEvicted.run(m);
+      for (const p of c.prune) {
+        this.delReadings.run(p.meter, p.readings_before);
+        this.delIntervals.run(p.meter, p.intervals_before);
+      }
       if (c.points.length === 0) return { id: 0, count: 0, newest_ts: c.newest_ts };
       const info = this.insOutbox.run(c.points.length, c.newest_ts, JSON.stringify(c.points));
       return { id: Number(info.lastInsertRowid), count: c.points.length, newest_ts: c.newest_ts };
@@ -95,12 +105,6 @@ export class StateStore {
       get(r.meter).evicted = r.evicted === 1;
     }
     return out;
-  }
-
-  /** Drop a meter's readings before `ts` and intervals before `start` (settled, kept in storage). */
-  prune(meter: string, readings_before_ts: number, intervals_before: number): void {
-    this.db.prepare('DELETE FROM meter_reading WHERE meter = ? AND ts < ?').run(meter, readings_before_ts);
-    this.db.prepare('DELETE FROM meter_interval WHERE meter = ? AND start < ?').run(meter, intervals_before);
   }
 
   /** Outbox entries after `after_id`, oldest first, up to about `max_points` points (at least one entry). */
