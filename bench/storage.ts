@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { startInfluxd, type InfluxServer } from '../test/harness/influxd.ts';
 import { openEmbeddedStorage } from '../storage/embedded/store.ts';
 import { openInfluxStorage } from '../storage/influx/open.ts';
-import type { AggregateQuery, Storage, StoredPoint } from '../storage/port.ts';
+import type { AggregateQuery, AggregateSeries, Storage, StoredPoint } from '../storage/port.ts';
 
 const METERS = Number(process.env.BENCH_METERS ?? 100);
 const DAYS = Number(process.env.BENCH_DAYS ?? 365);
@@ -113,6 +113,21 @@ function queries(): [string, AggregateQuery][] {
   ];
 }
 
+/** Largest relative difference between two answers of the same shape (Infinity if the shapes differ). */
+function maxRelDiff(a: AggregateSeries[], b: AggregateSeries[]): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  a.forEach((s, i) => {
+    if (JSON.stringify(s.tags) !== JSON.stringify(b[i].tags) || s.points.length !== b[i].points.length) worst = Infinity;
+    s.points.forEach((p, j) => {
+      const q = b[i].points[j];
+      if (!q || p.time !== q.time) worst = Infinity;
+      else if (p.value !== q.value) worst = Math.max(worst, Math.abs(p.value - q.value) / Math.max(Math.abs(p.value), Math.abs(q.value)));
+    });
+  });
+  return worst;
+}
+
 async function time(store: Storage, q: AggregateQuery): Promise<number[]> {
   await store.aggregate(q); // warm-up
   const out: number[] = [];
@@ -163,12 +178,12 @@ async function main(): Promise<void> {
     console.log(`  InfluxDB ${fmt(fi)} points/s, embedded ${fmt(fe)} points/s`);
 
     console.log(`\naggregate latency, ms (median / p95 of ${REPEAT}):`);
-    console.log(`  ${'query'.padEnd(58)} ${'embedded'.padStart(16)} ${'InfluxDB'.padStart(18)}`);
+    console.log(`  ${'query'.padEnd(58)} ${'embedded'.padStart(16)} ${'InfluxDB'.padStart(18)}   answers`);
     for (const [name, q] of queries()) {
       const [a, b] = [await time(embedded, q), await time(influx, q)];
       const [ra, rb] = [await embedded.aggregate(q), await influx.aggregate(q)];
-      const same = JSON.stringify(ra) === JSON.stringify(rb) ? '' : '  (answers differ!)';
-      console.log(`  ${name.padEnd(58)} ${`${median(a).toFixed(1)} / ${p95(a).toFixed(1)}`.padStart(16)} ${`${median(b).toFixed(1)} / ${p95(b).toFixed(1)}`.padStart(18)}${same}`);
+      const same = JSON.stringify(ra) === JSON.stringify(rb) ? 'identical' : `max rel. diff ${maxRelDiff(ra, rb).toExponential(1)}`;
+      console.log(`  ${name.padEnd(58)} ${`${median(a).toFixed(1)} / ${p95(a).toFixed(1)}`.padStart(16)} ${`${median(b).toFixed(1)} / ${p95(b).toFixed(1)}`.padStart(18)}   ${same}`);
     }
   } finally {
     for (const s of stores) await s.close().catch(() => undefined);
