@@ -8,7 +8,7 @@
 import { buildingYear } from '../../core/site/load.ts';
 import type { Device, PvSystem, SiteModel } from '../../core/site/schema.ts';
 import type { SimulatedDevice } from '../device.ts';
-import { CST_OFFSET_MS, weatherFor } from './climate.ts';
+import { weatherFor } from './climate.ts';
 import { FaultyDevice } from './faults.ts';
 import { ElectricityMeter, loadKindOfCategory, type LoadKind } from './loads.ts';
 import { IrradianceSensor, PvInverter, SONGJIANG, type ArrayGeometry } from './pv.ts';
@@ -22,15 +22,17 @@ export function siteSeed(site: SiteModel): number {
 }
 
 /** Physics for every simulated device of the site, each wrapped so value faults can be injected. */
-export function buildSitePhysics(site: SiteModel, seed = siteSeed(site), year = new Date().getUTCFullYear()): Map<string, FaultyDevice> {
-  const offset = tzOffsetMs(Date.UTC(year, 0, 15), site.site.timezone ?? 'Asia/Shanghai') || CST_OFFSET_MS;
+export function buildSitePhysics(site: SiteModel, seed = siteSeed(site)): Map<string, FaultyDevice> {
+  // A fixed offset (the zone's in mid-January): the physics must not depend on when it runs.
+  const offset = tzOffsetMs(Date.UTC(2026, 0, 15), site.site.timezone ?? 'Asia/Shanghai');
   const weather = weatherFor(seed, offset);
   const where = { latitudeDeg: site.site.latitude_deg ?? SONGJIANG.latitudeDeg, longitudeDeg: site.site.longitude_deg ?? SONGJIANG.longitudeDeg };
   const buildings = new Map(site.buildings.map((b) => [b.id, b]));
+  // The latest headcount the site model gives (not "this year's": the physics must not depend on when it runs).
   const headcountOf = (buildingId: string): number => {
     const b = buildings.get(buildingId)!;
-    const known = buildingYear(b, year).headcount ?? [...(b.years ?? [])].reverse().find((y) => y.headcount !== undefined)?.headcount;
-    return known ?? Math.round(b.floor_area_m2 / 30);
+    const latest = [...(b.years ?? [])].filter((y) => y.headcount !== undefined).sort((x, y) => y.year - x.year)[0];
+    return latest ? buildingYear(b, latest.year).headcount ?? Math.round(b.floor_area_m2 / 30) : Math.round(b.floor_area_m2 / 30);
   };
   const enabled = site.devices.filter((d) => d.enabled !== false);
   const children = new Map<string, Device[]>();
