@@ -300,6 +300,8 @@ export class BacnetSource implements DeviceSource {
     const raw = pv.values?.[0]?.value;
     if (typeof raw !== 'number' && typeof raw !== 'boolean') return { value: null, quality: 'bad', reason: 'present value is not a number' };
     let deviceValue = Number(raw);
+    // REAL is IEEE-754 single precision (clause 20.2.6): 7 significant digits are all it carries.
+    if (pv.values?.[0]?.type === ApplicationTag.REAL) deviceValue = Number(deviceValue.toPrecision(7));
     if (isMultiState(s.point.objectId.type)) deviceValue -= 1; // states count from 1 on the wire, from 0 in points
     const value = (s.conversion ?? conversionFor(s.point.point, undefined)).toCanonical(deviceValue) * (s.point.scale ?? 1);
     const flags = decodeStatusFlags(results.find((r) => r.property === P.STATUS_FLAGS)?.values?.[0]?.value as { bitsUsed: number; value: number[] } | undefined);
