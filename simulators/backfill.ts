@@ -11,6 +11,7 @@ import type { PointValue, ReadingBatch } from '../core/contract/v1.ts';
 import type { Device, SiteModel } from '../core/site/schema.ts';
 import { loadTemplate } from '../gateway/devices/templates.ts';
 import type { SimulatedDevice } from './device.ts';
+import type { ValueFault } from './physics/faults.ts';
 import { buildSitePhysics, siteSeed } from './physics/site.ts';
 
 /** Options of a backfill run. */
@@ -24,6 +25,8 @@ export interface BackfillOptions {
   seed?: number;
   /** simulate only these devices */
   only?: string[];
+  /** value faults per device id (stuck, counter reset, roll-over, replaced, spike) */
+  faults?: Map<string, ValueFault[]>;
   /** the collector's ingest */
   ingest: (batch: ReadingBatch) => Promise<{ rejected?: { reason: string }[] } | void>;
   /** called after each batch with steps done and total */
@@ -71,6 +74,11 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
   const fromMs = toMs - Math.round(opts.days * 86_400_000 / stepMs) * stepMs;
   const physics = buildSitePhysics(opts.site, opts.seed ?? siteSeed(opts.site));
   const only = opts.only ? new Set(opts.only) : undefined;
+  for (const [id, faults] of opts.faults ?? []) {
+    const d = physics.get(id);
+    if (!d) throw new Error(`fault for '${id}': no simulated device with that id`);
+    d.faults = faults;
+  }
   const byGateway = new Map<string, { device: Device; sim: SimulatedDevice; points: string[] }[]>();
   for (const d of opts.site.devices) {
     const sim = physics.get(d.id);

@@ -1,7 +1,7 @@
 /**
  * `jieneng sim …`:
- *   jieneng sim run --site F [--seed N] [--only id,id]
- *       the site's simulators on their configured loopback addresses until Ctrl-C
+ *   jieneng sim run --site F [--seed N] [--only id,id] [--fault DEVICE:KIND[:k=v,…]]…
+ *       the site's simulators on their configured loopback addresses until Ctrl-C (faults: simulators/fault-spec.ts)
  *   jieneng sim backfill --site F --days N [--to ISO] [--step 15m|1m|poll] [--seed N] [--state DIR]
  *       N days of history from the physics straight into the collector's ingestion and the configured store
  *       (INFLUX_URL … or the embedded file under DATA_DIR), with a progress bar on stderr
@@ -12,24 +12,32 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config/yaml-file.ts';
 import { logger } from '../core/log.ts';
 import { loadSite } from '../core/site/load.ts';
+import { parseFaultSpec, type FaultSpec } from './fault-spec.ts';
+import type { ValueFault } from './physics/faults.ts';
 
 const USAGE = [
-  'usage: jieneng sim run --site <site.yaml> [--seed N] [--only id,id…]',
-  '       jieneng sim backfill --site <site.yaml> --days N [--to ISO-time] [--step 15m|5m|1m|poll] [--seed N] [--state DIR]',
+  'usage: jieneng sim run --site <site.yaml> [--seed N] [--only id,id…] [--fault DEVICE:KIND[:k=v,…]]…',
+  '       jieneng sim backfill --site <site.yaml> --days N [--to ISO-time] [--step 15m|5m|1m|poll] [--seed N] [--state DIR] [--fault …]…',
+  '       faults: stuck:from=,to= | counter_reset:at= | rollover:at=,modulus= | replaced:at=,initial= |',
+  '               spike:from=,to=,factor=[,points=a+b] | offline | slow:ms= | exception:code=   (times ISO 8601)',
 ].join('\n');
 
 /** Entry of `jieneng sim …`; returns the exit code. */
 export async function simCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   let values: Record<string, string | undefined>;
+  let faultTexts: string[] = [];
   try {
-    ({ values } = parseArgs({
+    const parsed = parseArgs({
       args: rest,
       options: {
         site: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, days: { type: 'string' },
-        to: { type: 'string' }, step: { type: 'string' }, state: { type: 'string' },
+        to: { type: 'string' }, step: { type: 'string' }, state: { type: 'string' }, fault: { type: 'string', multiple: true },
       },
-    }));
+    });
+    const { fault, ...single } = parsed.values;
+    values = single;
+    faultTexts = fault ?? [];
   } catch (err) {
     process.stderr.write(`jieneng sim: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -43,11 +51,26 @@ export async function simCli(argv: string[]): Promise<number> {
   if (!Number.isInteger(seed)) return fail(`--seed: '${seedText}' is not an integer`);
   const siteFile = values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml';
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  let faults: FaultSpec[];
+  try {
+    faults = faultTexts.map(parseFaultSpec);
+  } catch (err) {
+    return fail(`--fault ${(err as Error).message}`);
+  }
+  const valueFaults = new Map<string, ValueFault[]>();
+  for (const f of faults) if ('value' in f) valueFaults.set(f.device, [...(valueFaults.get(f.device) ?? []), f.value]);
 
   if (command === 'run') {
     const site = loadSite(siteFile);
     const { startSiteSimulators } = await import('./fleet.ts');
     const sims = await startSiteSimulators({ site, seed, only });
+    try {
+      for (const [id, list] of valueFaults) sims.setValueFaults(id, list);
+      for (const f of faults) if ('protocol' in f) sims.setProtocolFault(f.device, f.protocol);
+    } catch (err) {
+      await sims.stop();
+      return fail(`--fault: ${(err as Error).message}`);
+    }
     process.stderr.write(`jieneng sim: ${sims.devices.size} devices of ${site.site.id} simulated; Ctrl-C stops\n`);
     await new Promise<void>((done) => {
       process.once('SIGINT', done);
@@ -66,7 +89,9 @@ export async function simCli(argv: string[]): Promise<number> {
     const stepText = values.step ?? '15m';
     const stepMs = stepText === 'poll' ? pollStepMs(site) : parseStep(stepText);
     if (stepMs === undefined) return fail(`--step: '${stepText}' must be 15m, 5m, 1m, 30s, 15s or poll`);
-    return runBackfill({ site, days, toMs, stepMs, seed, only, stateDir: resolve(values.state ?? resolve(process.env.DATA_DIR ?? './data', 'collector')) });
+    if (faults.some((f) => 'protocol' in f)) return fail('--fault: protocol faults (offline, slow, exception) apply to `sim run`, not to a backfill');
+    for (const id of valueFaults.keys()) if (!site.devices.some((d) => d.id === id)) return fail(`--fault: unknown device '${id}'`);
+    return runBackfill({ site, days, toMs, stepMs, seed, only, faults: valueFaults, stateDir: resolve(values.state ?? resolve(process.env.DATA_DIR ?? './data', 'collector')) });
   }
 
   process.stderr.write(`${USAGE}\n`);
@@ -87,7 +112,7 @@ function pollStepMs(site: import('../core/site/schema.ts').SiteModel): number {
   return parseStep(`${s}s`) ?? 15_000;
 }
 
-async function runBackfill(o: { site: import('../core/site/schema.ts').SiteModel; days: number; toMs: number; stepMs: number; seed: number; only?: string[]; stateDir: string }): Promise<number> {
+async function runBackfill(o: { site: import('../core/site/schema.ts').SiteModel; days: number; toMs: number; stepMs: number; seed: number; only?: string[]; faults: Map<string, ValueFault[]>; stateDir: string }): Promise<number> {
   const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
   const { createIngestor } = await import('../collector/ingest.ts');
   const { backfill } = await import('./backfill.ts');
@@ -104,7 +129,7 @@ async function runBackfill(o: { site: import('../core/site/schema.ts').SiteModel
   let started = false;
   try {
     const result = await backfill({
-      site: o.site, days: o.days, toMs: o.toMs, stepMs: o.stepMs, seed: o.seed, only: o.only,
+      site: o.site, days: o.days, toMs: o.toMs, stepMs: o.stepMs, seed: o.seed, only: o.only, faults: o.faults,
       ingest: (b) => ingestor.ingest(b),
       onProgress: (done, total) => {
         const day = new Date(o.toMs - (total - done) * o.stepMs).toISOString().slice(0, 10);
