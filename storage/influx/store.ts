@@ -137,6 +137,13 @@ export class InfluxStorage implements Storage {
     }
   }
 
+  /** Points the client holds for a retry (a gauge for metrics and health). */
+  get waitingForRetry(): number {
+    let n = 0;
+    for (const lines of this.retrying) n += lines.length;
+    return n;
+  }
+
   async flush(): Promise<void> {
     this.open();
     await this.flushAll();
@@ -152,6 +159,9 @@ export class InfluxStorage implements Storage {
     }
     await this.transport.settled();
     if (failure !== undefined || this.retrying.size > 0) {
+      // Any rejection tells the caller to replay everything since its last successful flush, which covers
+      // whatever was given up so far.
+      this.droppedLines = 0;
       throw failure !== undefined ? toStorageError(`InfluxDB write to ${this.opts.url}`, failure)
         : this.lastError ?? new StorageError(`InfluxDB write to ${this.opts.url}: points are waiting for a retry`, true);
     }
@@ -229,7 +239,7 @@ export class InfluxStorage implements Storage {
     if (this.closed) return { ok: false, kind: 'influxdb', detail: `${where}: closed` };
     try {
       await ping(this.opts.url);
-      const waiting = [...this.retrying].reduce((n, l) => n + l.length, 0);
+      const waiting = this.waitingForRetry;
       return { ok: true, kind: 'influxdb', detail: waiting > 0 ? `${where}: ${waiting} points waiting for a retry` : where };
     } catch (err) {
       return { ok: false, kind: 'influxdb', detail: (err as Error).message };
