@@ -43,6 +43,7 @@ export class Publisher {
   private tokens: number;
   private lastRefill = Date.now();
   private pumpTimer: NodeJS.Timeout | undefined;
+  private readonly watchdog: NodeJS.Timeout;
   private deviceStatus = new Map<string, DeviceStatus>();
   private stopped = false;
   private readonly rate: number;
@@ -62,6 +63,9 @@ export class Publisher {
       will: { topic: statusTopic, payload: Buffer.from(JSON.stringify(offline)), qos: 1, retain: true },
       ...o.mqttOptions,
     });
+    // a PUBACK that never comes (a broker that lost the packet without closing) must not block the queue forever
+    this.watchdog = setInterval(() => this.resendStale(60_000), 15_000);
+    this.watchdog.unref();
     this.client.on('connect', () => this.onConnect(statusTopic));
     this.client.on('close', () => this.onClose());
     this.client.on('error', (err) => {
@@ -87,6 +91,17 @@ export class Publisher {
       this.o.log.warn({ url: this.o.mqttUrl }, this.everConnected ? 'broker lost; buffering batches on disk' : 'broker unreachable; buffering batches on disk');
       this.outageLogged = true;
     }
+  }
+
+  private resendStale(maxAgeMs: number): void {
+    if (!this.connected) return;
+    const now = Date.now();
+    for (const [seq, sentAt] of this.inflight) {
+      if (now - sentAt < maxAgeMs) continue;
+      this.inflight.delete(seq);
+      this.lastSent = Math.min(this.lastSent, seq - 1);
+    }
+    this.pump();
   }
 
   /** Record a device's status; published retained now (or on the next connect). */
@@ -154,6 +169,7 @@ export class Publisher {
     while (this.connected && this.inflight.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     this.stopped = true;
     clearTimeout(this.pumpTimer);
+    clearInterval(this.watchdog);
     if (this.connected) {
       const offline: GatewayStatus = { v: 1, online: false, ts: Date.now() };
       const sent = this.client.publishAsync(topics.gatewayStatus(this.o.site, this.o.gateway), JSON.stringify(offline), { qos: 1, retain: true });

@@ -2,13 +2,15 @@
  * The gateway end to end on real sockets: simulated meters over Modbus TCP → gateway → real Mosquitto.
  * Sequence numbers prove that a broker outage and a gateway restart lose nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ReadingBatch, topics, type DeviceStatus, type GatewayStatus } from '../core/contract/v1.ts';
-import { checkSite } from '../core/site/load.ts';
+import { checkSite, loadSite } from '../core/site/load.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import { fixedDevice, sampleValues } from '../simulators/modbus/fixed-device.ts';
 import { startModbusSimulator, type ModbusSimulator, type SimUnit } from '../simulators/modbus/server.ts';
@@ -192,6 +194,40 @@ describe('store-and-forward', () => {
       await waitFor('queue drained', () => gw.stats().queued <= 1);
     } finally {
       await gw.stop();
+      await sub.client.endAsync();
+    }
+  });
+
+  it('a gateway killed with SIGKILL loses nothing it had queued', async () => {
+    const deadPort = await freePort();
+    const dir = join(dataDir, 'killed');
+    const siteFile = join(dataDir, 'killed-site.yaml');
+    writeFileSync(siteFile, [
+      'version: 1', 'site: { id: sf-kill, name: t }', 'buildings: [{ id: b1, name: B, floor_area_m2: 10 }]',
+      'gateways: [{ id: gw1, poll_interval_s: 1 }]', 'devices:',
+      `  - { id: m1, name: M, kind: meter, medium: electricity, building: b1, gateway: gw1, template: chint-dtsu666, address: { protocol: modbus-tcp, host: 127.0.0.1, port: ${sim.port}, unit_id: 2 } }`,
+    ].join('\n'));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bin/jieneng.ts', 'gateway', 'run', '--site', siteFile, '--gateway', 'gw1',
+      '--mqtt', `mqtt://127.0.0.1:${deadPort}`, '--data', dir], { stdio: 'ignore' });
+    const queued = () => {
+      const db = new Database(join(dir, 'gateway-sf-kill-gw1.queue.sqlite'), { readonly: true, fileMustExist: true });
+      try { return (db.prepare('SELECT COUNT(*) AS n FROM batch').get() as { n: number }).n; } finally { db.close(); }
+    };
+    try {
+      await waitFor('three queued batches', () => queued() >= 3, 30_000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.once('exit', r));
+    const n = queued();
+
+    const sub = await collect(broker.url, 'sf-kill');
+    const again = await startGateway({ site: loadSite(siteFile), gatewayId: 'gw1', mqttUrl: broker.url, dataDir: dir });
+    try {
+      await waitFor('the queued batches and a new one', () => seqs(sub.batches).includes(n), 20_000);
+      expect(seqs(sub.batches).slice(0, n + 1)).toEqual(Array.from({ length: n + 1 }, (_, i) => i));
+    } finally {
+      await again.stop();
       await sub.client.endAsync();
     }
   });
