@@ -12,6 +12,7 @@ import { startBacnetSimulators, type BacnetSimulators } from '../../../simulator
 import { ChillerPlant, AirHandlingUnit } from '../../../simulators/physics/hvac.ts';
 import { BacnetBus, BacnetRequestError } from './bus.ts';
 import { ApplicationTag, PropertyIdentifier as P, Reliability } from './library.ts';
+import { DeviceReader } from './reader.ts';
 import { scanBacnet } from './scan.ts';
 import { BacnetSource, WriteRefusedError } from './source.ts';
 import { loadBacnetTemplate } from './template.ts';
@@ -114,6 +115,13 @@ describe('BACnet/IP on loopback', () => {
     expect(b.rpm).toBe(false);
     expect(b.rpRequests).toBeGreaterThanOrEqual(39);
     expect(noRpm.latest().supply_air_temp_setpoint_c.value).toBe(16);
+    // Without knowing the device, a reader tries RPM, gets Reject (unrecognized-service) and switches to RP.
+    const bus = await BacnetBus.open({ interface: '127.0.0.1', port: await freeUdpPort(), broadcastAddress: '127.0.0.1' });
+    cleanups.push(() => bus.close());
+    const reader = new DeviceReader(bus, `127.0.0.1:${p2}`);
+    const results = await reader.read([{ objectId: { type: 2, instance: 1 }, properties: [P.PRESENT_VALUE] }]);
+    expect(reader.rpm).toBe(false);
+    expect(results[0].values?.[0].value).toBe(16);
   });
 
   it('renews subscriptions before their lifetime ends', async () => {
@@ -127,6 +135,9 @@ describe('BACnet/IP on loopback', () => {
     expect(new Set(sim.subscribeLog.map((e) => e.processId)).size).toBe(1);
     expect(sim.subscriptionCount).toBe(6);
     expect(src.stats().subscribeRequests).toBeGreaterThanOrEqual(18);
+    // Stopping cancels the subscriptions, so the controller's table is freed at once.
+    await src.stop();
+    expect(sim.subscriptionCount).toBe(0);
   });
 
   it('falls back to polling when notifications stop, and when COV is refused', async () => {

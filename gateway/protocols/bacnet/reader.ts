@@ -62,6 +62,12 @@ export interface ReaderStats {
 export class DeviceReader {
   /** true: RPM works; false: the device refused it, use RP; undefined: not yet known */
   rpm: boolean | undefined;
+  /**
+   * The device lists ReadPropertyMultiple in Protocol_Services_Supported. The library reports Abort and Reject
+   * PDUs alike, and reason 9 means unrecognized-service in a Reject but out-of-resources in an Abort: a device
+   * that advertises RPM is then taken to be busy, not lacking the service.
+   */
+  rpmAdvertised = false;
   maxApdu: number;
   readonly stats: ReaderStats = { rpmRequests: 0, rpRequests: 0 };
 
@@ -84,6 +90,7 @@ export class DeviceReader {
         return out;
       } catch (err) {
         if (!(err instanceof BacnetRequestError && err.unsupportedService)) throw err;
+        if (err.kind === 'abort' && this.rpmAdvertised) throw err;
         this.rpm = false;
       }
     }

@@ -80,6 +80,7 @@ export class BacnetSource implements DeviceSource {
   private covSupported = true;
   private online: boolean | undefined;
   private busy = false;
+  private renewPending = false;
   private stopped = false;
   private readonly counters = { subscribeRequests: 0, refused: 0, covNotifications: 0, polls: 0, polledObjects: 0 };
   private readonly covLifetimeS: number;
@@ -122,6 +123,7 @@ export class BacnetSource implements DeviceSource {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearInterval(this.renewTimer);
@@ -130,6 +132,7 @@ export class BacnetSource implements DeviceSource {
     if (bus) {
       // Cancel subscriptions politely so the device frees its table (best effort, bounded by the APDU timeout).
       await Promise.all(this.points.filter((s) => s.subscribed).map((s) => bus.cancelCov(this.address, s.point.objectId, this.processId).catch(() => undefined)));
+      for (const s of this.points) s.subscribed = false;
     }
     this.release?.();
   }
@@ -190,7 +193,8 @@ export class BacnetSource implements DeviceSource {
       const bits = services[0]?.value as { value: number[] } | undefined;
       if (bits && Array.isArray(bits.value)) {
         const has = (n: number) => ((bits.value[n >> 3] ?? 0) >> (n & 7) & 1) === 1;
-        reader.rpm = has(ServicesSupported.READ_PROPERTY_MULTIPLE) ? undefined : false;
+        reader.rpmAdvertised = has(ServicesSupported.READ_PROPERTY_MULTIPLE);
+        reader.rpm = reader.rpmAdvertised ? undefined : false;
         this.covSupported = has(ServicesSupported.SUBSCRIBE_COV);
       }
     } catch (err) {
@@ -235,7 +239,12 @@ export class BacnetSource implements DeviceSource {
   }
 
   private async renew(): Promise<void> {
-    if (!this.probed || this.stopped || this.busy) return;
+    if (!this.probed || this.stopped) return;
+    if (this.busy) {
+      this.renewPending = true; // the running cycle renews when it ends: a slow device must not starve renewal
+      return;
+    }
+    this.renewPending = false;
     this.busy = true;
     try {
       await this.subscribeAll();
@@ -276,6 +285,7 @@ export class BacnetSource implements DeviceSource {
     } finally {
       this.busy = false;
     }
+    if (this.renewPending) await this.renew();
   }
 
   private onCov(n: CovNotification): void {
