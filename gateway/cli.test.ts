@@ -50,7 +50,7 @@ describe('jieneng gateway plan and scan', () => {
   });
 
   it('scan finds the slaves and the templates that fit them', async () => {
-    const hits = await scanModbus({ host: '127.0.0.1', port: sim.port, units: parseUnits('1-8'), timeoutMs: 150 });
+    const hits = await scanModbus({ endpoint: { kind: 'tcp', host: '127.0.0.1', port: sim.port }, units: parseUnits('1-8'), timeoutMs: 150 });
     expect(hits.map((h) => h.unit)).toEqual([3, 7]);
     expect(hits[0].answer).toMatch(/holding 0|ILLEGAL DATA ADDRESS/);
     expect(hits[0].candidates).toContain('eastron-sdm630');

@@ -2,7 +2,7 @@
  * `jieneng gateway …`
  *   run  --site F --gateway ID [--mqtt URL] [--data DIR]     poll the gateway's devices and publish (Ctrl-C stops)
  *   plan --site F --device ID                                print the Modbus read plan of a configured device
- *   scan modbus --host H [--port P] [--units 1-247] [--timeout MS]
+ *   scan modbus --host H [--port P] | --path DEV [--baud B] [--parity none|even|odd]  [--units 1-247] [--timeout MS]
  *                                                            find the slaves answering at an address, guess templates
  *   scan sunspec …                                           SunSpec discovery (gateway/protocols/sunspec/scan.ts)
  *   proxy --upstream H:P [--listen P] [--timeout MS]         share a one-client Modbus TCP device among clients
@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config/yaml-file.ts';
 import { loadSite } from '../core/site/load.ts';
 import { asModbusTemplate, listTemplates, loadTemplate } from './devices/templates.ts';
-import { ModbusBus, ModbusError } from './protocols/modbus/bus.ts';
+import { endpointKey, ModbusBus, ModbusError, type ModbusEndpoint } from './protocols/modbus/bus.ts';
 import { compileTemplate, decodePoints, describePlan } from './protocols/modbus/device-map.ts';
 import { readPlan } from './protocols/modbus/source.ts';
 import type { ModbusTemplate } from './protocols/modbus/template.ts';
@@ -21,7 +21,7 @@ import { startGateway } from './runtime.ts';
 const USAGE = `usage:
   jieneng gateway run --site FILE --gateway ID [--mqtt URL] [--data DIR]
   jieneng gateway plan --site FILE --device ID
-  jieneng gateway scan modbus --host HOST [--port 502] [--units 1-247] [--timeout 300]
+  jieneng gateway scan modbus (--host HOST [--port 502] | --path DEV [--baud 9600] [--parity none]) [--units 1-247] [--timeout 300]
   jieneng gateway scan sunspec --host HOST [--port 502] [--unit 1]
   jieneng gateway proxy --upstream HOST:PORT [--listen 5020] [--bind 127.0.0.1] [--timeout 1000]
 `;
@@ -135,8 +135,8 @@ export interface ScanHit {
 }
 
 /** Probe each unit with a one-register read; for those that answer, try every Modbus template. */
-export async function scanModbus(opts: { host: string; port: number; units: number[]; timeoutMs: number }): Promise<ScanHit[]> {
-  const bus = new ModbusBus({ kind: 'tcp', host: opts.host, port: opts.port }, { timeoutMs: opts.timeoutMs, retries: 0, suspendAfter: 1000 });
+export async function scanModbus(opts: { endpoint: ModbusEndpoint; units: number[]; timeoutMs: number }): Promise<ScanHit[]> {
+  const bus = new ModbusBus(opts.endpoint, { timeoutMs: opts.timeoutMs, retries: 0, suspendAfter: 1000 });
   const templates = listTemplates().map((id) => loadTemplate(id)).filter((t): t is ModbusTemplate => t.protocol === 'modbus');
   const hits: ScanHit[] = [];
   try {
@@ -173,11 +173,16 @@ async function scanModbusCli(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: {
     host: { type: 'string' }, port: { type: 'string', default: '502' }, units: { type: 'string', default: '1-247' },
     timeout: { type: 'string', default: '300' },
+    path: { type: 'string' }, baud: { type: 'string', default: '9600' }, parity: { type: 'string', default: 'none' },
   } });
-  const host = need(values.host, '--host');
+  if (!values.host === !values.path) throw new ConfigError('(command line)', '--host', 'give --host (Modbus TCP) or --path (RTU serial line)');
+  if (!['none', 'even', 'odd'].includes(values.parity!)) throw new ConfigError('(command line)', '--parity', 'must be none, even or odd');
+  const endpoint: ModbusEndpoint = values.host
+    ? { kind: 'tcp', host: values.host, port: Number(values.port) }
+    : { kind: 'rtu', path: values.path!, baudRate: Number(values.baud), parity: values.parity as 'none' | 'even' | 'odd' };
   const units = parseUnits(values.units!);
-  process.stderr.write(`scanning ${host}:${values.port} units ${values.units} (${units.length} probes, timeout ${values.timeout} ms each)\n`);
-  const hits = await scanModbus({ host, port: Number(values.port), units, timeoutMs: Number(values.timeout) });
+  process.stderr.write(`scanning ${endpointKey(endpoint)} units ${values.units} (${units.length} probes, timeout ${values.timeout} ms each)\n`);
+  const hits = await scanModbus({ endpoint, units, timeoutMs: Number(values.timeout) });
   for (const h of hits) {
     process.stdout.write(`unit ${h.unit}: answers (${h.answer}); matching templates: ${h.candidates.length ? h.candidates.join(', ') : 'none'}\n`);
   }

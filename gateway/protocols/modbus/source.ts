@@ -10,7 +10,7 @@ import { delayToNextTick, pollIntervalMs } from '../../schedule.ts';
 export { pollIntervalMs };
 import { asModbusTemplate, loadTemplate } from '../../devices/templates.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
-import { acquireBus, ModbusError, releaseBus, type ModbusBus, type ModbusEndpoint } from './bus.ts';
+import { acquireBus, endpointKey, ModbusError, releaseBus, type ModbusBus, type ModbusEndpoint } from './bus.ts';
 import { compileTemplate, decodePoints, type DevicePlan, type ReadResults } from './device-map.ts';
 
 /** The bus endpoint and unit id of a Modbus device, from its site-model address. */
@@ -97,7 +97,9 @@ class ModbusSource implements DeviceSource {
     const answered = results.some((r) => !(r instanceof ModbusError) || r.failure === 'exception');
     if (!answered) {
       const err = results.find((r): r is ModbusError => r instanceof ModbusError);
-      this.ctx.setOnline(false, err?.message ?? 'no answer');
+      // a stable text, so the retained status is republished when the cause changes, not on every probe
+      const where = `unit ${this.unit} on ${endpointKey(this.endpoint)}`;
+      this.ctx.setOnline(false, err?.failure === 'connection' ? `link down: ${err.message}` : `no answer from ${where}`);
       return;
     }
     const firstException = results.find((r): r is ModbusError => r instanceof ModbusError);
