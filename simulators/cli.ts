@@ -62,6 +62,7 @@ export async function simCli(argv: string[]): Promise<number> {
 
   if (command === 'run') {
     const site = loadSite(siteFile);
+    for (const f of faults) if (!site.devices.some((d) => d.id === f.device)) return fail(`--fault: unknown device '${f.device}'`);
     const { startSiteSimulators } = await import('./fleet.ts');
     const sims = await startSiteSimulators({ site, seed, only });
     try {

@@ -6,6 +6,7 @@
  * through the SunSpec simulator. BACnet/IP and MQTT-native HVAC simulators plug into `fleetStarters` below.
  */
 import { ConfigError } from '../core/config/yaml-file.ts';
+import { StartupError } from '../core/errors.ts';
 import { logger } from '../core/log.ts';
 import type { Device, SiteModel } from '../core/site/schema.ts';
 import { loadTemplate, type Template } from '../gateway/devices/templates.ts';
@@ -97,6 +98,11 @@ export async function startSiteSimulators(opts: { site: SiteModel; seed?: number
     }
   } catch (err) {
     await Promise.all(parts.map((p) => p.stop()));
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const where = /(\d+\.\d+\.\d+\.\d+:\d+)/.exec((err as Error).message)?.[1] ?? 'a configured address';
+      throw new StartupError(`simulators cannot listen on ${where} (${code === 'EADDRINUSE' ? 'address in use' : 'permission denied'}): stop the demo or other simulators using it, or change the device addresses in the site model`, { cause: err });
+    }
     throw err;
   }
   log.info({ devices: wanted.length, servers: parts.length }, 'site simulators started');
