@@ -85,7 +85,7 @@ const APDU_OCTETS = [50, 128, 206, 480, 1024, 1476];
 export class BacnetDeviceSimulator {
   readonly faults: SimFaults = { offline: false, covStopped: false, unknownObjects: new Set(), unreliable: new Map() };
   /** counters for tests: requests answered by service, notifications sent */
-  readonly counters = { whoIs: 0, readProperty: 0, readPropertyMultiple: 0, writeProperty: 0, subscribeCov: 0, covNotifications: 0 };
+  readonly counters = { whoIs: 0, readProperty: 0, readPropertyMultiple: 0, writeProperty: 0, subscribeCov: 0, covNotifications: 0, covAcknowledged: 0, covUnacknowledged: 0 };
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly priorityArrays = new Map<string, Array<number | null>>();
   private readonly byKey = new Map<string, SimObjectSpec>();
@@ -413,10 +413,17 @@ export class BacnetDeviceSimulator {
     this.counters.covNotifications++;
     const timeRemaining = Math.max(0, Math.round((s.expiresAt - Date.now()) / 1000));
     // Property index left undefined: the library's encoder writes an index when given ASN1_ARRAY_ALL.
-    this.client.unconfirmedCOVNotification(s.receiver, s.processId, this.options.deviceInstance, s.objectId, timeRemaining, [
+    const values = [
       { property: { id: P.PRESENT_VALUE }, value: [this.encodeValue(spec, value)] },
       { property: { id: P.STATUS_FLAGS }, value: [{ type: ApplicationTag.BIT_STRING, value: flags } as BACNetAppData] },
-    ]);
+    ];
+    if (s.confirmed) {
+      // ConfirmedCOVNotification (clause 13.2) waits for the subscriber's SimpleACK.
+      this.client.confirmedCOVNotification(s.receiver, s.objectId, s.processId, this.options.deviceInstance, timeRemaining, values)
+        .then(() => { this.counters.covAcknowledged++; }, () => { this.counters.covUnacknowledged++; });
+    } else {
+      this.client.unconfirmedCOVNotification(s.receiver, s.processId, this.options.deviceInstance, s.objectId, timeRemaining, values);
+    }
   }
 }
 

@@ -140,6 +140,19 @@ describe('BACnet/IP on loopback', () => {
     expect(sim.subscriptionCount).toBe(0);
   });
 
+  it('acknowledges confirmed COV notifications', async () => {
+    const port = await freeUdpPort();
+    const s = await sims([{ template: 'hvac-fcu-zone', deviceInstance: 3002, name: 'FCU', port }]);
+    const bus = await BacnetBus.open({ interface: '127.0.0.1', port: await freeUdpPort(), broadcastAddress: '127.0.0.1', apduTimeoutMs: 1000 });
+    cleanups.push(() => bus.close());
+    const got: number[] = [];
+    bus.onCov((n) => { if (n.processId === 42) got.push(n.values.find((v) => v.property === P.PRESENT_VALUE)?.values[0].value as number); });
+    await bus.subscribeCov(s.devices[0].address, { type: 2, instance: 1 }, 42, 60, true);
+    await waitFor('confirmed notification acknowledged', () => s.devices[0].counters.covAcknowledged >= 1, 5000);
+    expect(got[0]).toBe(26);
+    expect(s.devices[0].counters.covUnacknowledged).toBe(0);
+  });
+
   it('falls back to polling when notifications stop, and when COV is refused', async () => {
     const [p1, p2] = [await freeUdpPort(), await freeUdpPort()];
     const s = await sims([

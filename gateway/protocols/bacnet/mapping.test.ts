@@ -8,6 +8,7 @@ import { EngineeringUnits as U, PropertyIdentifier as P, Reliability, StatusFlag
 import { formatObjectId, parseObjectId } from './objects.ts';
 import { decodeStatusFlags, qualityOf } from './quality.ts';
 import { chunkRequests, estimateAnswerOctets } from './reader.ts';
+import { parseScanArgs } from './scan.ts';
 import { loadBacnetTemplate } from './template.ts';
 import { canonicalUnit, conversionFor, unitBySymbol } from './units.ts';
 
@@ -91,5 +92,16 @@ describe('BACnet templates', () => {
     expect(() => loadBacnetTemplate('x', dir)).toThrow(/has no Units property/);
     write('  - { point: temp_c, object: "analog-input:1", label: T, unit: celsius }\n');
     expect(() => loadBacnetTemplate('x', dir)).toThrow(/points\[0\]\.unit: unknown setting/);
+  });
+});
+
+describe('scan arguments', () => {
+  it('requires the interface and the broadcast address, and parses the rest', () => {
+    expect(() => parseScanArgs(['--broadcast', '10.0.0.255'])).toThrow(/--interface IP is required/);
+    expect(() => parseScanArgs(['--interface', '10.0.0.5'])).toThrow(/--broadcast ADDR is required/);
+    expect(() => parseScanArgs(['--interface', '10.0.0.5', '--broadcast', '10.0.0.255', '--port', 'x'])).toThrow(/--port must be a whole number/);
+    expect(() => parseScanArgs(['--interface', '10.0.0.5', '--frob'])).toThrow(/unknown argument '--frob'/);
+    expect(parseScanArgs(['--interface', '10.0.0.5', '--broadcast', '10.0.0.255', '--target', '10.0.1.7:47809', '--wait', '2', '--json']))
+      .toEqual({ interface: '10.0.0.5', broadcast: '10.0.0.255', targets: ['10.0.1.7:47809'], waitMs: 2000, json: true });
   });
 });
