@@ -61,6 +61,19 @@ for (const backend of storageBackends()) {
       expect(eq.periods[0].by_medium.electricity.kgce).toBeCloseTo(1410.345, 3);
     });
 
+    it('adds up an org unit from its own meters and says why it has no intensity', async () => {
+      // ou1 carries m1b (01B00): 40 kWh/day × 31 = 1 240 kWh × 0.1229 = 152.396 kgce
+      const c = await get('/api/v1/kpi/comprehensive-energy?scope=org_unit&id=ou1&from=2025-01-01&to=2025-02-01&granularity=month', '/api/v1/kpi/comprehensive-energy');
+      expect(c.total).toMatchObject({ total_kgce: 152.396, by_medium: { electricity: { quantity: 1240 } } });
+      const i = await get('/api/v1/kpi/intensity?scope=org_unit&id=ou1&from=2025-01-01&to=2025-02-01', '/api/v1/kpi/intensity');
+      expect(i.current).toMatchObject({ energy_kgce: 152.396, energy_kgce_per_m2: null, energy_kgce_per_person: null });
+      expect(i.warnings.map((w: Body) => w.code)).toContain('no_org_unit_denominators');
+      // b2 has no water meter: a site without meters of a kind says so rather than reporting 0
+      const none = await get('/api/v1/kpi/comprehensive-energy?scope=portfolio&buildings=b2&from=2023-01-01&to=2023-02-01&granularity=month', '/api/v1/kpi/comprehensive-energy');
+      expect(none.periods[0].by_medium.electricity).toMatchObject({ quantity: null, kgce: null });
+      expect(none.warnings.map((w: Body) => w.code)).toContain('no_data');
+    });
+
     it('gives intensities with 同比, 环比 and the GB/T 51161 rating', async () => {
       const b = await get('/api/v1/kpi/intensity?scope=building&id=b1&from=2025-01-01&to=2025-02-01', '/api/v1/kpi/intensity');
       // 2025-01: 947.918 kgce / 80 people = 11.848975; / 1 000 m² = 0.947918; 4 650 kWh / 1 000 m² = 4.65

@@ -23,7 +23,7 @@ export function fixtureSite(): SiteModel {
     devices: [
       meter('m1', 'b1'),
       meter('m1a', 'b1', { parent: 'm1', category: '01A00' }),
-      meter('m1b', 'b1', { parent: 'm1', category: '01B00' }),
+      meter('m1b', 'b1', { parent: 'm1', category: '01B00', org_unit: 'ou1' }),
       meter('m2', 'b1', { category: '01000' }),
       meter('w1', 'b1', { medium: 'water', category: '02000' }),
       meter('g1', 'b1', { medium: 'gas', category: '03000' }),
