@@ -19,7 +19,7 @@ import { aggregateGroup, Rollups, type TierSpec, DEFAULT_TIERS } from './rollups
 export interface EmbeddedOptions {
   /** the SQLite file; its directory is created if missing */
   path: string;
-  /** rollup tiers (default: 1 h and Asia/Shanghai days); see rollups.ts */
+  /** rollup tiers (default: Asia/Shanghai days); see rollups.ts */
   tiers?: TierSpec[];
 }
 
