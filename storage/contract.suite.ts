@@ -347,6 +347,8 @@ export function storageContract(name: string, target: ContractTarget): void {
         expect(await store.raw({ measurement: mm, from: t, to: t + 9001, where: { meter: ['a'] }, limit: 2 })).toEqual([all[0], all[3]]);
         expect(await store.raw({ measurement: mm, from: t, to: t + 9001, where: { meter: 'zzz' } })).toEqual([]);
         expect(await store.raw({ measurement: 'no_such_measurement', from: t, to: t + 9001 })).toEqual([]);
+        expect(await store.raw({ measurement: mm, from: t, to: t + 9001, limit: 0 })).toEqual([]);
+        await expect(store.raw({ measurement: mm, from: t, to: t + 9001, limit: -1 })).rejects.toMatchObject({ retryable: false });
       });
     });
 

@@ -213,6 +213,7 @@ export class EmbeddedStorage implements Storage {
   async raw(q: RawQuery): Promise<StoredPoint[]> {
     this.open();
     if (!Number.isSafeInteger(q.from) || !Number.isSafeInteger(q.to)) throw new StorageError('raw: from and to must be integer epoch ms', false);
+    if (q.limit !== undefined && (!Number.isSafeInteger(q.limit) || q.limit < 0)) throw new StorageError(`raw: limit must be a non-negative integer, got ${q.limit}`, false);
     this.refresh();
     const limit = q.limit ?? Infinity;
     if (q.to <= q.from || limit <= 0) return [];
