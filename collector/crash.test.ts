@@ -17,6 +17,8 @@ import { startCollectorProcess, writeSiteFile } from './testing/process.ts';
 import { collectorTestSite } from './testing/site.ts';
 import { ReadingStream } from './testing/stream.ts';
 
+/** this test's own site id: the shared Mosquitto carries other tests' topics too */
+const SITE = `crash-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'jieneng-crash-'));
 let proc: OwnedProcess | undefined;
 afterAll(async () => {
@@ -29,17 +31,17 @@ it('loses nothing and counts nothing twice across a SIGKILL', async () => {
   const mqttUrl = inject('mosquittoUrl');
   const db = `crash_${process.pid}`;
   await createDatabase(influx, db);
-  const siteFile = writeSiteFile(dir, collectorTestSite());
+  const siteFile = writeSiteFile(dir, collectorTestSite(SITE));
   const args = ['--site', siteFile, '--mqtt', mqttUrl, '--data', join(dir, 'collector'), '--client-id', `crash-${process.pid}`];
   const env = { INFLUX_URL: influx, INFLUX_DB: db };
   const logFile = join(dir, 'collector.log');
   proc = await startCollectorProcess(args, env, logFile);
 
   const pub = await mqtt.connectAsync(mqttUrl, { clientId: `crash-pub-${process.pid}` });
-  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 15_000); // 600 steps: 2.5 h, all in the past
+  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 15_000, SITE); // 600 steps: 2.5 h, all in the past
   const steps = 600;
   for (let i = 0; i < steps; i++) {
-    for (const b of stream.step(i)) await pub.publishAsync(topics.readings('test-site', b.gateway), JSON.stringify(b), { qos: 1 });
+    for (const b of stream.step(i)) await pub.publishAsync(topics.readings(SITE, b.gateway), JSON.stringify(b), { qos: 1 });
     if (i === 200) {
       await proc?.kill(); // SIGKILL: no goodbye, whatever was in flight is in the state database or unacknowledged
       proc = undefined;

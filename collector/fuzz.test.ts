@@ -15,6 +15,8 @@ import { startCollector } from './runtime.ts';
 import { collectorTestSite } from './testing/site.ts';
 import { ReadingStream } from './testing/stream.ts';
 
+/** this test's own site id: the shared Mosquitto carries other tests' topics too */
+const SITE = `fuzz-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'jieneng-fuzz-'));
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterAll(async () => {
@@ -63,15 +65,15 @@ it('survives 10 000 random and mutated messages and stores the good ones', async
   const broker = { url: inject('mosquittoUrl') };
   const storage = openEmbeddedStorage({ path: join(dir, 'store.sqlite') });
   cleanups.push(() => storage.close());
-  const collector = await startCollector({ site: collectorTestSite(), mqttUrl: broker.url, storage, dataDir: join(dir, 'collector'), clientId: `fuzz-${process.pid}` });
+  const collector = await startCollector({ site: collectorTestSite(SITE), mqttUrl: broker.url, storage, dataDir: join(dir, 'collector'), clientId: `fuzz-${process.pid}` });
   cleanups.push(() => collector.stop());
   const pub = await mqtt.connectAsync(broker.url, { clientId: `fuzz-pub-${process.pid}` });
   cleanups.push(() => pub.endAsync());
 
   const messagesBefore = (await collectorMetrics.messagesIn.get()).values[0]?.value ?? 0;
   const r = rng(20261128);
-  const good = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 5_000);
-  const mutantBase = new ReadingStream(good.start_ms, good.step_ms).step(0);
+  const good = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 5_000, SITE);
+  const mutantBase = new ReadingStream(good.start_ms, good.step_ms, SITE).step(0);
   const total = 10_000;
   let goodQueue: ReadingBatch[] = [];
   let steps = 0;
@@ -91,7 +93,7 @@ it('survives 10 000 random and mutated messages and stores the good ones', async
       gateway = base.gateway;
       payload = mutate(base, r);
     }
-    pending.push(pub.publishAsync(topics.readings('test-site', gateway), payload, { qos: 1 }));
+    pending.push(pub.publishAsync(topics.readings(SITE, gateway), payload, { qos: 1 }));
     if (pending.length >= 1000) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);

@@ -113,7 +113,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   }
   const { byMeter } = rollupGroups(site);
 
-  const writer = new OutboxWriter(store, opts.storage, log, opts.writer);
+  const writer = new OutboxWriter(store, opts.storage, log, (text) => telemetryRows(text), opts.writer);
   writer.start();
   let closed = false;
   /** per meter: intervals before this are already forgotten */
@@ -158,8 +158,46 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     return out;
   }
 
+  /** Is a point acceptable? undefined: yes; 'skip': flagged unreadable by the gateway; else why not. */
+  function judge(info: DeviceInfo, point: string, value: number | null, quality: string): 'skip' | { reason: RejectReason; detail: string } | undefined {
+    // The gateway marks unreadable values itself: nothing to store, nothing wrong with the message.
+    if (value === null || quality === 'bad') return 'skip';
+    const range = info.rules.points ? info.rules.points.get(point) : rangeFromName(point);
+    if (!range) {
+      return { reason: 'unknown_point', detail: info.rules.points ? `'${point}' is not a point of template '${info.device.template}'` : `'${point}' names no known unit` };
+    }
+    if (!(value >= range[0] && value <= range[1])) return { reason: 'out_of_range', detail: `${point} = ${value} is outside [${range[0]}, ${range[1]}]` };
+    return undefined;
+  }
+
+  /**
+   * The telemetry rows of an accepted batch, from its stored text: the same per-point rules as at ingestion
+   * (readings rejected for their timestamp were already removed from the text), so that the outbox keeps the
+   * compact batch rather than one verbose row per point.
+   */
+  function telemetryRows(text: string): StoredPoint[] {
+    const batch = JSON.parse(text) as ReadingBatch;
+    const out: StoredPoint[] = [];
+    for (const reading of batch.readings) {
+      const info = devices.get(reading.device);
+      if (!info || info.device.gateway !== batch.gateway) continue;
+      const d = info.device;
+      for (const point in reading.points) {
+        const pv = reading.points[point];
+        if (judge(info, point, pv.value, pv.quality) !== undefined) continue;
+        out.push({
+          measurement: MEASUREMENT.telemetry,
+          tags: { site: siteId, building: d.building, gateway: batch.gateway, device: d.id, point, quality: pv.quality },
+          fields: { value: pv.value as number },
+          time: reading.ts,
+        });
+      }
+    }
+    return out;
+  }
+
   /** The synchronous heart: everything of one batch, committed in one transaction. */
-  function process(batch: ReadingBatch): IngestResult {
+  function process(batch: ReadingBatch, text: string | undefined): IngestResult {
     const result: IngestResult = { accepted: 0, energyRows: 0, rejected: [] };
     const reject = (reason: RejectReason, detail: string, device?: string, point?: string) => {
       result.rejected.push({ reason, detail, device, point });
@@ -179,9 +217,10 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       return result;
     }
     const t = now();
-    const points: StoredPoint[] = [];
-    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], prune: [], points, newest_ts: 0 };
+    const points: StoredPoint[] = []; // energy rows
+    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], prune: [], energy: points, count: 0, newest_ts: 0 };
     const touched = new Map<string, Set<number>>();
+    let timeRejected = false;
 
     for (const reading of batch.readings) {
       const info = devices.get(reading.device);
@@ -195,38 +234,27 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         continue;
       }
       if (reading.ts > t + maxFutureMs) {
+        timeRejected = true;
         reject('future_timestamp', `ts ${new Date(reading.ts).toISOString()} is ahead of the collector clock by ${Math.round((reading.ts - t) / 1000)} s`, d.id);
         continue;
       }
       if (reading.ts < t - maxAgeMs) {
+        timeRejected = true;
         reject('past_timestamp', `ts ${Number.isFinite(new Date(reading.ts).getTime()) ? new Date(reading.ts).toISOString() : reading.ts} is older than ${Math.round(maxAgeMs / DAY_MS)} days`, d.id);
         continue;
       }
       const wasEvicted = info.meter?.evicted ?? false;
       for (const point in reading.points) {
         const pv = reading.points[point];
-        const value = pv.value;
-        // The gateway marks unreadable values itself: nothing to store, nothing wrong with the message.
-        if (value === null || pv.quality === 'bad') continue;
-        const range = info.rules.points ? info.rules.points.get(point) : rangeFromName(point);
-        if (!range) {
-          reject('unknown_point', info.rules.points ? `'${point}' is not a point of template '${d.template}'` : `'${point}' names no known unit`, d.id, point);
+        const verdict = judge(info, point, pv.value, pv.quality);
+        if (verdict === 'skip') continue;
+        if (verdict) {
+          reject(verdict.reason, verdict.detail, d.id, point);
           continue;
         }
-        if (!(value >= range[0] && value <= range[1])) {
-          reject('out_of_range', `${point} = ${value} is outside [${range[0]}, ${range[1]}]`, d.id, point);
-          continue;
-        }
+        const value = pv.value as number;
         result.accepted++;
-        if (doTelemetry) {
-          points.push({
-            measurement: MEASUREMENT.telemetry,
-            tags: { site: siteId, building: d.building, gateway: batch.gateway, device: d.id, point, quality: pv.quality },
-            fields: { value },
-            time: reading.ts,
-          });
-          if (reading.ts > changes.newest_ts) changes.newest_ts = reading.ts;
-        }
+        if (doTelemetry && reading.ts > changes.newest_ts) changes.newest_ts = reading.ts;
         if (doEnergy && info.meter && point === info.rules.counterPoint) {
           let set = touched.get(d.id);
           if (!set) touched.set(d.id, (set = new Set()));
@@ -277,12 +305,19 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       }
       for (const [ds, de] of dayStarts) points.push(energyRow(m1d, tags, g.medium, ds, groupTotal(g, (m) => m.sum(ds, de))));
     }
-    result.energyRows = points.length - (doTelemetry ? result.accepted : 0);
+    result.energyRows = points.length;
+    changes.count = points.length + (doTelemetry ? result.accepted : 0);
+    if (doTelemetry && result.accepted > 0) {
+      // The batch text rebuilds the telemetry rows at write time; drop readings refused for their timestamp.
+      changes.batch = timeRejected
+        ? JSON.stringify({ ...batch, readings: batch.readings.filter((r) => r.ts <= t + maxFutureMs && r.ts >= t - maxAgeMs) })
+        : text ?? JSON.stringify(batch);
+    }
     // Only after the rows: an interval touched early in a long batch may be settled by its end.
     for (const id of touched.keys()) prune(id, devices.get(id)!.meter!, changes);
 
     const entry = store.commit(changes);
-    if (entry.id > 0) writer.enqueue(entry, points);
+    if (entry.id > 0) writer.enqueue(entry, { batch: changes.batch, energy: points });
     metrics.pointsIn.inc(result.accepted);
     return result;
   }
@@ -291,18 +326,19 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     while (!closed && writer.depthPoints() > maxBuffered) await new Promise((r) => setTimeout(r, 100));
   }
 
-  async function ingest(batch: ReadingBatch): Promise<IngestResult> {
+  async function ingest(batch: ReadingBatch, text?: string): Promise<IngestResult> {
     if (closed) throw new Error('ingestor is closed');
     await backpressure();
-    return process(batch);
+    return process(batch, text);
   }
 
   return {
-    ingest,
+    ingest: (batch) => ingest(batch),
     async ingestMessage(topic, payload) {
       let value: unknown;
+      const text = typeof payload === 'string' ? payload : payload.toString('utf8');
       try {
-        value = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+        value = JSON.parse(text);
       } catch (err) {
         metrics.rejected.inc({ reason: 'not_json' });
         return { accepted: 0, energyRows: 0, rejected: [{ reason: 'not_json', detail: (err as Error).message }] };
@@ -313,7 +349,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         metrics.rejected.inc({ reason: 'topic_mismatch' });
         return { accepted: 0, energyRows: 0, rejected: [{ reason: 'topic_mismatch', detail: `payload names ${String(v.site)}/${String(v.gateway)}, topic ${where.site}/${where.gateway}` }] };
       }
-      return ingest(value as ReadingBatch);
+      return ingest(value as ReadingBatch, text);
     },
     flush: () => writer.drained(),
     async close() {

@@ -7,20 +7,25 @@
 import type { Logger } from '../core/log.ts';
 import { StorageError, type StoredPoint, type Storage } from '../storage/port.ts';
 import { collectorMetrics as m } from './metrics.ts';
-import type { OutboxEntry, StateStore } from './state-store.ts';
+import type { OutboxContent, OutboxEntry, StateStore } from './state-store.ts';
 
 interface Queued {
   entry: OutboxEntry;
   /** kept in memory while under the cache limit; else read back from disk */
-  points?: StoredPoint[];
+  content?: OutboxContent;
+  /** bytes the cached content is counted as */
+  bytes: number;
 }
+
+/** Rebuilds the telemetry rows of a stored batch text (collector/ingest.ts owns the rules). */
+export type TelemetryRows = (batch: string) => StoredPoint[];
 
 /** Options of the outbox writer. */
 export interface OutboxWriterOptions {
   /** points per storage write (several outbox entries coalesce into one write) */
   writePoints?: number;
-  /** points kept in memory besides the disk copy */
-  cachePoints?: number;
+  /** bytes of outbox content kept in memory besides the disk copy (batch text; energy rows at ~200 B each) */
+  cacheBytes?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
 }
@@ -49,10 +54,11 @@ export class OutboxWriter {
     private readonly store: StateStore,
     private readonly storage: Storage,
     private readonly log: Logger,
+    private readonly telemetryRows: TelemetryRows,
     opts: OutboxWriterOptions = {},
   ) {
     this.writePoints = opts.writePoints ?? 10_000;
-    this.cacheLimit = opts.cachePoints ?? 200_000;
+    this.cacheLimit = opts.cacheBytes ?? 32 * 1024 * 1024;
     this.backoffMin = opts.backoffMinMs ?? 250;
     this.backoffMax = opts.backoffMaxMs ?? 5_000;
     // Entries left by a previous run (crash, or storage down at stop) are written first.
@@ -72,9 +78,9 @@ export class OutboxWriter {
     this.running ??= this.loop();
   }
 
-  /** Hand over a freshly committed entry (its points are already on disk). */
-  enqueue(entry: OutboxEntry, points: StoredPoint[]): void {
-    this.push(entry, points);
+  /** Hand over a freshly committed entry (its content is already on disk). */
+  enqueue(entry: OutboxEntry, content: OutboxContent): void {
+    this.push(entry, content);
     this.publishDepth();
     this.wake?.();
   }
@@ -100,11 +106,20 @@ export class OutboxWriter {
     for (const w of this.waiters.splice(0)) w.reject(new Error('collector stopped before its buffer was written'));
   }
 
-  private push(entry: OutboxEntry, points?: StoredPoint[]): void {
-    const keep = points !== undefined && this.cached + entry.count <= this.cacheLimit;
-    this.queue.push({ entry, points: keep ? points : undefined });
-    if (keep) this.cached += entry.count;
+  private push(entry: OutboxEntry, content?: OutboxContent): void {
+    const bytes = content ? (content.batch?.length ?? 0) + content.energy.length * 200 : 0;
+    const keep = content !== undefined && this.cached + bytes <= this.cacheLimit;
+    this.queue.push({ entry, content: keep ? content : undefined, bytes: keep ? bytes : 0 });
+    this.cached += keep ? bytes : 0;
     this.queuedPoints += entry.count;
+  }
+
+  /** The rows of some entries, built just before writing so that they never pile up in memory. */
+  private rows(take: Queued[]): StoredPoint[][] {
+    return take.map((q) => {
+      const c = q.content ?? this.store.outboxContent(q.entry.id);
+      return c.batch === undefined ? c.energy : [...this.telemetryRows(c.batch), ...c.energy];
+    });
   }
 
   private async loop(): Promise<void> {
@@ -122,7 +137,7 @@ export class OutboxWriter {
         take.push(q);
         n += q.entry.count;
       }
-      const points = coalesce(take.map((q) => q.points ?? this.store.outboxPoints(q.entry.id)));
+      const points = coalesce(this.rows(take));
       const t0 = performance.now();
       try {
         await this.storage.write(points);
@@ -148,7 +163,7 @@ export class OutboxWriter {
             this.store.setAside(bad.id, String(err));
             m.rejected.inc({ reason: 'storage_refused' }, bad.count);
             this.queue.shift();
-            if (take[0].points) this.cached -= bad.count;
+            this.cached -= take[0].bytes;
             this.queuedPoints -= bad.count;
             this.refusals = 0;
             this.publishDepth();
@@ -178,11 +193,14 @@ export class OutboxWriter {
       this.queue.splice(0, take.length);
       const now = Date.now();
       for (const q of take) {
-        if (q.points) this.cached -= q.entry.count;
+        this.cached -= q.bytes;
         this.queuedPoints -= q.entry.count;
         if (q.entry.newest_ts > 0) m.lagSeconds.observe(Math.max(0, now - q.entry.newest_ts) / 1000);
       }
-      for (const p of points) m.pointsWritten.inc({ kind: p.measurement === 'telemetry' ? 'telemetry' : 'energy' });
+      let telemetry = 0;
+      for (const p of points) if (p.measurement === 'telemetry') telemetry++;
+      m.pointsWritten.inc({ kind: 'telemetry' }, telemetry);
+      m.pointsWritten.inc({ kind: 'energy' }, points.length - telemetry);
       this.publishDepth();
       this.waiters = this.waiters.filter((w) => (w.through <= this.lastWritten ? (w.resolve(), false) : true));
     }

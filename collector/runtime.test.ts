@@ -14,19 +14,20 @@ import { waitFor } from '../test/harness/ports.ts';
 import { startCollector } from './runtime.ts';
 import { collectorTestSite } from './testing/site.ts';
 
-const site = collectorTestSite();
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups.length = 0;
 });
 
-function batch(seq: number, ts: number, value: number): ReadingBatch {
-  return { v: 1, site: 'test-site', gateway: 'gw2', seq, sent_ts: ts, readings: [{ device: 'water', ts, points: { water_m3: { value, quality: 'good' } } }] };
+function batch(site: string, seq: number, ts: number, value: number): ReadingBatch {
+  return { v: 1, site, gateway: 'gw2', seq, sent_ts: ts, readings: [{ device: 'water', ts, points: { water_m3: { value, quality: 'good' } } }] };
 }
 
 describe.each(['aedes', 'mosquitto'] as const)('collector through %s', (kind) => {
   it('stores readings and energy, and dead-letters what it cannot accept', async () => {
+    const SITE = `rt-${kind}-${process.pid}`; // its own topics on the shared Mosquitto
+    const site = collectorTestSite(SITE);
     let url = inject('mosquittoUrl');
     if (kind === 'aedes') {
       const broker = await startEmbeddedBroker(0);
@@ -43,15 +44,15 @@ describe.each(['aedes', 'mosquitto'] as const)('collector through %s', (kind) =>
     const pub = await mqtt.connectAsync(url, { clientId: `rt-pub-${kind}-${process.pid}` });
     cleanups.push(() => pub.endAsync());
     const dead: DeadLetter[] = [];
-    await pub.subscribeAsync(topics.deadLetter('test-site'), { qos: 1 });
+    await pub.subscribeAsync(topics.deadLetter(SITE), { qos: 1 });
     pub.on('message', (_t, m) => dead.push(JSON.parse(m.toString()) as DeadLetter));
 
     const t0 = Math.floor(Date.now() / 900_000) * 900_000 - 900_000; // the previous 15-minute interval
-    const topic = topics.readings('test-site', 'gw2');
-    await pub.publishAsync(topic, JSON.stringify(batch(1, t0, 100)), { qos: 1 });
-    await pub.publishAsync(topic, JSON.stringify(batch(2, t0 + 600_000, 103)), { qos: 1 });
+    const topic = topics.readings(SITE, 'gw2');
+    await pub.publishAsync(topic, JSON.stringify(batch(SITE, 1, t0, 100)), { qos: 1 });
+    await pub.publishAsync(topic, JSON.stringify(batch(SITE, 2, t0 + 600_000, 103)), { qos: 1 });
     await pub.publishAsync(topic, 'not json at all', { qos: 1 });
-    await pub.publishAsync(topic, JSON.stringify({ ...batch(3, t0, 1), readings: [{ device: 'ghost', ts: t0, points: { water_m3: { value: 1, quality: 'good' } } }] }), { qos: 1 });
+    await pub.publishAsync(topic, JSON.stringify({ ...batch(SITE, 3, t0, 1), readings: [{ device: 'ghost', ts: t0, points: { water_m3: { value: 1, quality: 'good' } } }] }), { qos: 1 });
 
     await waitFor('the energy row', async () => {
       await collector.flush();

@@ -18,6 +18,8 @@ import { startCollectorProcess, writeSiteFile } from './testing/process.ts';
 import { collectorTestSite } from './testing/site.ts';
 import { ReadingStream } from './testing/stream.ts';
 
+/** this test's own site id: the shared Mosquitto carries other tests' topics too */
+const SITE = `scale-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'jieneng-scale-'));
 const procs: OwnedProcess[] = [];
 afterAll(async () => {
@@ -36,7 +38,7 @@ it('two collectors on one shared subscription store every point exactly once', a
   const mqttUrl = inject('mosquittoUrl');
   const db = `scale_${process.pid}`;
   await createDatabase(influx, db);
-  const siteFile = writeSiteFile(dir, collectorTestSite());
+  const siteFile = writeSiteFile(dir, collectorTestSite(SITE));
   // The test site's two gateways fall into different partitions of 2, so each collector owns one.
   expect(ownsGateway({ index: 0, count: 2 }, 'gw1')).not.toBe(ownsGateway({ index: 0, count: 2 }, 'gw2'));
   const ports: number[] = [];
@@ -50,9 +52,9 @@ it('two collectors on one shared subscription store every point exactly once', a
   }
 
   const pub = await mqtt.connectAsync(mqttUrl, { clientId: `scale-pub-${process.pid}` });
-  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 15_000);
+  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 15_000, SITE);
   for (let i = 0; i < 500; i++) {
-    for (const b of stream.step(i)) await pub.publishAsync(topics.readings('test-site', b.gateway), JSON.stringify(b), { qos: 1 });
+    for (const b of stream.step(i)) await pub.publishAsync(topics.readings(SITE, b.gateway), JSON.stringify(b), { qos: 1 });
   }
   await pub.endAsync();
 

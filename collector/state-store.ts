@@ -11,12 +11,18 @@ import type { CounterReading } from './energy/counter.ts';
 import type { IntervalTotal } from './energy/meter-energy.ts';
 import type { StoredPoint } from '../storage/port.ts';
 
-/** One outbox entry: the storage points of one ingested batch. */
+/** One outbox entry: the storage rows of one ingested batch. */
 export interface OutboxEntry {
   id: number;
   count: number;
   /** newest source timestamp among its telemetry, for the lag metric */
   newest_ts: number;
+}
+
+/** What an outbox entry holds: the accepted batch as JSON text (telemetry rows are rebuilt from it) and the energy rows. */
+export interface OutboxContent {
+  batch?: string;
+  energy: StoredPoint[];
 }
 
 /** The changes of one batch, committed together. */
@@ -26,7 +32,11 @@ export interface BatchChanges {
   evicted: string[];
   /** settled state to forget: readings before `readings_before`, intervals before `intervals_before` */
   prune: { meter: string; readings_before: number; intervals_before: number }[];
-  points: StoredPoint[];
+  /** the batch text to rebuild telemetry rows from (readings rejected for their timestamp removed) */
+  batch?: string;
+  energy: StoredPoint[];
+  /** storage rows the entry stands for (telemetry + energy) */
+  count: number;
   newest_ts: number;
 }
 
@@ -59,15 +69,15 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS meter_reading (meter TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (meter, ts)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meter_interval (meter TEXT NOT NULL, start INTEGER NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (meter, start)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meter_meta (meter TEXT PRIMARY KEY, evicted INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, points TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, points TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox_batch (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, batch TEXT, energy TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, batch TEXT, energy TEXT NOT NULL);
     `);
     this.insReading = this.db.prepare('INSERT OR IGNORE INTO meter_reading (meter, ts, value) VALUES (?, ?, ?)');
     this.upsInterval = this.db.prepare('INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated) VALUES (?, ?, ?, ?)');
     this.setEvicted = this.db.prepare('INSERT OR REPLACE INTO meter_meta (meter, evicted) VALUES (?, 1)');
     this.delReadings = this.db.prepare('DELETE FROM meter_reading WHERE meter = ? AND ts < ?');
     this.delIntervals = this.db.prepare('DELETE FROM meter_interval WHERE meter = ? AND start < ?');
-    this.insOutbox = this.db.prepare('INSERT INTO outbox (count, newest_ts, points) VALUES (?, ?, ?)');
+    this.insOutbox = this.db.prepare('INSERT INTO outbox_batch (count, newest_ts, batch, energy) VALUES (?, ?, ?, ?)');
     this.commitBatch = this.db.transaction((c: BatchChanges): OutboxEntry => {
       for (const r of c.readings) this.insReading.run(r.meter, r.ts, r.value);
       for (const i of c.intervals) this.upsInterval.run(i.meter, i.start, i.total.quantity, i.total.estimated);
@@ -76,9 +86,9 @@ export class StateStore {
         this.delReadings.run(p.meter, p.readings_before);
         this.delIntervals.run(p.meter, p.intervals_before);
       }
-      if (c.points.length === 0) return { id: 0, count: 0, newest_ts: c.newest_ts };
-      const info = this.insOutbox.run(c.points.length, c.newest_ts, JSON.stringify(c.points));
-      return { id: Number(info.lastInsertRowid), count: c.points.length, newest_ts: c.newest_ts };
+      if (c.count === 0) return { id: 0, count: 0, newest_ts: c.newest_ts };
+      const info = this.insOutbox.run(c.count, c.newest_ts, c.batch ?? null, JSON.stringify(c.energy));
+      return { id: Number(info.lastInsertRowid), count: c.count, newest_ts: c.newest_ts };
     });
   }
 
@@ -109,7 +119,7 @@ export class StateStore {
 
   /** Outbox entries after `after_id`, oldest first, up to about `max_points` points (at least one entry). */
   outboxAfter(after_id: number, max_points: number): OutboxEntry[] {
-    const rows = this.db.prepare('SELECT id, count, newest_ts FROM outbox WHERE id > ? ORDER BY id LIMIT 10000').all(after_id) as OutboxEntry[];
+    const rows = this.db.prepare('SELECT id, count, newest_ts FROM outbox_batch WHERE id > ? ORDER BY id LIMIT 10000').all(after_id) as OutboxEntry[];
     const out: OutboxEntry[] = [];
     let n = 0;
     for (const r of rows) {
@@ -120,28 +130,28 @@ export class StateStore {
     return out;
   }
 
-  /** The points of an outbox entry. */
-  outboxPoints(id: number): StoredPoint[] {
-    const row = this.db.prepare('SELECT points FROM outbox WHERE id = ?').get(id) as { points: string } | undefined;
-    return row ? (JSON.parse(row.points) as StoredPoint[]) : [];
+  /** The content of an outbox entry. */
+  outboxContent(id: number): OutboxContent {
+    const row = this.db.prepare('SELECT batch, energy FROM outbox_batch WHERE id = ?').get(id) as { batch: string | null; energy: string } | undefined;
+    return row ? { batch: row.batch ?? undefined, energy: JSON.parse(row.energy) as StoredPoint[] } : { energy: [] };
   }
 
   /** Forget outbox entries up to and including `id` (written to storage). */
   ack(through_id: number): void {
-    this.db.prepare('DELETE FROM outbox WHERE id <= ?').run(through_id);
+    this.db.prepare('DELETE FROM outbox_batch WHERE id <= ?').run(through_id);
   }
 
   /** Move an entry the store refuses out of the outbox, keeping it for a person to inspect. */
   setAside(id: number, error: string): void {
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR REPLACE INTO outbox_refused (id, count, error, points) SELECT id, count, ?, points FROM outbox WHERE id = ?').run(error, id);
-      this.db.prepare('DELETE FROM outbox WHERE id = ?').run(id);
+      this.db.prepare('INSERT OR REPLACE INTO outbox_refused (id, count, error, batch, energy) SELECT id, count, ?, batch, energy FROM outbox_batch WHERE id = ?').run(error, id);
+      this.db.prepare('DELETE FROM outbox_batch WHERE id = ?').run(id);
     })();
   }
 
   /** Entries and points waiting in the outbox. */
   depth(): { entries: number; points: number } {
-    const r = this.db.prepare('SELECT COUNT(*) AS entries, COALESCE(SUM(count), 0) AS points FROM outbox').get() as { entries: number; points: number };
+    const r = this.db.prepare('SELECT COUNT(*) AS entries, COALESCE(SUM(count), 0) AS points FROM outbox_batch').get() as { entries: number; points: number };
     return r;
   }
 

@@ -18,6 +18,8 @@ import { influxScalar } from './testing/influx.ts';
 import { collectorTestSite } from './testing/site.ts';
 import { ReadingStream } from './testing/stream.ts';
 
+/** this test's own site id: the shared Mosquitto carries other tests' topics too */
+const SITE = `outage-${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'jieneng-outage-'));
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -34,17 +36,17 @@ it('buffers on disk through an InfluxDB outage and stores every point exactly on
   cleanups.push(() => storage.close().catch(() => undefined));
   const mqttUrl = inject('mosquittoUrl');
   const collector = await startCollector({
-    site: collectorTestSite(), mqttUrl, storage, dataDir: join(dir, 'collector'), clientId: `outage-${process.pid}`,
+    site: collectorTestSite(SITE), mqttUrl, storage, dataDir: join(dir, 'collector'), clientId: `outage-${process.pid}`,
   });
   cleanups.push(() => collector.stop());
   const pub = await mqtt.connectAsync(mqttUrl, { clientId: `outage-pub-${process.pid}` });
   cleanups.push(() => pub.endAsync());
 
-  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 15_000);
+  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 15_000, SITE);
   const failuresBefore = (await collectorMetrics.writeFailures.get()).values[0]?.value ?? 0;
   let peakBuffered = 0;
   for (let i = 0; i < 600; i++) {
-    for (const b of stream.step(i)) await pub.publishAsync(topics.readings('test-site', b.gateway), JSON.stringify(b), { qos: 1 });
+    for (const b of stream.step(i)) await pub.publishAsync(topics.readings(SITE, b.gateway), JSON.stringify(b), { qos: 1 });
     if (i === 150) await influxd.stop();
     if (i > 150 && i < 450) peakBuffered = Math.max(peakBuffered, collector.ingestors[0].bufferedPoints());
     if (i === 450) await influxd.start();

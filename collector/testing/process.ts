@@ -19,7 +19,7 @@ export async function startCollectorProcess(args: string[], env: NodeJS.ProcessE
   try {
     before = count(readFileSync(logFile, 'utf8'));
   } catch { /* new log */ }
-  const proc = startProcess(process.execPath, ['bin/jieneng.js', 'collector', 'run', ...args], logFile, { ...process.env, LOG_LEVEL: 'info', ...env });
+  const proc = startProcess(process.execPath, [...(process.env.COLLECTOR_NODE_ARGS?.split(' ').filter(Boolean) ?? []), 'bin/jieneng.js', 'collector', 'run', ...args], logFile, { ...process.env, LOG_LEVEL: 'info', ...env });
   await waitFor('the collector to subscribe', () => {
     if (proc.exited) throw new Error(`collector exited: ${readFileSync(logFile, 'utf8').slice(-2000)}`);
     return count(readFileSync(logFile, 'utf8')) >= before + links;

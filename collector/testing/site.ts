@@ -4,11 +4,11 @@ import type { SiteModel } from '../../core/site/schema.ts';
 
 const addr = (unit_id: number) => ({ protocol: 'modbus-tcp' as const, host: '127.0.0.1', port: 15999, unit_id });
 
-/** Building b1: main (01000) over lighting (01A00) and hvac (01B00); b2: one water meter; b1-rest = main − lighting − hvac. */
-export function collectorTestSite(): SiteModel {
+/** Site `siteId` (tests sharing one broker each use their own, so their topics never meet). Building b1: main (01000) over lighting (01A00) and hvac (01B00); b2: one water meter; b1-rest = main − lighting − hvac. */
+export function collectorTestSite(siteId = 'test-site'): SiteModel {
   return checkSite({
     version: 1,
-    site: { id: 'test-site', name: '测试站点', timezone: 'Asia/Shanghai' },
+    site: { id: siteId, name: '测试站点', timezone: 'Asia/Shanghai' },
     buildings: [
       { id: 'b1', name: '一号楼', floor_area_m2: 1000 },
       { id: 'b2', name: '二号楼', floor_area_m2: 500 },

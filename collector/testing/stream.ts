@@ -18,7 +18,7 @@ export class ReadingStream {
   /** telemetry points published so far */
   points = 0;
 
-  constructor(readonly start_ms: number, readonly step_ms: number) {}
+  constructor(readonly start_ms: number, readonly step_ms: number, readonly site = 'test-site') {}
 
   /** The batches of step `i` (one per gateway); each meter advances by a deterministic amount. */
   step(i: number): ReadingBatch[] {
@@ -32,7 +32,7 @@ export class ReadingStream {
         this.points += 2;
         return { device, ts, points: { [point]: { value, quality: 'good' }, [gateway === 'gw2' ? 'temp_c' : 'power_kw']: { value: (i % 50) + k, quality: 'good' } } };
       });
-      return { v: 1, site: 'test-site', gateway, seq: this.seq++, sent_ts: ts, readings } satisfies ReadingBatch;
+      return { v: 1, site: this.site, gateway, seq: this.seq++, sent_ts: ts, readings } satisfies ReadingBatch;
     });
   }
 

@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:collector`: the collector's sustained end-to-end throughput against the raw InfluxDB write
+ * rate, measured in the same run on the same machine (issue 5).
+ *
+ *   (a) raw: the same telemetry rows, as line protocol, POSTed straight to InfluxDB `/write` in 5 000-line
+ *       batches with 2 requests in flight — the ceiling of the store on this machine;
+ *   (b) collector: a real collector process (`jieneng collector run`) subscribed to a real Mosquitto at QoS 1,
+ *       fed realistic per-gateway poll batches, with every check on (contract schema, site model, ranges,
+ *       counter energy, rollups, on-disk buffer) — timed from the first publish until InfluxDB holds every
+ *       telemetry point. It also writes its energy rows; those are not counted.
+ *
+ * Prints, last: `collector_pts_s=<n> raw_influx_pts_s=<n> ratio=<collector/raw> rss_mb=<peak>`, where rss_mb is
+ * the collector process's peak resident set (VmHWM). `BENCH_CYCLES` and `BENCH_RUNS` change the size.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { topics, type DeviceReading, type ReadingBatch } from '../core/contract/v1.ts';
+import { checkSite } from '../core/site/load.ts';
+import type { Device, SiteModel } from '../core/site/schema.ts';
+import { startCollectorProcess, writeSiteFile } from '../collector/testing/process.ts';
+import { influxScalar } from '../collector/testing/influx.ts';
+import { createDatabase, startInfluxd } from '../test/harness/influxd.ts';
+import { startMosquitto } from '../test/harness/mosquitto.ts';
+import { waitFor } from '../test/harness/ports.ts';
+
+const GATEWAYS = 10;
+const METERS_PER_GATEWAY = 50;
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 80);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const POLL_MS = 15_000;
+const POINTS = ['energy_import_kwh', 'energy_export_kwh', 'power_kw', 'reactive_power_kvar', 'voltage_l1_v', 'voltage_l2_v',
+  'voltage_l3_v', 'current_l1_a', 'current_l2_a', 'current_l3_a', 'frequency_hz', 'power_factor'];
+
+/** A district-sized slice: per gateway one building, a main meter over 49 sub-meters of four sub-items. */
+function benchSite(): SiteModel {
+  const devices: Device[] = [];
+  const cats = ['01A00', '01B00', '01C00', '01D00'];
+  for (let g = 0; g < GATEWAYS; g++) {
+    for (let m = 0; m < METERS_PER_GATEWAY; m++) {
+      devices.push({
+        id: `g${g}-m${m}`, name: `表${g}-${m}`, kind: 'meter', medium: 'electricity', building: `b${g}`, gateway: `gw${g}`,
+        template: 'bench-meter', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 15100 + g, unit_id: m + 1 },
+        category: m === 0 ? '01000' : cats[m % 4], parent: m === 0 ? undefined : `g${g}-m0`,
+      });
+    }
+  }
+  return checkSite({
+    version: 1,
+    site: { id: 'bench', name: '基准站点', timezone: 'Asia/Shanghai' },
+    buildings: Array.from({ length: GATEWAYS }, (_, g) => ({ id: `b${g}`, name: `楼${g}`, floor_area_m2: 10_000 })),
+    gateways: Array.from({ length: GATEWAYS }, (_, g) => ({ id: `gw${g}`, poll_interval_s: POLL_MS / 1000 })),
+    devices,
+  });
+}
+
+/** One poll batch per gateway per cycle; counters advance, other points wander plausibly. */
+function batches(start_ms: number): ReadingBatch[][] {
+  const out: ReadingBatch[][] = [];
+  for (let c = 0; c < CYCLES; c++) {
+    const ts = start_ms + c * POLL_MS;
+    out.push(Array.from({ length: GATEWAYS }, (_, g) => {
+      const readings: DeviceReading[] = Array.from({ length: METERS_PER_GATEWAY }, (_, m) => {
+        const base = 1000 * (m + 1) + c * (m === 0 ? 2.5 : 0.05);
+        const values = [base, 10 + m, 20 + (c % 7), 3, 231, 229, 230, 30 + (m % 9), 31, 29, 50, 0.95];
+        return { device: `g${g}-m${m}`, ts, points: Object.fromEntries(POINTS.map((p, i) => [p, { value: values[i], quality: 'good' as const }])) };
+      });
+      return { v: 1 as const, site: 'bench', gateway: `gw${g}`, seq: c, sent_ts: ts, readings };
+    }));
+  }
+  return out;
+}
+
+/** The telemetry rows the collector would write, as InfluxDB line protocol (ms precision). */
+function lines(all: ReadingBatch[][]): string[] {
+  const out: string[] = [];
+  for (const cycle of all) {
+    for (const b of cycle) {
+      for (const r of b.readings) {
+        for (const [point, pv] of Object.entries(r.points)) {
+          out.push(`telemetry,building=b${b.gateway.slice(2)},device=${r.device},gateway=${b.gateway},point=${point},quality=good,site=bench value=${pv.value} ${r.ts}`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+async function rawWrite(url: string, db: string, rows: string[]): Promise<number> {
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < rows.length) {
+      const chunk = rows.slice(next, next + 5000);
+      next += 5000;
+      const res = await fetch(`${url}/write?db=${db}&precision=ms`, { method: 'POST', body: chunk.join('\n') });
+      if (res.status !== 204) throw new Error(`raw write: HTTP ${res.status} ${await res.text()}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return rows.length / ((performance.now() - t0) / 1000);
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'jieneng-bench-collector-'));
+  const [influxd, mosquitto] = await Promise.all([startInfluxd(), startMosquitto()]);
+  try {
+    const site = benchSite();
+    const siteFile = writeSiteFile(dir, site);
+    const pointsPerRun = CYCLES * GATEWAYS * METERS_PER_GATEWAY * POINTS.length;
+    console.log(`site: ${GATEWAYS} gateways × ${METERS_PER_GATEWAY} meters × ${POINTS.length} points; ${CYCLES} poll cycles = ${pointsPerRun} points per run, ${RUNS} runs`);
+    const rawRates: number[] = [];
+    const colRates: number[] = [];
+    let rss = 0;
+    for (let run = 0; run < RUNS; run++) {
+      // Each run its own history window (ending now) and databases, so nothing is idempotently skipped.
+      const start = Math.floor(Date.now() / POLL_MS) * POLL_MS - (CYCLES + 1) * POLL_MS;
+      const all = batches(start);
+      const rawDb = `raw${run}`;
+      const colDb = `col${run}`;
+      await createDatabase(influxd.url, rawDb);
+      await createDatabase(influxd.url, colDb);
+
+      const raw = await rawWrite(influxd.url, rawDb, lines(all));
+      rawRates.push(raw);
+
+      const proc = await startCollectorProcess(
+        ['--site', siteFile, '--mqtt', mosquitto.url, '--data', join(dir, `collector${run}`), '--client-id', `bench-collector-${run}`],
+        { INFLUX_URL: influxd.url, INFLUX_DB: colDb }, join(dir, `collector${run}.log`));
+      const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-pub-${run}` });
+      const payloads = all.map((cycle) => cycle.map((b) => [topics.readings('bench', b.gateway), JSON.stringify(b)] as const));
+      const t0 = performance.now();
+      const pending: Promise<unknown>[] = [];
+      for (const cycle of payloads) {
+        for (const [topic, payload] of cycle) pending.push(pub.publishAsync(topic, payload, { qos: 1 }));
+        if (pending.length >= 100) await Promise.all(pending.splice(0));
+      }
+      await Promise.all(pending);
+      await waitFor('every point stored', async () => (await influxScalar(influxd.url, colDb, 'SELECT COUNT(value) FROM telemetry')) >= pointsPerRun, 600_000, 100);
+      const col = pointsPerRun / ((performance.now() - t0) / 1000);
+      colRates.push(col);
+      rss = Math.max(rss, peakRssMb(proc.child.pid!));
+      await pub.endAsync();
+      await proc.stop();
+      console.log(`run ${run + 1}: raw ${Math.round(raw)} pts/s, collector ${Math.round(col)} pts/s, collector peak RSS ${rss.toFixed(0)} MB`);
+    }
+    const c = median(colRates);
+    const r = median(rawRates);
+    console.log(`collector_pts_s=${Math.round(c)} raw_influx_pts_s=${Math.round(r)} ratio=${(c / r).toFixed(2)} rss_mb=${Math.round(rss)}`);
+  } finally {
+    await Promise.all([influxd.destroy(), mosquitto.destroy()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
