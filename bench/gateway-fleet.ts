@@ -6,8 +6,11 @@ import type { SiteModel } from '../core/site/schema.ts';
 import { loadTemplate } from '../gateway/devices/templates.ts';
 import type { ModbusTemplate } from '../gateway/protocols/modbus/template.ts';
 
+/** Simulator ports (connections). */
 export const FLEET_PORTS = 50;
+/** Unit ids behind each port. */
 export const METERS_PER_PORT = 4;
+/** Models, assigned round-robin. */
 export const FLEET_TEMPLATES = ['chint-dtsu666', 'acrel-dtsd1352', 'acrel-adl400', 'eastron-sdm630'];
 
 /** Template of meter `i` (0-based). */

@@ -35,8 +35,11 @@ export interface PlanLimits {
   maxBits?: number;
 }
 
+/** FC 3/4 carry at most 125 registers (Modbus Application Protocol v1.1b3 §6.3). */
 export const DEFAULT_MAX_REGISTERS = 125;
+/** Unused registers a read may span by default: small enough for devices that reject undefined areas. */
 export const DEFAULT_MAX_GAP = 10;
+/** FC 1/2 carry at most 2000 bits (§6.1, §6.2). */
 export const DEFAULT_MAX_BITS = 2000;
 
 const KIND_ORDER: RegisterKind[] = ['coil', 'discrete', 'holding', 'input'];

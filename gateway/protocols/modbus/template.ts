@@ -10,6 +10,7 @@ import { registerCount } from './codec.ts';
 export const RegisterKind = Type.Union([
   Type.Literal('coil'), Type.Literal('discrete'), Type.Literal('holding'), Type.Literal('input'),
 ]);
+/** A register type. */
 export type RegisterKind = Static<typeof RegisterKind>;
 
 /** Value encodings; `bool` is for coils and discrete inputs, the rest occupy 16-bit registers. */
@@ -18,6 +19,7 @@ export const Encoding = Type.Union([
   Type.Literal('int64'), Type.Literal('uint64'), Type.Literal('float32'), Type.Literal('float64'),
   Type.Literal('string'), Type.Literal('bitfield'), Type.Literal('bool'),
 ]);
+/** A value encoding. */
 export type Encoding = Static<typeof Encoding>;
 
 /**
@@ -28,6 +30,7 @@ export type Encoding = Static<typeof Encoding>;
 export const ByteOrder = Type.Union([
   Type.Literal('ABCD'), Type.Literal('CDAB'), Type.Literal('BADC'), Type.Literal('DCBA'),
 ]);
+/** A byte/word order. */
 export type ByteOrder = Static<typeof ByteOrder>;
 
 const Address = Type.Integer({ minimum: 0, maximum: 65535, description: 'zero-based protocol address (PDU address)' });
@@ -40,6 +43,7 @@ export const ScaleRegister = Type.Object({
   type: Type.Optional(Type.Union([Type.Literal('int16'), Type.Literal('uint16')], { default: 'int16' })),
   mode: Type.Optional(Type.Union([Type.Literal('pow10'), Type.Literal('factor')], { default: 'pow10' })),
 }, { additionalProperties: false });
+/** A scale read from a register. */
 export type ScaleRegister = Static<typeof ScaleRegister>;
 
 /** One value of the device: where it lives, how it is encoded, which canonical point it feeds. */
@@ -61,6 +65,7 @@ export const RegisterRow = Type.Object({
   range: Type.Optional(Type.Tuple([Type.Number(), Type.Number()], { description: '[min, max] the instrument itself can show (after scale, before CT/PT)' })),
   publish: Type.Optional(Type.Boolean({ description: 'false: read for information only (e.g. serial number)' })),
 }, { additionalProperties: false });
+/** One template row. */
 export type RegisterRow = Static<typeof RegisterRow>;
 
 /** The Modbus template file. */
@@ -82,6 +87,7 @@ export const templateSchema = Type.Object({
   }, { additionalProperties: false })),
   registers: Type.Array(RegisterRow, { minItems: 1 }),
 }, { additionalProperties: false });
+/** A validated Modbus template. */
 export type ModbusTemplate = Static<typeof templateSchema>;
 
 /** Template checks a schema cannot express; returns the problem and the row's path, or undefined. */
