@@ -68,7 +68,7 @@ for (const backend of storageBackends()) {
       const i = await get('/api/v1/kpi/intensity?scope=org_unit&id=ou1&from=2025-01-01&to=2025-02-01', '/api/v1/kpi/intensity');
       expect(i.current).toMatchObject({ energy_kgce: 152.396, energy_kgce_per_m2: null, energy_kgce_per_person: null });
       expect(i.warnings.map((w: Body) => w.code)).toContain('no_org_unit_denominators');
-      // b2 has no water meter: a site without meters of a kind says so rather than reporting 0
+      // b2 has no data in January 2023: its electricity is unknown (null) and warned, not 0
       const none = await get('/api/v1/kpi/comprehensive-energy?scope=portfolio&buildings=b2&from=2023-01-01&to=2023-02-01&granularity=month', '/api/v1/kpi/comprehensive-energy');
       expect(none.periods[0].by_medium.electricity).toMatchObject({ quantity: null, kgce: null });
       expect(none.warnings.map((w: Body) => w.code)).toContain('no_data');

@@ -75,18 +75,30 @@ export const TariffsFile = Obj({
 });
 export type TariffsFile = Static<typeof TariffsFile>;
 
+export const HolidaysFile = Obj({
+  years: Type.Array(Obj({
+    year: Type.Integer({ minimum: 2000, maximum: 2100 }),
+    unconfirmed: Type.Optional(Type.Boolean()),
+    source: Type.String(),
+    holidays: Type.Array(Obj({ from: DateStr, to: DateStr, name: Type.String() })),
+    workdays: Type.Array(DateStr),
+  })),
+});
+export type HolidaysFile = Static<typeof HolidaysFile>;
+
 /** All reference data the analytics need. */
 export interface ReferenceData {
   coal: StandardCoalFile;
   limits: BuildingLimitsFile;
   grid: GridFactorsFile;
   tariffs: TariffsFile;
+  holidays: HolidaysFile;
 }
 
 /** The shipped reference data folder (config/reference/ at the repository root). */
 export const DEFAULT_REFERENCE_DIR = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'config', 'reference');
 
-/** Load and validate the four reference files of a folder; throws ConfigError naming file, path and problem. */
+/** Load and validate the reference files of a folder; throws ConfigError naming file, path and problem. */
 export function loadReferenceData(dir = DEFAULT_REFERENCE_DIR): ReferenceData {
   const load = <T extends import('@sinclair/typebox').TSchema>(name: string, schema: T): Static<T> => {
     const file = join(dir, name);
@@ -98,6 +110,7 @@ export function loadReferenceData(dir = DEFAULT_REFERENCE_DIR): ReferenceData {
     limits: load('building-limits.yaml', BuildingLimitsFile),
     grid: load('grid-factors.yaml', GridFactorsFile),
     tariffs: load('tariffs.yaml', TariffsFile),
+    holidays: load('holidays.yaml', HolidaysFile),
   };
   checkTariffs(data.tariffs, join(dir, 'tariffs.yaml'));
   return data;

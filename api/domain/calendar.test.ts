@@ -27,3 +27,19 @@ describe('calendar', () => {
     expect(isWeekday(zonedTime(TZ, 2025, 3, 3, 12), TZ)).toBe(true);
   });
 });
+
+describe('working days', () => {
+  it('follows the holiday notice where the calendar covers the year', async () => {
+    const { loadReferenceData } = await import('../reference.ts');
+    const { isWorkingDay, workCalendar } = await import('./calendar.ts');
+    const cal = workCalendar(loadReferenceData().holidays.years);
+    const at = (y: number, m: number, d: number) => zonedTime(TZ, y, m, d, 12);
+    // 2025-01-28 (Tuesday) is in the Spring Festival holiday; 2025-01-26 (Sunday) is an adjusted working day
+    expect(isWorkingDay(at(2025, 1, 28), TZ, cal)).toEqual({ working: false, known: true });
+    expect(isWorkingDay(at(2025, 1, 26), TZ, cal)).toEqual({ working: true, known: true });
+    expect(isWorkingDay(at(2025, 3, 3), TZ, cal)).toEqual({ working: true, known: true });
+    expect(isWorkingDay(at(2025, 3, 1), TZ, cal)).toEqual({ working: false, known: true });
+    // 2030 is not in the data: Monday–Friday, and it says so
+    expect(isWorkingDay(at(2030, 1, 1), TZ, cal)).toEqual({ working: true, known: false });
+  });
+});

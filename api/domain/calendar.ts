@@ -68,3 +68,37 @@ export function isWeekday(ms: number, tz: string): boolean {
   const w = localPartsOf(ms, tz).weekday;
   return w >= 1 && w <= 5;
 }
+
+/** Public holidays and adjusted working days (调休) by local date `YYYY-MM-DD`, for the years the data covers. */
+export interface WorkCalendar {
+  years: Set<number>;
+  holidays: Set<string>;
+  workdays: Set<string>;
+}
+
+/** Build a calendar from `{ year, holidays: [{ from, to }], workdays: [date] }` rows (ranges inclusive). */
+export function workCalendar(rows: { year: number; holidays: { from: string; to: string }[]; workdays: string[] }[]): WorkCalendar {
+  const cal: WorkCalendar = { years: new Set(), holidays: new Set(), workdays: new Set() };
+  for (const r of rows) {
+    cal.years.add(r.year);
+    for (const h of r.holidays) {
+      for (let t = Date.parse(`${h.from}T00:00:00Z`); t <= Date.parse(`${h.to}T00:00:00Z`); t += 86_400_000) cal.holidays.add(new Date(t).toISOString().slice(0, 10));
+    }
+    for (const w of r.workdays) cal.workdays.add(w);
+  }
+  return cal;
+}
+
+/**
+ * Whether the local day holding `ms` is a working day: an adjusted working day (调休) is, a public holiday is not,
+ * otherwise Monday–Friday. `known` says whether the calendar covers that year (else weekdays only).
+ */
+export function isWorkingDay(ms: number, tz: string, cal?: WorkCalendar): { working: boolean; known: boolean } {
+  const p = localPartsOf(ms, tz);
+  const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+  const weekday = p.weekday >= 1 && p.weekday <= 5;
+  if (!cal || !cal.years.has(p.year)) return { working: weekday, known: false };
+  if (cal.workdays.has(date)) return { working: true, known: true };
+  if (cal.holidays.has(date)) return { working: false, known: true };
+  return { working: weekday, known: true };
+}

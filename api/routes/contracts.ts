@@ -9,7 +9,7 @@ import type { Contract, Medium } from '../../core/site/schema.ts';
 import { localPartsOf, offsetOf, localTime } from '../domain/local-time.ts';
 import type { ApiContext } from '../context.ts';
 import {
-  avoidedEnergy, coalCoefficients, contractSplit, fitBaseline, fractionalSavingsUncertainty, G14_LIMITS, isWeekday, judgeG14,
+  avoidedEnergy, coalCoefficients, contractSplit, fitBaseline, fractionalSavingsUncertainty, G14_LIMITS, isWorkingDay, judgeG14, workCalendar,
   periodStart, sufficiencyWarnings, touCost, warn, type Observation, type TimeValue, type Warning,
 } from '../domain/index.ts';
 import { badParameter, notFound } from '../errors.ts';
@@ -26,6 +26,7 @@ export function contractRoutes(ctx: ApiContext): Router {
   const tz = ctx.index.tz;
   const siteId = ctx.index.site.site.id;
   const contracts = new Map((ctx.index.site.contracts ?? []).map((c) => [c.id, c]));
+  const calendar = workCalendar(ctx.reference.holidays.years);
   const localMidnight = (date: string, plusDays = 0) => localTime(tz, Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)) + plusDays);
 
   const mediumOf = (c: Contract): { medium: Medium; warnings: Warning[] } => {
@@ -86,13 +87,16 @@ export function contractRoutes(ctx: ApiContext): Router {
     }
     const useTemps = temps.size > 0;
 
+    const yearsWithoutCalendar = new Set<number>();
     const days = (from: number, to: number): Observation[] => {
       const out: Observation[] = [];
       for (let t = from; t < to; t = localTime(tz, localPartsOf(t, tz).year, localPartsOf(t, tz).month, localPartsOf(t, tz).day + 1)) {
         const e = energy.get(t);
         const temp = temps.get(t);
         if (e === undefined || (useTemps && temp === undefined)) continue;
-        out.push({ time: t, energy: e, temps_c: temp === undefined ? [] : [temp], working: isWeekday(t + 12 * 3_600_000, tz) ? 1 : 0, days: 1 });
+        const wd = isWorkingDay(t + 12 * 3_600_000, tz, calendar);
+        if (!wd.known) yearsWithoutCalendar.add(localPartsOf(t + 12 * 3_600_000, tz).year);
+        out.push({ time: t, energy: e, temps_c: temp === undefined ? [] : [temp], working: wd.working ? 1 : 0, days: 1 });
       }
       return out;
     };
@@ -114,6 +118,8 @@ export function contractRoutes(ctx: ApiContext): Router {
     warnings.push(...sufficiencyWarnings('baseline', baseDays.length, Math.round((baseTo - baseFrom) / DAY_MS)));
     if (repTo > repFrom) warnings.push(...sufficiencyWarnings('reporting', repDays.length, Math.round((repTo - repFrom) / DAY_MS)));
     else warnings.push(warn('reporting_not_started', `the reporting period starts ${c.reporting.from}: nothing to report yet`));
+    if (yearsWithoutCalendar.size > 0) warnings.push(warn('no_holiday_calendar', `no public-holiday calendar for ${[...yearsWithoutCalendar].sort().join(', ')} in the reference data: working days there are Monday–Friday`));
+    if (ctx.reference.holidays.years.some((y) => y.unconfirmed)) warnings.push(warn('holidays_unconfirmed', 'the public-holiday calendar is marked unconfirmed in the reference data'));
     const baseObs = granularity === 'monthly' ? months(baseDays) : baseDays;
     const repObs = granularity === 'monthly' ? months(repDays) : repDays;
 
