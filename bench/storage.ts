@@ -146,13 +146,18 @@ async function main(): Promise<void> {
   const db = `bench_${Date.now()}`;
   const stores: Storage[] = [];
   // Ctrl-C: stop the InfluxDB this run started and delete its data.
+  let stopping = false;
   const interrupted = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
     await server?.destroy();
     rmSync(dir, { recursive: true, force: true });
     process.exit(130);
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+  // stdout closed early (e.g. piped into `head`): stop cleanly rather than die on EPIPE and leave influxd running
+  process.stdout.on('error', () => void interrupted());
   try {
     const influx = await openInfluxStorage({ kind: 'influxdb', url, database: db });
     const embedded = openEmbeddedStorage({ path: join(dir, 'jieneng.sqlite') });
