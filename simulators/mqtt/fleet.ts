@@ -4,7 +4,8 @@
  */
 import type { FleetContext, FleetPart } from '../fleet.ts';
 import { defaultBrokerUrl } from '../../gateway/protocols/mqtt/source.ts';
-import type { HvacModel } from '../physics/hvac.ts';
+import { VrfOutdoorUnit, type HvacModel } from '../physics/hvac.ts';
+import { hvacModelsForSite } from '../physics/hvac-site.ts';
 import { startMqttVrfSimulator, type MqttVrfSimulator } from './vrf.ts';
 
 /** Templates this simulator speaks. */
@@ -16,13 +17,14 @@ export async function startMqttFleet(ctx: FleetContext): Promise<FleetPart & { m
   const models = new Map<string, HvacModel>();
   for (const d of ctx.devices) {
     if (d.address.protocol !== 'mqtt' || !VRF_TEMPLATES.has(d.template)) continue;
-    const building = ctx.site.buildings.find((b) => b.id === d.building);
+    const shared = hvacModelsForSite(ctx.site, ctx.seed).get(d.id);
     const sim = await startMqttVrfSimulator({
       brokerUrl: d.address.broker_url ?? defaultBrokerUrl(),
       topic: d.address.topic,
       serial: d.id,
       intervalMs: 5_000, // vendor units publish every 5–60 s
-      physics: { weatherSeed: ctx.seed, servedAreaM2: building?.floor_area_m2 },
+      model: shared instanceof VrfOutdoorUnit ? shared : undefined,
+      physics: { weatherSeed: ctx.seed },
       now: ctx.now,
     });
     models.set(d.id, sim.model);

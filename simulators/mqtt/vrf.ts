@@ -15,6 +15,8 @@ export interface MqttVrfSimOptions {
   intervalMs?: number;
   /** physics options (weather seed, rated capacity …) */
   physics?: Partial<HvacOptions> & { ratedCapacityKw?: number; indoorUnits?: number };
+  /** a ready model instead (shared with the building's sub-meter) */
+  model?: VrfOutdoorUnit;
   now?: () => number;
 }
 
@@ -58,7 +60,7 @@ export function vrfPayload(model: VrfOutdoorUnit, nowMs: number, serial: string)
 export async function startMqttVrfSimulator(opts: MqttVrfSimOptions): Promise<MqttVrfSimulator> {
   const serial = opts.serial ?? 'VRF-ODU-0001';
   const now = opts.now ?? Date.now;
-  const model = new VrfOutdoorUnit({ id: serial, ...opts.physics });
+  const model = opts.model ?? new VrfOutdoorUnit({ id: serial, ...opts.physics });
   const faults = { offline: false, malformed: false };
   let count = 0;
   const client: MqttClient = mqtt.connect(opts.brokerUrl, { clientId: `sim-vrf-${serial}-${process.pid}`.slice(0, 64), reconnectPeriod: 1000 });

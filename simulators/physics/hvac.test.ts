@@ -67,3 +67,18 @@ describe('HVAC physics', () => {
     expect(() => createHvacModel('boiler', opts)).toThrow(/unknown HVAC physics model 'boiler'/);
   });
 });
+
+describe('HVAC models of a site', () => {
+  it('gives one shared model per HVAC device of the demo site and sums the plant power of a building', async () => {
+    const { loadSite } = await import('../../core/site/load.ts');
+    const { buildingHvacPowerKw, hvacModelsForSite } = await import('./hvac-site.ts');
+    const site = loadSite('config/demo-site.yaml');
+    const models = hvacModelsForSite(site, 5);
+    expect([...models.keys()].sort()).toEqual(['centre-b1-ahu-1', 'centre-b1-chiller-plant', 'jiwei-hot-water', 'zhongshan-m38-vrf-1']);
+    expect(hvacModelsForSite(site, 5).get('jiwei-hot-water')).toBe(models.get('jiwei-hot-water'));
+    const t = Date.now();
+    const sum = models.get('centre-b1-ahu-1')!.electricalPowerKw(t) + models.get('centre-b1-chiller-plant')!.electricalPowerKw(t);
+    expect(buildingHvacPowerKw(site, 5, 'centre-b1', t)).toBeCloseTo(sum, 9);
+    expect(buildingHvacPowerKw(site, 5, 'warehouse', t)).toBe(0);
+  });
+});
