@@ -81,10 +81,11 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   let publisher: Publisher | undefined;
   let queue: DiskQueue | undefined;
 
+  let queueClosed = false;
   const flush = (): void => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
-    if (pending.length === 0 || !queue) return;
+    if (pending.length === 0 || !queue || queueClosed) return;
     const batchReadings = pending;
     pending = [];
     queue.enqueue((seq) => {
@@ -105,6 +106,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     return factory({
       site, device, log: dlog,
       emit(reading) {
+        // a source that emits after it was stopped: nothing is queued any more
+        if (queueClosed) return;
         pending.push(reading);
         if (pending.length >= (opts.maxBatchReadings ?? 500)) flush();
         else flushTimer ??= setTimeout(flush, batchWindowMs);
@@ -136,6 +139,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   } catch (err) {
     await Promise.allSettled(sources.map((s) => s.stop()));
     await pub.stop(0);
+    queueClosed = true;
     q.close();
     throw err;
   }
@@ -161,6 +165,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         flush();
         await pub.stop();
         final = stats();
+        queueClosed = true;
         q.close();
         log.info('gateway stopped');
       })();
