@@ -66,6 +66,18 @@ describe('baseline regression (CalTRACK-style candidates)', () => {
     expect(judgeG14(m, 'daily').passes).toBe(true);
   });
 
+  it('fits no more parameters than the observations carry', () => {
+    // Six monthly points of the synthetic year: at most 6 / 3 = 2 parameters (intercept + one term)
+    const year = syntheticYear();
+    const months: Observation[] = Array.from({ length: 6 }, (_, k) => {
+      const days = year.slice(k * 30, k * 30 + 30);
+      return { time: k, days: 30, energy: days.reduce((a, o) => a + o.energy, 0) / 30, temps_c: days.flatMap((o) => o.temps_c), working: days.reduce((a, o) => a + o.working, 0) / 30 };
+    });
+    const r = fitBaseline(months);
+    expect(r.model?.p).toBeLessThanOrEqual(2);
+    expect(r.warnings.map((w) => w.code)).toContain('few_baseline_points');
+  });
+
   it('falls back to the intercept model without temperature and warns', () => {
     const obs = syntheticYear().map((o) => ({ ...o, temps_c: [] }));
     const r = fitBaseline(obs);

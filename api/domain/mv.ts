@@ -66,6 +66,8 @@ export interface FitOptions {
 }
 
 const DEFAULT_GRID = Array.from({ length: 24 }, (_, i) => 5 + i);
+/** Observations required per model parameter (a guard against fitting 4 parameters to 6 months). */
+export const MIN_OBS_PER_PARAMETER = 3;
 
 function design(obs: Observation[], kind: ModelKind, bh: number | null, bc: number | null, working: boolean): number[][] {
   return obs.map((o) => {
@@ -83,7 +85,8 @@ function fitOne(obs: Observation[], kind: ModelKind, bh: number | null, bc: numb
   const fit = leastSquares(x, y);
   if (!fit) return null;
   const n = y.length, p = x[0].length;
-  if (n <= p) return null;
+  // At least three observations per parameter: six months cannot carry intercept, HDD, CDD and a working term.
+  if (n < MIN_OBS_PER_PARAMETER * p) return null;
   const yhat = x.map((r) => r.reduce((s, v, j) => s + v * fit.beta[j], 0));
   const resid = y.map((v, i) => v - yhat[i]);
   const mean = y.reduce((a, b) => a + b, 0) / n;
@@ -132,14 +135,16 @@ export function fitBaseline(obs: Observation[], options: FitOptions = {}): { mod
     min_total_degree_days: options.min_total_degree_days ?? 20,
   };
   const warnings: Warning[] = [];
-  if (obs.length < 3) return { model: null, candidates_tried: 0, warnings: [warn('too_few_baseline_points', `${obs.length} baseline observations: a regression needs many more`)] };
+  if (obs.length < MIN_OBS_PER_PARAMETER) return { model: null, candidates_tried: 0, warnings: [warn('too_few_baseline_points', `${obs.length} baseline observations: a regression needs many more`)] };
+  if (obs.length < 12) warnings.push(warn('few_baseline_points', `${obs.length} baseline observations: models are limited to ${Math.floor(obs.length / MIN_OBS_PER_PARAMETER)} parameter(s)`));
   const hasTemps = obs.every((o) => o.temps_c.length > 0);
   const workingVaries = opts.working_term && new Set(obs.map((o) => o.working)).size > 1;
   let best: BaselineModel | null = null;
   let tried = 0;
   const consider = (kind: ModelKind, bh: number | null, bc: number | null) => {
     tried++;
-    const r = fitOne(obs, kind, bh, bc, workingVaries, opts);
+    // With the working-day term when the data can carry it, else without.
+    const r = (workingVaries ? fitOne(obs, kind, bh, bc, true, opts) : null) ?? fitOne(obs, kind, bh, bc, false, opts);
     if (r?.qualified && (!best || r.model.adj_r2 > best.adj_r2)) best = r.model;
   };
   consider('intercept', null, null);
