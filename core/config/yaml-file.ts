@@ -22,7 +22,7 @@ export class ConfigError extends Error {
 }
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-const ajv = addFormats(new Ajv({ allErrors: false, useDefaults: true, strict: false }));
+const ajv = addFormats(new Ajv({ allErrors: false, useDefaults: true, strict: false, discriminator: true, verbose: true }));
 const validators = new WeakMap<TSchema, ValidateFunction>();
 
 function validatorFor(schema: TSchema): ValidateFunction {
@@ -117,6 +117,11 @@ function describe(err: ErrorObject): string {
     case 'type': return `must be of type ${String(p.type)}`;
     case 'const': return `must be ${JSON.stringify(p.allowedValue)}`;
     case 'enum': return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'discriminator': {
+      const variants = ((err.parentSchema?.oneOf ?? []) as { properties?: Record<string, { const?: unknown }> }[])
+        .map((v) => JSON.stringify(v.properties?.[String(p.tag)]?.const)).filter((v) => v !== undefined);
+      return `'${String(p.tag)}' must be one of ${variants.join(', ')}`;
+    }
     case 'pattern': return `${err.message ?? 'has the wrong form'}${err.parentSchema?.description ? ` (${String(err.parentSchema.description)})` : ''}`;
     default: return err.message ?? err.keyword;
   }

@@ -74,8 +74,18 @@ export const MqttAddress = Obj({
   username: Type.Optional(Type.String()),
   password: Type.Optional(Type.String()),
 });
-export const DeviceAddress = Type.Union([ModbusTcpAddress, ModbusRtuAddress, BacnetAddress, MqttAddress]);
-export type DeviceAddress = Static<typeof DeviceAddress>;
+const addressVariants = Type.Union([ModbusTcpAddress, ModbusRtuAddress, BacnetAddress, MqttAddress]);
+/**
+ * The variants are told apart by `protocol` (a JSON Schema discriminator), so that Ajv applies each variant's
+ * defaults (port 502, unit id 1 …) and reports the problems of the variant named, not of all four.
+ */
+export const DeviceAddress = Type.Unsafe<Static<typeof addressVariants>>({
+  type: 'object',
+  required: ['protocol'],
+  discriminator: { propertyName: 'protocol' },
+  oneOf: addressVariants.anyOf,
+});
+export type DeviceAddress = Static<typeof addressVariants>;
 
 /** 分类分项 code (MOHURD 2008): 01000 electricity, 01A00 lighting & sockets, 01B10 HVAC plant, 02000 water … */
 const CategoryCode = Type.String({ pattern: '^[0-9]{2}[0-9A-Z][0-9]{2}$', description: '分类分项 code, e.g. 01A00' });

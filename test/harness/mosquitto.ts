@@ -35,6 +35,8 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     'log_dest stderr',
     'log_type error',
     'log_type warning',
+    // As root, Mosquitto drops to the 'mosquitto' user, which cannot write the temp dir: stay root in tests.
+    ...(process.getuid?.() === 0 ? ['user root'] : []),
     ...(opts.extraConfig ?? []),
   ].join('\n') + '\n');
   let proc: OwnedProcess | undefined;
