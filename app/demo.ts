@@ -64,7 +64,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     const watch = await watchBroker(mqttUrl);
     stops.push(() => watch.stop());
 
-    const sims = await startSiteSimulators({ site, seed: opts.seed });
+    const sims = await startSiteSimulators({ site, seed: opts.seed, mqttUrl });
     stops.push(() => sims.stop());
 
     const api = await startApi({ site, storage, port: opts.apiPort, brokerHealth: watch.health });

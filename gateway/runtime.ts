@@ -104,7 +104,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     if (!factory) throw new ConfigError(`device ${device.id}`, 'template', `no device source for protocol '${template.protocol}' (template '${template.id}')`);
     const dlog = log.child({ device: device.id });
     return factory({
-      site, device, log: dlog,
+      site, device, log: dlog, mqttUrl: opts.mqttUrl,
       emit(reading) {
         // a source that emits after it was stopped: nothing is queued any more
         if (queueClosed) return;

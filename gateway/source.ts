@@ -14,6 +14,8 @@ export interface SourceContext {
   site: SiteModel;
   device: Device;
   log: Logger;
+  /** the broker this gateway publishes to; MQTT-native devices without a broker of their own use it */
+  mqttUrl: string;
   /** hand a reading to the gateway (it is batched, sequenced and queued on disk before publishing) */
   emit(reading: DeviceReading): void;
   /** report the device reachable or not; the gateway publishes it retained and logs changes once */

@@ -29,6 +29,8 @@ export interface FleetContext {
   physics: Map<string, SimulatedDevice>;
   seed: number;
   now?: () => number;
+  /** the site's broker, for simulated MQTT-native controllers that name none */
+  mqttUrl?: string;
 }
 
 /** A started group of simulators. */
@@ -69,7 +71,7 @@ export interface SiteSimulators {
 }
 
 /** Start the simulators of a site model: every enabled device on loopback (or only those listed). */
-export async function startSiteSimulators(opts: { site: SiteModel; seed?: number; only?: string[]; now?: () => number }): Promise<SiteSimulators> {
+export async function startSiteSimulators(opts: { site: SiteModel; seed?: number; only?: string[]; now?: () => number; mqttUrl?: string }): Promise<SiteSimulators> {
   const { site } = opts;
   const seed = opts.seed ?? siteSeed(site);
   const physics = buildSitePhysics(site, seed);
@@ -94,7 +96,7 @@ export async function startSiteSimulators(opts: { site: SiteModel; seed?: number
         log.warn({ protocol, devices: devices.map((d) => d.id) }, 'no simulator for this protocol yet; devices not simulated');
         continue;
       }
-      parts.push(await starter({ site, devices, physics, seed, now: opts.now }));
+      parts.push(await starter({ site, devices, physics, seed, now: opts.now, mqttUrl: opts.mqttUrl }));
     }
   } catch (err) {
     await Promise.all(parts.map((p) => p.stop()));

@@ -3,7 +3,6 @@
  * publishing vendor JSON to the device's broker (the site broker when the address names none).
  */
 import type { FleetContext, FleetPart } from '../fleet.ts';
-import { defaultBrokerUrl } from '../../gateway/protocols/mqtt/source.ts';
 import { VrfOutdoorUnit, type HvacModel } from '../physics/hvac.ts';
 import { hvacModelsForSite } from '../physics/hvac-site.ts';
 import { startMqttVrfSimulator, type MqttVrfSimulator } from './vrf.ts';
@@ -19,7 +18,7 @@ export async function startMqttFleet(ctx: FleetContext): Promise<FleetPart & { m
     if (d.address.protocol !== 'mqtt' || !VRF_TEMPLATES.has(d.template)) continue;
     const shared = hvacModelsForSite(ctx.site, ctx.seed).get(d.id);
     const sim = await startMqttVrfSimulator({
-      brokerUrl: d.address.broker_url ?? defaultBrokerUrl(),
+      brokerUrl: d.address.broker_url ?? ctx.mqttUrl ?? 'mqtt://127.0.0.1:1883',
       topic: d.address.topic,
       serial: d.id,
       intervalMs: 5_000, // vendor units publish every 5–60 s

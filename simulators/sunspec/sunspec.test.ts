@@ -90,7 +90,7 @@ describe('SunSpec simulator and discovery over Modbus TCP', () => {
     const readings = new Map<string, DeviceReading>();
     const online = new Map<string, boolean>();
     const sources = site.devices.map((device) => sourceFactories.sunspec!({
-      site, device, log: logger('test'),
+      site, device, log: logger('test'), mqttUrl: 'mqtt://127.0.0.1:1',
       emit: (r) => { if (!readings.has(r.device)) readings.set(r.device, r); },
       setOnline: (o) => online.set(device.id, o),
     }));

@@ -21,7 +21,7 @@ describe('the demo stack (npm start)', () => {
 
   it('serves a non-zero 15-minute interval within 90 s and stops on Ctrl-C', async () => {
     const port = await freePort();
-    const env = { ...process.env, PORT: String(port), MQTT_PORT: String(await freePort()), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), MQTT_PORT: String(await freePort()), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
     delete env.INFLUX_URL;
     delete env.MQTT_URL;
     const started = Date.now();

@@ -38,7 +38,7 @@ async function source(port: number, instance: number, templateId: string, opts: 
   const readings: DeviceReading[] = [];
   const status: Array<{ online: boolean; error?: string }> = [];
   const src = new BacnetSource({
-    site: {} as SiteModel, device, log: logger('test'),
+    site: {} as SiteModel, device, log: logger('test'), mqttUrl: 'mqtt://127.0.0.1:1',
     emit: (r) => readings.push(r),
     setOnline: (online, error) => status.push({ online, error }),
   }, loadBacnetTemplate(templateId), { pollIntervalMs: opts.pollIntervalMs ?? 300, covLifetimeS: opts.covLifetimeS, covSilenceMs: opts.covSilenceMs, apduTimeoutMs: 800 });

@@ -78,7 +78,7 @@ describe('MQTT-native source against Mosquitto', () => {
     const device: Device = { id: 'vrf-1', name: 'VRF', kind: 'hvac', building: 'b', gateway: 'gw', template: template.id, address: { protocol: 'mqtt', topic, broker_url: brokerUrl } };
     const readings: DeviceReading[] = [];
     const status: Array<{ online: boolean; error?: string }> = [];
-    const src = new MqttNativeSource({ site: {} as SiteModel, device, log: logger('test'), emit: (r) => readings.push(r), setOnline: (online, error) => status.push({ online, error }) }, template);
+    const src = new MqttNativeSource({ site: {} as SiteModel, device, log: logger('test'), mqttUrl: brokerUrl, emit: (r) => readings.push(r), setOnline: (online, error) => status.push({ online, error }) }, template);
     await src.start();
     cleanups.push(() => src.stop());
     await waitFor('readings', () => readings.length >= 3, 10_000);

@@ -16,10 +16,6 @@ export interface MqttSourceStats {
   readings: number;
 }
 
-/** Broker when the address names none: the site's broker (`MQTT_URL`), else the one on this host. */
-export function defaultBrokerUrl(): string {
-  return process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883';
-}
 
 /** Map one payload to point values (exported for unit tests of the mapping). */
 export function mapPayload(doc: unknown, points: CompiledPoint[]): Record<string, PointValue> {
@@ -81,7 +77,8 @@ export class MqttNativeSource implements DeviceSource {
   async start(): Promise<void> {
     const a = this.ctx.device.address;
     if (a.protocol !== 'mqtt') return;
-    const client = mqtt.connect(a.broker_url ?? defaultBrokerUrl(), {
+    const brokerUrl = a.broker_url ?? this.ctx.mqttUrl;
+    const client = mqtt.connect(brokerUrl, {
       clientId: `jieneng-${this.ctx.device.gateway}-${this.deviceId}`.slice(0, 64),
       username: a.username,
       password: a.password,
@@ -95,7 +92,7 @@ export class MqttNativeSource implements DeviceSource {
         if (err) this.setOnline(false, `cannot subscribe to ${a.topic}: ${err.message}`);
       });
     });
-    client.on('offline', () => this.setOnline(false, `broker ${a.broker_url ?? defaultBrokerUrl()} unreachable`));
+    client.on('offline', () => this.setOnline(false, `broker ${brokerUrl} unreachable`));
     client.on('error', (err) => this.ctx.log.warn({ device: this.deviceId, err: err.message }, 'MQTT-native source: client error'));
     const staleMs = (this.template.stale_s ?? 180) * 1000;
     this.staleTimer = setInterval(() => {
