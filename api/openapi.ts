@@ -160,7 +160,10 @@ const paths: Record<string, Schema> = {
     get: {
       summary: 'Electricity of a building per interval, from the root meters (no parent) of its meter tree',
       operationId: 'buildingEnergy',
-      parameters: [idParam('building'), fromParam, toParam, q('interval', '15m, 1h or 1d (default 1h); 1d windows are local calendar days', { enum: ['15m', '1h', '1d'] })],
+      parameters: [idParam('building'),
+        q('from', 'start, inclusive: ISO 8601 date or date-time; without an offset, in the site time zone. Without from and to: today', str),
+        q('to', 'end, exclusive: ISO 8601 date or date-time; without an offset, in the site time zone. Without from and to: today', str),
+        q('interval', '15m, 1h or 1d (default 1h); 1d windows are local calendar days', { enum: ['15m', '1h', '1d'] })],
       responses: { 200: json(ref('EnergySeries')), ...errors(400, 404, 503) },
     },
   },

@@ -53,7 +53,8 @@ export function parseInstant(value: string, name: string, tz: string): number {
 }
 
 /** A `from`/`to` pair: both required, from < to, span at most `maxDays`. */
-export function parseRange(query: Query, tz: string, maxDays = 3660): { from: number; to: number } {
+export function parseRange(query: Query, tz: string, maxDays = 3660, fallback?: () => { from: number; to: number }): { from: number; to: number } {
+  if (fallback && single(query, 'from') === undefined && single(query, 'to') === undefined) return fallback();
   const from = parseInstant(stringParam(query, 'from', true), 'from', tz);
   const to = parseInstant(stringParam(query, 'to', true), 'to', tz);
   if (to <= from) throw badParameter('to', "must be after 'from'");

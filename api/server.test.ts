@@ -67,6 +67,14 @@ for (const backend of storageBackends({ memory: true })) {
       expect(days.points).toEqual([{ start: '2025-03-01T00:00:00+08:00', energy_kwh: 144 }]);
     });
 
+    it('gives today in the site time zone when from and to are left out', async () => {
+      // now is 2025-03-01 12:00 +08:00: today is that local day, 96 quarter hours of 1.5 kWh.
+      const body = await get('/api/v1/buildings/b1/energy?interval=15m', energy);
+      const points = body.points as { start: string; energy_kwh: number }[];
+      expect(points).toHaveLength(96);
+      expect(points[0]).toEqual({ start: '2025-03-01T00:00:00+08:00', energy_kwh: 1.5 });
+    });
+
     it('answers 404 for an unknown building and 400 naming a bad parameter', async () => {
       expect((await get('/api/v1/buildings/nope/energy?from=2025-03-01&to=2025-03-02', energy, 404)).error).toMatchObject({ code: 'not_found' });
       for (const [query, parameter] of [

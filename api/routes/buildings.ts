@@ -7,6 +7,7 @@ import { badParameter } from '../errors.ts';
 import { isoLocal, parseInterval, parseRange } from '../params.ts';
 import { rollupSeries } from '../series.ts';
 import { round } from '../format.ts';
+import { startOfLocalDay } from '../../core/time.ts';
 
 /** `GET /buildings`, `GET /buildings/{id}/energy`. */
 export function buildingRoutes(ctx: ApiContext): Router {
@@ -19,7 +20,11 @@ export function buildingRoutes(ctx: ApiContext): Router {
   router.get('/buildings/:id/energy', async (req, res) => {
     const building = ctx.index.building(req.params.id);
     const interval = parseInterval(req.query, '1h');
-    const { from, to } = parseRange(req.query, ctx.index.tz);
+    // Without from and to: today, in the site's time zone — what a person opening the page wants to see.
+    const { from, to } = parseRange(req.query, ctx.index.tz, undefined, () => {
+      const start = startOfLocalDay(ctx.now(), ctx.index.tz);
+      return { from: start, to: startOfLocalDay(start + 36 * 3_600_000, ctx.index.tz) };
+    });
     // A 15-minute series of a year is 35 040 points: cap the response so one request cannot hold the store.
     if ((to - from) / INTERVALS[interval] > 20_000) throw badParameter('interval', `too fine for this range: more than 20000 points; use a coarser interval`);
     const meters = ctx.index.rootMeters(building.id, 'electricity').map((m) => m.id);
