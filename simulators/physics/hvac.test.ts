@@ -82,3 +82,30 @@ describe('HVAC models of a site', () => {
     expect(buildingHvacPowerKw(site, 5, 'warehouse', t)).toBe(0);
   });
 });
+
+describe('HVAC sub-meter of a building with plants', () => {
+  it('adds the plants power and kWh to its own, so its counter stays the integral of its power', async () => {
+    const { loadSite } = await import('../../core/site/load.ts');
+    const { buildSitePhysics } = await import('./site.ts');
+    const { hvacModelsForSite } = await import('./hvac-site.ts');
+    const site = loadSite('config/demo-site.yaml');
+    const physics = buildSitePhysics(site, 11);
+    const plants = [...hvacModelsForSite(site, 11)].filter(([id]) => site.devices.find((d) => d.id === id)?.building === 'centre-b1');
+    expect(plants.length).toBeGreaterThan(0);
+    const meter = physics.get('centre-b1-hvac')!;
+    // A working day's afternoon in July: plants running.
+    const t0 = Math.max(Date.UTC(2026, 6, 15, 6, 0), Math.floor(Date.now() / 86_400_000) * 86_400_000 + 6 * 3_600_000);
+    let energyByPowerKwh = 0;
+    let last = meter.read(t0);
+    const first = last;
+    for (let t = t0 + 60_000; t <= t0 + 600_000; t += 60_000) {
+      const now = meter.read(t);
+      const plantKw = plants.reduce((s, [, m]) => s + m.electricalPowerKw(t), 0);
+      expect(now.power_kw).toBeGreaterThanOrEqual(plantKw);
+      energyByPowerKwh += ((last.power_kw + now.power_kw) / 2) / 60;
+      last = now;
+    }
+    // kWh counted by the register over 10 minutes vs the trapezoid of the kW it reported (1-minute samples).
+    expect(last.energy_import_kwh - first.energy_import_kwh).toBeCloseTo(energyByPowerKwh, 0);
+  });
+});

@@ -93,9 +93,23 @@ export class BuildingLoad {
 const RIPPLE_PERIODS_S = [97, 353];
 
 /** Options of a simulated electricity meter. */
+/** An HVAC plant fed by a sub-meter: its electrical draw and its own kWh counter (the integral of that draw). */
+export interface PlantDraw {
+  electricalPowerKw(ms: number): number;
+  /** kWh drawn since the plant model's start (0 before it) */
+  energyKwh(ms: number): number;
+}
+
 export interface ElectricityMeterOptions {
   id: string;
   seed: number;
+  /**
+   * HVAC plants behind this meter (simulators/physics/hvac-site.ts): their power and kWh are added to the
+   * meter's, so the HVAC sub-meter (01B00) agrees with what the plants report over BACnet/MQTT.
+   */
+  plants?: PlantDraw[];
+  /** share of the generic load model kept when plants are attached (terminal units, split units elsewhere) */
+  genericShare?: number;
   /** what the meter measures: a sub-item of a building, a building's whole load, or the sum of other meters */
   load: LoadProfile | { sumOf: ElectricityMeter[]; lossFraction?: number };
   /** nominal phase voltage; 220 V in China (GB/T 156), the primary's when behind a PT */
@@ -118,12 +132,14 @@ export class ElectricityMeter implements SimulatedDevice {
   private readonly phases: number;
   readonly initialKwh: number;
   readonly phaseVoltageV: number;
+  private readonly plants: PlantDraw[];
 
   constructor(opts: ElectricityMeterOptions) {
     this.id = opts.id;
     this.seed = childSeed(opts.seed, opts.id);
     this.phaseVoltageV = opts.phaseVoltageV ?? 220;
     this.phases = 3;
+    this.plants = opts.plants ?? [];
     if ('sumOf' in opts.load) {
       this.children = opts.load.sumOf;
       this.lossFraction = opts.load.lossFraction ?? 0.015;
@@ -133,10 +149,11 @@ export class ElectricityMeter implements SimulatedDevice {
       const weather = opts.weather ?? weatherFor(opts.seed, opts.utcOffsetMs ?? CST_OFFSET_MS);
       const model = new BuildingLoad(opts.load, this.seed, weather);
       const noiseSeed = childSeed(this.seed, 'knot-noise');
+      const genericShare = opts.genericShare ?? 1;
       // Knot noise ±4 % (1 σ): people come and go, machines cycle.
       this.series = new KnotSeries((k) => {
         const ms = COUNTER_ORIGIN_MS + k * 900_000;
-        return Math.max(0, model.powerKw(ms) * (1 + 0.04 * normalHash(noiseSeed, k)));
+        return Math.max(0, genericShare * model.powerKw(ms) * (1 + 0.04 * normalHash(noiseSeed, k)));
       }, 900_000, COUNTER_ORIGIN_MS);
       // Ripple amplitude: 1.5 % of the standby load, so power never goes negative.
       this.rippleKw = 0.015 * model.powerKw(COUNTER_ORIGIN_MS + 3 * 3_600_000);
@@ -153,13 +170,14 @@ export class ElectricityMeter implements SimulatedDevice {
   /** Active power, kW (import positive). */
   powerKw(ms: number): number {
     if (this.children) return this.children.reduce((s, c) => s + c.powerKw(ms), 0) * (1 + this.lossFraction);
-    return this.series!.rate(ms) + this.ripple(ms);
+    return this.series!.rate(ms) + this.ripple(ms) + this.plants.reduce((s, p) => s + p.electricalPowerKw(ms), 0);
   }
 
   /** Energy imported since the counter origin, kWh (without the initial reading). */
   energySinceOriginKwh(ms: number): number {
     if (this.children) return this.children.reduce((s, c) => s + c.energySinceOriginKwh(ms), 0) * (1 + this.lossFraction);
-    return this.series!.integralHours(ms) + this.rippleIntegralHours(ms) - this.rippleIntegralHours(COUNTER_ORIGIN_MS);
+    return this.series!.integralHours(ms) + this.rippleIntegralHours(ms) - this.rippleIntegralHours(COUNTER_ORIGIN_MS)
+      + this.plants.reduce((s, p) => s + p.energyKwh(ms), 0);
   }
 
   /** The cumulative import register, kWh. */

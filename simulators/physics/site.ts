@@ -10,7 +10,8 @@ import type { Device, PvSystem, SiteModel } from '../../core/site/schema.ts';
 import type { SimulatedDevice } from '../device.ts';
 import { weatherFor } from './climate.ts';
 import { FaultyDevice } from './faults.ts';
-import { ElectricityMeter, loadKindOfCategory, type LoadKind } from './loads.ts';
+import { ElectricityMeter, loadKindOfCategory, type LoadKind, type PlantDraw } from './loads.ts';
+import { hvacModelsForSite } from './hvac-site.ts';
 import { IrradianceSensor, PvInverter, SONGJIANG, type ArrayGeometry } from './pv.ts';
 import { childSeed, hashString } from './random.ts';
 import { tzOffsetMs } from '../../core/time.ts';
@@ -47,6 +48,19 @@ export function buildSitePhysics(site: SiteModel, seed = siteSeed(site)): Map<st
   }
   const geometryOf = (pv?: PvSystem): Partial<ArrayGeometry> => ({ ...where, tiltDeg: pv?.tilt_deg ?? 22, azimuthDeg: pv?.azimuth_deg ?? 180 });
 
+  // HVAC plants (BACnet/MQTT simulators) feed the first HVAC sub-meter (01B00…) of their building, which then
+  // keeps only a third of its generic HVAC load (terminal and split units the plants do not cover).
+  const plantsOf = new Map<string, PlantDraw[]>();
+  for (const [id, model] of hvacModelsForSite(site, seed)) {
+    const plant = enabled.find((d) => d.id === id);
+    const meter = plant && enabled.find((m) => m.kind === 'meter' && m.medium === 'electricity' && m.building === plant.building && !children.has(m.id) && loadKindOfCategory(m.category) === 'hvac');
+    if (!meter) continue;
+    plantsOf.set(meter.id, [...(plantsOf.get(meter.id) ?? []), {
+      electricalPowerKw: (ms) => model.electricalPowerKw(ms),
+      energyKwh: (ms) => model.read(ms).energy_kwh ?? 0,
+    }]);
+  }
+
   const out = new Map<string, FaultyDevice>();
   const electric = new Map<string, ElectricityMeter>();
   const electricityMeter = (d: Device): ElectricityMeter => {
@@ -61,7 +75,8 @@ export function buildSitePhysics(site: SiteModel, seed = siteSeed(site)): Map<st
       const kind = loadKindOfCategory(d.category);
       const b = buildings.get(d.building)!;
       const share = 1 / Math.max(1, siblings(d, kind));
-      m = new ElectricityMeter({ id: d.id, seed, phaseVoltageV, weather, load: { kind, floorAreaM2: b.floor_area_m2 * share, headcount: Math.round(headcountOf(d.building) * share) } });
+      const plants = plantsOf.get(d.id);
+      m = new ElectricityMeter({ id: d.id, seed, phaseVoltageV, weather, plants, genericShare: plants ? 1 / 3 : 1, load: { kind, floorAreaM2: b.floor_area_m2 * share, headcount: Math.round(headcountOf(d.building) * share) } });
     }
     electric.set(d.id, m);
     return m;
