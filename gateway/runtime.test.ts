@@ -163,8 +163,7 @@ describe('store-and-forward', () => {
   let dataDir: string;
   beforeAll(async () => {
     sim = await startModbusSimulator({ units: simUnits() });
-    // as root Mosquitto drops to user 'mosquitto', which cannot write its persistence file into our temp dir
-    broker = await startMosquitto({ persistence: true, extraConfig: process.getuid?.() === 0 ? ['user root'] : [] });
+    broker = await startMosquitto({ persistence: true });
     dataDir = mkdtempSync(join(tmpdir(), 'jieneng-gw-sf-'));
   });
   afterAll(async () => {

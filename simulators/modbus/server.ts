@@ -142,11 +142,12 @@ class UnitTable {
 }
 
 /** modbus-serial answers with an exception PDU when the error carries `modbusErrorCode`. */
-function modbusException(code: number): Error {
+export function modbusException(code: number): Error {
   return Object.assign(new Error(`exception ${code}`), { modbusErrorCode: code });
 }
 
-function freePort(host: string): Promise<number> {
+/** A TCP port free on `host` right now. */
+export function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.on('error', reject);

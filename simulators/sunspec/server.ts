@@ -3,7 +3,7 @@
  * official definitions, end marker) filled from its SimulatedDevice at the instant of the read. Any SunSpec
  * client finds it by discovery alone. Protocol faults per unit: offline, slow, exception replies.
  */
-import { createServer } from 'node:net';
+import { freePort, modbusException } from '../modbus/server.ts';
 import ModbusSerial from 'modbus-serial';
 import type { IServiceVector, ServerTCP as ServerTCPType } from 'modbus-serial';
 import type { SimulatedDevice } from '../device.ts';
@@ -36,21 +36,7 @@ interface UnitState {
 
 type Done<T> = (err: Error | null, value: T) => void;
 
-/** modbus-serial answers with an exception PDU when the error carries `modbusErrorCode`. */
-function modbusException(code: number): Error {
-  return Object.assign(new Error(`exception ${code}`), { modbusErrorCode: code });
-}
 
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Serve SunSpec units over Modbus TCP on `host:port` (port 0 or absent: a free one). */
 export async function startSunspecSimulator(opts: {

@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../../../core/config/yaml-file.ts';
 import type { Device } from '../../../core/site/schema.ts';
-import { delayToNextTick, pollIntervalMs } from '../../schedule.ts';
+import { pollIntervalMs, TickLoop } from '../../schedule.ts';
 
 /** Re-exported for the sources that imported it from here (it lives in gateway/schedule.ts). */
 export { pollIntervalMs };
@@ -45,48 +45,37 @@ export async function readPlan(bus: ModbusBus, unit: number, plan: DevicePlan): 
 
 class ModbusSource implements DeviceSource {
   readonly deviceId: string;
-  private timer: NodeJS.Timeout | undefined;
   private bus: ModbusBus | undefined;
-  private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly loop: TickLoop;
   private readonly plan: DevicePlan;
   private readonly endpoint: ModbusEndpoint;
   private readonly unit: number;
-  private readonly intervalMs: number;
 
   constructor(private readonly ctx: SourceContext) {
     this.deviceId = ctx.device.id;
     // everything that can be wrong in configuration fails here, before any I/O
     this.plan = compileTemplate(asModbusTemplate(loadTemplate(ctx.device.template), `device ${ctx.device.id}`));
     ({ endpoint: this.endpoint, unit: this.unit } = modbusAddressOf(ctx.device));
-    this.intervalMs = pollIntervalMs(ctx.site, ctx.device);
+    this.loop = new TickLoop(pollIntervalMs(ctx.site, ctx.device), () => this.poll());
   }
 
   async start(): Promise<void> {
     this.bus = acquireBus(this.endpoint);
-    this.schedule();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    const idle = this.loop.stop();
     // release first: the last source of a bus closes it, which cuts short any back-off the running poll waits in
     const bus = this.bus;
     this.bus = undefined;
     const released = bus ? releaseBus(bus) : Promise.resolve();
-    await this.running;
+    await idle;
     await released;
   }
 
-  /** Poll on wall-clock multiples of the interval, so devices of one gateway land in one batch. */
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      // a cycle still running (slow line) is not doubled up: that tick is skipped
-      if (!this.running) this.running = this.poll().finally(() => { this.running = undefined; });
-      this.schedule();
-    }, delayToNextTick(Date.now(), this.intervalMs));
-  }
 
   private async poll(): Promise<void> {
     const bus = this.bus;

@@ -8,7 +8,7 @@ import { loadTemplate, type Template } from '../../devices/templates.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { acquireBus, releaseBus, type ModbusBus, type ModbusEndpoint } from '../modbus/bus.ts';
 import { modbusAddressOf } from '../modbus/source.ts';
-import { delayToNextTick, pollIntervalMs } from '../../schedule.ts';
+import { pollIntervalMs, TickLoop } from '../../schedule.ts';
 import { busReader, SunspecDevice } from './device.ts';
 import { mapPoints, neededModels } from './mapping.ts';
 import type { SunspecTemplate } from './template.ts';
@@ -25,45 +25,33 @@ class SunspecSource implements DeviceSource {
   private readonly template: SunspecTemplate;
   private readonly endpoint: ModbusEndpoint;
   private readonly unit: number;
-  private readonly intervalMs: number;
   private readonly wanted: Set<number>;
   private bus: ModbusBus | undefined;
   private device: SunspecDevice | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
   private stopped = false;
+  private readonly loop: TickLoop;
 
   constructor(private readonly ctx: SourceContext) {
     this.deviceId = ctx.device.id;
     this.template = asSunspecTemplate(loadTemplate(ctx.device.template), `device ${ctx.device.id}`);
     ({ endpoint: this.endpoint, unit: this.unit } = modbusAddressOf(ctx.device));
-    this.intervalMs = pollIntervalMs(ctx.site, ctx.device);
+    this.loop = new TickLoop(pollIntervalMs(ctx.site, ctx.device), () => this.poll());
     this.wanted = neededModels(this.template);
   }
 
   async start(): Promise<void> {
     this.bus = acquireBus(this.endpoint);
     this.device = new SunspecDevice(busReader(this.bus, this.unit, { timeoutMs: this.template.timeout_ms, retries: this.template.retries }), this.template.base_addresses);
-    this.schedule();
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
     if (this.bus) await releaseBus(this.bus);
     this.bus = undefined;
   }
 
-  /** Poll on wall-clock multiples of the interval, like the Modbus source, so a gateway's devices share a batch. */
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      // a cycle still running (slow line) is not doubled up: that tick is skipped
-      if (!this.running) this.running = this.poll().finally(() => { this.running = undefined; });
-      this.schedule();
-    }, delayToNextTick(Date.now(), this.intervalMs));
-  }
 
   private async poll(): Promise<void> {
     const device = this.device;
