@@ -28,9 +28,9 @@ export async function apiCli(argv: string[]): Promise<number> {
     process.stderr.write(`jieneng api: --port: '${values.port ?? process.env.PORT}' is not a TCP port\n`);
     return 2;
   }
-  const site = loadSite(values.site ?? 'config/demo-site.yaml');
+  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
   const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
-  const storage = await openStorage(storageConfigFromEnv(process.env));
+  const storage = await openStorage(storageConfigFromEnv(process.env), { timezone: site.site.timezone });
   const api = await startApi({ site, storage, port, host: values.host ?? '0.0.0.0' });
   const log = logger('api');
   await new Promise<void>((resolve) => {

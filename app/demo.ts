@@ -52,7 +52,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     stops.length = 0;
   };
   try {
-    const storage = await openStorage(storageConfigFromEnv({ ...opts.env, DATA_DIR: opts.dataDir }));
+    const storage = await openStorage(storageConfigFromEnv({ ...opts.env, DATA_DIR: opts.dataDir }), { timezone: site.site.timezone });
     stops.push(() => storage.close());
 
     let mqttUrl = opts.mqttUrl;

@@ -61,7 +61,7 @@ async function runCli(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: {
     site: { type: 'string' }, gateway: { type: 'string' }, mqtt: { type: 'string' }, data: { type: 'string' },
   } });
-  const site = loadSite(need(values.site, '--site'));
+  const site = loadSite(need(values.site ?? process.env.SITE_FILE, '--site'));
   const gw = await startGateway({
     site, gatewayId: need(values.gateway, '--gateway'),
     mqttUrl: values.mqtt ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',

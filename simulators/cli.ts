@@ -119,7 +119,7 @@ async function runBackfill(o: { site: import('../core/site/schema.ts').SiteModel
   const { backfill } = await import('./backfill.ts');
   const cliProgress = (await import('cli-progress')).default;
   const log = logger('sim-backfill');
-  const storage = await openStorage(storageConfigFromEnv(process.env));
+  const storage = await openStorage(storageConfigFromEnv(process.env), { timezone: o.site.site.timezone });
   // the ingestor's clock is the end of the history, so nothing counts as "from the future" or too old
   const ingestor = createIngestor({ site: o.site, storage, stateDir: o.stateDir, now: () => o.toMs, maxAgeMs: (o.days + 1) * 86_400_000 });
   const bar = new cliProgress.SingleBar({
