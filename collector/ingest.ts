@@ -113,8 +113,8 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   }
   const { byMeter } = rollupGroups(site);
 
+  const seriesTags = new Map<string, Record<string, string>>();
   const writer = new OutboxWriter(store, opts.storage, log, (text) => telemetryRows(text), opts.writer);
-  writer.start();
   let closed = false;
   /** per meter: intervals before this are already forgotten */
   const prunedBefore = new Map<string, number>();
@@ -177,6 +177,16 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
    */
   function telemetryRows(text: string): StoredPoint[] {
     const batch = JSON.parse(text) as ReadingBatch;
+    const tagsOf = (d: Device, point: string, quality: string): Record<string, string> => {
+      // One tag object per series, shared by its rows: the rows of a write are short-lived, the series few.
+      const key = `${d.id}\0${point}\0${quality}\0${batch.gateway}`;
+      let tags = seriesTags.get(key);
+      if (!tags) {
+        if (seriesTags.size > 200_000) seriesTags.clear();
+        seriesTags.set(key, (tags = { site: siteId, building: d.building, gateway: batch.gateway, device: d.id, point, quality }));
+      }
+      return tags;
+    };
     const out: StoredPoint[] = [];
     for (const reading of batch.readings) {
       const info = devices.get(reading.device);
@@ -187,7 +197,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         if (judge(info, point, pv.value, pv.quality) !== undefined) continue;
         out.push({
           measurement: MEASUREMENT.telemetry,
-          tags: { site: siteId, building: d.building, gateway: batch.gateway, device: d.id, point, quality: pv.quality },
+          tags: tagsOf(d, point, pv.quality),
           fields: { value: pv.value as number },
           time: reading.ts,
         });
@@ -218,7 +228,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     }
     const t = now();
     const points: StoredPoint[] = []; // energy rows
-    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], prune: [], energy: points, count: 0, newest_ts: 0 };
+    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], prune: [], energy: '', count: 0, newest_ts: 0 };
     const touched = new Map<string, Set<number>>();
     let timeRejected = false;
 
@@ -316,8 +326,9 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     // Only after the rows: an interval touched early in a long batch may be settled by its end.
     for (const id of touched.keys()) prune(id, devices.get(id)!.meter!, changes);
 
+    changes.energy = JSON.stringify(points);
     const entry = store.commit(changes);
-    if (entry.id > 0) writer.enqueue(entry, { batch: changes.batch, energy: points });
+    if (entry.id > 0) writer.enqueue(entry, { batch: changes.batch, energy: changes.energy });
     metrics.pointsIn.inc(result.accepted);
     return result;
   }
@@ -332,6 +343,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     return process(batch, text);
   }
 
+  writer.start(); // last: it may begin at once with entries a previous run left on disk
   return {
     ingest: (batch) => ingest(batch),
     async ingestMessage(topic, payload) {

@@ -6,6 +6,7 @@
  */
 import type { Logger } from '../core/log.ts';
 import { StorageError, type StoredPoint, type Storage } from '../storage/port.ts';
+import { trimHeap } from './heap.ts';
 import { collectorMetrics as m } from './metrics.ts';
 import type { OutboxContent, OutboxEntry, StateStore } from './state-store.ts';
 
@@ -24,7 +25,9 @@ export type TelemetryRows = (batch: string) => StoredPoint[];
 export interface OutboxWriterOptions {
   /** points per storage write (several outbox entries coalesce into one write) */
   writePoints?: number;
-  /** bytes of outbox content kept in memory besides the disk copy (batch text; energy rows at ~200 B each) */
+  /** run a full garbage collection after a write when the used heap is above this (0: never); default 64 MiB */
+  heapLimitBytes?: number;
+  /** bytes of outbox content (JSON text) kept in memory besides the disk copy */
   cacheBytes?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -45,8 +48,11 @@ export class OutboxWriter {
   /** write one entry at a time while looking for one the store refuses */
   private isolate = false;
   private refusals = 0;
+  /** the next write, built while the current one is in flight */
+  private prepared?: { take: Queued[]; points: StoredPoint[] };
   private readonly writePoints: number;
   private readonly cacheLimit: number;
+  private readonly heapLimit: number;
   private readonly backoffMin: number;
   private readonly backoffMax: number;
 
@@ -57,8 +63,9 @@ export class OutboxWriter {
     private readonly telemetryRows: TelemetryRows,
     opts: OutboxWriterOptions = {},
   ) {
-    this.writePoints = opts.writePoints ?? 10_000;
-    this.cacheLimit = opts.cacheBytes ?? 32 * 1024 * 1024;
+    this.writePoints = opts.writePoints ?? 20_000;
+    this.cacheLimit = opts.cacheBytes ?? 8 * 1024 * 1024;
+    this.heapLimit = opts.heapLimitBytes ?? 64 * 1024 * 1024;
     this.backoffMin = opts.backoffMinMs ?? 250;
     this.backoffMax = opts.backoffMaxMs ?? 5_000;
     // Entries left by a previous run (crash, or storage down at stop) are written first.
@@ -75,7 +82,10 @@ export class OutboxWriter {
 
   /** Start the background loop. */
   start(): void {
-    this.running ??= this.loop();
+    this.running ??= this.loop().catch((err: unknown) => {
+      // A bug, not an outage: say so loudly; the entries stay on disk for the next start.
+      this.log.error({ err: err instanceof Error ? err.stack : String(err) }, 'outbox writer stopped');
+    });
   }
 
   /** Hand over a freshly committed entry (its content is already on disk). */
@@ -107,18 +117,35 @@ export class OutboxWriter {
   }
 
   private push(entry: OutboxEntry, content?: OutboxContent): void {
-    const bytes = content ? (content.batch?.length ?? 0) + content.energy.length * 200 : 0;
+    const bytes = content ? (content.batch?.length ?? 0) + content.energy.length : 0;
     const keep = content !== undefined && this.cached + bytes <= this.cacheLimit;
     this.queue.push({ entry, content: keep ? content : undefined, bytes: keep ? bytes : 0 });
     this.cached += keep ? bytes : 0;
     this.queuedPoints += entry.count;
   }
 
+  /** The next write from queue position `from`: entries up to the write size, their rows coalesced. */
+  private prepare(from: number): { take: Queued[]; points: StoredPoint[] } {
+    const take: Queued[] = [];
+    let n = 0;
+    for (let i = from; i < this.queue.length; i++) {
+      const q = this.queue[i];
+      if (take.length > 0 && (n + q.entry.count > this.writePoints || this.isolate)) break;
+      take.push(q);
+      n += q.entry.count;
+    }
+    return { take, points: coalesce(this.rows(take)) };
+  }
+
   /** The rows of some entries, built just before writing so that they never pile up in memory. */
   private rows(take: Queued[]): StoredPoint[][] {
     return take.map((q) => {
       const c = q.content ?? this.store.outboxContent(q.entry.id);
-      return c.batch === undefined ? c.energy : [...this.telemetryRows(c.batch), ...c.energy];
+      const energy = JSON.parse(c.energy) as StoredPoint[];
+      if (c.batch === undefined) return energy;
+      const rows = this.telemetryRows(c.batch);
+      for (const e of energy) rows.push(e);
+      return rows;
     });
   }
 
@@ -130,18 +157,21 @@ export class OutboxWriter {
         this.wake = undefined;
         continue;
       }
-      const take: Queued[] = [];
-      let n = 0;
-      for (const q of this.queue) {
-        if (take.length > 0 && (n + q.entry.count > this.writePoints || this.isolate)) break;
-        take.push(q);
-        n += q.entry.count;
-      }
-      const points = coalesce(this.rows(take));
+      const next = this.prepared?.take[0] === this.queue[0] ? this.prepared : undefined;
+      this.prepared = undefined;
+      const { take, points } = next ?? this.prepare(0);
       const t0 = performance.now();
       try {
-        await this.storage.write(points);
-        await this.storage.flush();
+        const sending = (async () => {
+          await this.storage.write(points);
+          await this.storage.flush();
+        })();
+        // Build the next write's rows while this one is on the wire (one write in flight keeps totals in order).
+        if (!this.isolate && !this.outage) {
+          await new Promise((r) => setImmediate(r));
+          if (this.queue.length > take.length) this.prepared = this.prepare(take.length);
+        }
+        await sending;
         if (this.outage) {
           // A failed attempt may still have landed late (the InfluxDB client retries on its own, after newer
           // writes): write the same newest totals once more now that nothing older is pending.
@@ -149,6 +179,7 @@ export class OutboxWriter {
           await this.storage.flush();
         }
       } catch (err) {
+        this.prepared = undefined;
         m.writeFailures.inc();
         if (err instanceof StorageError && !err.retryable) {
           // Refused, not unreachable: find the entry at fault by writing one at a time, and set it aside
@@ -202,6 +233,7 @@ export class OutboxWriter {
       m.pointsWritten.inc({ kind: 'telemetry' }, telemetry);
       m.pointsWritten.inc({ kind: 'energy' }, points.length - telemetry);
       this.publishDepth();
+      if (this.heapLimit > 0) trimHeap(this.heapLimit);
       this.waiters = this.waiters.filter((w) => (w.through <= this.lastWritten ? (w.resolve(), false) : true));
     }
   }

@@ -19,10 +19,11 @@ export interface OutboxEntry {
   newest_ts: number;
 }
 
-/** What an outbox entry holds: the accepted batch as JSON text (telemetry rows are rebuilt from it) and the energy rows. */
+/** What an outbox entry holds, as stored: the accepted batch (telemetry rows are rebuilt from it) and the energy rows, both JSON text. */
 export interface OutboxContent {
   batch?: string;
-  energy: StoredPoint[];
+  /** JSON array of StoredPoint */
+  energy: string;
 }
 
 /** The changes of one batch, committed together. */
@@ -34,7 +35,8 @@ export interface BatchChanges {
   prune: { meter: string; readings_before: number; intervals_before: number }[];
   /** the batch text to rebuild telemetry rows from (readings rejected for their timestamp removed) */
   batch?: string;
-  energy: StoredPoint[];
+  /** energy rows, JSON text */
+  energy: string;
   /** storage rows the entry stands for (telemetry + energy) */
   count: number;
   newest_ts: number;
@@ -87,7 +89,7 @@ export class StateStore {
         this.delIntervals.run(p.meter, p.intervals_before);
       }
       if (c.count === 0) return { id: 0, count: 0, newest_ts: c.newest_ts };
-      const info = this.insOutbox.run(c.count, c.newest_ts, c.batch ?? null, JSON.stringify(c.energy));
+      const info = this.insOutbox.run(c.count, c.newest_ts, c.batch ?? null, c.energy);
       return { id: Number(info.lastInsertRowid), count: c.count, newest_ts: c.newest_ts };
     });
   }
@@ -133,7 +135,7 @@ export class StateStore {
   /** The content of an outbox entry. */
   outboxContent(id: number): OutboxContent {
     const row = this.db.prepare('SELECT batch, energy FROM outbox_batch WHERE id = ?').get(id) as { batch: string | null; energy: string } | undefined;
-    return row ? { batch: row.batch ?? undefined, energy: JSON.parse(row.energy) as StoredPoint[] } : { energy: [] };
+    return row ? { batch: row.batch ?? undefined, energy: row.energy } : { energy: '[]' };
   }
 
   /** Forget outbox entries up to and including `id` (written to storage). */
