@@ -22,7 +22,7 @@ import { startCollectorProcess, writeSiteFile } from '../collector/testing/proce
 import { influxScalar } from '../collector/testing/influx.ts';
 import { createDatabase, startInfluxd } from '../test/harness/influxd.ts';
 import { startMosquitto } from '../test/harness/mosquitto.ts';
-import { waitFor } from '../test/harness/ports.ts';
+import { freePort, waitFor } from '../test/harness/ports.ts';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 80);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -87,8 +87,9 @@ async function main(): Promise<void> {
       const raw = await rawWrite(influxd.url, rawDb, lines(all));
       rawRates.push(raw);
 
+      const metricsPort = await freePort();
       const proc = await startCollectorProcess(
-        ['--site', siteFile, '--mqtt', mosquitto.url, '--data', join(dir, `collector${run}`), '--client-id', `bench-collector-${run}`],
+        ['--site', siteFile, '--mqtt', mosquitto.url, '--data', join(dir, `collector${run}`), '--client-id', `bench-collector-${run}`, '--metrics-port', String(metricsPort)],
         { INFLUX_URL: influxd.url, INFLUX_DB: colDb }, join(dir, `collector${run}.log`));
       const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-pub-${run}` });
       const payloads = all.map((cycle) => cycle.map((b) => [topics.readings('bench', b.gateway), JSON.stringify(b)] as const));
@@ -100,7 +101,11 @@ async function main(): Promise<void> {
       }
       await Promise.all(pending);
       await waitFor('every point stored', async () => (await influxScalar(influxd.url, colDb, 'SELECT COUNT(value) FROM telemetry')) >= pointsPerRun, 600_000, 100);
-      const col = pointsPerRun / ((performance.now() - t0) / 1000);
+      const elapsed = (performance.now() - t0) / 1000;
+      const col = pointsPerRun / elapsed;
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      const metric = (name: string) => Number(/^(\S+) (\S+)$/m.exec(metrics.split('\n').filter((l) => l.startsWith(name)).join('\n'))?.[2] ?? NaN);
+      console.log(`  storage writes: ${metric('jieneng_collector_storage_write_seconds_count')} taking ${metric('jieneng_collector_storage_write_seconds_sum').toFixed(1)} s of ${elapsed.toFixed(1)} s; energy rows written ${metric('jieneng_collector_points_written_total{kind="energy"}')}`);
       colRates.push(col);
       rss = Math.max(rss, peakRssMb(proc.child.pid!));
       await pub.endAsync();
