@@ -25,7 +25,9 @@ export type TelemetryRows = (batch: string) => StoredPoint[];
 export interface OutboxWriterOptions {
   /** points per storage write (several outbox entries coalesce into one write) */
   writePoints?: number;
-  /** run a full garbage collection after a write when the used heap is above this (0: never); default 64 MiB */
+  /** telemetry rows streamed to the store before one flush confirms them all */
+  groupPoints?: number;
+  /** run a full garbage collection after a write when the used heap is above this (0: never); default 48 MiB */
   heapLimitBytes?: number;
   /** bytes of outbox content (JSON text) kept in memory besides the disk copy */
   cacheBytes?: number;
@@ -48,9 +50,8 @@ export class OutboxWriter {
   /** write one entry at a time while looking for one the store refuses */
   private isolate = false;
   private refusals = 0;
-  /** the next write, built while the current one is in flight */
-  private prepared?: { take: Queued[]; points: StoredPoint[] };
   private readonly writePoints: number;
+  private readonly groupPoints: number;
   private readonly cacheLimit: number;
   private readonly heapLimit: number;
   private readonly backoffMin: number;
@@ -63,9 +64,10 @@ export class OutboxWriter {
     private readonly telemetryRows: TelemetryRows,
     opts: OutboxWriterOptions = {},
   ) {
-    this.writePoints = opts.writePoints ?? 20_000;
+    this.writePoints = opts.writePoints ?? 10_000;
+    this.groupPoints = opts.groupPoints ?? 50_000;
     this.cacheLimit = opts.cacheBytes ?? 8 * 1024 * 1024;
-    this.heapLimit = opts.heapLimitBytes ?? 64 * 1024 * 1024;
+    this.heapLimit = opts.heapLimitBytes ?? 48 * 1024 * 1024;
     this.backoffMin = opts.backoffMinMs ?? 250;
     this.backoffMax = opts.backoffMaxMs ?? 5_000;
     // Entries left by a previous run (crash, or storage down at stop) are written first.
@@ -157,29 +159,35 @@ export class OutboxWriter {
         this.wake = undefined;
         continue;
       }
-      const next = this.prepared?.take[0] === this.queue[0] ? this.prepared : undefined;
-      this.prepared = undefined;
-      const { take, points } = next ?? this.prepare(0);
+      // One group: the telemetry rows of several entries stream into the store (the adapter keeps its requests
+      // in flight), while their energy rows wait, coalesced to the newest total per series and time, and go
+      // last, just before the flush. A total therefore never shares the wire with an older total of itself.
+      const take: Queued[] = [];
+      const energy = new Map<string, StoredPoint>();
+      let telemetryWritten = 0;
       const t0 = performance.now();
       try {
-        const sending = (async () => {
-          await this.storage.write(points);
-          await this.storage.flush();
-        })();
-        // Build the next write's rows while this one is on the wire (one write in flight keeps totals in order).
-        if (!this.isolate && !this.outage) {
-          await new Promise((r) => setImmediate(r));
-          if (this.queue.length > take.length) this.prepared = this.prepare(take.length);
-        }
-        await sending;
+        do {
+          const next = this.prepare(take.length);
+          take.push(...next.take);
+          const telemetry: StoredPoint[] = [];
+          for (const p of next.points) {
+            if (p.measurement === 'telemetry') telemetry.push(p);
+            else energy.set(energyKey(p), p);
+          }
+          await this.storage.write(telemetry);
+          telemetryWritten += telemetry.length;
+        } while (!this.isolate && !this.outage && this.queue.length > take.length && telemetryWritten < this.groupPoints);
+        const points = [...energy.values()];
+        await this.storage.write(points);
+        await this.storage.flush();
         if (this.outage) {
           // A failed attempt may still have landed late (the InfluxDB client retries on its own, after newer
           // writes): write the same newest totals once more now that nothing older is pending.
-          await this.storage.write(points.filter((p) => p.measurement !== 'telemetry'));
+          await this.storage.write(points);
           await this.storage.flush();
         }
       } catch (err) {
-        this.prepared = undefined;
         m.writeFailures.inc();
         if (err instanceof StorageError && !err.retryable) {
           // Refused, not unreachable: find the entry at fault by writing one at a time, and set it aside
@@ -228,10 +236,8 @@ export class OutboxWriter {
         this.queuedPoints -= q.entry.count;
         if (q.entry.newest_ts > 0) m.lagSeconds.observe(Math.max(0, now - q.entry.newest_ts) / 1000);
       }
-      let telemetry = 0;
-      for (const p of points) if (p.measurement === 'telemetry') telemetry++;
-      m.pointsWritten.inc({ kind: 'telemetry' }, telemetry);
-      m.pointsWritten.inc({ kind: 'energy' }, points.length - telemetry);
+      m.pointsWritten.inc({ kind: 'telemetry' }, telemetryWritten);
+      m.pointsWritten.inc({ kind: 'energy' }, energy.size);
       this.publishDepth();
       if (this.heapLimit > 0) trimHeap(this.heapLimit);
       this.waiters = this.waiters.filter((w) => (w.through <= this.lastWritten ? (w.resolve(), false) : true));
@@ -255,6 +261,11 @@ export class OutboxWriter {
   }
 }
 
+/** The series and time of an energy row: the collector builds energy tags in one fixed order, so their values name the series. */
+function energyKey(p: StoredPoint): string {
+  return `${p.measurement}|${Object.values(p.tags).join('|')}|${p.time}`;
+}
+
 /**
  * One write's points: a rollup row rewritten by several batches keeps only its last value (the newest total),
  * which also keeps a write from carrying two values of one series and time.
@@ -269,8 +280,7 @@ export function coalesce(lists: StoredPoint[][]): StoredPoint[] {
         out.push(p);
         continue;
       }
-      // the collector builds energy tags in one fixed order, so their values name the series
-      const key = `${p.measurement}|${Object.values(p.tags).join('|')}|${p.time}`;
+      const key = energyKey(p);
       const at = energyAt.get(key);
       if (at === undefined) {
         energyAt.set(key, out.length);
