@@ -22,7 +22,7 @@ export interface DevicePointRules {
 }
 
 const BIG = 1e12;
-/** Ranges by unit suffix of canonical point names; generous bounds that only catch impossible values. */
+/** Ranges by unit suffix of canonical point names (the suffixes of decision 0602 and the meter templates); generous bounds that only catch impossible values. */
 const SUFFIX_RANGES: [RegExp, PhysicalRange][] = [
   [/_(kwh|mwh|kvarh|m3|gj|kg|t)$/, [0, BIG]],
   [/_w_m2$/, [0, 2000]],                 // irradiance: the solar constant is 1361 W/m²
@@ -33,7 +33,9 @@ const SUFFIX_RANGES: [RegExp, PhysicalRange][] = [
   [/_hz$/, [0, 1000]],
   [/_c$/, [-90, 1000]],                  // temperatures (air, water, module, boiler flue)
   [/_(pct|rh)$/, [0, 100]],
-  [/_m3_h$/, [0, 1e7]],
+  [/_m3_?h$/, [0, 1e7]],                 // volume flow, m³/h (decision 0602 spells it _m3h)
+  [/_on$/, [0, 1]],                      // binary state
+  [/_ppm$/, [0, 1e6]],
   [/_(pa|kpa|bar)$/, [-1e7, 1e8]],
   [/_(s|h|count|state|mode)$/, [-BIG, BIG]],
   [/^power_factor(_l[1-3])?$/, [-1, 1]],
