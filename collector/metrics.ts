@@ -29,7 +29,7 @@ export const collectorMetrics = {
     labelNames: ['reason'] as const,
   })),
   counterEvents: once('jieneng_collector_counter_readings_total', () => new Counter({
-    name: 'jieneng_collector_counter_readings_total', help: 'counter readings by outcome (appended, inserted, duplicate, beyond_horizon, first)',
+    name: 'jieneng_collector_counter_readings_total', help: 'counter readings by outcome (first, appended, inserted, duplicate, jitter, beyond_horizon)',
     labelNames: ['outcome'] as const,
   })),
   bufferEntries: once('jieneng_collector_buffer_entries', () => new Gauge({

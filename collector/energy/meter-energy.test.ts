@@ -71,6 +71,16 @@ describe('meter energy', () => {
     expect(totals(m)).toEqual({ 0: [4, true], 15: [1, false] });
   });
 
+  it('treats a hair-thin drop as read noise, not a reset', () => {
+    const m = meter();
+    // 1000 → 999.9 (0.01 % lower: noise, ignored) → 1003: 3 kWh, not 999.9 + 3.1
+    const touched = new Set<number>();
+    m.add({ ts: T0, value: 1000 }, touched);
+    expect(m.add({ ts: T0 + 5 * MIN, value: 999.9 }, touched)).toBe('jitter');
+    m.add({ ts: T0 + 10 * MIN, value: 1003 }, touched);
+    expect(totals(m)).toEqual({ 0: [3, false] });
+  });
+
   it('counts through a register roll-over', () => {
     const m = meter({ rollover: 100_000 });
     // 99 998 → 1 with rollover 100 000: 2 + 1 = 3 kWh, measured (not estimated)

@@ -8,6 +8,9 @@ import { INTERVAL_15M_MS } from '../../core/measurements.ts';
 import { apportion } from './apportion.ts';
 import { segmentQuantity, type CounterReading, type CounterRules } from './counter.ts';
 
+/** A drop of at most this fraction of the register's value is read noise, not a reset (0.1 %). */
+export const JITTER_FRACTION = 1e-3;
+
 /** The quantity in one interval and how many estimated segments contributed to it. */
 export interface IntervalTotal {
   quantity: number;
@@ -21,6 +24,7 @@ export type ReadingOutcome =
   | 'appended'        // newer than every reading: one new segment
   | 'inserted'        // late, inside the window: the segment it falls into was split and re-apportioned
   | 'duplicate'       // a reading with this timestamp is already known: ignored
+  | 'jitter'          // newer but a hair below the last reading (read noise): ignored, the baseline stays
   | 'beyond_horizon'; // older than the window: its segment was already settled and pruned, energy unchanged
 
 /** Counter state and interval totals of one meter. */
@@ -46,6 +50,11 @@ export class MeterEnergy {
       return 'first';
     }
     const last = rs[n - 1];
+    // A counter a hair below the previous reading is read noise (float registers, a meter rounding
+    // differently between registers), not a reset: a reset would count the whole register again as a spike.
+    if (r.ts > last.ts && r.value < last.value && last.value - r.value <= JITTER_FRACTION * last.value && !this.replacedBetween(last.ts, r.ts)) {
+      return 'jitter';
+    }
     if (r.ts > last.ts) {
       rs.push(r);
       this.addSegment(last, r, +1, touched);
@@ -123,6 +132,10 @@ export class MeterEnergy {
       t.estimated += est;
       touched.add(start);
     });
+  }
+
+  private replacedBetween(from_ms: number, to_ms: number): boolean {
+    return this.rules.replacements.some((x) => x.at_ms > from_ms && x.at_ms <= to_ms);
   }
 
   /** Keep the readings of the horizon plus the one before them, which anchors the first segment. */
