@@ -1,7 +1,7 @@
 /**
  * Device templates: one YAML file per device model in `templates/<model-id>.yaml` (DESIGN.md D5). Every file
  * names its `protocol`; the file is validated against that protocol's `templateSchema`
- * (gateway/protocols/<protocol>/template.ts). Protocol engineers register their schema in `templateKinds`.
+ * (gateway/protocols/<protocol>/template.ts); each protocol registers its schema in `templateKinds`.
  */
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -17,7 +17,7 @@ import { checkMqttTemplateRules, templateSchema as mqttTemplateSchema } from '..
 /** Where the shipped templates live. */
 export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'templates');
 
-/** A template of a protocol other than Modbus, until its engineer narrows the type here. */
+/** A template of a protocol other than Modbus, as its own schema validated it. */
 export interface OtherTemplate {
   protocol: Exclude<TemplateProtocol, 'modbus'>;
   id: string;
