@@ -23,10 +23,11 @@ const USAGE = `usage:
   jieneng gateway plan --site FILE --device ID
   jieneng gateway scan modbus (--host HOST [--port 502] | --path DEV [--baud 9600] [--parity none]) [--units 1-247] [--timeout 300]
   jieneng gateway scan sunspec --host HOST [--port 502] [--unit 1]
+  jieneng gateway scan bacnet --interface IP --broadcast ADDR [--port 47808] [--target IP:PORT]… [--wait S]
   jieneng gateway proxy --upstream HOST:PORT [--listen 5020] [--bind 127.0.0.1] [--timeout 1000]
 `;
 
-/** Extra scanners by protocol; `modbus` is built in, `sunspec` is loaded from its folder. */
+/** Scanners by protocol; `modbus` is built in, the others are loaded from their folders. */
 export const scanners: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
   modbus: async () => scanModbusCli,
   sunspec: async () => (await import('./protocols/sunspec/scan.ts')).scanSunspecCli,
