@@ -183,7 +183,8 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       let tags = seriesTags.get(key);
       if (!tags) {
         if (seriesTags.size > 200_000) seriesTags.clear();
-        seriesTags.set(key, (tags = { site: siteId, building: d.building, gateway: batch.gateway, device: d.id, point, quality }));
+        // Frozen: the InfluxDB adapter then renders and checks the series once, not once per row.
+        seriesTags.set(key, (tags = Object.freeze({ site: siteId, building: d.building, gateway: batch.gateway, device: d.id, point, quality })));
       }
       return tags;
     };

@@ -34,13 +34,24 @@ export function quoteFieldString(s: string): string {
  * which spares it the sort); empty tag values left out.
  */
 export function toLine(p: StoredPoint): string {
-  let line = escapeMeasurement(p.measurement);
-  const keys = Object.keys(p.tags);
+  return seriesPrefix(p.measurement, p.tags) + fieldsAndTime(p);
+}
+
+/** The series part of a line: escaped measurement and sorted, escaped tags (the same for every row of a series). */
+export function seriesPrefix(measurement: string, tags: Record<string, string>): string {
+  let line = escapeMeasurement(measurement);
+  const keys = Object.keys(tags);
   if (keys.length > 1) keys.sort();
   for (const k of keys) {
-    const v = p.tags[k];
+    const v = tags[k];
     if (v !== '') line += `,${escapeTag(k)}=${escapeTag(v)}`;
   }
+  return line;
+}
+
+/** The rest of a line after its series: ` field=value[,…] time`. */
+export function fieldsAndTime(p: StoredPoint): string {
+  let line = '';
   let sep = ' ';
   for (const k in p.fields) {
     const v = p.fields[k];

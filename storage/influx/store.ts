@@ -16,7 +16,7 @@ import { checkAggregateQuery, roundAggregate } from '../windows.ts';
 import { isDatabaseNotFound, ping, query, type QueryTarget } from './http.ts';
 import { aggregateStatement, rawStatement } from './influxql.ts';
 import { MappingTransport } from './transport.ts';
-import { toLine } from './line-protocol.ts';
+import { escapeTag, fieldsAndTime, seriesPrefix } from './line-protocol.ts';
 
 const log = logger('storage.influx');
 
@@ -72,6 +72,10 @@ export class InfluxStorage implements Storage {
   private closed = false;
   private readonly batchSize: number;
   private readonly maxInFlight: number;
+  /** rendered series (measurement + tags) by their frozen tags object; dropped with the object */
+  private readonly series = new WeakMap<object, { measurement: string; prefix: string }>();
+  /** field keys that passed the check, escaped */
+  private readonly fieldKeys = new Map<string, string>();
 
   constructor(private readonly opts: InfluxStorageOptions) {
     this.batchSize = opts.writeOptions?.batchSize ?? WRITE_DEFAULTS.batchSize ?? 5_000;
@@ -125,9 +129,18 @@ export class InfluxStorage implements Storage {
 
   async write(points: StoredPoint[]): Promise<void> {
     this.open();
-    checkPoints(points);
     const lines = new Array<string>(points.length);
-    for (let i = 0; i < points.length; i++) lines[i] = toLine(points[i]);
+    let i = 0;
+    for (; i < points.length; i++) {
+      const line = this.knownLine(points[i]);
+      if (line === undefined) break;
+      lines[i] = line;
+    }
+    if (i < points.length) {
+      // Some row of a series not seen before (or unusual): the full check, with its exact error message.
+      checkPoints(points);
+      for (i = 0; i < points.length; i++) lines[i] = this.checkedLine(points[i]);
+    }
     // Back-pressure: the client sends a batch as soon as one is full, with no limit on requests in flight; a
     // large write would open hundreds at once and time out. Hand it lines a batch at a time, and wait while
     // `maxInFlight` requests are open (2 keeps InfluxDB busy while the next batch is built).
@@ -135,6 +148,47 @@ export class InfluxStorage implements Storage {
       while (this.transport.inflightCount >= this.maxInFlight) await this.transport.anySettled();
       this.writeApi.writeRecords(i === 0 && lines.length <= this.batchSize ? lines : lines.slice(i, i + this.batchSize));
     }
+  }
+
+  /**
+   * The line of a row whose series was already checked and rendered, or undefined when it was not (or when
+   * anything about the row is unusual): then `write` runs the full check. A series is remembered only when its
+   * tags object is frozen (the collector freezes its per-series tags), so the cached text can never go stale;
+   * escaping and the name checks then run once per series instead of once per row.
+   */
+  private knownLine(p: StoredPoint): string | undefined {
+    const known = p ? this.series.get(p.tags) : undefined;
+    if (known === undefined || known.measurement !== p.measurement || !Number.isSafeInteger(p.time)) return undefined;
+    let line = known.prefix;
+    let sep = ' ';
+    for (const k in p.fields) {
+      const v = p.fields[k];
+      const key = this.fieldKeys.get(k);
+      if (key === undefined) return undefined;
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) return undefined;
+        line += `${sep}${key}=${v}`;
+      } else return undefined;
+      sep = ',';
+    }
+    return sep === ' ' ? undefined : `${line} ${p.time}`;
+  }
+
+  /** The line of a row that passed `checkPoints`; remembers its series (frozen tags) and field keys. */
+  private checkedLine(p: StoredPoint): string {
+    for (const k in p.fields) {
+      if (!this.fieldKeys.has(k)) {
+        if (this.fieldKeys.size >= 1_000) this.fieldKeys.clear();
+        this.fieldKeys.set(k, escapeTag(k));
+      }
+    }
+    if (!Object.isFrozen(p.tags)) return seriesPrefix(p.measurement, p.tags) + fieldsAndTime(p);
+    let known = this.series.get(p.tags);
+    if (known === undefined || known.measurement !== p.measurement) {
+      known = { measurement: p.measurement, prefix: seriesPrefix(p.measurement, p.tags) };
+      this.series.set(p.tags, known);
+    }
+    return known.prefix + fieldsAndTime(p);
   }
 
   /** Points the client holds for a retry (a gauge for metrics and health). */
