@@ -62,6 +62,12 @@ function peakRssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
@@ -93,6 +99,7 @@ async function main(): Promise<void> {
         { INFLUX_URL: influxd.url, INFLUX_DB: colDb }, join(dir, `collector${run}.log`));
       const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-pub-${run}` });
       const payloads = all.map((cycle) => cycle.map((b) => [topics.readings('bench', b.gateway), JSON.stringify(b)] as const));
+      const cpu0 = cpuSeconds(proc.child.pid!);
       const t0 = performance.now();
       const pending: Promise<unknown>[] = [];
       for (const cycle of payloads) {
@@ -102,9 +109,11 @@ async function main(): Promise<void> {
       await Promise.all(pending);
       await waitFor('every point stored', async () => (await influxScalar(influxd.url, colDb, 'SELECT COUNT(value) FROM telemetry')) >= pointsPerRun, 600_000, 100);
       const elapsed = (performance.now() - t0) / 1000;
+      const cpu = cpuSeconds(proc.child.pid!) - cpu0;
       const col = pointsPerRun / elapsed;
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       const metric = (name: string) => Number(/^(\S+) (\S+)$/m.exec(metrics.split('\n').filter((l) => l.startsWith(name)).join('\n'))?.[2] ?? NaN);
+      console.log(`  collector CPU: ${cpu.toFixed(1)} s (${((cpu * 1e6) / pointsPerRun).toFixed(1)} µs per point)`);
       console.log(`  storage writes: ${metric('jieneng_collector_storage_write_seconds_count')} taking ${metric('jieneng_collector_storage_write_seconds_sum').toFixed(1)} s of ${elapsed.toFixed(1)} s; energy rows written ${metric('jieneng_collector_points_written_total{kind="energy"}')}`);
       colRates.push(col);
       rss = Math.max(rss, peakRssMb(proc.child.pid!));

@@ -73,6 +73,8 @@ interface DeviceInfo {
   device: Device;
   rules: DevicePointRules;
   meter?: MeterEnergy;
+  /** telemetry tags by quality and point (seriesTagsOf) */
+  seriesTags?: Map<string, Map<string, Readonly<Record<string, string>>>>;
 }
 
 /** Create the ingestion pipeline: opens the state database, restores counter state, starts the outbox writer. */
@@ -113,7 +115,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   }
   const { byMeter } = rollupGroups(site);
 
-  const seriesTags = new Map<string, Record<string, string>>();
+  let seriesCount = 0;
   const writer = new OutboxWriter(store, opts.storage, log, (text) => telemetryRows(text), opts.writer);
   let closed = false;
   /** per meter: intervals before this are already forgotten */
@@ -177,34 +179,39 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
    */
   function telemetryRows(text: string): StoredPoint[] {
     const batch = JSON.parse(text) as ReadingBatch;
-    const tagsOf = (d: Device, point: string, quality: string): Record<string, string> => {
-      // One tag object per series, shared by its rows: the rows of a write are short-lived, the series few.
-      const key = `${d.id}\0${point}\0${quality}\0${batch.gateway}`;
-      let tags = seriesTags.get(key);
-      if (!tags) {
-        if (seriesTags.size > 200_000) seriesTags.clear();
-        // Frozen: the InfluxDB adapter then renders and checks the series once, not once per row.
-        seriesTags.set(key, (tags = Object.freeze({ site: siteId, building: d.building, gateway: batch.gateway, device: d.id, point, quality })));
-      }
-      return tags;
-    };
     const out: StoredPoint[] = [];
     for (const reading of batch.readings) {
       const info = devices.get(reading.device);
       if (!info || info.device.gateway !== batch.gateway) continue;
-      const d = info.device;
       for (const point in reading.points) {
         const pv = reading.points[point];
         if (judge(info, point, pv.value, pv.quality) !== undefined) continue;
-        out.push({
-          measurement: MEASUREMENT.telemetry,
-          tags: tagsOf(d, point, pv.quality),
-          fields: { value: pv.value as number },
-          time: reading.ts,
-        });
+        out.push({ measurement: MEASUREMENT.telemetry, tags: seriesTagsOf(info, point, pv.quality), fields: { value: pv.value as number }, time: reading.ts });
       }
     }
     return out;
+  }
+
+  /**
+   * One frozen tag object per series, shared by its rows: the rows of a write are short-lived, the series few,
+   * and frozen tags let the InfluxDB adapter check and render a series once. The device's gateway is the
+   * batch's (checked before).
+   */
+  function seriesTagsOf(info: DeviceInfo, point: string, quality: string): Record<string, string> {
+    const byQuality = (info.seriesTags ??= new Map());
+    let byPoint = byQuality.get(quality);
+    if (!byPoint) byQuality.set(quality, (byPoint = new Map()));
+    let tags = byPoint.get(point);
+    if (!tags) {
+      if (++seriesCount > 200_000) { // a gateway inventing point names must not grow this without end
+        for (const i of devices.values()) i.seriesTags = undefined;
+        seriesCount = 0;
+        return seriesTagsOf(info, point, quality);
+      }
+      const d = info.device;
+      byPoint.set(point, (tags = Object.freeze({ site: siteId, building: d.building, gateway: d.gateway, device: d.id, point, quality })));
+    }
+    return tags;
   }
 
   /** The synchronous heart: everything of one batch, committed in one transaction. */

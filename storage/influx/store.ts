@@ -58,6 +58,9 @@ export interface InfluxStorageOptions extends QueryTarget {
   maxInFlight?: number;
 }
 
+/** Failures of a batch send reach `writeFailed` and the retry buffer; its promise has nothing more to say. */
+const ignore = (): void => undefined;
+
 /** The Storage port on InfluxDB 1.x, 2.x or 3.x. */
 export class InfluxStorage implements Storage {
   readonly kind = 'influxdb' as const;
@@ -72,6 +75,11 @@ export class InfluxStorage implements Storage {
   private closed = false;
   private readonly batchSize: number;
   private readonly maxInFlight: number;
+  private readonly maxRetries: number;
+  /** the client's own batch send (WriteApiImpl.sendBatch), when it has one */
+  private readonly sendBatch?: (lines: string[], retryAttempts: number) => Promise<void>;
+  /** lines handed to the client's buffer since its last flush (at most: its timer may have sent them) */
+  private partialLines = 0;
   /** rendered series (measurement + tags) by their frozen tags object; dropped with the object */
   private readonly series = new WeakMap<object, { measurement: string; prefix: string }>();
   /** field keys that passed the check, escaped */
@@ -89,6 +97,7 @@ export class InfluxStorage implements Storage {
     this.transport = new MappingTransport(base, { v1Write: opts.v1Write, username: basicUser, password: opts.password });
     const client = new InfluxDB({ url: opts.url, token, transport: this.transport });
     const maxRetries = { ...WRITE_DEFAULTS, ...opts.writeOptions }.maxRetries ?? 3;
+    this.maxRetries = maxRetries;
     const self = this;
     this.writeApi = client.getWriteApi(opts.org ?? '', opts.bucket ?? bucketOf(opts), 'ms', {
       ...WRITE_DEFAULTS,
@@ -121,6 +130,10 @@ export class InfluxStorage implements Storage {
         self.droppedLines += entry.lines.length;
       },
     });
+    // Not part of the client's WriteApi type, but a method of its one implementation (WriteApiImpl, 1.35):
+    // the batch send its own buffer calls. Without it every batch goes through writeRecords as before.
+    const impl = this.writeApi as WriteApi & { sendBatch?: unknown };
+    if (typeof impl.sendBatch === 'function') this.sendBatch = impl.sendBatch as (lines: string[], retryAttempts: number) => Promise<void>;
   }
 
   private open(): void {
@@ -146,7 +159,21 @@ export class InfluxStorage implements Storage {
     // `maxInFlight` requests are open (2 keeps InfluxDB busy while the next batch is built).
     for (let i = 0; i < lines.length; i += this.batchSize) {
       while (this.transport.inflightCount >= this.maxInFlight) await this.transport.anySettled();
-      this.writeApi.writeRecords(i === 0 && lines.length <= this.batchSize ? lines : lines.slice(i, i + this.batchSize));
+      const chunk = i === 0 && lines.length <= this.batchSize ? lines : lines.slice(i, i + this.batchSize);
+      if (chunk.length < this.batchSize || this.sendBatch === undefined) {
+        this.writeApi.writeRecords(chunk);
+        this.partialLines += chunk.length;
+        continue;
+      }
+      if (this.partialLines > 0) {
+        // Lines of an earlier write still in the client's buffer go first, as they would through writeRecords.
+        this.partialLines = 0;
+        this.writeApi.flush(false).catch(ignore);
+        while (this.transport.inflightCount >= this.maxInFlight) await this.transport.anySettled();
+      }
+      // A full batch goes straight to the client's send (with its retries and callbacks), skipping its buffer,
+      // which would only measure each line's UTF-8 length to split it again into the same batch.
+      this.sendBatch(chunk, this.maxRetries).catch(ignore);
     }
   }
 
