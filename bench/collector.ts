@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { parse } from 'yaml';
 import { topics, type ReadingBatch } from '../core/contract/v1.ts';
 import { benchBatches, benchSite, GATEWAYS, METERS_PER_GATEWAY, POINTS, POLL_MS } from './collector-data.ts';
 import { startCollectorProcess, writeSiteFile } from '../collector/testing/process.ts';
@@ -23,6 +24,20 @@ import { influxScalar } from '../collector/testing/influx.ts';
 import { createDatabase, startInfluxd } from '../test/harness/influxd.ts';
 import { startMosquitto } from '../test/harness/mosquitto.ts';
 import { freePort, waitFor } from '../test/harness/ports.ts';
+
+/**
+ * The collector's NODE_OPTIONS as deployed (docker-compose.yml, service `collector`), so that the bench measures
+ * the command a user runs; none when the file does not set them.
+ */
+function deployedNodeOptions(): string | undefined {
+  try {
+    const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services?: { collector?: { environment?: Record<string, unknown> } } };
+    const v = compose.services?.collector?.environment?.NODE_OPTIONS;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 80);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -78,6 +93,8 @@ async function main(): Promise<void> {
     const siteFile = writeSiteFile(dir, site);
     const pointsPerRun = CYCLES * GATEWAYS * METERS_PER_GATEWAY * POINTS.length;
     console.log(`site: ${GATEWAYS} gateways × ${METERS_PER_GATEWAY} meters × ${POINTS.length} points; ${CYCLES} poll cycles = ${pointsPerRun} points per run, ${RUNS} runs`);
+    const nodeOptions = deployedNodeOptions();
+    console.log(`collector NODE_OPTIONS (docker-compose.yml): ${nodeOptions ?? '(none)'}`);
     const rawRates: number[] = [];
     const colRates: number[] = [];
     let rss = 0;
@@ -96,7 +113,7 @@ async function main(): Promise<void> {
       const metricsPort = await freePort();
       const proc = await startCollectorProcess(
         ['--site', siteFile, '--mqtt', mosquitto.url, '--data', join(dir, `collector${run}`), '--client-id', `bench-collector-${run}`, '--metrics-port', String(metricsPort)],
-        { INFLUX_URL: influxd.url, INFLUX_DB: colDb }, join(dir, `collector${run}.log`));
+        { INFLUX_URL: influxd.url, INFLUX_DB: colDb, NODE_OPTIONS: nodeOptions ?? '' }, join(dir, `collector${run}.log`));
       const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-pub-${run}` });
       const payloads = all.map((cycle) => cycle.map((b) => [topics.readings('bench', b.gateway), JSON.stringify(b)] as const));
       const cpu0 = cpuSeconds(proc.child.pid!);
