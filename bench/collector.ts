@@ -12,7 +12,7 @@
  * Prints, last: `collector_pts_s=<n> raw_influx_pts_s=<n> ratio=<collector/raw> rss_mb=<peak>`, where rss_mb is
  * the collector process's peak resident set (VmHWM). `BENCH_CYCLES` and `BENCH_RUNS` change the size.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -72,8 +72,8 @@ async function rawWrite(url: string, db: string, rows: string[]): Promise<number
   return rows.length / ((performance.now() - t0) / 1000);
 }
 
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+function peakRssMb(pid: number, field = 'VmHWM'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
@@ -81,6 +81,34 @@ function peakRssMb(pid: number): number {
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The pid of the influxd serving from `dir` (the harness's server), found by its command line. */
+function influxdPid(dir: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmd.startsWith('influxd') && cmd.includes(dir)) return Number(entry);
+    } catch { /* gone */ }
+  }
+  return undefined;
+}
+
+/**
+ * Let InfluxDB finish with the previous phase's points before the next phase is timed: it snapshots a shard's
+ * cache once writes have been cold for 10 s (the harness's `cache-snapshot-write-cold-duration`) and compacts
+ * after, which would otherwise land in the middle of the following phase. Waits past that, then for a quiet
+ * second (under 5 % of a core), at most 30 s more.
+ */
+async function settle(pid: number | undefined): Promise<void> {
+  if (pid === undefined) return;
+  await new Promise((r) => setTimeout(r, 11_000));
+  for (let i = 0; i < 30; i++) {
+    const c0 = cpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 1000));
+    if (cpuSeconds(pid) - c0 < 0.05) return;
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -107,8 +135,10 @@ async function main(): Promise<void> {
       await createDatabase(influxd.url, rawDb);
       await createDatabase(influxd.url, colDb);
 
+      await settle(influxdPid(influxd.dir));
       const raw = await rawWrite(influxd.url, rawDb, lines(all));
       rawRates.push(raw);
+      await settle(influxdPid(influxd.dir));
 
       const metricsPort = await freePort();
       const proc = await startCollectorProcess(
@@ -116,6 +146,7 @@ async function main(): Promise<void> {
         { INFLUX_URL: influxd.url, INFLUX_DB: colDb, NODE_OPTIONS: nodeOptions ?? '' }, join(dir, `collector${run}.log`));
       const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-pub-${run}` });
       const payloads = all.map((cycle) => cycle.map((b) => [topics.readings('bench', b.gateway), JSON.stringify(b)] as const));
+      const idleRss = peakRssMb(proc.child.pid!, 'VmRSS');
       const cpu0 = cpuSeconds(proc.child.pid!);
       const t0 = performance.now();
       const pending: Promise<unknown>[] = [];
@@ -130,6 +161,7 @@ async function main(): Promise<void> {
       const col = pointsPerRun / elapsed;
       const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       const metric = (name: string) => Number(/^(\S+) (\S+)$/m.exec(metrics.split('\n').filter((l) => l.startsWith(name)).join('\n'))?.[2] ?? NaN);
+      console.log(`  collector RSS: ${idleRss.toFixed(0)} MB subscribed and idle, peak ${peakRssMb(proc.child.pid!).toFixed(0)} MB`);
       console.log(`  collector CPU: ${cpu.toFixed(1)} s (${((cpu * 1e6) / pointsPerRun).toFixed(1)} µs per point)`);
       console.log(`  storage writes: ${metric('jieneng_collector_storage_write_seconds_count')} taking ${metric('jieneng_collector_storage_write_seconds_sum').toFixed(1)} s of ${elapsed.toFixed(1)} s; energy rows written ${metric('jieneng_collector_points_written_total{kind="energy"}')}`);
       colRates.push(col);
