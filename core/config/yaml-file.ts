@@ -91,9 +91,10 @@ export function validate<T extends TSchema>(schema: T, value: unknown, file: str
   if (check(value)) return value as Static<T>;
   const err = pickError(check.errors ?? []);
   const path = err.instancePath.split('/').slice(1).map(decodePointer);
+  // an unknown key is reported at the key itself, so its line is the one to fix
   const keyPath = err.keyword === 'additionalProperties'
     ? [...path, String((err.params as { additionalProperty: string }).additionalProperty)]
-    : err.keyword === 'required' ? path : path;
+    : path;
   throw new ConfigError(file, displayPath(keyPath) || '(top level)', describe(err), lineOf(source, keyPath));
 }
 
