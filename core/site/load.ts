@@ -1,5 +1,5 @@
 /** The one loader of the site model: schema first, then the references between its parts. */
-import { ConfigError, lineOf, readYaml, validate, type SourceDoc } from '../config/yaml-file.ts';
+import { ConfigError, displayPath, lineOf, readYaml, validate, type SourceDoc } from '../config/yaml-file.ts';
 import { SiteModel, type Building, type Device } from './schema.ts';
 
 export { ConfigError } from '../config/yaml-file.ts';
@@ -19,8 +19,7 @@ export function checkSite(value: unknown, file = '(site model)', source?: Source
 
 function checkReferences(site: SiteModel, file: string, source?: SourceDoc): void {
   const fail = (path: (string | number)[], problem: string): never => {
-    const shown = path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
-    throw new ConfigError(file, shown, problem, lineOf(source, path));
+    throw new ConfigError(file, displayPath(path), problem, lineOf(source, path));
   };
   const unique = <T extends { id: string }>(items: T[] | undefined, section: string, ids = new Map<string, string>()) => {
     (items ?? []).forEach((item, i) => {
