@@ -2,11 +2,11 @@
  * A real InfluxDB 1.x server (Debian's influxd) on free loopback ports with its data in a temp dir.
  * Used by the global setup (one shared server) and by outage tests that stop and restart their own.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, waitFor } from './ports.ts';
-import { startProcess, type OwnedProcess } from './process.ts';
+import { freePort } from './ports.ts';
+import { serverLifecycle, startProcess } from './process.ts';
 
 export interface InfluxServer {
   url: string;
@@ -37,24 +37,11 @@ export async function startInfluxd(): Promise<InfluxServer> {
     '[logging]', '  level = "warn"',
   ].join('\n'));
   const url = `http://127.0.0.1:${port}`;
-  let proc: OwnedProcess | undefined;
   const server: InfluxServer = {
     url, port, dir,
-    async start() {
-      proc = startProcess('influxd', ['run', '-config', conf], join(dir, 'influxd.log'));
-      await waitFor(`influxd on ${url}`, async () => {
-        if (proc?.exited) throw new Error('influxd exited');
-        return (await fetch(`${url}/ping`)).status === 204;
-      }, 30_000);
-    },
-    async stop() {
-      await proc?.stop();
-      proc = undefined;
-    },
-    async destroy() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    ...serverLifecycle(`influxd on ${url}`, dir,
+      () => startProcess('influxd', ['run', '-config', conf], join(dir, 'influxd.log')),
+      async () => (await fetch(`${url}/ping`)).status === 204, 30_000),
   };
   await server.start();
   return server;

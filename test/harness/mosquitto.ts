@@ -1,10 +1,10 @@
 /** A real Mosquitto 2 broker (Debian's) on a free loopback port, with its own config and temp dir. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { freePort, waitFor } from './ports.ts';
-import { startProcess, type OwnedProcess } from './process.ts';
+import { freePort } from './ports.ts';
+import { serverLifecycle, startProcess } from './process.ts';
 
 export interface MosquittoServer {
   url: string;
@@ -39,25 +39,12 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
     ...(process.getuid?.() === 0 ? ['user root'] : []),
     ...(opts.extraConfig ?? []),
   ].join('\n') + '\n');
-  let proc: OwnedProcess | undefined;
   const url = `mqtt://127.0.0.1:${port}`;
   const server: MosquittoServer = {
     url, port, dir,
-    async start() {
-      proc = startProcess('mosquitto', ['-c', conf], join(dir, 'mosquitto.log'));
-      await waitFor(`mosquitto on ${url}`, () => {
-        if (proc?.exited) throw new Error('mosquitto exited');
-        return tcpOpen(port);
-      });
-    },
-    async stop() {
-      await proc?.stop();
-      proc = undefined;
-    },
-    async destroy() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    ...serverLifecycle(`mosquitto on ${url}`, dir,
+      () => startProcess('mosquitto', ['-c', conf], join(dir, 'mosquitto.log')),
+      () => tcpOpen(port)),
   };
   await server.start();
   return server;

@@ -1,6 +1,7 @@
 /** A child server process owned by a test: started, logged to a file, stopped (and killed if it hangs). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { waitFor } from './ports.ts';
 
 export interface OwnedProcess {
   child: ChildProcess;
@@ -37,4 +38,38 @@ function terminate(p: OwnedProcess, signal: NodeJS.Signals, graceMs: number): Pr
     });
     p.child.kill(signal);
   });
+}
+
+/** A server process whose data lives in `dir`: started (and waited for), stopped keeping the data, destroyed. */
+export interface ServerLifecycle {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * `launch` starts the process; `ready` answers true once it serves (checked until `timeoutMs`, failing early
+ * when the process exits instead).
+ */
+export function serverLifecycle(what: string, dir: string, launch: () => OwnedProcess, ready: () => Promise<boolean>, timeoutMs = 15_000): ServerLifecycle {
+  let proc: OwnedProcess | undefined;
+  const life: ServerLifecycle = {
+    async start() {
+      const started = launch();
+      proc = started;
+      await waitFor(what, async () => {
+        if (started.exited) throw new Error(`${what}: the process exited (see its log in ${dir})`);
+        return ready();
+      }, timeoutMs);
+    },
+    async stop() {
+      await proc?.stop();
+      proc = undefined;
+    },
+    async destroy() {
+      await life.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return life;
 }
