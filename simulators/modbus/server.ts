@@ -158,19 +158,28 @@ export function freePort(host: string): Promise<number> {
   });
 }
 
-/** Serve the units over Modbus TCP on `host:port` (port 0 or absent: a free one). */
-export async function startModbusSimulator(opts: SimulatorOptions & { host?: string; port?: number }): Promise<ModbusSimulator> {
-  const host = opts.host ?? '127.0.0.1';
-  const port = opts.port || await freePort(host);
-  const table = new UnitTable(opts);
+/**
+ * A modbus-serial TCP server answering every unit id on host:port, once it listens. Client socket errors are
+ * the clients' business (a master that disconnects mid-request must not stop the simulator).
+ */
+export async function listenModbusTcp(vector: IServiceVector, host: string, port: number): Promise<ServerTCPType> {
   // unitID 255: answer every unit id (the option otherwise silently drops all ids but one)
-  const server = new ServerTCP(table.vector(), { host, port, unitID: 255 });
+  const server = new ServerTCP(vector, { host, port, unitID: 255 });
   await new Promise<void>((resolve, reject) => {
     server.once('initialized', () => resolve());
     server.once('serverError', (err: Error | null) => reject(err ?? new Error(`cannot listen on ${host}:${port}`)));
   });
   server.on('socketError', () => undefined);
   server.on('error', () => undefined);
+  return server;
+}
+
+/** Serve the units over Modbus TCP on `host:port` (port 0 or absent: a free one). */
+export async function startModbusSimulator(opts: SimulatorOptions & { host?: string; port?: number }): Promise<ModbusSimulator> {
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port || await freePort(host);
+  const table = new UnitTable(opts);
+  const server = await listenModbusTcp(table.vector(), host, port);
   return {
     port,
     setFault: (unit, fault) => table.setFault(unit, fault),

@@ -3,13 +3,10 @@
  * official definitions, end marker) filled from its SimulatedDevice at the instant of the read. Any SunSpec
  * client finds it by discovery alone. Protocol faults per unit: offline, slow, exception replies.
  */
-import { freePort, modbusException } from '../modbus/server.ts';
-import ModbusSerial from 'modbus-serial';
-import type { IServiceVector, ServerTCP as ServerTCPType } from 'modbus-serial';
+import { freePort, listenModbusTcp, modbusException } from '../modbus/server.ts';
+import type { IServiceVector } from 'modbus-serial';
 import type { SimulatedDevice } from '../device.ts';
 import type { SunspecImage } from './layout.ts';
-
-const { ServerTCP } = ModbusSerial as unknown as { ServerTCP: typeof ServerTCPType };
 
 /** One simulated SunSpec unit. */
 export interface SunspecUnit {
@@ -88,14 +85,7 @@ export async function startSunspecSimulator(opts: {
     setRegister: refuse,
     setCoil: refuse,
   };
-  // unitID 255: answer every unit id (the option otherwise silently drops all ids but one)
-  const server = new ServerTCP(vector, { host, port, unitID: 255 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('initialized', () => resolve());
-    server.once('serverError', (err: Error | null) => reject(err ?? new Error(`cannot listen on ${host}:${port}`)));
-  });
-  server.on('socketError', () => undefined);
-  server.on('error', () => undefined);
+  const server = await listenModbusTcp(vector, host, port);
   return {
     port,
     setFault: (unit, fault) => {
