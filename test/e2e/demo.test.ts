@@ -50,3 +50,25 @@ describe('the demo stack (npm start)', () => {
     expect(stderr).not.toMatch(/unexpected error/);
   }, 120_000);
 });
+
+describe('the demo stack with an unreachable external server', () => {
+  it.each([
+    ['MQTT_URL', 'mqtt://127.0.0.1:', /^jieneng: MQTT broker at mqtt:\/\/127\.0\.0\.1:\d+ cannot be reached \(ECONNREFUSED\) — start it, fix MQTT_URL, or unset MQTT_URL to use the embedded broker$/],
+    ['INFLUX_URL', 'http://127.0.0.1:', /^jieneng: InfluxDB at http:\/\/127\.0\.0\.1:\d+: connection refused — start it or correct INFLUX_URL, or unset INFLUX_URL to use the embedded store$/],
+  ])('%s: one line that says what, where and how to fix, and exit 1', async (name, prefix, expected) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jieneng-demo-bad-'));
+    try {
+      // a port nobody listens on: take a free one and leave it closed
+      const env: NodeJS.ProcessEnv = { ...process.env, [name]: `${prefix}${await freePort()}`, PORT: String(await freePort()), MQTT_PORT: String(await freePort()), DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+      const child = spawn(process.execPath, ['bin/jieneng.js', 'demo'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr.trim()).toMatch(expected);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
