@@ -6,19 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
-import { serverLifecycle, startProcess } from './process.ts';
+import { serverLifecycle, startProcess, type TestServer } from './process.ts';
 
-export interface InfluxServer {
-  url: string;
-  port: number;
-  dir: string;
-  /** stop the process, keeping its data */
-  stop(): Promise<void>;
-  /** start it again on the same port and data */
-  start(): Promise<void>;
-  /** stop and delete the data */
-  destroy(): Promise<void>;
-}
+export type InfluxServer = TestServer;
 
 export async function startInfluxd(): Promise<InfluxServer> {
   const dir = mkdtempSync(join(tmpdir(), 'jieneng-influxd-'));

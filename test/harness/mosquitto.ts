@@ -4,16 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freePort } from './ports.ts';
-import { serverLifecycle, startProcess } from './process.ts';
+import { serverLifecycle, startProcess, type TestServer } from './process.ts';
 
-export interface MosquittoServer {
-  url: string;
-  port: number;
-  dir: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  destroy(): Promise<void>;
-}
+export type MosquittoServer = TestServer;
 
 export interface MosquittoOptions {
   /** extra lines for mosquitto.conf (password_file, acl_file …) */

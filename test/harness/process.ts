@@ -42,9 +42,19 @@ function terminate(p: OwnedProcess, signal: NodeJS.Signals, graceMs: number): Pr
 
 /** A server process whose data lives in `dir`: started (and waited for), stopped keeping the data, destroyed. */
 export interface ServerLifecycle {
+  /** start it (again) on the same port and data */
   start(): Promise<void>;
+  /** stop the process, keeping its data */
   stop(): Promise<void>;
+  /** stop and delete the data */
   destroy(): Promise<void>;
+}
+
+/** A test server on a loopback port. */
+export interface TestServer extends ServerLifecycle {
+  url: string;
+  port: number;
+  dir: string;
 }
 
 /**
