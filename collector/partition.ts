@@ -2,15 +2,10 @@
 import type { SiteModel } from '../core/site/schema.ts';
 import { rollupGroups } from './rollups.ts';
 
-/** FNV-1a 32-bit: a stable hash, the same in every process and release. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+import { fnv1a } from '../core/hash.ts';
+
+/** Re-exported: the partition key hash (FNV-1a). */
+export { fnv1a };
 
 /** A partition of the site's gateways: this collector is number `index` of `count`. */
 export interface Partition {

@@ -3,6 +3,7 @@
  * ConfigError line: `file:line: path: problem`. Used for the site model and for device templates.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Static, TSchema } from '@sinclair/typebox';
@@ -126,4 +127,16 @@ function describe(err: ErrorObject): string {
     case 'pattern': return `${err.message ?? 'has the wrong form'}${err.parentSchema?.description ? ` (${String(err.parentSchema.description)})` : ''}`;
     default: return err.message ?? err.keyword;
   }
+}
+
+/**
+ * Read `<dir>/<id>.yaml` and check it with `check`; the file's own `id` must match its name, so that a copied
+ * file that was not renamed is caught (device templates are looked up by file name).
+ */
+export function loadYamlById<T extends { id: string }>(dir: string, id: string, check: (value: unknown, file: string, source: SourceDoc) => T): T {
+  const file = join(dir, `${id}.yaml`);
+  const { value, source } = readYaml(file);
+  const item = check(value, file, source);
+  if (item.id !== id) throw new ConfigError(file, 'id', `is '${item.id}' but the file is named for '${id}'`, lineOf(source, ['id']));
+  return item;
 }

@@ -3,15 +3,10 @@
  * device reads the same at the same instant in any process, in any order of calls (no hidden PRNG state).
  */
 
+import { fnv1a } from '../../core/hash.ts';
+
 /** 32-bit FNV-1a hash of a string, for turning ids into seeds. */
-export function hashString(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+export const hashString = fnv1a;
 
 /** Uniform value in [0, 1) determined by the seed and an integer index (a counter-based generator). */
 export function unitHash(seed: number, index: number): number {

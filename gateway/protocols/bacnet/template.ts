@@ -4,9 +4,8 @@
  * the types; `checkBacnetTemplate` adds what a schema cannot say (unit suffixes, object ids, writability).
  */
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, displayPath, lineOf, readYaml, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
+import { ConfigError, displayPath, lineOf, loadYamlById, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
 import { PointName } from '../../../core/contract/v1.ts';
 import { hasUnits, isBinary, isCommandable, parseObjectId } from './objects.ts';
 import { canonicalUnit, POINT_SUFFIXES, unitByName } from './units.ts';
@@ -60,11 +59,7 @@ export const TEMPLATE_DIR = fileURLToPath(new URL('../../devices/templates/', im
 
 /** Read and check `<dir>/<id>.yaml`; throws ConfigError (file:line: path: problem). */
 export function loadBacnetTemplate(id: string, dir = TEMPLATE_DIR): BacnetTemplate {
-  const file = join(dir, `${id}.yaml`);
-  const { value, source } = readYaml(file);
-  const template = checkBacnetTemplate(value, file, source);
-  if (template.id !== id) throw new ConfigError(file, 'id', `is '${template.id}' but the file is named for '${id}'`, lineOf(source, ['id']));
-  return template;
+  return loadYamlById(dir, id, checkBacnetTemplate);
 }
 
 /** Validate an already-parsed template (schema, then the rules between fields). */

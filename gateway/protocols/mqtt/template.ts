@@ -3,9 +3,8 @@
  * per point a path into the payload, the vendor's unit and a scale (DESIGN D5). `protocol: mqtt`.
  */
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, displayPath, lineOf, readYaml, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
+import { ConfigError, displayPath, lineOf, loadYamlById, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
 import { PointName } from '../../../core/contract/v1.ts';
 import { canonicalUnit, conversionFor, POINT_SUFFIXES, unitBySymbol, type UnitConversion } from '../bacnet/units.ts';
 import { parsePath, type PathStep } from './path.ts';
@@ -54,11 +53,7 @@ export interface CompiledPoint extends MqttPoint {
 
 /** Read and check `<dir>/<id>.yaml`; throws ConfigError (file:line: path: problem). */
 export function loadMqttTemplate(id: string, dir = TEMPLATE_DIR): MqttTemplate {
-  const file = join(dir, `${id}.yaml`);
-  const { value, source } = readYaml(file);
-  const t = checkMqttTemplate(value, file, source);
-  if (t.id !== id) throw new ConfigError(file, 'id', `is '${t.id}' but the file is named for '${id}'`, lineOf(source, ['id']));
-  return t;
+  return loadYamlById(dir, id, checkMqttTemplate);
 }
 
 /** Validate an already-parsed template. */
