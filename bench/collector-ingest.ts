@@ -19,6 +19,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const nullStorage: Storage = {
   kind: 'embedded',
   write: async () => undefined,
+  writeLines: async () => undefined,
   flush: async () => undefined,
   aggregate: async () => [],
   raw: async () => [],

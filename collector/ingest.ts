@@ -8,6 +8,7 @@ import { DAY_MS, MEASUREMENT, QUANTITY_FIELD } from '../core/measurements.ts';
 import { parseReadingsTopic, type ReadingBatch } from '../core/contract/v1.ts';
 import { logger, type Logger } from '../core/log.ts';
 import type { Device, Medium, SiteModel } from '../core/site/schema.ts';
+import { seriesPrefix } from '../storage/line-protocol.ts';
 import type { StoredPoint, Storage } from '../storage/port.ts';
 import { LocalDays } from './day-cache.ts';
 import { MeterEnergy, roundQuantity, type IntervalTotal } from './energy/meter-energy.ts';
@@ -73,8 +74,8 @@ interface DeviceInfo {
   device: Device;
   rules: DevicePointRules;
   meter?: MeterEnergy;
-  /** telemetry tags by quality and point (seriesTagsOf) */
-  seriesTags?: Map<string, Map<string, Readonly<Record<string, string>>>>;
+  /** telemetry line prefixes by quality and point (linePrefix) */
+  linePrefixes?: Map<string, Map<string, string>>;
 }
 
 /** Create the ingestion pipeline: opens the state database, restores counter state, starts the outbox writer. */
@@ -116,7 +117,9 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   const { byMeter } = rollupGroups(site);
 
   let seriesCount = 0;
-  const writer = new OutboxWriter(store, opts.storage, log, (text) => telemetryRows(text), opts.writer);
+  const upgraded = store.upgradeLegacyBatches(legacyLines);
+  if (upgraded > 0) log.info({ entries: upgraded }, 'outbox entries of an earlier version turned into lines');
+  const writer = new OutboxWriter(store, opts.storage, log, opts.writer);
   let closed = false;
   /** per meter: intervals before this are already forgotten */
   const prunedBefore = new Map<string, number>();
@@ -173,49 +176,49 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   }
 
   /**
-   * The telemetry rows of an accepted batch, from its stored text: the same per-point rules as at ingestion
-   * (readings rejected for their timestamp were already removed from the text), so that the outbox keeps the
-   * compact batch rather than one verbose row per point.
+   * The telemetry lines of a batch an earlier version kept as JSON in its outbox (readings rejected for their
+   * timestamp were already removed from that text), by the same per-point rules as at ingestion.
    */
-  function telemetryRows(text: string): StoredPoint[] {
+  function legacyLines(text: string): Buffer {
     const batch = JSON.parse(text) as ReadingBatch;
-    const out: StoredPoint[] = [];
+    let lines = '';
     for (const reading of batch.readings) {
       const info = devices.get(reading.device);
       if (!info || info.device.gateway !== batch.gateway) continue;
       for (const point in reading.points) {
         const pv = reading.points[point];
         if (judge(info, point, pv.value, pv.quality) !== undefined) continue;
-        out.push({ measurement: MEASUREMENT.telemetry, tags: seriesTagsOf(info, point, pv.quality), fields: { value: pv.value as number }, time: reading.ts });
+        lines += `${linePrefix(info, point, pv.quality)}${pv.value} ${reading.ts}\n`;
       }
     }
-    return out;
+    return Buffer.from(lines);
   }
 
   /**
-   * One frozen tag object per series, shared by its rows: the rows of a write are short-lived, the series few,
-   * and frozen tags let the InfluxDB adapter check and render a series once. The device's gateway is the
-   * batch's (checked before).
+   * The start of a telemetry line — measurement, tags and `value=` — once per series: the rows of a series
+   * differ only in value and time. Names are site-model ids and contract point names (patterns with nothing
+   * line protocol must escape or refuse) and the device's gateway is the batch's (checked before).
    */
-  function seriesTagsOf(info: DeviceInfo, point: string, quality: string): Record<string, string> {
-    const byQuality = (info.seriesTags ??= new Map());
+  function linePrefix(info: DeviceInfo, point: string, quality: string): string {
+    const byQuality = (info.linePrefixes ??= new Map());
     let byPoint = byQuality.get(quality);
     if (!byPoint) byQuality.set(quality, (byPoint = new Map()));
-    let tags = byPoint.get(point);
-    if (!tags) {
+    let prefix = byPoint.get(point);
+    if (prefix === undefined) {
       if (++seriesCount > 200_000) { // a gateway inventing point names must not grow this without end
-        for (const i of devices.values()) i.seriesTags = undefined;
+        for (const i of devices.values()) i.linePrefixes = undefined;
         seriesCount = 0;
-        return seriesTagsOf(info, point, quality);
+        return linePrefix(info, point, quality);
       }
       const d = info.device;
-      byPoint.set(point, (tags = Object.freeze({ site: siteId, building: d.building, gateway: d.gateway, device: d.id, point, quality })));
+      prefix = `${seriesPrefix(MEASUREMENT.telemetry, { site: siteId, building: d.building, gateway: d.gateway, device: d.id, point, quality })} value=`;
+      byPoint.set(point, prefix);
     }
-    return tags;
+    return prefix;
   }
 
   /** The synchronous heart: everything of one batch, committed in one transaction. */
-  function process(batch: ReadingBatch, text: string | undefined): IngestResult {
+  function process(batch: ReadingBatch): IngestResult {
     const result: IngestResult = { accepted: 0, energyRows: 0, rejected: [] };
     const reject = (reason: RejectReason, detail: string, device?: string, point?: string) => {
       result.rejected.push({ reason, detail, device, point });
@@ -238,7 +241,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     const points: StoredPoint[] = []; // energy rows
     const changes: BatchChanges = { readings: [], intervals: [], evicted: [], prune: [], energy: '', count: 0, newest_ts: 0 };
     const touched = new Map<string, Set<number>>();
-    let timeRejected = false;
+    let lines = '';
 
     for (const reading of batch.readings) {
       const info = devices.get(reading.device);
@@ -252,12 +255,10 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         continue;
       }
       if (reading.ts > t + maxFutureMs) {
-        timeRejected = true;
         reject('future_timestamp', `ts ${new Date(reading.ts).toISOString()} is ahead of the collector clock by ${Math.round((reading.ts - t) / 1000)} s`, d.id);
         continue;
       }
       if (reading.ts < t - maxAgeMs) {
-        timeRejected = true;
         reject('past_timestamp', `ts ${Number.isFinite(new Date(reading.ts).getTime()) ? new Date(reading.ts).toISOString() : reading.ts} is older than ${Math.round(maxAgeMs / DAY_MS)} days`, d.id);
         continue;
       }
@@ -272,7 +273,10 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         }
         const value = pv.value as number;
         result.accepted++;
-        if (doTelemetry && reading.ts > changes.newest_ts) changes.newest_ts = reading.ts;
+        if (doTelemetry) {
+          lines += `${linePrefix(info, point, pv.quality)}${value} ${reading.ts}\n`;
+          if (reading.ts > changes.newest_ts) changes.newest_ts = reading.ts;
+        }
         if (doEnergy && info.meter && point === info.rules.counterPoint) {
           let set = touched.get(d.id);
           if (!set) touched.set(d.id, (set = new Set()));
@@ -325,18 +329,13 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     }
     result.energyRows = points.length;
     changes.count = points.length + (doTelemetry ? result.accepted : 0);
-    if (doTelemetry && result.accepted > 0) {
-      // The batch text rebuilds the telemetry rows at write time; drop readings refused for their timestamp.
-      changes.batch = timeRejected
-        ? JSON.stringify({ ...batch, readings: batch.readings.filter((r) => r.ts <= t + maxFutureMs && r.ts >= t - maxAgeMs) })
-        : text ?? JSON.stringify(batch);
-    }
+    if (doTelemetry && result.accepted > 0) changes.lines = Buffer.from(lines);
     // Only after the rows: an interval touched early in a long batch may be settled by its end.
     for (const id of touched.keys()) prune(id, devices.get(id)!.meter!, changes);
 
     changes.energy = JSON.stringify(points);
     const entry = store.commit(changes);
-    if (entry.id > 0) writer.enqueue(entry, { batch: changes.batch, energy: changes.energy });
+    if (entry.id > 0) writer.enqueue(entry);
     metrics.pointsIn.inc(result.accepted);
     return result;
   }
@@ -345,10 +344,10 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     while (!closed && writer.depthPoints() > maxBuffered) await new Promise((r) => setTimeout(r, 100));
   }
 
-  async function ingest(batch: ReadingBatch, text?: string): Promise<IngestResult> {
+  async function ingest(batch: ReadingBatch): Promise<IngestResult> {
     if (closed) throw new Error('ingestor is closed');
     await backpressure();
-    return process(batch, text);
+    return process(batch);
   }
 
   writer.start(); // last: it may begin at once with entries a previous run left on disk
@@ -369,7 +368,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         metrics.rejected.inc({ reason: 'topic_mismatch' });
         return { accepted: 0, energyRows: 0, rejected: [{ reason: 'topic_mismatch', detail: `payload names ${String(v.site)}/${String(v.gateway)}, topic ${where.site}/${where.gateway}` }] };
       }
-      return ingest(value as ReadingBatch, text);
+      return ingest(value as ReadingBatch);
     },
     flush: () => writer.drained(),
     async close() {

@@ -8,37 +8,25 @@ import type { Logger } from '../core/log.ts';
 import { StorageError, type StoredPoint, type Storage } from '../storage/port.ts';
 import { trimHeap } from './heap.ts';
 import { collectorMetrics as m } from './metrics.ts';
-import type { OutboxContent, OutboxEntry, StateStore } from './state-store.ts';
+import type { OutboxEntry, StateStore } from './state-store.ts';
 
-interface Queued {
-  entry: OutboxEntry;
-  /** kept in memory while under the cache limit; else read back from disk */
-  content?: OutboxContent;
-  /** bytes the cached content is counted as */
-  bytes: number;
-}
-
-/** Rebuilds the telemetry rows of a stored batch text (collector/ingest.ts owns the rules). */
-export type TelemetryRows = (batch: string) => StoredPoint[];
 
 /** Options of the outbox writer. */
 export interface OutboxWriterOptions {
-  /** points per storage write (several outbox entries coalesce into one write) */
+  /** telemetry lines per storage request (several outbox entries share one request) */
   writePoints?: number;
   /** telemetry rows streamed to the store before one flush confirms them all */
   groupPoints?: number;
   /** run a full garbage collection after a write when the used heap is above this (0: never); default 48 MiB */
   heapLimitBytes?: number;
-  /** bytes of outbox content (JSON text) kept in memory besides the disk copy */
-  cacheBytes?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
 }
 
 /** The background writer from outbox to storage. */
 export class OutboxWriter {
-  private readonly queue: Queued[] = [];
-  private cached = 0;
+  /** headers of the entries waiting, oldest first; their content stays on disk until written */
+  private readonly queue: OutboxEntry[] = [];
   private queuedPoints = 0;
   private running?: Promise<void>;
   private stopping = false;
@@ -52,7 +40,6 @@ export class OutboxWriter {
   private refusals = 0;
   private readonly writePoints: number;
   private readonly groupPoints: number;
-  private readonly cacheLimit: number;
   private readonly heapLimit: number;
   private readonly backoffMin: number;
   private readonly backoffMax: number;
@@ -61,19 +48,17 @@ export class OutboxWriter {
     private readonly store: StateStore,
     private readonly storage: Storage,
     private readonly log: Logger,
-    private readonly telemetryRows: TelemetryRows,
     opts: OutboxWriterOptions = {},
   ) {
     this.writePoints = opts.writePoints ?? 10_000;
     this.groupPoints = opts.groupPoints ?? 50_000;
-    this.cacheLimit = opts.cacheBytes ?? 8 * 1024 * 1024;
-    this.heapLimit = opts.heapLimitBytes ?? 48 * 1024 * 1024;
+    this.heapLimit = opts.heapLimitBytes ?? Number(process.env.JN_HEAP ?? 48 * 1024 * 1024);
     this.backoffMin = opts.backoffMinMs ?? 250;
     this.backoffMax = opts.backoffMaxMs ?? 5_000;
     // Entries left by a previous run (crash, or storage down at stop) are written first.
     for (const entry of store.outboxAfter(0, Number.MAX_SAFE_INTEGER)) this.push(entry);
     const more = () => { // outboxAfter caps one read at 10 000 entries
-      const tail = this.queue.at(-1)?.entry.id ?? 0;
+      const tail = this.queue.at(-1)?.id ?? 0;
       const next = store.outboxAfter(tail, Number.MAX_SAFE_INTEGER);
       for (const e of next) this.push(e);
       return next.length > 0;
@@ -90,9 +75,9 @@ export class OutboxWriter {
     });
   }
 
-  /** Hand over a freshly committed entry (its content is already on disk). */
-  enqueue(entry: OutboxEntry, content: OutboxContent): void {
-    this.push(entry, content);
+  /** Hand over a freshly committed entry (its content is on disk, read back when written). */
+  enqueue(entry: OutboxEntry): void {
+    this.push(entry);
     this.publishDepth();
     this.wake?.();
   }
@@ -104,7 +89,7 @@ export class OutboxWriter {
 
   /** Resolves when everything enqueued so far is confirmed written. */
   drained(): Promise<void> {
-    const through = this.queue.at(-1)?.entry.id ?? 0;
+    const through = this.queue.at(-1)?.id ?? 0;
     if (through <= this.lastWritten) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiters.push({ through, resolve, reject }));
   }
@@ -118,37 +103,9 @@ export class OutboxWriter {
     for (const w of this.waiters.splice(0)) w.reject(new Error('collector stopped before its buffer was written'));
   }
 
-  private push(entry: OutboxEntry, content?: OutboxContent): void {
-    const bytes = content ? (content.batch?.length ?? 0) + content.energy.length : 0;
-    const keep = content !== undefined && this.cached + bytes <= this.cacheLimit;
-    this.queue.push({ entry, content: keep ? content : undefined, bytes: keep ? bytes : 0 });
-    this.cached += keep ? bytes : 0;
+  private push(entry: OutboxEntry): void {
+    this.queue.push(entry);
     this.queuedPoints += entry.count;
-  }
-
-  /** The next write from queue position `from`: entries up to the write size, their rows coalesced. */
-  private prepare(from: number): { take: Queued[]; points: StoredPoint[] } {
-    const take: Queued[] = [];
-    let n = 0;
-    for (let i = from; i < this.queue.length; i++) {
-      const q = this.queue[i];
-      if (take.length > 0 && (n + q.entry.count > this.writePoints || this.isolate)) break;
-      take.push(q);
-      n += q.entry.count;
-    }
-    return { take, points: coalesce(this.rows(take)) };
-  }
-
-  /** The rows of some entries, built just before writing so that they never pile up in memory. */
-  private rows(take: Queued[]): StoredPoint[][] {
-    return take.map((q) => {
-      const c = q.content ?? this.store.outboxContent(q.entry.id);
-      const energy = JSON.parse(c.energy) as StoredPoint[];
-      if (c.batch === undefined) return energy;
-      const rows = this.telemetryRows(c.batch);
-      for (const e of energy) rows.push(e);
-      return rows;
-    });
   }
 
   private async loop(): Promise<void> {
@@ -159,24 +116,33 @@ export class OutboxWriter {
         this.wake = undefined;
         continue;
       }
-      // One group: the telemetry rows of several entries stream into the store (the adapter keeps its requests
-      // in flight), while their energy rows wait, coalesced to the newest total per series and time, and go
-      // last, just before the flush. A total therefore never shares the wire with an older total of itself.
-      const take: Queued[] = [];
+      // One group: the telemetry lines of several entries stream into the store (requests of about
+      // `writePoints` lines, the adapter keeping its requests in flight), while their energy rows wait,
+      // coalesced to the newest total per series and time, and go last, just before the flush. A total
+      // therefore never shares the wire with an older total of itself.
+      const take: OutboxEntry[] = [];
       const energy = new Map<string, StoredPoint>();
       let telemetryWritten = 0;
       const t0 = performance.now();
       try {
         do {
-          const next = this.prepare(take.length);
-          take.push(...next.take);
-          const telemetry: StoredPoint[] = [];
-          for (const p of next.points) {
-            if (p.measurement === 'telemetry') telemetry.push(p);
-            else energy.set(energyKey(p), p);
+          const chunks: Buffer[] = [];
+          let lines = 0;
+          for (let n = 0; take.length < this.queue.length;) {
+            const q = this.queue[take.length];
+            if (n > 0 && (n + q.count > this.writePoints || this.isolate)) break;
+            n += q.count;
+            const c = this.store.outboxContent(q.id);
+            take.push(q);
+            const rows = JSON.parse(c.energy) as StoredPoint[];
+            for (const p of rows) energy.set(energyKey(p), p);
+            if (c.lines) {
+              chunks.push(c.lines);
+              lines += q.count - rows.length;
+            }
           }
-          await this.storage.write(telemetry);
-          telemetryWritten += telemetry.length;
+          if (chunks.length > 0) await this.storage.writeLines(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+          telemetryWritten += lines;
         } while (!this.isolate && !this.outage && this.queue.length > take.length && telemetryWritten < this.groupPoints);
         const points = [...energy.values()];
         await this.storage.write(points);
@@ -197,12 +163,11 @@ export class OutboxWriter {
             continue;
           }
           if (++this.refusals >= 3) {
-            const bad = take[0].entry;
+            const bad = take[0];
             this.log.error({ err: String(err), outbox_id: bad.id, points: bad.count }, 'storage refuses a batch; set aside in the state database (table outbox_refused)');
             this.store.setAside(bad.id, String(err));
             m.rejected.inc({ reason: 'storage_refused' }, bad.count);
             this.queue.shift();
-            this.cached -= take[0].bytes;
             this.queuedPoints -= bad.count;
             this.refusals = 0;
             this.publishDepth();
@@ -226,15 +191,14 @@ export class OutboxWriter {
       backoff = this.backoffMin;
       this.refusals = 0;
       if (take.length === 1) this.isolate = false;
-      const last = take[take.length - 1].entry;
+      const last = take[take.length - 1];
       this.store.ack(last.id);
       this.lastWritten = last.id;
       this.queue.splice(0, take.length);
       const now = Date.now();
       for (const q of take) {
-        this.cached -= q.bytes;
-        this.queuedPoints -= q.entry.count;
-        if (q.entry.newest_ts > 0) m.lagSeconds.observe(Math.max(0, now - q.entry.newest_ts) / 1000);
+        this.queuedPoints -= q.count;
+        if (q.newest_ts > 0) m.lagSeconds.observe(Math.max(0, now - q.newest_ts) / 1000);
       }
       m.pointsWritten.inc({ kind: 'telemetry' }, telemetryWritten);
       m.pointsWritten.inc({ kind: 'energy' }, energy.size);
@@ -264,31 +228,4 @@ export class OutboxWriter {
 /** The series and time of an energy row: the collector builds energy tags in one fixed order, so their values name the series. */
 function energyKey(p: StoredPoint): string {
   return `${p.measurement}|${Object.values(p.tags).join('|')}|${p.time}`;
-}
-
-/**
- * One write's points: a rollup row rewritten by several batches keeps only its last value (the newest total),
- * which also keeps a write from carrying two values of one series and time.
- */
-export function coalesce(lists: StoredPoint[][]): StoredPoint[] {
-  if (lists.length === 1) return lists[0];
-  const out: StoredPoint[] = [];
-  const energyAt = new Map<string, number>();
-  for (const list of lists) {
-    for (const p of list) {
-      if (p.measurement === 'telemetry') {
-        out.push(p);
-        continue;
-      }
-      const key = energyKey(p);
-      const at = energyAt.get(key);
-      if (at === undefined) {
-        energyAt.set(key, out.length);
-        out.push(p);
-      } else {
-        out[at] = p;
-      }
-    }
-  }
-  return out;
 }

@@ -19,9 +19,10 @@ export interface OutboxEntry {
   newest_ts: number;
 }
 
-/** What an outbox entry holds, as stored: the accepted batch (telemetry rows are rebuilt from it) and the energy rows, both JSON text. */
+/** What an outbox entry holds, as stored: the telemetry rows as line protocol, and the energy rows as JSON text. */
 export interface OutboxContent {
-  batch?: string;
+  /** telemetry rows, line protocol (storage/line-protocol.ts) in UTF-8, each line ending in `\n` */
+  lines?: Buffer;
   /** JSON array of StoredPoint */
   energy: string;
 }
@@ -33,8 +34,8 @@ export interface BatchChanges {
   evicted: string[];
   /** settled state to forget: readings before `readings_before`, intervals before `intervals_before` */
   prune: { meter: string; readings_before: number; intervals_before: number }[];
-  /** the batch text to rebuild telemetry rows from (readings rejected for their timestamp removed) */
-  batch?: string;
+  /** the telemetry rows, line protocol in UTF-8 (kept off the JavaScript heap: it waits for storage) */
+  lines?: Buffer;
   /** energy rows, JSON text */
   energy: string;
   /** storage rows the entry stands for (telemetry + energy) */
@@ -56,6 +57,8 @@ export class StateStore {
   private readonly upsInterval: Database.Statement;
   private readonly setEvicted: Database.Statement;
   private readonly insOutbox: Database.Statement;
+  private readonly readOutbox: Database.Statement;
+  private readonly delOutbox: Database.Statement;
   private readonly delReadings: Database.Statement;
   private readonly delIntervals: Database.Statement;
   private readonly commitBatch: (c: BatchChanges) => OutboxEntry;
@@ -71,15 +74,23 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS meter_reading (meter TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (meter, ts)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meter_interval (meter TEXT NOT NULL, start INTEGER NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (meter, start)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meter_meta (meter TEXT PRIMARY KEY, evicted INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS outbox_batch (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, batch TEXT, energy TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, batch TEXT, energy TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS outbox_batch (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, batch TEXT, energy TEXT NOT NULL, lines TEXT);
+      CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, batch TEXT, energy TEXT NOT NULL, lines TEXT);
     `);
+    // Before 0.2 an entry kept its batch's JSON (`batch`) and telemetry rows were rebuilt from it when written;
+    // now it keeps the rendered lines. Old files gain the column; `upgradeLegacyBatches` converts their entries.
+    for (const table of ['outbox_batch', 'outbox_refused']) {
+      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === 'lines')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN lines TEXT`);
+    }
     this.insReading = this.db.prepare('INSERT OR IGNORE INTO meter_reading (meter, ts, value) VALUES (?, ?, ?)');
     this.upsInterval = this.db.prepare('INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated) VALUES (?, ?, ?, ?)');
     this.setEvicted = this.db.prepare('INSERT OR REPLACE INTO meter_meta (meter, evicted) VALUES (?, 1)');
     this.delReadings = this.db.prepare('DELETE FROM meter_reading WHERE meter = ? AND ts < ?');
     this.delIntervals = this.db.prepare('DELETE FROM meter_interval WHERE meter = ? AND start < ?');
-    this.insOutbox = this.db.prepare('INSERT INTO outbox_batch (count, newest_ts, batch, energy) VALUES (?, ?, ?, ?)');
+    this.insOutbox = this.db.prepare('INSERT INTO outbox_batch (count, newest_ts, lines, energy) VALUES (?, ?, ?, ?)');
+    this.readOutbox = this.db.prepare('SELECT lines, energy FROM outbox_batch WHERE id = ?');
+    this.delOutbox = this.db.prepare('DELETE FROM outbox_batch WHERE id <= ?');
     this.commitBatch = this.db.transaction((c: BatchChanges): OutboxEntry => {
       for (const r of c.readings) this.insReading.run(r.meter, r.ts, r.value);
       for (const i of c.intervals) this.upsInterval.run(i.meter, i.start, i.total.quantity, i.total.estimated);
@@ -89,7 +100,7 @@ export class StateStore {
         this.delIntervals.run(p.meter, p.intervals_before);
       }
       if (c.count === 0) return { id: 0, count: 0, newest_ts: c.newest_ts };
-      const info = this.insOutbox.run(c.count, c.newest_ts, c.batch ?? null, c.energy);
+      const info = this.insOutbox.run(c.count, c.newest_ts, c.lines ?? null, c.energy);
       return { id: Number(info.lastInsertRowid), count: c.count, newest_ts: c.newest_ts };
     });
   }
@@ -134,19 +145,32 @@ export class StateStore {
 
   /** The content of an outbox entry. */
   outboxContent(id: number): OutboxContent {
-    const row = this.db.prepare('SELECT batch, energy FROM outbox_batch WHERE id = ?').get(id) as { batch: string | null; energy: string } | undefined;
-    return row ? { batch: row.batch ?? undefined, energy: row.energy } : { energy: '[]' };
+    const row = this.readOutbox.get(id) as { lines: Buffer | null; energy: string } | undefined;
+    return row ? { lines: row.lines ?? undefined, energy: row.energy } : { energy: '[]' };
+  }
+
+  /**
+   * Entries written by an earlier version, holding their batch's JSON instead of lines: `render` turns each
+   * into lines (the ingestor's rules), stored in place, all in one transaction. Returns how many.
+   */
+  upgradeLegacyBatches(render: (batch: string) => Buffer): number {
+    const rows = this.db.prepare('SELECT id, batch FROM outbox_batch WHERE batch IS NOT NULL').all() as { id: number; batch: string }[];
+    const set = this.db.prepare('UPDATE outbox_batch SET lines = ?, batch = NULL WHERE id = ?');
+    this.db.transaction(() => {
+      for (const r of rows) set.run(render(r.batch), r.id);
+    })();
+    return rows.length;
   }
 
   /** Forget outbox entries up to and including `id` (written to storage). */
   ack(through_id: number): void {
-    this.db.prepare('DELETE FROM outbox_batch WHERE id <= ?').run(through_id);
+    this.delOutbox.run(through_id);
   }
 
   /** Move an entry the store refuses out of the outbox, keeping it for a person to inspect. */
   setAside(id: number, error: string): void {
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR REPLACE INTO outbox_refused (id, count, error, batch, energy) SELECT id, count, ?, batch, energy FROM outbox_batch WHERE id = ?').run(error, id);
+      this.db.prepare('INSERT OR REPLACE INTO outbox_refused (id, count, error, batch, energy, lines) SELECT id, count, ?, batch, energy, lines FROM outbox_batch WHERE id = ?').run(error, id);
       this.db.prepare('DELETE FROM outbox_batch WHERE id = ?').run(id);
     })();
   }

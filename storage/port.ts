@@ -73,6 +73,12 @@ export interface Storage {
    * by the batching client). Writing the same series and time twice keeps one row (last write wins).
    */
   write(points: StoredPoint[]): Promise<void>;
+  /**
+   * Queue rows already rendered as line protocol (storage/line-protocol.ts: ms timestamps, `\n`-separated, as text or UTF-8 bytes; names
+   * checked by `checkPoints` when their series was first rendered). The collector's telemetry takes this path:
+   * InfluxDB gets the text as one request, with no per-row work on the way. Same semantics as `write`.
+   */
+  writeLines(lines: string | Uint8Array): Promise<void>;
   /** Write everything queued, waiting for retries; rejects if the store cannot take it. */
   flush(): Promise<void>;
   aggregate(q: AggregateQuery): Promise<AggregateSeries[]>;

@@ -2,6 +2,7 @@
  * An in-memory Storage with the port's aggregate semantics, for unit tests of the routes only. The route
  * tests run against the real embedded store and real InfluxDB as well; this is never shipped as an adapter.
  */
+import { parseLines } from '../../storage/line-protocol.ts';
 import type { AggregateQuery, AggregateSeries, RawQuery, Storage, StorageHealth, StoredPoint } from '../../storage/port.ts';
 
 const matches = (p: StoredPoint, where: AggregateQuery['where']) =>
@@ -21,6 +22,9 @@ export function memoryStorage(): Storage & { rows: StoredPoint[] } {
         const at = index.get(k);
         if (at === undefined) { index.set(k, rows.length); rows.push({ ...p, fields: { ...p.fields } }); } else Object.assign(rows[at].fields, p.fields);
       }
+    },
+    async writeLines(lines) {
+      await this.write(parseLines(typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8')));
     },
     async flush() {},
     async aggregate(q: AggregateQuery): Promise<AggregateSeries[]> {

@@ -12,6 +12,7 @@ import {
 } from '../port.ts';
 import { checkPoints, compareRaw, fieldKind, filterIsEmpty, matchesFilter, storedTags, type FieldKind } from '../series-key.ts';
 import { checkAggregateQuery } from '../windows.ts';
+import { parseLines } from '../line-protocol.ts';
 import { migrate } from './schema.ts';
 import { aggregateGroup, Rollups, type TierSpec, DEFAULT_TIERS } from './rollups.ts';
 
@@ -172,6 +173,11 @@ export class EmbeddedStorage implements Storage {
       this.loadCatalogue();
       throw new StorageError(`embedded store ${this.path}: write failed: ${(err as Error).message}`, isBusy(err), undefined, { cause: err });
     }
+  }
+
+  /** Lines are read back into points (the same checks and transaction as `write`). */
+  async writeLines(lines: string | Uint8Array): Promise<void> {
+    return this.write(parseLines(typeof lines === 'string' ? lines : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8')));
   }
 
   /** Every write is committed before `write()` resolves, so there is nothing to flush. */

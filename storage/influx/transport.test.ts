@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { basicAuth, v1WritePath } from './transport.ts';
 import { aggregateStatement, quoteIdent, quoteString, rawStatement } from './influxql.ts';
-import { toLine } from './line-protocol.ts';
+import { toLine } from '../line-protocol.ts';
 
 describe('v1WritePath', () => {
   it.each([
