@@ -41,6 +41,8 @@ export interface IngestorOptions {
   roles?: { telemetry?: boolean; energy?: boolean };
   /** device point rules; default from the device template (collector/point-rules.ts) */
   pointRules?: (device: Device) => DevicePointRules;
+  /** the state database forgets settled counter readings and intervals after this many new readings (default 50 000) */
+  pruneEveryReadings?: number;
   /** beyond this many points waiting for storage, `ingest` waits (and MQTT acknowledgements with it) */
   maxBufferedPoints?: number;
   writer?: OutboxWriterOptions;
@@ -123,19 +125,35 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   let closed = false;
   /** per meter: intervals before this are already forgotten */
   const prunedBefore = new Map<string, number>();
+  const pruneEvery = opts.pruneEveryReadings ?? 50_000;
+  let readingsSincePrune = 0;
 
   /**
-   * Forget what can no longer change: intervals before the local day of the oldest reading kept (that day's
-   * sum still needs all of its intervals). Runs as data advances, so a fast backfill stays small too.
+   * Forget in memory what can no longer change: intervals before the local day of the oldest reading kept (that
+   * day's sum still needs all of its intervals). Runs as data advances, so a fast backfill stays small too.
    */
-  function prune(id: string, m: MeterEnergy, changes: BatchChanges): void {
+  function prune(id: string, m: MeterEnergy): void {
     const oldest = m.oldestTs();
     if (!m.evicted || oldest === undefined) return;
     const keepFrom = days.dayOf(oldest)[0];
     if (keepFrom <= (prunedBefore.get(id) ?? -Infinity)) return;
     prunedBefore.set(id, keepFrom);
     m.pruneIntervals(keepFrom);
-    changes.prune.push({ meter: id, readings_before: oldest, intervals_before: keepFrom });
+  }
+
+  /**
+   * The same in the state database, for every meter at once, every `pruneEvery` stored readings: rows older than
+   * what memory keeps are never read again (a restart restores and trims them like memory did), so they may
+   * linger that long, and one delete for all meters is far cheaper than one per meter per batch.
+   */
+  function pruneStateDatabase(): void {
+    const cutoffs: { meter: string; readings_before: number; intervals_before: number }[] = [];
+    for (const [id, intervalsBefore] of prunedBefore) {
+      const oldest = devices.get(id)?.meter?.oldestTs();
+      if (oldest !== undefined) cutoffs.push({ meter: id, readings_before: oldest, intervals_before: intervalsBefore });
+    }
+    store.pruneSettled(cutoffs);
+    readingsSincePrune = 0;
   }
 
   function energyRow(measurement: string, tags: Record<string, string>, medium: Medium, time: number, t: IntervalTotal): StoredPoint {
@@ -239,7 +257,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     }
     const t = now();
     const points: StoredPoint[] = []; // energy rows
-    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], prune: [], energy: '', count: 0, newest_ts: 0 };
+    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], energy: '', count: 0, newest_ts: 0 };
     const touched = new Map<string, Set<number>>();
     let lines = '';
 
@@ -331,11 +349,13 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     changes.count = points.length + (doTelemetry ? result.accepted : 0);
     if (doTelemetry && result.accepted > 0) changes.lines = Buffer.from(lines);
     // Only after the rows: an interval touched early in a long batch may be settled by its end.
-    for (const id of touched.keys()) prune(id, devices.get(id)!.meter!, changes);
+    for (const id of touched.keys()) prune(id, devices.get(id)!.meter!);
 
     changes.energy = JSON.stringify(points);
     const entry = store.commit(changes);
     if (entry.id > 0) writer.enqueue(entry);
+    readingsSincePrune += changes.readings.length;
+    if (readingsSincePrune >= pruneEvery) pruneStateDatabase();
     metrics.pointsIn.inc(result.accepted);
     return result;
   }

@@ -52,7 +52,7 @@ export class OutboxWriter {
   ) {
     this.writePoints = opts.writePoints ?? 10_000;
     this.groupPoints = opts.groupPoints ?? 50_000;
-    this.heapLimit = opts.heapLimitBytes ?? Number(process.env.JN_HEAP ?? 48 * 1024 * 1024);
+    this.heapLimit = opts.heapLimitBytes ?? 48 * 1024 * 1024;
     this.backoffMin = opts.backoffMinMs ?? 250;
     this.backoffMax = opts.backoffMaxMs ?? 5_000;
     // Entries left by a previous run (crash, or storage down at stop) are written first.

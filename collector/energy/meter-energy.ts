@@ -117,6 +117,8 @@ export class MeterEnergy {
     this.intervals.clear();
     for (const [start, total] of intervals) this.intervals.set(start, total);
     this.evicted = evicted;
+    // The state database forgets settled readings only now and then: trim what it still held as memory had.
+    if (this.readings.length > 0) this.evict();
   }
 
   private addSegment(a: CounterReading, b: CounterReading, sign: 1 | -1, touched: Set<number>): void {
