@@ -9,7 +9,7 @@ import { parseReadingsTopic, type ReadingBatch } from '../core/contract/v1.ts';
 import { logger, type Logger } from '../core/log.ts';
 import type { Device, Medium, SiteModel } from '../core/site/schema.ts';
 import { seriesPrefix } from '../storage/line-protocol.ts';
-import type { StoredPoint, Storage } from '../storage/port.ts';
+import type { Storage } from '../storage/port.ts';
 import { LocalDays } from './day-cache.ts';
 import { MeterEnergy, roundQuantity, type IntervalTotal } from './energy/meter-energy.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
@@ -72,6 +72,13 @@ export interface Ingestor {
   bufferedPoints(): number;
 }
 
+/** A rendered energy series: the line starts of its 15-minute and daily rows, and its quantity field. */
+interface EnergySeries {
+  quarter: string;
+  day: string;
+  field: string;
+}
+
 interface DeviceInfo {
   device: Device;
   rules: DevicePointRules;
@@ -119,7 +126,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   const { byMeter } = rollupGroups(site);
 
   let seriesCount = 0;
-  const upgraded = store.upgradeLegacyBatches(legacyLines);
+  const upgraded = store.upgradeLegacyEntries(legacyLines);
   if (upgraded > 0) log.info({ entries: upgraded }, 'outbox entries of an earlier version turned into lines');
   const writer = new OutboxWriter(store, opts.storage, log, opts.writer);
   let closed = false;
@@ -156,14 +163,35 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     readingsSincePrune = 0;
   }
 
-  function energyRow(measurement: string, tags: Record<string, string>, medium: Medium, time: number, t: IntervalTotal): StoredPoint {
-    return { measurement, tags, fields: { [QUANTITY_FIELD[medium]]: roundQuantity(t.quantity), estimated: t.estimated > 0 ? 1 : 0 }, time };
+  /** One energy row as a line: the quantity in its medium's field, and whether any of it is estimated. */
+  function energyLine(series: EnergySeries, daily: boolean, time: number, t: IntervalTotal): string {
+    return `${daily ? series.day : series.quarter} ${series.field}=${roundQuantity(t.quantity)},estimated=${t.estimated > 0 ? 1 : 0} ${time}\n`;
   }
 
-  function meterTags(building: string, meter: string, medium: Medium, category?: string): Record<string, string> {
-    const tags: Record<string, string> = { site: siteId, building, meter, medium };
-    if (category) tags.category = category;
-    return tags;
+  /** The series of a meter's (or virtual meter's) energy rows, rendered once. */
+  const meterSeries = new Map<string, EnergySeries>();
+  function meterEnergySeries(building: string, meter: string, medium: Medium, category?: string): EnergySeries {
+    let series = meterSeries.get(meter);
+    if (!series) {
+      const tags: Record<string, string> = { site: siteId, building, meter, medium };
+      if (category) tags.category = category;
+      series = { quarter: seriesPrefix(MEASUREMENT.energy15m, tags), day: seriesPrefix(MEASUREMENT.energy1d, tags), field: QUANTITY_FIELD[medium] };
+      meterSeries.set(meter, series);
+    }
+    return series;
+  }
+
+  /** The series of a rollup group's rows: a virtual meter's, or a building × category's. */
+  const groupSeries = new Map<RollupGroup, EnergySeries>();
+  function groupEnergySeries(g: RollupGroup): EnergySeries {
+    if (g.kind === 'virtual') return meterEnergySeries(g.building, g.id, g.medium, g.category);
+    let series = groupSeries.get(g);
+    if (!series) {
+      const tags = { site: siteId, building: g.building, medium: g.medium, category: g.category as string };
+      series = { quarter: seriesPrefix(MEASUREMENT.buildingEnergy15m, tags), day: seriesPrefix(MEASUREMENT.buildingEnergy1d, tags), field: QUANTITY_FIELD[g.medium] };
+      groupSeries.set(g, series);
+    }
+    return series;
   }
 
   function groupTotal(g: RollupGroup, total: (m: MeterEnergy) => IntervalTotal | undefined): IntervalTotal {
@@ -256,7 +284,8 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       return result;
     }
     const t = now();
-    const points: StoredPoint[] = []; // energy rows
+    let energy = ''; // energy rows, line protocol
+    let energyRows = 0;
     const changes: BatchChanges = { readings: [], intervals: [], evicted: [], energy: '', count: 0, newest_ts: 0 };
     const touched = new Map<string, Set<number>>();
     let lines = '';
@@ -306,24 +335,36 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       if (info.meter && !wasEvicted && info.meter.evicted) changes.evicted.push(d.id);
     }
 
-    // Energy rows: every touched interval's new total, and the total of each local day holding one.
+    // Energy rows: every touched interval's new total, and the total of each local day holding one. A meter's
+    // day total is summed once per batch, though its own row and each of its groups need it.
+    const daySums = new Map<MeterEnergy, Map<number, IntervalTotal>>();
+    const daySum = (m: MeterEnergy, ds: number, de: number): IntervalTotal => {
+      let byDay = daySums.get(m);
+      if (!byDay) daySums.set(m, (byDay = new Map()));
+      let total = byDay.get(ds);
+      if (!total) byDay.set(ds, (total = m.sum(ds, de)));
+      return total;
+    };
     const groupTouched = new Map<RollupGroup, Set<number>>();
     for (const [id, starts] of touched) {
       if (starts.size === 0) continue;
       const info = devices.get(id)!;
       const m = info.meter!;
       const d = info.device;
-      const medium = d.medium as Medium;
-      const tags = meterTags(d.building, d.id, medium, d.category);
+      const series = meterEnergySeries(d.building, d.id, d.medium as Medium, d.category);
       const dayStarts = new Map<number, number>();
       for (const start of starts) {
         const total = m.intervals.get(start)!;
-        points.push(energyRow(MEASUREMENT.energy15m, tags, medium, start, total));
+        energy += energyLine(series, false, start, total);
+        energyRows++;
         changes.intervals.push({ meter: id, start, total });
         const [ds, de] = days.dayOf(start);
         dayStarts.set(ds, de);
       }
-      for (const [ds, de] of dayStarts) points.push(energyRow(MEASUREMENT.energy1d, tags, medium, ds, m.sum(ds, de)));
+      for (const [ds, de] of dayStarts) {
+        energy += energyLine(series, true, ds, daySum(m, ds, de));
+        energyRows++;
+      }
       for (const g of byMeter.get(id) ?? []) {
         let set = groupTouched.get(g);
         if (!set) groupTouched.set(g, (set = new Set()));
@@ -331,27 +372,26 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       }
     }
     for (const [g, starts] of groupTouched) {
-      const [m15, m1d] = g.kind === 'virtual'
-        ? [MEASUREMENT.energy15m, MEASUREMENT.energy1d]
-        : [MEASUREMENT.buildingEnergy15m, MEASUREMENT.buildingEnergy1d];
-      const tags = g.kind === 'virtual'
-        ? meterTags(g.building, g.id, g.medium, g.category)
-        : { site: siteId, building: g.building, medium: g.medium, category: g.category as string };
+      const series = groupEnergySeries(g);
       const dayStarts = new Map<number, number>();
       for (const start of starts) {
-        points.push(energyRow(m15, tags, g.medium, start, groupTotal(g, (m) => m.intervals.get(start))));
+        energy += energyLine(series, false, start, groupTotal(g, (m) => m.intervals.get(start)));
+        energyRows++;
         const [ds, de] = days.dayOf(start);
         dayStarts.set(ds, de);
       }
-      for (const [ds, de] of dayStarts) points.push(energyRow(m1d, tags, g.medium, ds, groupTotal(g, (m) => m.sum(ds, de))));
+      for (const [ds, de] of dayStarts) {
+        energy += energyLine(series, true, ds, groupTotal(g, (m) => daySum(m, ds, de)));
+        energyRows++;
+      }
     }
-    result.energyRows = points.length;
-    changes.count = points.length + (doTelemetry ? result.accepted : 0);
+    result.energyRows = energyRows;
+    changes.count = energyRows + (doTelemetry ? result.accepted : 0);
+    changes.energy = energy;
     if (doTelemetry && result.accepted > 0) changes.lines = Buffer.from(lines);
     // Only after the rows: an interval touched early in a long batch may be settled by its end.
     for (const id of touched.keys()) prune(id, devices.get(id)!.meter!);
 
-    changes.energy = JSON.stringify(points);
     const entry = store.commit(changes);
     if (entry.id > 0) writer.enqueue(entry);
     readingsSincePrune += changes.readings.length;

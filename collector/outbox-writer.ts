@@ -5,7 +5,7 @@
  * written again after a crash or an ambiguous failure changes nothing.
  */
 import type { Logger } from '../core/log.ts';
-import { StorageError, type StoredPoint, type Storage } from '../storage/port.ts';
+import { StorageError, type Storage } from '../storage/port.ts';
 import { trimHeap } from './heap.ts';
 import { collectorMetrics as m } from './metrics.ts';
 import type { OutboxEntry, StateStore } from './state-store.ts';
@@ -121,7 +121,7 @@ export class OutboxWriter {
       // coalesced to the newest total per series and time, and go last, just before the flush. A total
       // therefore never shares the wire with an older total of itself.
       const take: OutboxEntry[] = [];
-      const energy = new Map<string, StoredPoint>();
+      const energy = new Map<string, string>();
       let telemetryWritten = 0;
       const t0 = performance.now();
       try {
@@ -134,23 +134,27 @@ export class OutboxWriter {
             n += q.count;
             const c = this.store.outboxContent(q.id);
             take.push(q);
-            const rows = JSON.parse(c.energy) as StoredPoint[];
-            for (const p of rows) energy.set(energyKey(p), p);
+            let energyRows = 0;
+            for (let at = 0, end = c.energy.indexOf('\n'); end >= 0; at = end + 1, end = c.energy.indexOf('\n', at)) {
+              const line = c.energy.slice(at, end + 1);
+              energy.set(seriesAndTime(line), line);
+              energyRows++;
+            }
             if (c.lines) {
               chunks.push(c.lines);
-              lines += q.count - rows.length;
+              lines += q.count - energyRows;
             }
           }
           if (chunks.length > 0) await this.storage.writeLines(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
           telemetryWritten += lines;
         } while (!this.isolate && !this.outage && this.queue.length > take.length && telemetryWritten < this.groupPoints);
-        const points = [...energy.values()];
-        await this.storage.write(points);
+        const totals = [...energy.values()].join('');
+        await this.storage.writeLines(totals);
         await this.storage.flush();
         if (this.outage) {
-          // A failed attempt may still have landed late (the InfluxDB client retries on its own, after newer
-          // writes): write the same newest totals once more now that nothing older is pending.
-          await this.storage.write(points);
+          // A failed attempt may still have landed late (a request the store answered after we gave up on it):
+          // write the same newest totals once more now that nothing older is pending.
+          await this.storage.writeLines(totals);
           await this.storage.flush();
         }
       } catch (err) {
@@ -225,7 +229,10 @@ export class OutboxWriter {
   }
 }
 
-/** The series and time of an energy row: the collector builds energy tags in one fixed order, so their values name the series. */
-function energyKey(p: StoredPoint): string {
-  return `${p.measurement}|${Object.values(p.tags).join('|')}|${p.time}`;
+/**
+ * The series and time of an energy line, its identity in the store: the text before the first space
+ * (measurement and tags: the collector's names hold no spaces) and after the last one.
+ */
+function seriesAndTime(line: string): string {
+  return line.slice(0, line.indexOf(' ')) + line.slice(line.lastIndexOf(' '));
 }

@@ -44,9 +44,17 @@ const SUFFIX_RANGES: [RegExp, PhysicalRange][] = [
 
 /** The physical range implied by a point name's unit suffix, or undefined when the name carries no known unit. */
 export function rangeFromName(point: string): PhysicalRange | undefined {
-  for (const [re, range] of SUFFIX_RANGES) if (re.test(point)) return range;
-  return undefined;
+  let range = rangeByName.get(point);
+  if (range === undefined) {
+    range = SUFFIX_RANGES.find(([re]) => re.test(point))?.[1] ?? null;
+    if (rangeByName.size >= 10_000) rangeByName.clear(); // names come from gateways: bounded
+    rangeByName.set(point, range);
+  }
+  return range ?? undefined;
 }
+
+/** Point names seen so far and their range (null: no known unit); the suffix tests cost more than the rest of a point's checks. */
+const rangeByName = new Map<string, PhysicalRange | null>();
 
 /** Rules for a device from its template, falling back to point-name units when the template lists no points. */
 export function devicePointRules(device: Device): DevicePointRules {

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CounterReading } from './energy/counter.ts';
 import type { IntervalTotal } from './energy/meter-energy.ts';
+import { toLine } from '../storage/line-protocol.ts';
 import type { StoredPoint } from '../storage/port.ts';
 
 /** One outbox entry: the storage rows of one ingested batch. */
@@ -19,11 +20,11 @@ export interface OutboxEntry {
   newest_ts: number;
 }
 
-/** What an outbox entry holds, as stored: the telemetry rows as line protocol, and the energy rows as JSON text. */
+/** What an outbox entry holds, as stored: the telemetry rows and the energy rows, both line protocol. */
 export interface OutboxContent {
   /** telemetry rows, line protocol (storage/line-protocol.ts) in UTF-8, each line ending in `\n` */
   lines?: Buffer;
-  /** JSON array of StoredPoint */
+  /** energy rows, line protocol, each line ending in `\n` (several entries' rows are coalesced when written) */
   energy: string;
 }
 
@@ -34,7 +35,7 @@ export interface BatchChanges {
   evicted: string[];
   /** the telemetry rows, line protocol in UTF-8 (kept off the JavaScript heap: it waits for storage) */
   lines?: Buffer;
-  /** energy rows, JSON text */
+  /** energy rows, line protocol */
   energy: string;
   /** storage rows the entry stands for (telemetry + energy) */
   count: number;
@@ -75,7 +76,7 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, batch TEXT, energy TEXT NOT NULL, lines TEXT);
     `);
     // Before 0.2 an entry kept its batch's JSON (`batch`) and telemetry rows were rebuilt from it when written;
-    // now it keeps the rendered lines. Old files gain the column; `upgradeLegacyBatches` converts their entries.
+    // now it keeps the rendered lines. Old files gain the column; `upgradeLegacyEntries` converts their entries.
     for (const table of ['outbox_batch', 'outbox_refused']) {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
       if (!columns.some((c) => c.name === 'lines')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN lines TEXT`);
@@ -181,18 +182,22 @@ export class StateStore {
   /** The content of an outbox entry. */
   outboxContent(id: number): OutboxContent {
     const row = this.readOutbox.get(id) as { lines: Buffer | null; energy: string } | undefined;
-    return row ? { lines: row.lines ?? undefined, energy: row.energy } : { energy: '[]' };
+    return row ? { lines: row.lines ?? undefined, energy: row.energy } : { energy: '' };
   }
 
   /**
-   * Entries written by an earlier version, holding their batch's JSON instead of lines: `render` turns each
-   * into lines (the ingestor's rules), stored in place, all in one transaction. Returns how many.
+   * Entries written by an earlier version, holding JSON (the batch, whose telemetry rows were rebuilt when
+   * written, and the energy rows) instead of lines: converted in place, all in one transaction. `render` turns a
+   * batch into its telemetry lines (the ingestor's rules). Returns how many.
    */
-  upgradeLegacyBatches(render: (batch: string) => Buffer): number {
-    const rows = this.db.prepare('SELECT id, batch FROM outbox_batch WHERE batch IS NOT NULL').all() as { id: number; batch: string }[];
-    const set = this.db.prepare('UPDATE outbox_batch SET lines = ?, batch = NULL WHERE id = ?');
+  upgradeLegacyEntries(render: (batch: string) => Buffer): number {
+    const rows = this.db.prepare("SELECT id, batch, energy FROM outbox_batch WHERE batch IS NOT NULL OR energy LIKE '[%'").all() as { id: number; batch: string | null; energy: string }[];
+    const set = this.db.prepare('UPDATE outbox_batch SET lines = COALESCE(?, lines), batch = NULL, energy = ? WHERE id = ?');
     this.db.transaction(() => {
-      for (const r of rows) set.run(render(r.batch), r.id);
+      for (const r of rows) {
+        const energy = r.energy.startsWith('[') ? (JSON.parse(r.energy) as StoredPoint[]).map((p) => `${toLine(p)}\n`).join('') : r.energy;
+        set.run(r.batch === null ? null : render(r.batch), energy, r.id);
+      }
     })();
     return rows.length;
   }
