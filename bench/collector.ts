@@ -13,7 +13,7 @@
  * the collector process's peak resident set (VmHWM). `BENCH_CYCLES` and `BENCH_RUNS` change the size; `BENCH_KEEP=1` keeps the collector logs.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { parse } from 'yaml';
@@ -25,17 +25,20 @@ import { createDatabase, startInfluxd } from '../test/harness/influxd.ts';
 import { startMosquitto } from '../test/harness/mosquitto.ts';
 import { freePort, waitFor } from '../test/harness/ports.ts';
 
+/** The process settings among a service's environment: those that shape the runtime, not the application. */
+const RUNTIME_SETTINGS = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
+
 /**
- * The collector's NODE_OPTIONS as deployed (docker-compose.yml, service `collector`), so that the bench measures
- * the command a user runs; none when the file does not set them.
+ * The collector's runtime settings as deployed (docker-compose.yml, service `collector`: NODE_OPTIONS,
+ * MALLOC_ARENA_MAX), so that the bench measures the command a user runs; none when the file does not set them.
  */
-function deployedNodeOptions(): string | undefined {
+function deployedRuntime(): Record<string, string> {
   try {
     const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services?: { collector?: { environment?: Record<string, unknown> } } };
-    const v = compose.services?.collector?.environment?.NODE_OPTIONS;
-    return typeof v === 'string' ? v : undefined;
+    const env = compose.services?.collector?.environment ?? {};
+    return Object.fromEntries(RUNTIME_SETTINGS.filter((k) => env[k] !== undefined).map((k) => [k, String(env[k])]));
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -83,13 +86,13 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** The pid of the influxd serving from `dir` (the harness's server), found by its command line. */
-function influxdPid(dir: string): number | undefined {
+/** The pid of the harness's server `name` working in `dir`, found by its command line. */
+function pidOf(name: string, dir: string): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.startsWith('influxd') && cmd.includes(dir)) return Number(entry);
+      if (cmd.split('\0')[0].endsWith(name) && cmd.includes(dir)) return Number(entry);
     } catch { /* gone */ }
   }
   return undefined;
@@ -121,8 +124,8 @@ async function main(): Promise<void> {
     const siteFile = writeSiteFile(dir, site);
     const pointsPerRun = CYCLES * GATEWAYS * METERS_PER_GATEWAY * POINTS.length;
     console.log(`site: ${GATEWAYS} gateways × ${METERS_PER_GATEWAY} meters × ${POINTS.length} points; ${CYCLES} poll cycles = ${pointsPerRun} points per run, ${RUNS} runs`);
-    const nodeOptions = deployedNodeOptions();
-    console.log(`collector NODE_OPTIONS (docker-compose.yml): ${nodeOptions ?? '(none)'}`);
+    const runtime = deployedRuntime();
+    console.log(`collector runtime settings (docker-compose.yml): ${Object.entries(runtime).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`);
     const rawRates: number[] = [];
     const colRates: number[] = [];
     let rss = 0;
@@ -135,7 +138,7 @@ async function main(): Promise<void> {
       await createDatabase(influxd.url, rawDb);
       await createDatabase(influxd.url, colDb);
 
-      const influxPid = influxdPid(influxd.dir);
+      const influxPid = pidOf('influxd', influxd.dir);
       const rows = lines(all);
       await settle(influxPid);
       const influxCpu0 = influxPid ? cpuSeconds(influxPid) : NaN;
@@ -147,12 +150,15 @@ async function main(): Promise<void> {
       const metricsPort = await freePort();
       const proc = await startCollectorProcess(
         ['--site', siteFile, '--mqtt', mosquitto.url, '--data', join(dir, `collector${run}`), '--client-id', `bench-collector-${run}`, '--metrics-port', String(metricsPort)],
-        { INFLUX_URL: influxd.url, INFLUX_DB: colDb, NODE_OPTIONS: nodeOptions ?? '' }, join(dir, `collector${run}.log`));
+        { INFLUX_URL: influxd.url, INFLUX_DB: colDb, NODE_OPTIONS: '', ...runtime }, join(dir, `collector${run}.log`));
       const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-pub-${run}` });
       const payloads = all.map((cycle) => cycle.map((b) => [topics.readings('bench', b.gateway), JSON.stringify(b)] as const));
       const idleRss = peakRssMb(proc.child.pid!, 'VmRSS');
       const cpu0 = cpuSeconds(proc.child.pid!);
       const influxCpu1 = influxPid ? cpuSeconds(influxPid) : NaN;
+      const mosquittoPid = pidOf('mosquitto', mosquitto.dir);
+      const mosquittoCpu0 = mosquittoPid ? cpuSeconds(mosquittoPid) : NaN;
+      const benchCpu0 = process.cpuUsage();
       const t0 = performance.now();
       const pending: Promise<unknown>[] = [];
       for (const cycle of payloads) {
@@ -172,11 +178,14 @@ async function main(): Promise<void> {
       const elapsed = (performance.now() - t0) / 1000;
       const cpu = cpuSeconds(proc.child.pid!) - cpu0;
       const influxColCpu = influxPid ? cpuSeconds(influxPid) - influxCpu1 : NaN;
+      const mosquittoCpu = mosquittoPid ? cpuSeconds(mosquittoPid) - mosquittoCpu0 : NaN;
+      const benchCpu = process.cpuUsage(benchCpu0);
       const col = pointsPerRun / elapsed;
       const stored = await influxScalar(influxd.url, colDb, 'SELECT COUNT(value) FROM telemetry');
       if (stored !== pointsPerRun) throw new Error(`InfluxDB holds ${stored} telemetry points, not ${pointsPerRun}`);
       console.log(`  collector RSS: ${idleRss.toFixed(0)} MB subscribed and idle, peak ${peakRssMb(proc.child.pid!).toFixed(0)} MB`);
       console.log(`  collector CPU: ${cpu.toFixed(1)} s (${((cpu * 1e6) / pointsPerRun).toFixed(1)} µs per point)`);
+      console.log(`  all CPU in ${elapsed.toFixed(1)} s on ${availableParallelism()} cores: collector ${cpu.toFixed(1)} s, InfluxDB ${influxColCpu.toFixed(1)} s, Mosquitto ${mosquittoCpu.toFixed(1)} s, publisher and bench ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`);
       console.log(`  InfluxDB CPU: ${((influxRawCpu * 1e6) / pointsPerRun).toFixed(1)} µs per point written raw, ${((influxColCpu * 1e6) / pointsPerRun).toFixed(1)} µs per point from the collector (with its energy rows)`);
       console.log(`  storage writes: ${metric('jieneng_collector_storage_write_seconds_count')} taking ${metric('jieneng_collector_storage_write_seconds_sum').toFixed(1)} s of ${elapsed.toFixed(1)} s; energy rows written ${metric('jieneng_collector_points_written_total{kind="energy"}')}`);
       colRates.push(col);

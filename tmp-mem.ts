@@ -1,0 +1,12 @@
+import { startMosquitto } from './test/harness/mosquitto.ts';
+import { startCollectorProcess, writeSiteFile } from './collector/testing/process.ts';
+import { benchSite } from './bench/collector-data.ts';
+import { mkdtempSync, readFileSync } from 'node:fs';
+const dir = mkdtempSync('/tmp/jn-mem-');
+const m = await startMosquitto();
+const proc = await startCollectorProcess(['--site', writeSiteFile(dir, benchSite()), '--mqtt', m.url, '--data', dir + '/c'], { NODE_OPTIONS: process.env.NO ?? '' }, dir + '/log');
+await new Promise((r) => setTimeout(r, 1500));
+const st = readFileSync(`/proc/${proc.child.pid}/status`, 'utf8');
+console.log(st.split('\n').filter((l) => /VmRSS|RssAnon|RssFile|Threads/.test(l)).join('  '));
+console.log(readFileSync(`/proc/${proc.child.pid}/smaps_rollup`, 'utf8').split('\n').filter((l) => /Rss|Anon|Private/.test(l)).join(' | '));
+await proc.stop(); await m.destroy();
