@@ -132,17 +132,22 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       // Each run its own history window (ending now) and databases, so nothing is idempotently skipped.
       const start = Math.floor(Date.now() / POLL_MS) * POLL_MS - (CYCLES + 1) * POLL_MS;
-      const all = benchBatches(start, CYCLES);
+      // The same traffic for both phases, built before either is timed; the batch objects are dropped before
+      // the collector's phase so that the publisher's own garbage collection stays out of its way.
+      let all: ReadingBatch[][] | undefined = benchBatches(start, CYCLES);
+      const payloads = all.map((cycle) => cycle.map((b) => [topics.readings('bench', b.gateway), JSON.stringify(b)] as const));
+      let rows: string[] | undefined = lines(all);
+      all = undefined;
       const rawDb = `raw${run}`;
       const colDb = `col${run}`;
       await createDatabase(influxd.url, rawDb);
       await createDatabase(influxd.url, colDb);
 
       const influxPid = pidOf('influxd', influxd.dir);
-      const rows = lines(all);
       await settle(influxPid);
       const influxCpu0 = influxPid ? cpuSeconds(influxPid) : NaN;
       const raw = await rawWrite(influxd.url, rawDb, rows);
+      rows = undefined;
       const influxRawCpu = influxPid ? cpuSeconds(influxPid) - influxCpu0 : NaN;
       rawRates.push(raw);
       await settle(influxPid);
@@ -152,7 +157,6 @@ async function main(): Promise<void> {
         ['--site', siteFile, '--mqtt', mosquitto.url, '--data', join(dir, `collector${run}`), '--client-id', `bench-collector-${run}`, '--metrics-port', String(metricsPort)],
         { INFLUX_URL: influxd.url, INFLUX_DB: colDb, NODE_OPTIONS: '', ...runtime }, join(dir, `collector${run}.log`));
       const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-pub-${run}` });
-      const payloads = all.map((cycle) => cycle.map((b) => [topics.readings('bench', b.gateway), JSON.stringify(b)] as const));
       const idleRss = peakRssMb(proc.child.pid!, 'VmRSS');
       const cpu0 = cpuSeconds(proc.child.pid!);
       const influxCpu1 = influxPid ? cpuSeconds(influxPid) : NaN;
