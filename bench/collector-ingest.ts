@@ -1,8 +1,8 @@
 /**
  * `npx tsx bench/collector-ingest.ts`: the collector's own CPU per point without a network or a store — the bench
- * batches through `ingestMessage` (JSON, contract schema, site and range checks, counter energy, rollups, SQLite
- * commit per message) and the outbox writer (telemetry rows rebuilt, energy rows coalesced) into a store that
- * accepts and forgets. The part of `bench:collector`'s cost that no InfluxDB tuning can remove.
+ * batches through `ingestMessage` (JSON, contract schema, site and range checks, counter energy, rollups, lines
+ * rendered, SQLite commit per message) and the outbox writer (entries read back, energy rows coalesced) into a
+ * store that accepts and forgets. The part of `bench:collector`'s cost that no InfluxDB tuning can remove.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
