@@ -310,6 +310,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         continue;
       }
       const wasEvicted = info.meter?.evicted ?? false;
+      const lineEnd = ` ${reading.ts}\n`; // the same for each of the reading's points
       for (const point in reading.points) {
         const pv = reading.points[point];
         const verdict = judge(info, point, pv.value, pv.quality);
@@ -321,7 +322,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         const value = pv.value as number;
         result.accepted++;
         if (doTelemetry) {
-          lines += `${linePrefix(info, point, pv.quality)}${value} ${reading.ts}\n`;
+          lines += linePrefix(info, point, pv.quality) + value + lineEnd;
           if (reading.ts > changes.newest_ts) changes.newest_ts = reading.ts;
         }
         if (doEnergy && info.meter && point === info.rules.counterPoint) {
