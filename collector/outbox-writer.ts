@@ -10,7 +10,6 @@ import { trimHeap } from './heap.ts';
 import { collectorMetrics as m } from './metrics.ts';
 import type { OutboxEntry, StateStore } from './state-store.ts';
 
-
 /** Options of the outbox writer. */
 export interface OutboxWriterOptions {
   /** telemetry lines per storage request (several outbox entries share one request) */
@@ -108,6 +107,34 @@ export class OutboxWriter {
     this.queuedPoints += entry.count;
   }
 
+  /**
+   * The next request of a group: the telemetry lines of the entries after `take` (which it extends), up to
+   * `writePoints` lines or one entry while isolating; their energy rows join `energy`, the newest per series
+   * and time.
+   */
+  private nextRequest(take: OutboxEntry[], energy: Map<string, string>): { text?: Buffer; lines: number } {
+    const chunks: Buffer[] = [];
+    let lines = 0;
+    for (let n = 0; take.length < this.queue.length;) {
+      const entry = this.queue[take.length];
+      if (n > 0 && (n + entry.count > this.writePoints || this.isolate)) break;
+      n += entry.count;
+      take.push(entry);
+      const content = this.store.outboxContent(entry.id);
+      let energyRows = 0;
+      for (let at = 0, end = content.energy.indexOf('\n'); end >= 0; at = end + 1, end = content.energy.indexOf('\n', at)) {
+        const line = content.energy.slice(at, end + 1);
+        energy.set(seriesAndTime(line), line);
+        energyRows++;
+      }
+      if (content.lines) {
+        chunks.push(content.lines);
+        lines += entry.count - energyRows;
+      }
+    }
+    return { text: chunks.length <= 1 ? chunks[0] : Buffer.concat(chunks), lines };
+  }
+
   private async loop(): Promise<void> {
     let backoff = this.backoffMin;
     while (!this.stopping) {
@@ -126,27 +153,9 @@ export class OutboxWriter {
       const t0 = performance.now();
       try {
         do {
-          const chunks: Buffer[] = [];
-          let lines = 0;
-          for (let n = 0; take.length < this.queue.length;) {
-            const q = this.queue[take.length];
-            if (n > 0 && (n + q.count > this.writePoints || this.isolate)) break;
-            n += q.count;
-            const c = this.store.outboxContent(q.id);
-            take.push(q);
-            let energyRows = 0;
-            for (let at = 0, end = c.energy.indexOf('\n'); end >= 0; at = end + 1, end = c.energy.indexOf('\n', at)) {
-              const line = c.energy.slice(at, end + 1);
-              energy.set(seriesAndTime(line), line);
-              energyRows++;
-            }
-            if (c.lines) {
-              chunks.push(c.lines);
-              lines += q.count - energyRows;
-            }
-          }
-          if (chunks.length > 0) await this.storage.writeLines(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-          telemetryWritten += lines;
+          const request = this.nextRequest(take, energy);
+          if (request.text) await this.storage.writeLines(request.text);
+          telemetryWritten += request.lines;
         } while (!this.isolate && !this.outage && this.queue.length > take.length && telemetryWritten < this.groupPoints);
         const totals = [...energy.values()].join('');
         await this.storage.writeLines(totals);
