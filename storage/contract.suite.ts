@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError, type AggregateFn, type AggregateQuery, type AggregateSeries, type Storage, type StoredPoint } from './port.ts';
 import { matchesFilter, storedTags } from './series-key.ts';
+import { toLine } from './line-protocol.ts';
 import { roundAggregate, windowStartMs } from './windows.ts';
 
 /** How the suite gets stores: each call opens another handle on the same backing store (file, database). */
@@ -304,6 +305,27 @@ export function storageContract(name: string, target: ContractTarget): void {
             .toEqual([{ tags: { [k]: v }, points: [{ time: SH_DAY0, value: 1.25 }] }]);
           expect(await store.aggregate({ measurement: mm, field: 'f "x",y=z', fn: 'sum', from: SH_DAY0, to: SH_DAY0 + 1, where: { [k]: `${v}x` } })).toEqual([]);
         }
+      });
+
+      it('stores line protocol (writeLines, text or UTF-8 bytes) as write stores the points, later lines winning', async () => {
+        const mm = fresh('lines m,eas "q" 节能');
+        const tags = { 'k e,y="1"': 'a "b" \'c\' d\\e, f=g  h', 楼宇: '第8号楼 会堂' };
+        const first: StoredPoint = { measurement: mm, tags, fields: { e: 1.25, flag: true, note: 'str "q" \\ 节能' }, time: SH_DAY0 };
+        const second: StoredPoint = { measurement: mm, tags: { 楼宇: 'x' }, fields: { e: -0.5 }, time: SH_DAY0 + 1 };
+        await store.writeLines(`${toLine({ ...first, fields: { e: 9 } })}\n${toLine(first)}\n`);
+        await store.writeLines(Buffer.from(`${toLine(second)}\n`));
+        await store.flush();
+        expect(await store.raw({ measurement: mm, from: SH_DAY0, to: SH_DAY0 + 2 })).toEqual([first, second]);
+      });
+
+      it('rejects text that is not line protocol with a non-retryable StorageError', async () => {
+        const err = await (async () => {
+          await store.writeLines('not line protocol\n');
+          await store.flush();
+        })().then(() => undefined, (e: unknown) => e);
+        expect(err).toBeInstanceOf(StorageError);
+        expect((err as StorageError).retryable).toBe(false);
+        await store.flush(); // the store is usable afterwards
       });
 
       it('rejects malformed points with a non-retryable StorageError', async () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { basicAuth, v1WritePath } from './transport.ts';
 import { aggregateStatement, quoteIdent, quoteString, rawStatement } from './influxql.ts';
-import { toLine } from '../line-protocol.ts';
+import { parseLines, toLine } from '../line-protocol.ts';
 
 describe('v1WritePath', () => {
   it.each([
@@ -46,5 +46,12 @@ describe('line protocol', () => {
   it('escapes as the line protocol reference says, sorts tags, drops empty ones, writes numbers as floats', () => {
     expect(toLine({ measurement: 'a b,c=d', tags: { 'k=1': 'v 1', z: '', a: 'x,y' }, fields: { f: 1, s: 'q"\\', b: true, e: 1e21, 'g h': -0.5 }, time: 5 }))
       .toBe('a\\ b\\,c=d,a=x\\,y,k\\=1=v\\ 1 f=1,s="q\\"\\\\",b=true,e=1e+21,g\\ h=-0.5 5');
+  });
+
+  it('reads back what it writes, and what InfluxDB also accepts (integers, boolean spellings, comments)', () => {
+    const p = { measurement: 'a b,c=d', tags: { 'k=1': 'v 1', a: 'x,y', 节: '能 源' }, fields: { f: 1, s: 'q"\\ 节,=', b: true, e: 1e21, 'g h': -0.5 }, time: 5 };
+    expect(parseLines(`${toLine(p)}\n${toLine({ ...p, time: 6 })}`)).toEqual([{ ...p, tags: { a: 'x,y', 'k=1': 'v 1', 节: '能 源' } }, { ...p, time: 6, tags: { a: 'x,y', 'k=1': 'v 1', 节: '能 源' } }]);
+    expect(parseLines('# comment\n\nm,t=1 i=-3i,u=4u,b1=t,b2=FALSE,b3=True 7\n')).toEqual([{ measurement: 'm', tags: { t: '1' }, fields: { i: -3, u: 4, b1: true, b2: false, b3: true }, time: 7 }]);
+    for (const bad of ['m', 'm f=1', 'm,t f=1 1', 'm f= 1', 'm f="x 1', 'm f=1 1.5', 'm f=abc 1']) expect(() => parseLines(bad), bad).toThrow(/line protocol/);
   });
 });
