@@ -56,26 +56,3 @@ describe('opening InfluxDB', () => {
     expect(parseVersion(undefined)).toBeUndefined();
   });
 });
-
-describe('writing rows of known series', () => {
-  it('checks and renders a frozen-tag series once, still refusing a bad row of it with the full message', async () => {
-    const db = `known_${process.pid}_${Date.now()}`;
-    const store = await openStorage(storageConfigFromEnv({ INFLUX_URL: url, INFLUX_DB: db }));
-    try {
-      const tags = Object.freeze({ site: 's', device: 'd 1', point: 'power_kw' });
-      const t0 = Date.UTC(2025, 0, 1);
-      await store.write([{ measurement: 'telemetry', tags, fields: { value: 1 }, time: t0 }]);
-      // the second write takes the remembered series; a second measurement on the same tags renders its own
-      await store.write([{ measurement: 'telemetry', tags, fields: { value: 2.5 }, time: t0 + 1000 }, { measurement: 'other', tags, fields: { value: 3 }, time: t0 }]);
-      await expect(store.write([{ measurement: 'telemetry', tags, fields: { value: Number.NaN }, time: t0 + 2000 }]))
-        .rejects.toThrow('point 0 (telemetry @ 1735689602000): field value is NaN; only finite numbers can be stored');
-      await expect(store.write([{ measurement: 'telemetry', tags, fields: { value: 1 }, time: 1.5 }])).rejects.toThrow(/time must be an integer/);
-      await store.flush();
-      const rows = await store.raw({ measurement: 'telemetry', from: 0, to: t0 + 10_000 });
-      expect(rows.map((r) => [r.tags, r.fields.value])).toEqual([[{ device: 'd 1', point: 'power_kw', site: 's' }, 1], [{ device: 'd 1', point: 'power_kw', site: 's' }, 2.5]]);
-      expect(await store.raw({ measurement: 'other', from: 0, to: t0 + 10_000 })).toHaveLength(1);
-    } finally {
-      await store.close();
-    }
-  });
-});

@@ -16,7 +16,7 @@ import { checkAggregateQuery, roundAggregate } from '../windows.ts';
 import { isDatabaseNotFound, ping, query, type QueryTarget } from './http.ts';
 import { aggregateStatement, rawStatement } from './influxql.ts';
 import { MappingTransport } from './transport.ts';
-import { escapeTag, fieldsAndTime, seriesPrefix } from '../line-protocol.ts';
+import { toLine } from '../line-protocol.ts';
 
 const log = logger('storage.influx');
 
@@ -80,10 +80,6 @@ export class InfluxStorage implements Storage {
   private readonly sendBatch?: (lines: string[], retryAttempts: number) => Promise<void>;
   /** lines handed to the client's buffer since its last flush (at most: its timer may have sent them) */
   private partialLines = 0;
-  /** rendered series (measurement + tags) by their frozen tags object; dropped with the object */
-  private readonly series = new WeakMap<object, { measurement: string; prefix: string }>();
-  /** field keys that passed the check, escaped */
-  private readonly fieldKeys = new Map<string, string>();
   /** the client's write path (mapped to `/write` for 1.x by the transport) */
   private readonly writePath: string;
   /** the first failure of a `writeLines` request since the last flush */
@@ -147,18 +143,8 @@ export class InfluxStorage implements Storage {
 
   async write(points: StoredPoint[]): Promise<void> {
     this.open();
-    const lines = new Array<string>(points.length);
-    let i = 0;
-    for (; i < points.length; i++) {
-      const line = this.knownLine(points[i]);
-      if (line === undefined) break;
-      lines[i] = line;
-    }
-    if (i < points.length) {
-      // Some row of a series not seen before (or unusual): the full check, with its exact error message.
-      checkPoints(points);
-      for (i = 0; i < points.length; i++) lines[i] = this.checkedLine(points[i]);
-    }
+    checkPoints(points);
+    const lines = points.map(toLine);
     // Back-pressure: the client sends a batch as soon as one is full, with no limit on requests in flight; a
     // large write would open hundreds at once and time out. Hand it lines a batch at a time, and wait while
     // `maxInFlight` requests are open (2 keeps InfluxDB busy while the next batch is built).
@@ -216,47 +202,6 @@ export class InfluxStorage implements Storage {
         }
       },
     });
-  }
-
-  /**
-   * The line of a row whose series was already checked and rendered, or undefined when it was not (or when
-   * anything about the row is unusual): then `write` runs the full check. A series is remembered only when its
-   * tags object is frozen (the collector freezes its per-series tags), so the cached text can never go stale;
-   * escaping and the name checks then run once per series instead of once per row.
-   */
-  private knownLine(p: StoredPoint): string | undefined {
-    const known = p ? this.series.get(p.tags) : undefined;
-    if (known === undefined || known.measurement !== p.measurement || !Number.isSafeInteger(p.time)) return undefined;
-    let line = known.prefix;
-    let sep = ' ';
-    for (const k in p.fields) {
-      const v = p.fields[k];
-      const key = this.fieldKeys.get(k);
-      if (key === undefined) return undefined;
-      if (typeof v === 'number') {
-        if (!Number.isFinite(v)) return undefined;
-        line += `${sep}${key}=${v}`;
-      } else return undefined;
-      sep = ',';
-    }
-    return sep === ' ' ? undefined : `${line} ${p.time}`;
-  }
-
-  /** The line of a row that passed `checkPoints`; remembers its series (frozen tags) and field keys. */
-  private checkedLine(p: StoredPoint): string {
-    for (const k in p.fields) {
-      if (!this.fieldKeys.has(k)) {
-        if (this.fieldKeys.size >= 1_000) this.fieldKeys.clear();
-        this.fieldKeys.set(k, escapeTag(k));
-      }
-    }
-    if (!Object.isFrozen(p.tags)) return seriesPrefix(p.measurement, p.tags) + fieldsAndTime(p);
-    let known = this.series.get(p.tags);
-    if (known === undefined || known.measurement !== p.measurement) {
-      known = { measurement: p.measurement, prefix: seriesPrefix(p.measurement, p.tags) };
-      this.series.set(p.tags, known);
-    }
-    return known.prefix + fieldsAndTime(p);
   }
 
   /** Points the client holds for a retry (a gauge for metrics and health). */
