@@ -83,8 +83,14 @@ function peakRssMb(pid: number, field = 'VmHWM'): number {
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
 function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** User and system CPU seconds of a process so far. */
+function cpuTimes(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 /** The pid of the harness's server `name` working in `dir`, found by its command line. */
@@ -158,7 +164,8 @@ async function main(): Promise<void> {
         { INFLUX_URL: influxd.url, INFLUX_DB: colDb, NODE_OPTIONS: '', ...runtime }, join(dir, `collector${run}.log`));
       const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-pub-${run}` });
       const idleRss = peakRssMb(proc.child.pid!, 'VmRSS');
-      const cpu0 = cpuSeconds(proc.child.pid!);
+      const times0 = cpuTimes(proc.child.pid!);
+      const cpu0 = times0.user + times0.system;
       const influxCpu1 = influxPid ? cpuSeconds(influxPid) : NaN;
       const mosquittoPid = pidOf('mosquitto', mosquitto.dir);
       const mosquittoCpu0 = mosquittoPid ? cpuSeconds(mosquittoPid) : NaN;
@@ -180,7 +187,8 @@ async function main(): Promise<void> {
         return metric('jieneng_collector_points_written_total{kind="telemetry"}') >= pointsPerRun;
       }, 600_000, 50);
       const elapsed = (performance.now() - t0) / 1000;
-      const cpu = cpuSeconds(proc.child.pid!) - cpu0;
+      const times = cpuTimes(proc.child.pid!);
+      const cpu = times.user + times.system - cpu0;
       const influxColCpu = influxPid ? cpuSeconds(influxPid) - influxCpu1 : NaN;
       const mosquittoCpu = mosquittoPid ? cpuSeconds(mosquittoPid) - mosquittoCpu0 : NaN;
       const benchCpu = process.cpuUsage(benchCpu0);
@@ -188,7 +196,7 @@ async function main(): Promise<void> {
       const stored = await influxScalar(influxd.url, colDb, 'SELECT COUNT(value) FROM telemetry');
       if (stored !== pointsPerRun) throw new Error(`InfluxDB holds ${stored} telemetry points, not ${pointsPerRun}`);
       console.log(`  collector RSS: ${idleRss.toFixed(0)} MB subscribed and idle, peak ${peakRssMb(proc.child.pid!).toFixed(0)} MB`);
-      console.log(`  collector CPU: ${cpu.toFixed(1)} s (${((cpu * 1e6) / pointsPerRun).toFixed(1)} µs per point)`);
+      console.log(`  collector CPU: ${cpu.toFixed(1)} s (${((cpu * 1e6) / pointsPerRun).toFixed(1)} µs per point; ${(times.user - times0.user).toFixed(1)} s user, ${(times.system - times0.system).toFixed(1)} s system)`);
       console.log(`  all CPU in ${elapsed.toFixed(1)} s on ${availableParallelism()} cores: collector ${cpu.toFixed(1)} s, InfluxDB ${influxColCpu.toFixed(1)} s, Mosquitto ${mosquittoCpu.toFixed(1)} s, publisher and bench ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`);
       console.log(`  InfluxDB CPU: ${((influxRawCpu * 1e6) / pointsPerRun).toFixed(1)} µs per point written raw, ${((influxColCpu * 1e6) / pointsPerRun).toFixed(1)} µs per point from the collector (with its energy rows)`);
       console.log(`  storage writes: ${metric('jieneng_collector_storage_write_seconds_count')} taking ${metric('jieneng_collector_storage_write_seconds_sum').toFixed(1)} s of ${elapsed.toFixed(1)} s; energy rows written ${metric('jieneng_collector_points_written_total{kind="energy"}')}`);
