@@ -13,7 +13,7 @@ const ENTRY = fileURLToPath(new URL('./jieneng.ts', import.meta.url));
 // any bundle); without, they name the bundle's functions, and the process saves the map's ~9 MB.
 const SOURCE_MAPS = process.sourceMapsEnabled ?? process.execArgv.includes('--enable-source-maps');
 
-/** The CLI as one ES module's text, or undefined when esbuild is not available or fails. */
+/** The CLI bundled into a temporary file; undefined when esbuild is missing or fails, or the file cannot be written. */
 async function bundle() {
   let esbuild;
   try {
@@ -34,7 +34,9 @@ async function bundle() {
         },
       }],
     });
-    return result.outputFiles[0].text;
+    const file = join(tmpdir(), `jieneng-${process.pid}-${randomUUID()}.mjs`);
+    writeFileSync(file, result.outputFiles[0].text);
+    return file;
   } catch (err) {
     if (process.env.JIENENG_DEBUG_BUNDLE) process.stderr.write(`jieneng: bundling failed, using tsx: ${err?.stack ?? err}\n`);
     return undefined;
@@ -43,14 +45,12 @@ async function bundle() {
   }
 }
 
-const code = await bundle();
-if (code === undefined) {
+const file = await bundle();
+if (file === undefined) {
   const { register } = await import('tsx/esm/api');
   register();
   await import('./jieneng.ts');
 } else {
-  const file = join(tmpdir(), `jieneng-${process.pid}-${randomUUID()}.mjs`);
-  writeFileSync(file, code);
   try {
     await import(pathToFileURL(file).href);
   } finally {
