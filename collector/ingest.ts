@@ -11,7 +11,7 @@ import type { Device, Medium, SiteModel } from '../core/site/schema.ts';
 import { seriesPrefix } from '../storage/line-protocol.ts';
 import type { Storage } from '../storage/port.ts';
 import { LocalDays } from './day-cache.ts';
-import { MeterEnergy, roundQuantity, type IntervalTotal } from './energy/meter-energy.ts';
+import { MeterEnergy, roundQuantity, type IntervalTotal, type ReadingOutcome } from './energy/meter-energy.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
 import { OutboxWriter, type OutboxWriterOptions } from './outbox-writer.ts';
 import { devicePointRules, rangeFromName, type DevicePointRules } from './point-rules.ts';
@@ -288,6 +288,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     let energyRows = 0;
     const changes: BatchChanges = { readings: [], intervals: [], evicted: [], energy: '', count: 0, newest_ts: 0 };
     const touched = new Map<string, Set<number>>();
+    const outcomes = new Map<ReadingOutcome, number>(); // counted per batch: one metric update per outcome
     const lines: string[] = []; // telemetry, one line each: joined once (cheaper than growing one string)
 
     for (const reading of batch.readings) {
@@ -329,7 +330,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
           let set = touched.get(d.id);
           if (!set) touched.set(d.id, (set = new Set()));
           const outcome = info.meter.add({ ts: reading.ts, value }, set);
-          metrics.counterEvents.inc({ outcome });
+          outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
           if (outcome === 'first' || outcome === 'appended' || outcome === 'inserted') changes.readings.push({ meter: d.id, ts: reading.ts, value });
         }
       }
@@ -398,6 +399,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     readingsSincePrune += changes.readings.length;
     if (readingsSincePrune >= pruneEvery) pruneStateDatabase();
     metrics.pointsIn.inc(result.accepted);
+    for (const [outcome, n] of outcomes) metrics.counterEvents.inc({ outcome }, n);
     return result;
   }
 
