@@ -20,6 +20,7 @@ import { StateStore, type BatchChanges } from './state-store.ts';
 import { schemaProblem, type RejectReason, type Rejection } from './validate.ts';
 
 const MIN_MS = 60_000;
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Options of `createIngestor`. */
 export interface IngestorOptions {
@@ -126,6 +127,8 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   const { byMeter } = rollupGroups(site);
 
   let seriesCount = 0;
+  /** line prefixes holding a character beyond ASCII (none while ids keep to their schemas) */
+  let nonAsciiPrefixes = 0;
   const upgraded = store.upgradeLegacyEntries(legacyLines);
   if (upgraded > 0) log.info({ entries: upgraded }, 'outbox entries of an earlier version turned into lines');
   const writer = new OutboxWriter(store, opts.storage, log, opts.writer);
@@ -254,10 +257,12 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       if (++seriesCount > 200_000) { // a gateway inventing point names must not grow this without end
         for (const i of devices.values()) i.linePrefixes = undefined;
         seriesCount = 0;
+        nonAsciiPrefixes = 0;
         return linePrefix(info, point, quality);
       }
       const d = info.device;
       prefix = `${seriesPrefix(MEASUREMENT.telemetry, { site: siteId, building: d.building, gateway: d.gateway, device: d.id, point, quality })} value=`;
+      if (!ASCII.test(prefix)) nonAsciiPrefixes++;
       byPoint.set(point, prefix);
     }
     return prefix;
@@ -289,7 +294,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     const changes: BatchChanges = { readings: [], intervals: [], evicted: [], energy: '', count: 0, newest_ts: 0 };
     const touched = new Map<string, Set<number>>();
     const outcomes = new Map<ReadingOutcome, number>(); // counted per batch: one metric update per outcome
-    const lines: string[] = []; // telemetry, one line each: joined once (cheaper than growing one string)
+    let lines = ''; // telemetry rows, line protocol (a rope: flattened once, when encoded)
 
     for (const reading of batch.readings) {
       const info = devices.get(reading.device);
@@ -323,7 +328,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         const value = pv.value as number;
         result.accepted++;
         if (doTelemetry) {
-          lines.push(linePrefix(info, point, pv.quality) + value + lineEnd);
+          lines += linePrefix(info, point, pv.quality) + value + lineEnd;
           if (reading.ts > changes.newest_ts) changes.newest_ts = reading.ts;
         }
         if (doEnergy && info.meter && point === info.rules.counterPoint) {
@@ -390,7 +395,9 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     result.energyRows = energyRows;
     changes.count = energyRows + (doTelemetry ? result.accepted : 0);
     changes.energy = energy;
-    if (doTelemetry && result.accepted > 0) changes.lines = Buffer.from(lines.join(''));
+    // Every part of a telemetry line is ASCII (ids and point names by their schemas, numbers), checked once per
+    // prefix: a one-byte copy then encodes it, without UTF-8's scan.
+    if (doTelemetry && result.accepted > 0) changes.lines = Buffer.from(lines, nonAsciiPrefixes === 0 ? 'latin1' : 'utf8');
     // Only after the rows: an interval touched early in a long batch may be settled by its end.
     for (const id of touched.keys()) prune(id, devices.get(id)!.meter!);
 
