@@ -118,7 +118,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
         replacements: (d.replacements ?? []).map((r) => ({ at_ms: Date.parse(r.at), old_final: r.old_final, new_initial: r.new_initial }))
           .sort((a, b) => a.at_ms - b.at_ms),
         gap_ms: opts.gapMs ?? Math.max(3 * pollS * 1000, 15 * MIN_MS),
-      }, horizonMs);
+      }, horizonMs, undefined, (ms) => days.dayOf(ms)[0]);
       const s = saved.get(d.id);
       if (s) info.meter.restore(s.readings, s.intervals, s.evicted);
     }
@@ -342,16 +342,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       if (info.meter && !wasEvicted && info.meter.evicted) changes.evicted.push(d.id);
     }
 
-    // Energy rows: every touched interval's new total, and the total of each local day holding one. A meter's
-    // day total is summed once per batch, though its own row and each of its groups need it.
-    const daySums = new Map<MeterEnergy, Map<number, IntervalTotal>>();
-    const daySum = (m: MeterEnergy, ds: number, de: number): IntervalTotal => {
-      let byDay = daySums.get(m);
-      if (!byDay) daySums.set(m, (byDay = new Map()));
-      let total = byDay.get(ds);
-      if (!total) byDay.set(ds, (total = m.sum(ds, de)));
-      return total;
-    };
+    // Energy rows: every touched interval's new total, and the total of each local day holding one.
     const groupTouched = new Map<RollupGroup, Set<number>>();
     for (const [id, starts] of touched) {
       if (starts.size === 0) continue;
@@ -359,17 +350,16 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       const m = info.meter!;
       const d = info.device;
       const series = meterEnergySeries(d.building, d.id, d.medium as Medium, d.category);
-      const dayStarts = new Map<number, number>();
+      const dayStarts = new Set<number>();
       for (const start of starts) {
         const total = m.intervals.get(start)!;
         energy += energyLine(series, false, start, total);
         energyRows++;
         changes.intervals.push({ meter: id, start, total });
-        const [ds, de] = days.dayOf(start);
-        dayStarts.set(ds, de);
+        dayStarts.add(days.dayOf(start)[0]);
       }
-      for (const [ds, de] of dayStarts) {
-        energy += energyLine(series, true, ds, daySum(m, ds, de));
+      for (const ds of dayStarts) {
+        energy += energyLine(series, true, ds, m.dayTotal(ds));
         energyRows++;
       }
       for (const g of byMeter.get(id) ?? []) {
@@ -380,15 +370,14 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     }
     for (const [g, starts] of groupTouched) {
       const series = groupEnergySeries(g);
-      const dayStarts = new Map<number, number>();
+      const dayStarts = new Set<number>();
       for (const start of starts) {
         energy += energyLine(series, false, start, groupTotal(g, (m) => m.intervals.get(start)));
         energyRows++;
-        const [ds, de] = days.dayOf(start);
-        dayStarts.set(ds, de);
+        dayStarts.add(days.dayOf(start)[0]);
       }
-      for (const [ds, de] of dayStarts) {
-        energy += energyLine(series, true, ds, groupTotal(g, (m) => daySum(m, ds, de)));
+      for (const ds of dayStarts) {
+        energy += energyLine(series, true, ds, groupTotal(g, (m) => m.dayTotal(ds)));
         energyRows++;
       }
     }

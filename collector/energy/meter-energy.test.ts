@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { zonedTime } from '../../core/time.ts';
+import { LocalDays } from '../day-cache.ts';
 import { apportion } from './apportion.ts';
 import { segmentQuantity, type CounterRules } from './counter.ts';
 import { MeterEnergy, roundQuantity } from './meter-energy.ts';
@@ -154,5 +155,28 @@ describe('meter energy', () => {
     m.add({ ts: midnight + 10 * MIN, value: 106 }, touched);
     expect(m.sum(midnight - 86_400_000, midnight).quantity).toBeCloseTo(3, 9);
     expect(m.sum(midnight, midnight + 86_400_000).quantity).toBeCloseTo(3, 9);
+  });
+
+  it('keeps each local day\'s total with its intervals: late readings, pruning and a restore', () => {
+    const days = new LocalDays('Asia/Shanghai');
+    const dayStart = (ms: number) => days.dayOf(ms)[0];
+    const m = new MeterEnergy(rules(), 6 * 3_600_000, undefined, dayStart);
+    const midnight = zonedTime('Asia/Shanghai', 2026, 1, 6); // 16:00Z
+    const touched = new Set<number>();
+    // 100 @15:50Z, 106 @16:10Z, then 103 @16:00Z arrives late: 3 kWh before local midnight, 3 after
+    m.add({ ts: midnight - 10 * MIN, value: 100 }, touched);
+    m.add({ ts: midnight + 10 * MIN, value: 106 }, touched);
+    expect(m.add({ ts: midnight, value: 103 }, touched)).toBe('inserted');
+    expect(m.dayTotal(midnight - 86_400_000).quantity).toBeCloseTo(3, 9);
+    expect(m.dayTotal(midnight).quantity).toBeCloseTo(3, 9);
+    expect(m.dayTotal(midnight).quantity).toBeCloseTo(m.sum(midnight, midnight + 86_400_000).quantity, 9);
+    // a restored meter rebuilds its day totals from the intervals it is given
+    const copy = new MeterEnergy(rules(), 6 * 3_600_000, undefined, dayStart);
+    copy.restore(m.readings, m.intervals, false);
+    expect(copy.dayTotal(midnight - 86_400_000).quantity).toBeCloseTo(3, 9);
+    // pruning before local midnight forgets the day before, not the day after
+    m.pruneIntervals(midnight);
+    expect(m.dayTotal(midnight - 86_400_000)).toEqual({ quantity: 0, estimated: 0 });
+    expect(m.dayTotal(midnight).quantity).toBeCloseTo(3, 9);
   });
 });

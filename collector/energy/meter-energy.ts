@@ -32,6 +32,8 @@ export class MeterEnergy {
   /** readings in time order; readings[0] may be older than the horizon when it anchors the first segment */
   readonly readings: CounterReading[] = [];
   readonly intervals = new Map<number, IntervalTotal>();
+  /** totals per day (by the start `dayOf` gives an interval), kept with the intervals: no summing per batch */
+  readonly days = new Map<number, IntervalTotal>();
   /** true once readings were dropped from the front: a reading before readings[0] can no longer be placed */
   evicted = false;
 
@@ -39,6 +41,8 @@ export class MeterEnergy {
     readonly rules: CounterRules,
     readonly horizon_ms: number,
     readonly interval_ms = INTERVAL_15M_MS,
+    /** the start of the day holding an instant (the site's local day); default UTC days */
+    readonly dayOf: (ms: number) => number = (ms) => ms - (ms % 86_400_000),
   ) {}
 
   /** Add one reading; the starts of intervals whose totals changed are added to `touched`. */
@@ -93,7 +97,15 @@ export class MeterEnergy {
     return { quantity, estimated };
   }
 
-  /** Forget interval totals that start before `before_ms` (they can no longer change); returns how many. */
+  /** The total of the day starting at `day_ms` (a start `dayOf` gives), zero when nothing is known of it. */
+  dayTotal(day_ms: number): IntervalTotal {
+    return this.days.get(day_ms) ?? { quantity: 0, estimated: 0 };
+  }
+
+  /**
+   * Forget interval totals that start before `before_ms` (they can no longer change), and the totals of days
+   * starting before it; `before_ms` should be a day start. Returns how many intervals.
+   */
   pruneIntervals(before_ms: number): number {
     let dropped = 0;
     for (const start of this.intervals.keys()) {
@@ -102,6 +114,7 @@ export class MeterEnergy {
         dropped++;
       }
     }
+    for (const day of this.days.keys()) if (day < before_ms) this.days.delete(day);
     return dropped;
   }
 
@@ -115,7 +128,11 @@ export class MeterEnergy {
     this.readings.length = 0;
     this.readings.push(...readings);
     this.intervals.clear();
-    for (const [start, total] of intervals) this.intervals.set(start, total);
+    this.days.clear();
+    for (const [start, total] of intervals) {
+      this.intervals.set(start, total);
+      this.addToDay(start, total.quantity, total.estimated);
+    }
     this.evicted = evicted;
     // The state database forgets settled readings only now and then: trim what it still held as memory had.
     if (this.readings.length > 0) this.evict();
@@ -132,8 +149,20 @@ export class MeterEnergy {
       }
       t.quantity += sign * share;
       t.estimated += est;
+      this.addToDay(start, sign * share, est);
       touched.add(start);
     });
+  }
+
+  private addToDay(start: number, quantity: number, estimated: number): void {
+    const day = this.dayOf(start);
+    let t = this.days.get(day);
+    if (!t) {
+      t = { quantity: 0, estimated: 0 };
+      this.days.set(day, t);
+    }
+    t.quantity += quantity;
+    t.estimated += estimated;
   }
 
   private replacedBetween(from_ms: number, to_ms: number): boolean {
