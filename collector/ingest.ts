@@ -129,6 +129,9 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   let seriesCount = 0;
   /** line prefixes holding a character beyond ASCII (none while ids keep to their schemas) */
   let nonAsciiPrefixes = 0;
+  if (store.lostEntries > 0) {
+    log.error({ entries: store.lostEntries, state_dir: opts.stateDir }, 'the outbox log had lost the telemetry lines of some entries (operating-system crash?); their energy rows are kept');
+  }
   const upgraded = store.upgradeLegacyEntries(legacyLines);
   if (upgraded > 0) log.info({ entries: upgraded }, 'outbox entries of an earlier version turned into lines');
   const writer = new OutboxWriter(store, opts.storage, log, opts.writer);

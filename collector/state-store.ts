@@ -6,9 +6,10 @@
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { CounterReading } from './energy/counter.ts';
 import type { IntervalTotal } from './energy/meter-energy.ts';
+import { OutboxLog, type LogLocation } from './outbox-log.ts';
 import { toLine } from '../storage/line-protocol.ts';
 import type { StoredPoint } from '../storage/port.ts';
 
@@ -42,6 +43,8 @@ export interface BatchChanges {
   newest_ts: number;
 }
 
+type NullableLocation = { [K in keyof LogLocation]: LogLocation[K] | null };
+
 /** Persisted state of one meter, as loaded at start. */
 export interface MeterSnapshot {
   readings: CounterReading[];
@@ -58,11 +61,16 @@ export class StateStore {
   private readonly insOutbox: Database.Statement;
   private readonly readOutbox: Database.Statement;
   private readonly delOutbox: Database.Statement;
-  private readonly commitBatch: (c: BatchChanges) => OutboxEntry;
+  private readonly commitBatch: (c: BatchChanges, at: LogLocation | null) => OutboxEntry;
+  /** the telemetry lines of the outbox entries (their rows say where) */
+  private readonly log: OutboxLog;
+  /** entries found at start whose telemetry lines the log had lost (see `dropLostLines`) */
+  readonly lostEntries: number;
 
   constructor(dir: string, file = 'collector-state.sqlite') {
     mkdirSync(dir, { recursive: true });
     this.db = new Database(join(dir, file));
+    this.log = new OutboxLog(join(dir, `${basename(file, '.sqlite')}-outbox`));
     // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash may lose the last commits,
     // and those messages were then not yet acknowledged long enough to matter (see docs/collector.md).
     this.db.pragma('journal_mode = WAL');
@@ -84,25 +92,31 @@ export class StateStore {
       const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
       if (!columns.some((c) => c.name === 'lines')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN lines TEXT`);
     }
+    // Since 0.3 the lines of new entries are in the outbox log; `lines` holds those of older entries.
+    const columns = this.db.prepare('PRAGMA table_info(outbox_batch)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'seg')) this.db.exec('ALTER TABLE outbox_batch ADD COLUMN seg INTEGER; ALTER TABLE outbox_batch ADD COLUMN pos INTEGER; ALTER TABLE outbox_batch ADD COLUMN len INTEGER');
+    this.lostEntries = this.dropLostLines();
     this.insReading = this.db.prepare('INSERT OR IGNORE INTO meter_reading (meter, ts, value) VALUES (?, ?, ?)');
     this.upsInterval = this.db.prepare('INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated) VALUES (?, ?, ?, ?)');
     this.setEvicted = this.db.prepare('INSERT OR REPLACE INTO meter_meta (meter, evicted) VALUES (?, 1)');
-    this.insOutbox = this.db.prepare('INSERT INTO outbox_batch (count, newest_ts, lines, energy) VALUES (?, ?, ?, ?)');
-    this.readOutbox = this.db.prepare('SELECT lines, energy FROM outbox_batch WHERE id = ?');
+    this.insOutbox = this.db.prepare('INSERT INTO outbox_batch (count, newest_ts, seg, pos, len, energy) VALUES (?, ?, ?, ?, ?, ?)');
+    this.readOutbox = this.db.prepare('SELECT lines, seg, pos, len, energy FROM outbox_batch WHERE id = ?');
     this.delOutbox = this.db.prepare('DELETE FROM outbox_batch WHERE id <= ?');
-    this.commitBatch = this.db.transaction((c: BatchChanges): OutboxEntry => {
+    this.commitBatch = this.db.transaction((c: BatchChanges, at: LogLocation | null): OutboxEntry => {
       for (const r of c.readings) this.insReading.run(r.meter, r.ts, r.value);
       for (const i of c.intervals) this.upsInterval.run(i.meter, i.start, i.total.quantity, i.total.estimated);
       for (const m of c.evicted) this.setEvicted.run(m);
       if (c.count === 0) return { id: 0, count: 0, newest_ts: c.newest_ts };
-      const info = this.insOutbox.run(c.count, c.newest_ts, c.lines ?? null, c.energy);
+      const info = this.insOutbox.run(c.count, c.newest_ts, at?.seg ?? null, at?.pos ?? null, at?.len ?? null, c.energy);
       return { id: Number(info.lastInsertRowid), count: c.count, newest_ts: c.newest_ts };
     });
   }
 
   /** Commit one batch's counter state and outbox points atomically; returns the outbox entry (id 0: none). */
   commit(changes: BatchChanges): OutboxEntry {
-    return this.commitBatch(changes);
+    // Appended first: should the transaction fail, the bytes are skipped (no entry points to them).
+    const at = changes.lines && changes.count > 0 ? this.log.append(changes.lines) : null;
+    return this.commitBatch(changes, at);
   }
 
   /** Every meter's persisted state. */
@@ -184,8 +198,24 @@ export class StateStore {
 
   /** The content of an outbox entry. */
   outboxContent(id: number): OutboxContent {
-    const row = this.readOutbox.get(id) as { lines: Buffer | null; energy: string } | undefined;
-    return row ? { lines: row.lines ?? undefined, energy: row.energy } : { energy: '' };
+    const row = this.readOutbox.get(id) as ({ lines: Buffer | null; energy: string } & NullableLocation) | undefined;
+    if (!row) return { energy: '' };
+    return { lines: row.seg !== null ? this.log.read(row as LogLocation) : row.lines ?? undefined, energy: row.energy };
+  }
+
+  /**
+   * At start: entries whose lines the log no longer holds (an operating-system crash kept the database's last
+   * commits but not the file's) keep their energy rows and lose their telemetry. Returns how many.
+   */
+  private dropLostLines(): number {
+    const rows = this.db.prepare('SELECT id, count, seg, pos, len FROM outbox_batch WHERE seg IS NOT NULL').all() as (LogLocation & { id: number; count: number })[];
+    const lost = rows.filter((r) => !this.log.holds(r));
+    if (lost.length === 0) return 0;
+    const forget = this.db.prepare('UPDATE outbox_batch SET seg = NULL, pos = NULL, len = NULL WHERE id = ?');
+    this.db.transaction(() => {
+      for (const r of lost) forget.run(r.id);
+    })();
+    return lost.length;
   }
 
   /**
@@ -208,12 +238,15 @@ export class StateStore {
   /** Forget outbox entries up to and including `id` (written to storage). */
   ack(through_id: number): void {
     this.delOutbox.run(through_id);
+    const oldest = this.db.prepare('SELECT seg FROM outbox_batch WHERE seg IS NOT NULL ORDER BY id LIMIT 1').get() as { seg: number } | undefined;
+    this.log.releaseBefore(oldest?.seg ?? Number.MAX_SAFE_INTEGER);
   }
 
   /** Move an entry the store refuses out of the outbox, keeping it for a person to inspect. */
   setAside(id: number, error: string): void {
+    const lines = this.outboxContent(id).lines ?? null; // kept in the row: the log forgets it with its segment
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR REPLACE INTO outbox_refused (id, count, error, batch, energy, lines) SELECT id, count, ?, batch, energy, lines FROM outbox_batch WHERE id = ?').run(error, id);
+      this.db.prepare('INSERT OR REPLACE INTO outbox_refused (id, count, error, batch, energy, lines) SELECT id, count, ?, batch, energy, ? FROM outbox_batch WHERE id = ?').run(error, lines, id);
       this.db.prepare('DELETE FROM outbox_batch WHERE id = ?').run(id);
     })();
   }
@@ -226,5 +259,6 @@ export class StateStore {
 
   close(): void {
     this.db.close();
+    this.log.close();
   }
 }
