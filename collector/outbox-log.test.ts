@@ -1,4 +1,4 @@
-/** The outbox's segment files, and the state database's use of them (real files in a temporary folder). */
+/** The outbox's segment files, and the state database that points into them (real files in a temporary folder). */
 import Database from 'better-sqlite3';
 import { mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,6 +97,23 @@ describe('state database with the outbox log', () => {
     expect(again.lostEntries).toBe(1);
     expect(again.outboxContent(e.id)).toEqual({ lines: undefined, energy: 'e q=1 1\n' });
     again.close();
+  });
+
+  it('stores a batch\'s counter rows in statements of up to 64 rows, every row once', () => {
+    const dir = tempDir();
+    const store = new StateStore(dir);
+    const readings = Array.from({ length: 150 }, (_, i) => ({ meter: `m${i % 2}`, ts: i * 1000, value: i }));
+    const intervals = Array.from({ length: 130 }, (_, i) => ({ meter: 'm0', start: i * 900_000, total: { quantity: i, estimated: 0 } }));
+    intervals.push({ meter: 'm0', start: 0, total: { quantity: 42, estimated: 1 } }); // a later total of one interval wins
+    store.commit({ readings, intervals, evicted: [], energy: '', count: 0, newest_ts: 0 });
+    store.close();
+    const again = new StateStore(dir);
+    const meters = again.loadMeters();
+    again.close();
+    expect(meters.get('m0')!.readings).toHaveLength(75);
+    expect(meters.get('m1')!.readings.at(-1)).toEqual({ ts: 149_000, value: 149 });
+    expect(meters.get('m0')!.intervals).toHaveLength(130);
+    expect(meters.get('m0')!.intervals[0]).toEqual([0, { quantity: 42, estimated: 1 }]);
   });
 
   it('sets a refused entry aside with its lines, which outlive the log segment', () => {
