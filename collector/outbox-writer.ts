@@ -16,7 +16,7 @@ export interface OutboxWriterOptions {
   writePoints?: number;
   /** telemetry rows streamed to the store before one flush confirms them all */
   groupPoints?: number;
-  /** run a full garbage collection after a write when the used heap is above this (0: never); default 48 MiB */
+  /** run a full garbage collection after a write when the old generation uses more than this (0: never); default 48 MiB */
   heapLimitBytes?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
