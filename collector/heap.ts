@@ -24,7 +24,7 @@ function gcFunction(): (() => void) | null {
 }
 
 /** Bytes used in the heap outside the young generation. */
-export function oldGenerationBytes(): number {
+function oldGenerationBytes(): number {
   let used = 0;
   for (const s of getHeapSpaceStatistics()) if (s.space_name !== 'new_space' && s.space_name !== 'new_large_object_space') used += s.space_used_size;
   return used;

@@ -83,20 +83,6 @@ export class MeterEnergy {
     return 'inserted';
   }
 
-  /** Total over the intervals starting in [from_ms, to_ms). */
-  sum(from_ms: number, to_ms: number): IntervalTotal {
-    let quantity = 0;
-    let estimated = 0;
-    for (let s = Math.ceil(from_ms / this.interval_ms) * this.interval_ms; s < to_ms; s += this.interval_ms) {
-      const t = this.intervals.get(s);
-      if (t) {
-        quantity += t.quantity;
-        estimated += t.estimated;
-      }
-    }
-    return { quantity, estimated };
-  }
-
   /** The total of the day starting at `day_ms` (a start `dayOf` gives), zero when nothing is known of it. */
   dayTotal(day_ms: number): IntervalTotal {
     return this.days.get(day_ms) ?? { quantity: 0, estimated: 0 };
