@@ -121,7 +121,6 @@ async function settle(pid: number | undefined): Promise<void> {
   }
 }
 
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'jieneng-bench-collector-'));
   const [influxd, mosquitto] = await Promise.all([startInfluxd(), startMosquitto()]);

@@ -61,6 +61,7 @@ export class StateStore {
   private readonly insOutbox: Database.Statement;
   private readonly readOutbox: Database.Statement;
   private readonly delOutbox: Database.Statement;
+  private readonly oldestSegment: Database.Statement;
   private readonly commitBatch: (c: BatchChanges, at: LogLocation | null) => OutboxEntry;
   /** the telemetry lines of the outbox entries (their rows say where) */
   private readonly log: OutboxLog;
@@ -87,14 +88,10 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, batch TEXT, energy TEXT NOT NULL, lines TEXT);
     `);
     // Before 0.2 an entry kept its batch's JSON (`batch`) and telemetry rows were rebuilt from it when written;
-    // now it keeps the rendered lines. Old files gain the column; `upgradeLegacyEntries` converts their entries.
-    for (const table of ['outbox_batch', 'outbox_refused']) {
-      const columns = this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
-      if (!columns.some((c) => c.name === 'lines')) this.db.exec(`ALTER TABLE ${table} ADD COLUMN lines TEXT`);
-    }
-    // Since 0.3 the lines of new entries are in the outbox log; `lines` holds those of older entries.
-    const columns = this.db.prepare('PRAGMA table_info(outbox_batch)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'seg')) this.db.exec('ALTER TABLE outbox_batch ADD COLUMN seg INTEGER; ALTER TABLE outbox_batch ADD COLUMN pos INTEGER; ALTER TABLE outbox_batch ADD COLUMN len INTEGER');
+    // then it kept the rendered lines (`upgradeLegacyEntries` converts the older entries). Since 0.3 the lines of
+    // new entries are in the outbox log (`seg`, `pos`, `len`); `lines` holds those of older entries.
+    this.ensureColumns('outbox_batch', { lines: 'TEXT', seg: 'INTEGER', pos: 'INTEGER', len: 'INTEGER' });
+    this.ensureColumns('outbox_refused', { lines: 'TEXT' });
     this.lostEntries = this.dropLostLines();
     this.insReadings = new RowWriter(this.db, 'INSERT OR IGNORE INTO meter_reading (meter, ts, value)', 3, (r, out) => out.push(r.meter, r.ts, r.value));
     this.upsIntervals = new RowWriter(this.db, 'INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated)', 4, (i, out) => out.push(i.meter, i.start, i.total.quantity, i.total.estimated));
@@ -102,6 +99,7 @@ export class StateStore {
     this.insOutbox = this.db.prepare('INSERT INTO outbox_batch (count, newest_ts, seg, pos, len, energy) VALUES (?, ?, ?, ?, ?, ?)');
     this.readOutbox = this.db.prepare('SELECT lines, seg, pos, len, energy FROM outbox_batch WHERE id = ?');
     this.delOutbox = this.db.prepare('DELETE FROM outbox_batch WHERE id <= ?');
+    this.oldestSegment = this.db.prepare('SELECT seg FROM outbox_batch WHERE seg IS NOT NULL ORDER BY id LIMIT 1');
     this.commitBatch = this.db.transaction((c: BatchChanges, at: LogLocation | null): OutboxEntry => {
       this.insReadings.run(c.readings);
       this.upsIntervals.run(c.intervals);
@@ -156,6 +154,12 @@ export class StateStore {
       this.db.prepare('DELETE FROM meter_reading WHERE ts < ? AND ts < (SELECT readings_before FROM prune_cutoff c WHERE c.meter = meter_reading.meter)').run(maxReadings);
       this.db.prepare('DELETE FROM meter_interval WHERE start < ? AND start < (SELECT intervals_before FROM prune_cutoff c WHERE c.meter = meter_interval.meter)').run(maxIntervals);
     })();
+  }
+
+  /** Add the columns a file of an earlier version lacks. */
+  private ensureColumns(table: string, wanted: Record<string, string>): void {
+    const have = new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+    for (const [name, type] of Object.entries(wanted)) if (!have.has(name)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
   }
 
   /**
@@ -238,7 +242,7 @@ export class StateStore {
   /** Forget outbox entries up to and including `id` (written to storage). */
   ack(through_id: number): void {
     this.delOutbox.run(through_id);
-    const oldest = this.db.prepare('SELECT seg FROM outbox_batch WHERE seg IS NOT NULL ORDER BY id LIMIT 1').get() as { seg: number } | undefined;
+    const oldest = this.oldestSegment.get() as { seg: number } | undefined;
     this.log.releaseBefore(oldest?.seg ?? Number.MAX_SAFE_INTEGER);
   }
 
