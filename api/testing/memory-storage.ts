@@ -24,7 +24,7 @@ export function memoryStorage(): Storage & { rows: StoredPoint[] } {
       }
     },
     async writeLines(lines) {
-      await this.write(parseLines(typeof lines === 'string' ? lines : Buffer.from(lines).toString('utf8')));
+      await this.write(parseLines(lines));
     },
     async flush() {},
     async aggregate(q: AggregateQuery): Promise<AggregateSeries[]> {

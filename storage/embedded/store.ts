@@ -177,7 +177,7 @@ export class EmbeddedStorage implements Storage {
 
   /** Lines are read back into points (the same checks and transaction as `write`). */
   async writeLines(lines: string | Uint8Array): Promise<void> {
-    return this.write(parseLines(typeof lines === 'string' ? lines : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8')));
+    return this.write(parseLines(lines));
   }
 
   /** Every write is committed before `write()` resolves, so there is nothing to flush. */
