@@ -64,10 +64,10 @@ export function fieldsAndTime(p: StoredPoint): string {
 
 /**
  * Read line protocol (text, or UTF-8 bytes; ms timestamps, `\n`-separated, as `toLine` renders it) back into
- * points: the embedded store takes the collector's telemetry lines this way. Escapes as in `escapeTag`/`escapeMeasurement`
- * and `quoteFieldString`; numbers with an `i` suffix are read as integers, `t`/`true`/`f`/`false` (any case as
- * InfluxDB accepts) as booleans. Text that is not line protocol is refused like a bad point: a StorageError that
- * retrying cannot cure.
+ * points: the embedded store takes the collector's telemetry lines this way. Escapes as in
+ * `escapeTag`/`escapeMeasurement` and `quoteFieldString`; numbers with an `i` suffix are read as integers,
+ * `t`/`true`/`f`/`false` (any case as InfluxDB accepts) as booleans. Text that is not line protocol is refused
+ * like a bad point: a StorageError that retrying cannot cure.
  */
 export function parseLines(lines: string | Uint8Array): StoredPoint[] {
   const text = typeof lines === 'string' ? lines : Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('utf8');
