@@ -8,7 +8,8 @@
  *   (b) collector: a real collector process (`jieneng collector run`) subscribed to a real Mosquitto at QoS 1,
  *       fed realistic per-gateway poll batches, with every check on (contract schema, site model, ranges,
  *       counter energy, rollups, on-disk buffer) — timed from the first publish until InfluxDB has acknowledged
- *       the write of every telemetry point (then counted in InfluxDB). It also writes its energy rows; those are not counted.
+ *       the write of every telemetry point (then counted in InfluxDB). It also writes its energy rows; those are not counted;
+ *   (c) for comparison only, not in the ratio: the raw rows once more in requests of the collector's size.
  *
  * Prints, last: `collector_pts_s=<n> raw_influx_pts_s=<n> ratio=<collector/raw> rss_mb=<peak>` for the run whose
  * ratio is the median, where rss_mb is the collector process's peak resident set (VmHWM) over all runs. `BENCH_CYCLES` and `BENCH_RUNS` change the size; `BENCH_KEEP=1` keeps the collector logs.
@@ -20,11 +21,12 @@ import mqtt from 'mqtt';
 import { parse } from 'yaml';
 import { topics, type ReadingBatch } from '../core/contract/v1.ts';
 import { benchBatches, benchSite, GATEWAYS, METERS_PER_GATEWAY, POINTS, POLL_MS } from './collector-data.ts';
+import { WRITE_POINTS } from '../collector/outbox-writer.ts';
 import { startCollectorProcess, writeSiteFile } from '../collector/testing/process.ts';
 import { influxScalar } from '../collector/testing/influx.ts';
 import { createDatabase, startInfluxd } from '../test/harness/influxd.ts';
 import { startMosquitto } from '../test/harness/mosquitto.ts';
-import { freePort, waitFor } from '../test/harness/ports.ts';
+import { freePort } from '../test/harness/ports.ts';
 
 /** The process settings among a service's environment: those that shape the runtime, not the application. */
 const RUNTIME_SETTINGS = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
@@ -61,13 +63,16 @@ function lines(all: ReadingBatch[][]): string[] {
   return out;
 }
 
-async function rawWrite(url: string, db: string, rows: string[]): Promise<number> {
+/** Lines per request of the raw phases that set the ceiling (issue 5: 5 000-point batches, 2 in flight). */
+const RAW_BATCH = 5000;
+
+async function rawWrite(url: string, db: string, rows: string[], batch = RAW_BATCH): Promise<number> {
   const t0 = performance.now();
   let next = 0;
   const worker = async () => {
     while (next < rows.length) {
-      const chunk = rows.slice(next, next + 5000);
-      next += 5000;
+      const chunk = rows.slice(next, next + batch);
+      next += batch;
       const res = await fetch(`${url}/write?db=${db}&precision=ms`, { method: 'POST', body: chunk.join('\n') });
       if (res.status !== 204) throw new Error(`raw write: HTTP ${res.status} ${await res.text()}`);
     }
@@ -119,6 +124,17 @@ async function settle(pid: number | undefined): Promise<void> {
     await new Promise((r) => setTimeout(r, 1000));
     if (cpuSeconds(pid) - c0 < 0.05) return;
   }
+}
+
+/**
+ * How long to wait before asking the collector again: a third of the time the rest should take at the rate so
+ * far, between 20 and 250 ms. The end is found within 20 ms, with a few dozen scrapes fewer than a fixed 50 ms
+ * step (each scrape costs the collector and the bench CPU that the two cores would otherwise give the work).
+ */
+function pollDelayMs(written: number, total: number, elapsedMs: number): number {
+  if (written <= 0) return 250;
+  const restMs = ((total - written) / written) * elapsedMs;
+  return Math.min(250, Math.max(20, restMs / 3));
 }
 
 async function main(): Promise<void> {
@@ -180,10 +196,14 @@ async function main(): Promise<void> {
       // 100 ms cost InfluxDB as much CPU as the writes). The count is checked in InfluxDB afterwards.
       let metrics = '';
       const metric = (name: string) => Number(/^(\S+) (\S+)$/m.exec(metrics.split('\n').filter((l) => l.startsWith(name)).join('\n'))?.[2] ?? NaN);
-      await waitFor('every point written', async () => {
+      for (;;) {
         metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-        return metric('jieneng_collector_points_written_total{kind="telemetry"}') >= pointsPerRun;
-      }, 600_000, 50);
+        const written = metric('jieneng_collector_points_written_total{kind="telemetry"}');
+        if (written >= pointsPerRun) break;
+        const waited = performance.now() - t0;
+        if (waited > 600_000) throw new Error(`the collector wrote ${written} of ${pointsPerRun} points in 10 min`);
+        await new Promise((r) => setTimeout(r, pollDelayMs(written, pointsPerRun, waited)));
+      }
       const elapsed = (performance.now() - t0) / 1000;
       const times = cpuTimes(proc.child.pid!);
       const cpu = times.user + times.system - cpu0;
@@ -209,6 +229,12 @@ async function main(): Promise<void> {
       const raw = Math.max(rawBefore, rawAfter);
       rawRates.push(raw);
       console.log(`  raw InfluxDB writes: ${Math.round(rawBefore)} pts/s before the collector's phase, ${Math.round(rawAfter)} after`);
+      // For comparison only: the raw rows in requests of the collector's size, which cost InfluxDB less per point
+      // than the ceiling's 5 000-line batches.
+      await createDatabase(influxd.url, `raw${run}c`);
+      await settle(influxPid);
+      const rawLarge = await rawWrite(influxd.url, `raw${run}c`, lines(benchBatches(start, CYCLES)), WRITE_POINTS);
+      console.log(`  raw InfluxDB writes in ${WRITE_POINTS}-line requests (the collector's): ${Math.round(rawLarge)} pts/s; the collector ${(col / rawLarge).toFixed(2)} of it`);
       console.log(`run ${run + 1}: raw ${Math.round(raw)} pts/s, collector ${Math.round(col)} pts/s, ratio ${(col / raw).toFixed(2)}, collector peak RSS ${rss.toFixed(0)} MB`);
     }
     // The machine's speed moves between runs, so each ratio compares figures of one run; the line reports the

@@ -10,9 +10,17 @@ import { trimHeap } from './heap.ts';
 import { collectorMetrics as m } from './metrics.ts';
 import type { OutboxEntry, StateStore } from './state-store.ts';
 
+/**
+ * Telemetry lines per storage request by default. InfluxDB 1.x spends less CPU per point on fewer, larger
+ * requests (each carries fixed costs: HTTP, mapping points to shards, one WAL append and its sync): on the
+ * bench's rows, 25 000-line requests cost it 3.7–4.3 µs of CPU per point against 4.0–5.5 µs for 10 000-line ones
+ * (8 alternating runs each); beyond 25 000 nothing more was gained, and each request in flight holds its text.
+ */
+export const WRITE_POINTS = 25_000;
+
 /** Options of the outbox writer. */
 export interface OutboxWriterOptions {
-  /** telemetry lines per storage request (several outbox entries share one request) */
+  /** telemetry lines per storage request (several outbox entries share one request); default `WRITE_POINTS` */
   writePoints?: number;
   /** telemetry rows streamed to the store before one flush confirms them all */
   groupPoints?: number;
@@ -49,7 +57,7 @@ export class OutboxWriter {
     private readonly log: Logger,
     opts: OutboxWriterOptions = {},
   ) {
-    this.writePoints = opts.writePoints ?? 10_000;
+    this.writePoints = opts.writePoints ?? WRITE_POINTS;
     this.groupPoints = opts.groupPoints ?? 50_000;
     this.heapLimit = opts.heapLimitBytes ?? 48 * 1024 * 1024;
     this.backoffMin = opts.backoffMinMs ?? 250;
