@@ -92,6 +92,19 @@ function cpuSeconds(pid: number): number {
   return t.user + t.system;
 }
 
+/** The machine's CPU time so far, in clock ticks: all of it, idle, and stolen by the hypervisor for other guests. */
+function machineTimes(): { all: number; idle: number; steal: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { all: f.reduce((a, b) => a + b, 0), idle: f[3] + f[4], steal: f[7] };
+}
+
+/** Idle and stolen shares of the machine's CPU time since `t0`, as a short text. */
+function machineShares(t0: ReturnType<typeof machineTimes>): string {
+  const t = machineTimes();
+  const all = t.all - t0.all || 1;
+  return `idle ${Math.round((100 * (t.idle - t0.idle)) / all)} %, stolen by other guests ${Math.round((100 * (t.steal - t0.steal)) / all)} %`;
+}
+
 /** User and system CPU seconds of a process so far. */
 function cpuTimes(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
@@ -167,7 +180,9 @@ async function main(): Promise<void> {
       const influxPid = pidOf('influxd', influxd.dir);
       await settle(influxPid);
       const influxCpu0 = influxPid ? cpuSeconds(influxPid) : NaN;
+      const machine0 = machineTimes();
       const rawBefore = await rawWrite(influxd.url, `raw${run}`, rows);
+      const rawMachine = machineShares(machine0);
       rows = undefined;
       const influxRawCpu = influxPid ? cpuSeconds(influxPid) - influxCpu0 : NaN;
       await settle(influxPid);
@@ -184,6 +199,7 @@ async function main(): Promise<void> {
       const mosquittoPid = pidOf('mosquitto', mosquitto.dir);
       const mosquittoCpu0 = mosquittoPid ? cpuSeconds(mosquittoPid) : NaN;
       const benchCpu0 = process.cpuUsage();
+      const machine1 = machineTimes();
       const t0 = performance.now();
       const pending: Promise<unknown>[] = [];
       for (const cycle of payloads) {
@@ -205,6 +221,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, pollDelayMs(written, pointsPerRun, waited)));
       }
       const elapsed = (performance.now() - t0) / 1000;
+      const colMachine = machineShares(machine1);
       const times = cpuTimes(proc.child.pid!);
       const cpu = times.user + times.system - cpu0;
       const influxColCpu = influxPid ? cpuSeconds(influxPid) - influxCpu1 : NaN;
@@ -216,6 +233,7 @@ async function main(): Promise<void> {
       console.log(`  collector RSS: ${idleRss.toFixed(0)} MB subscribed and idle, peak ${peakRssMb(proc.child.pid!).toFixed(0)} MB`);
       console.log(`  collector CPU: ${cpu.toFixed(1)} s (${((cpu * 1e6) / pointsPerRun).toFixed(1)} µs per point; ${(times.user - times0.user).toFixed(1)} s user, ${(times.system - times0.system).toFixed(1)} s system)`);
       console.log(`  all CPU in ${elapsed.toFixed(1)} s on ${availableParallelism()} cores: collector ${cpu.toFixed(1)} s, InfluxDB ${influxColCpu.toFixed(1)} s, Mosquitto ${mosquittoCpu.toFixed(1)} s, publisher and bench ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s`);
+      console.log(`  machine: ${colMachine} in the collector's phase; ${rawMachine} in the first raw phase`);
       console.log(`  InfluxDB CPU: ${((influxRawCpu * 1e6) / pointsPerRun).toFixed(1)} µs per point written raw, ${((influxColCpu * 1e6) / pointsPerRun).toFixed(1)} µs per point from the collector (with its energy rows)`);
       console.log(`  storage writes: ${metric('jieneng_collector_storage_write_seconds_count')} taking ${metric('jieneng_collector_storage_write_seconds_sum').toFixed(1)} s of ${elapsed.toFixed(1)} s; energy rows written ${metric('jieneng_collector_points_written_total{kind="energy"}')}`);
       colRates.push(col);
