@@ -18,11 +18,20 @@ import type { OutboxEntry, StateStore } from './state-store.ts';
  */
 export const WRITE_POINTS = 25_000;
 
+/**
+ * Telemetry lines streamed before one flush confirms them all, by default: four requests. Each group ends with a
+ * pause in the store's work (the flush, the energy rows, the acknowledgement, the next request read); with two
+ * requests per group (50 000 lines) the pauses came twice as often: the collector's median end-to-end rate was
+ * 173 k against 211 k points per second with 100 000 (6 alternating runs, faster in all six); 200 000 gained
+ * nothing more.
+ */
+export const GROUP_POINTS = 100_000;
+
 /** Options of the outbox writer. */
 export interface OutboxWriterOptions {
   /** telemetry lines per storage request (several outbox entries share one request); default `WRITE_POINTS` */
   writePoints?: number;
-  /** telemetry rows streamed to the store before one flush confirms them all */
+  /** telemetry rows streamed to the store before one flush confirms them all; default `GROUP_POINTS` */
   groupPoints?: number;
   /** run a full garbage collection after a write when the old generation uses more than this (0: never); default 48 MiB */
   heapLimitBytes?: number;
@@ -58,7 +67,7 @@ export class OutboxWriter {
     opts: OutboxWriterOptions = {},
   ) {
     this.writePoints = opts.writePoints ?? WRITE_POINTS;
-    this.groupPoints = opts.groupPoints ?? 50_000;
+    this.groupPoints = opts.groupPoints ?? GROUP_POINTS;
     this.heapLimit = opts.heapLimitBytes ?? 48 * 1024 * 1024;
     this.backoffMin = opts.backoffMinMs ?? 250;
     this.backoffMax = opts.backoffMaxMs ?? 5_000;
