@@ -33,7 +33,7 @@ export interface OutboxWriterOptions {
   writePoints?: number;
   /** telemetry rows streamed to the store before one flush confirms them all; default `GROUP_POINTS` */
   groupPoints?: number;
-  /** run a full garbage collection after a write when the old generation uses more than this (0: never); default 48 MiB */
+  /** run a full garbage collection after a request when the old generation uses more than this (0: never); default 48 MiB */
   heapLimitBytes?: number;
   backoffMinMs?: number;
   backoffMaxMs?: number;
@@ -172,6 +172,8 @@ export class OutboxWriter {
         do {
           const request = this.nextRequest(take, energy);
           if (request.text) await this.storage.writeLines(request.text);
+          // Within a group too: a group spans several requests, and the heap grows with ingestion meanwhile.
+          if (this.heapLimit > 0) trimHeap(this.heapLimit);
           telemetryWritten += request.lines;
         } while (!this.isolate && !this.outage && this.queue.length > take.length && telemetryWritten < this.groupPoints);
         const totals = [...energy.values()].join('');
