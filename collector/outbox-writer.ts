@@ -172,7 +172,7 @@ export class OutboxWriter {
         do {
           const request = this.nextRequest(take, energy);
           if (request.text) await this.storage.writeLines(request.text);
-          // Within a group too: a group spans several requests, and the heap grows with ingestion meanwhile.
+          // After each request, not each group: a group spans several, and the heap grows with ingestion meanwhile.
           if (this.heapLimit > 0) trimHeap(this.heapLimit);
           telemetryWritten += request.lines;
         } while (!this.isolate && !this.outage && this.queue.length > take.length && telemetryWritten < this.groupPoints);
@@ -235,7 +235,6 @@ export class OutboxWriter {
       m.pointsWritten.inc({ kind: 'telemetry' }, telemetryWritten);
       m.pointsWritten.inc({ kind: 'energy' }, energy.size);
       this.publishDepth();
-      if (this.heapLimit > 0) trimHeap(this.heapLimit);
       this.waiters = this.waiters.filter((w) => (w.through <= this.lastWritten ? (w.resolve(), false) : true));
     }
   }
