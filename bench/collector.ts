@@ -243,7 +243,8 @@ async function main(): Promise<void> {
       // The raw phase again after the collector's, into a fresh database: the run's ceiling is the better of
       // the two, so that one slow raw phase (the machine is shared) cannot flatter the ratio.
       await settle(influxPid);
-      const rawAfter = await rawWrite(influxd.url, `raw${run}b`, lines(benchBatches(start, CYCLES)));
+      const rowsAgain = lines(benchBatches(start, CYCLES));
+      const rawAfter = await rawWrite(influxd.url, `raw${run}b`, rowsAgain);
       const raw = Math.max(rawBefore, rawAfter);
       rawRates.push(raw);
       console.log(`  raw InfluxDB writes: ${Math.round(rawBefore)} pts/s before the collector's phase, ${Math.round(rawAfter)} after`);
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
       // than the ceiling's 5 000-line batches.
       await createDatabase(influxd.url, `raw${run}c`);
       await settle(influxPid);
-      const rawLarge = await rawWrite(influxd.url, `raw${run}c`, lines(benchBatches(start, CYCLES)), WRITE_POINTS);
+      const rawLarge = await rawWrite(influxd.url, `raw${run}c`, rowsAgain, WRITE_POINTS);
       console.log(`  raw InfluxDB writes in ${WRITE_POINTS}-line requests (the collector's): ${Math.round(rawLarge)} pts/s; the collector ${(col / rawLarge).toFixed(2)} of it`);
       console.log(`run ${run + 1}: raw ${Math.round(raw)} pts/s, collector ${Math.round(col)} pts/s, ratio ${(col / raw).toFixed(2)}, collector peak RSS ${rss.toFixed(0)} MB`);
     }
