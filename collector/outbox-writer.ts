@@ -12,18 +12,15 @@ import type { OutboxEntry, StateStore } from './state-store.ts';
 
 /**
  * Telemetry lines per storage request by default. InfluxDB 1.x spends less CPU per point on fewer, larger
- * requests (each carries fixed costs: HTTP, mapping points to shards, one WAL append and its sync): on the
- * bench's rows, 25 000-line requests cost it 3.7–4.3 µs of CPU per point against 4.0–5.5 µs for 10 000-line ones
- * (8 alternating runs each); beyond 25 000 nothing more was gained, and each request in flight holds its text.
+ * requests (each carries fixed costs: HTTP, mapping points to shards, one WAL append and its sync); beyond this
+ * nothing more was gained, and each request in flight holds its text (docs/benchmarks.md, bench:collector).
  */
 export const WRITE_POINTS = 25_000;
 
 /**
  * Telemetry lines streamed before one flush confirms them all, by default: four requests. Each group ends with a
- * pause in the store's work (the flush, the energy rows, the acknowledgement, the next request read); with two
- * requests per group (50 000 lines) the pauses came twice as often: the collector's median end-to-end rate was
- * 173 k against 211 k points per second with 100 000 (6 alternating runs, faster in all six); 200 000 gained
- * nothing more.
+ * pause in the store's work (the flush, the energy rows, the acknowledgement, the next request read), so fewer
+ * groups keep the store busier; larger groups gained nothing more (docs/benchmarks.md, bench:collector).
  */
 export const GROUP_POINTS = 100_000;
 
