@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document of `/api/v1`, served at `/api/v1/openapi.json`. Tests validate every response
  * against the schemas here (api/openapi-check.ts), so the document cannot drift from the code.
  */
+import { STORAGE_KINDS } from '../storage/port.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = { [key: string]: Json };
@@ -34,7 +35,11 @@ const schemas: Record<string, Schema> = {
   }),
   Health: obj({
     status: { enum: ['ok', 'degraded'] },
-    storage: obj({ ok: { type: 'boolean' }, kind: { enum: ['influxdb', 'embedded'] }, detail: str }),
+    storage: obj({
+      ok: { type: 'boolean' },
+      kind: { enum: [...STORAGE_KINDS], description: 'influxdb or embedded; memory and discard back only tests and benchmarks' },
+      detail: str,
+    }),
     broker: obj({ ok: { type: 'boolean' }, detail: str }),
   }),
   Device: obj({

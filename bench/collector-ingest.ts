@@ -17,13 +17,13 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 /** A store that takes every write at once (only the collector's own work is timed). */
 const nullStorage: Storage = {
-  kind: 'embedded',
+  kind: 'discard',
   write: async () => undefined,
   writeLines: async () => undefined,
   flush: async () => undefined,
   aggregate: async () => [],
   raw: async () => [],
-  health: async () => ({ ok: true, kind: 'embedded', detail: 'null' }),
+  health: async () => ({ ok: true, kind: 'discard', detail: 'keeps nothing' }),
   close: async () => undefined,
 };
 

@@ -60,14 +60,24 @@ export interface RawQuery {
   limit?: number;
 }
 
+/**
+ * What backs a Storage: the two shipped adapters, and two stand-ins that never ship — `memory`, the route
+ * tests' in-memory store (api/testing/memory-storage.ts), and `discard`, the benchmarks' store that accepts
+ * every write and keeps nothing.
+ */
+export const STORAGE_KINDS = ['influxdb', 'embedded', 'memory', 'discard'] as const;
+
+/** One of STORAGE_KINDS. */
+export type StorageKind = (typeof STORAGE_KINDS)[number];
+
 export interface StorageHealth {
   ok: boolean;
-  kind: 'influxdb' | 'embedded';
+  kind: StorageKind;
   detail: string;
 }
 
 export interface Storage {
-  readonly kind: 'influxdb' | 'embedded';
+  readonly kind: StorageKind;
   /**
    * Queue points for writing. Resolves once the adapter holds them (embedded: committed; InfluxDB: accepted
    * by the batching client). Writing the same series and time twice keeps one row (last write wins).

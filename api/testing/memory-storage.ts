@@ -14,7 +14,7 @@ export function memoryStorage(): Storage & { rows: StoredPoint[] } {
   const key = (p: StoredPoint) => `${p.measurement}|${JSON.stringify(Object.entries(p.tags).sort())}|${p.time}`;
   const index = new Map<string, number>();
   return {
-    kind: 'embedded',
+    kind: 'memory',
     rows,
     async write(points) {
       for (const p of points) {
@@ -63,7 +63,7 @@ export function memoryStorage(): Storage & { rows: StoredPoint[] } {
       const out = rows.filter((p) => p.measurement === q.measurement && p.time >= q.from && p.time < q.to && matches(p, q.where)).sort((a, b) => a.time - b.time);
       return q.limit ? out.slice(0, q.limit) : out;
     },
-    async health(): Promise<StorageHealth> { return { ok: true, kind: 'embedded', detail: 'memory' }; },
+    async health(): Promise<StorageHealth> { return { ok: true, kind: 'memory', detail: 'in process memory' }; },
     async close() {},
   };
 }
