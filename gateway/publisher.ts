@@ -163,18 +163,41 @@ export class Publisher {
     return { connected: this.connected, published: this.published, inflight: this.inflight.size };
   }
 
-  /** Wait (bounded) for unacknowledged batches, publish offline status, disconnect. */
+  /**
+   * Wait (bounded) for unacknowledged batches, publish the offline status, then send DISCONNECT. A DISCONNECT
+   * makes the broker discard the last will (MQTT 3.1.1 §3.14.4, MQTT 5 §3.14.2.1 reason 0x00); closing the socket
+   * without it would have the broker publish the will, retained, with its connect-time timestamp, over the fresh
+   * offline status (issue 12 defect 10).
+   */
   async stop(graceMs = 2000): Promise<void> {
     const until = Date.now() + graceMs;
     while (this.connected && this.inflight.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     this.stopped = true;
     clearTimeout(this.pumpTimer);
     clearInterval(this.watchdog);
-    if (this.connected) {
-      const offline: GatewayStatus = { v: 1, online: false, ts: Date.now() };
-      const sent = this.client.publishAsync(topics.gatewayStatus(this.o.site, this.o.gateway), JSON.stringify(offline), { qos: 1, retain: true });
-      await Promise.race([sent.catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+    if (!this.connected) {
+      await this.client.endAsync(true).catch(() => undefined);
+      return;
     }
-    await this.client.endAsync(true).catch(() => undefined);
+    const offline: GatewayStatus = { v: 1, online: false, ts: Date.now() };
+    const sent = this.client.publishAsync(topics.gatewayStatus(this.o.site, this.o.gateway), JSON.stringify(offline), { qos: 1, retain: true });
+    await withTimeout(sent.catch(() => undefined), 1000);
+    // mqtt.js sends DISCONNECT only once its outgoing store is empty; batches still unacknowledged stay in the
+    // disk queue and are sent again after the next start, so they are dropped from the client's store here
+    for (const id of Object.keys(this.client.outgoing)) this.client.removeOutgoingMessage(Number(id));
+    const ended = await withTimeout(this.client.endAsync(false).then(() => true, () => false), 1000);
+    // a broker that does not read the DISCONNECT in time: close the socket (it then publishes the will)
+    if (ended !== true) this.client.stream?.destroy();
+  }
+}
+
+/** The promise's value, or undefined when it takes longer than `ms`. */
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
