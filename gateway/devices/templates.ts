@@ -4,7 +4,7 @@
  * (gateway/protocols/<protocol>/template.ts); each protocol registers its schema in `templateKinds`.
  */
 import { readdirSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TSchema } from '@sinclair/typebox';
 import { ConfigError, lineOf, readYaml, validate } from '../../core/config/yaml-file.ts';
@@ -15,7 +15,7 @@ import { checkBacnetTemplateRules, templateSchema as bacnetTemplateSchema } from
 import { checkMqttTemplateRules, templateSchema as mqttTemplateSchema } from '../protocols/mqtt/template.ts';
 
 /** Where the shipped templates live. */
-export const TEMPLATE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'templates');
+export const TEMPLATE_DIR = fileURLToPath(new URL('../../core/devices/templates/', import.meta.url));
 
 /** A template of a protocol other than Modbus, as its own schema validated it. */
 export interface OtherTemplate {

@@ -13,7 +13,7 @@ export { BacnetDeviceSimulator } from './server.ts';
 export interface BacnetSimSpec {
   /** the site device it stands for, when built from a site model */
   deviceId?: string;
-  /** template id (file in gateway/devices/templates) or the template itself */
+  /** template id (file in core/devices/templates) or the template itself */
   template: string | BacnetTemplate;
   deviceInstance: number;
   name: string;

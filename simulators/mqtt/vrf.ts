@@ -1,6 +1,6 @@
 /**
  * An MQTT-native VRF outdoor unit: publishes the vendor JSON documented in
- * gateway/devices/templates/hvac-vrf-mqtt.yaml every interval, from the VRF physics model. Fault injection:
+ * core/devices/templates/hvac-vrf-mqtt.yaml every interval, from the VRF physics model. Fault injection:
  * offline (stops publishing), malformed (publishes text that is not JSON).
  */
 import mqtt, { type MqttClient } from 'mqtt';

@@ -3,7 +3,7 @@
 import struct, yaml, math
 import os
 HERE=os.path.dirname(os.path.abspath(__file__))
-T=os.path.join(HERE, '..', 'templates') + '/'
+T=os.path.join(HERE, '..', '..', '..', 'core', 'devices', 'templates') + '/'
 O=HERE + '/'
 fmt={'int16':'>h','uint16':'>H','int32':'>i','uint32':'>I','int64':'>q','uint64':'>Q','float32':'>f','float64':'>d'}
 def order(b,o):

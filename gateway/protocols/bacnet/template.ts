@@ -1,6 +1,6 @@
 /**
  * BACnet device templates (DESIGN D5: device knowledge is data): one YAML file per controller model under
- * `gateway/devices/templates/`, `protocol: bacnet`, mapping BACnet objects to canonical points. The schema gives
+ * `core/devices/templates/`, `protocol: bacnet`, mapping BACnet objects to canonical points. The schema gives
  * the types; `checkBacnetTemplate` adds what a schema cannot say (unit suffixes, object ids, writability).
  */
 import { fileURLToPath } from 'node:url';
@@ -55,7 +55,7 @@ export interface ResolvedPoint extends BacnetPoint {
 }
 
 /** Folder of the shipped templates. */
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../devices/templates/', import.meta.url));
+export const TEMPLATE_DIR = fileURLToPath(new URL('../../../core/devices/templates/', import.meta.url));
 
 /** Read and check `<dir>/<id>.yaml`; throws ConfigError (file:line: path: problem). */
 export function loadBacnetTemplate(id: string, dir = TEMPLATE_DIR): BacnetTemplate {

@@ -1,5 +1,5 @@
 /**
- * The Modbus device template: one YAML file per device model under gateway/devices/templates/, validated at
+ * The Modbus device template: one YAML file per device model under core/devices/templates/, validated at
  * load by `templateSchema`. Device knowledge is data (DESIGN.md D5): each row says where a value lives, how its
  * bytes are laid out and how it becomes a canonical point; the code decodes generically.
  */

@@ -43,7 +43,7 @@ export const templateSchema = Obj({
 export type MqttTemplate = Static<typeof templateSchema>;
 
 /** Folder of the shipped templates. */
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../devices/templates/', import.meta.url));
+export const TEMPLATE_DIR = fileURLToPath(new URL('../../../core/devices/templates/', import.meta.url));
 
 /** A point ready to apply: parsed path and unit conversion. */
 export interface CompiledPoint extends MqttPoint {
