@@ -7,7 +7,7 @@
 import { MEASUREMENT } from '../core/measurements.ts';
 import { buildingYear } from '../core/site/load.ts';
 import type { Building, Medium } from '../core/site/schema.ts';
-import { localPartsOf } from './domain/local-time.ts';
+import { localParts } from '../core/time.ts';
 import { periodStart } from './domain/calendar.ts';
 import { logger } from '../core/log.ts';
 import type { StoredPoint } from '../storage/port.ts';
@@ -29,7 +29,7 @@ export async function writeDailyKpis(ctx: ApiContext, from: number, to: number):
   const coefficientsFor = (day: number) => {
     const date = localDate(day, tz);
     let c = coefficientCache.get(date);
-    if (!c) coefficientCache.set(date, (c = coalCoefficients(ctx.reference.coal, date, localPartsOf(day, tz).year).coefficients));
+    if (!c) coefficientCache.set(date, (c = coalCoefficients(ctx.reference.coal, date, localParts(day, tz).year).coefficients));
     return c;
   };
   const row = (scope: 'building' | 'site', id: string, time: number, q: Partial<Record<Medium, number>>, area: number, people: number | undefined, mediaExpected: number): StoredPoint => {
@@ -51,7 +51,7 @@ export async function writeDailyKpis(ctx: ApiContext, from: number, to: number):
     const days = new Map<number, Partial<Record<Medium, number>>>();
     for (const [m, series] of perMedium) for (const p of series) days.set(p.time, { ...(days.get(p.time) ?? {}), [m]: p.value });
     for (const [time, q] of days) {
-      const y = buildingYear(b, localPartsOf(time, tz).year);
+      const y = buildingYear(b, localParts(time, tz).year);
       rows.push(row('building', b.id, time, q, y.floor_area_m2, y.headcount, media.length));
       const s = siteDays.get(time) ?? { q: {}, area: 0, people: 0, peopleKnown: true, buildings: 0 };
       for (const [m, v] of Object.entries(q) as [Medium, number][]) s.q[m] = (s.q[m] ?? 0) + v;

@@ -3,7 +3,7 @@
  * Calendar input without an explicit offset is read in the site's time zone (DESIGN.md D6).
  */
 import { INTERVALS, isInterval, type IntervalName } from '../core/duration.ts';
-import { localTime } from './domain/local-time.ts';
+import { zonedTime } from '../core/time.ts';
 import { badParameter } from './errors.ts';
 
 /** The query object express gives a route (values may be strings, arrays or absent). */
@@ -49,7 +49,7 @@ export function parseInstant(value: string, name: string, tz: string): number {
     if (Number.isNaN(ms)) throw badParameter(name, `'${value}' is not a valid date-time`);
     return ms;
   }
-  return localTime(tz, Number(y), month, day, hour, minute) + second * 1000;
+  return zonedTime(tz, Number(y), month, day, hour, minute) + second * 1000;
 }
 
 /** A `from`/`to` pair: both required, from < to, span at most `maxDays`. */

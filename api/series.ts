@@ -5,7 +5,7 @@
 import { DAY_MS, INTERVAL_15M_MS, MEASUREMENT, QUANTITY_FIELD } from '../core/measurements.ts';
 import type { Medium } from '../core/site/schema.ts';
 import { INTERVALS, type IntervalName } from '../core/duration.ts';
-import { offsetOf } from './domain/local-time.ts';
+import { tzOffsetMs } from '../core/time.ts';
 import type { AggregateSeries, Storage } from '../storage/port.ts';
 
 /** One window of a series: start (UTC ms) and quantity. */
@@ -16,7 +16,7 @@ export interface SeriesPoint {
 
 /** Offset of the window grid so windows start at local boundaries (InfluxQL `GROUP BY time(every, offset)`). */
 export function gridOffsetMs(everyMs: number, tz: string, at: number): number {
-  const local = offsetOf(at, tz);
+  const local = tzOffsetMs(at, tz);
   // A window starts at local midnight when epoch + offset + k·every = local midnight, i.e. offset ≡ −(UTC offset).
   const r = (-local) % everyMs;
   return r > everyMs / 2 ? r - everyMs : r < -everyMs / 2 ? r + everyMs : r;

@@ -10,7 +10,7 @@ import { logger, type Logger } from '../core/log.ts';
 import type { Device, Medium, SiteModel } from '../core/site/schema.ts';
 import { seriesPrefix } from '../storage/line-protocol.ts';
 import type { Storage } from '../storage/port.ts';
-import { LocalDays } from './day-cache.ts';
+import { LocalDays } from '../core/time.ts';
 import { MeterEnergy, roundQuantity, type IntervalTotal, type ReadingOutcome } from './energy/meter-energy.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
 import { OutboxWriter, type OutboxWriterOptions } from './outbox-writer.ts';

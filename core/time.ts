@@ -1,6 +1,10 @@
 /**
- * Calendar time in a site's time zone (D6: transport and storage in UTC epoch ms, calendar periods local).
- * Offsets come from the IANA database through Intl, so zones with daylight saving work too.
+ * Calendar time in a site's time zone (DESIGN D6: transport and storage in UTC epoch ms, calendar periods local;
+ * D11: local time lives in one place). Offsets come from the IANA database through Intl, so zones with daylight
+ * saving work too. Intl's formatToParts costs tens of microseconds a call, and a year of hourly windows or a
+ * stream of readings needs thousands of calls: the offset is asked of Intl once per zone and UTC year when it is
+ * constant that year (Asia/Shanghai: no daylight saving since 1991), and once per quarter hour otherwise
+ * (transitions fall on quarter hours); wall-clock fields then come from plain Date arithmetic.
  */
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -17,25 +21,54 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** Wall-clock fields of an instant in a zone. */
-export function localParts(ms: number, tz: string): { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number } {
+/** The zone's UTC offset at an instant as Intl gives it, in ms (the slow path the memo below is filled from). */
+function intlOffsetMs(ms: number, tz: string): number {
   const parts = Object.fromEntries(formatter(tz).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
-  const year = Number(parts.year), month = Number(parts.month), day = Number(parts.day);
-  return {
-    year, month, day,
-    hour: Number(parts.hour), minute: Number(parts.minute), second: Number(parts.second),
-    weekday: new Date(Date.UTC(year, month - 1, day)).getUTCDay(),
-  };
-}
-
-/** UTC offset of the zone at an instant, in ms (Asia/Shanghai: +8 h). */
-export function tzOffsetMs(ms: number, tz: string): number {
-  const p = localParts(ms, tz);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
-/** The instant of a local wall-clock time in a zone. */
+const QUARTER_MS = 900_000;
+/** per `zone|UTC year`: the offset when it is the same all year, null when the year has a transition */
+const constantYear = new Map<string, number | null>();
+/** per `zone|quarter hour`, for years with a transition; cleared when it grows past a bound */
+const perQuarter = new Map<string, number>();
+
+/** UTC offset of the zone at an instant, in ms (Asia/Shanghai: +8 h). */
+export function tzOffsetMs(ms: number, tz: string): number {
+  const year = new Date(ms).getUTCFullYear();
+  const key = `${tz}|${year}`;
+  let c = constantYear.get(key);
+  if (c === undefined) {
+    // The 1st of every month and the next Jan 1st: equal everywhere means no transition that year.
+    const samples = Array.from({ length: 13 }, (_, i) => intlOffsetMs(Date.UTC(year, i, 1), tz));
+    c = samples.every((s) => s === samples[0]) ? samples[0] : null;
+    constantYear.set(key, c);
+  }
+  if (c !== null) return c;
+  const qk = `${tz}|${Math.floor(ms / QUARTER_MS)}`;
+  let o = perQuarter.get(qk);
+  if (o === undefined) {
+    if (perQuarter.size > 200_000) perQuarter.clear();
+    o = intlOffsetMs(ms, tz);
+    perQuarter.set(qk, o);
+  }
+  return o;
+}
+
+/** Wall-clock fields of an instant in a zone (weekday 0 = Sunday). */
+export function localParts(ms: number, tz: string): { year: number; month: number; day: number; hour: number; minute: number; second: number; weekday: number } {
+  const d = new Date(ms + tzOffsetMs(ms, tz));
+  return {
+    year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(),
+    hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds(), weekday: d.getUTCDay(),
+  };
+}
+
+/**
+ * The instant of a local wall-clock time in a zone (fields may overflow: day 32 is the next month). A wall-clock
+ * time that a clock change skips or repeats resolves to one of the instants next to it.
+ */
 export function zonedTime(tz: string, year: number, month: number, day = 1, hour = 0, minute = 0): number {
   const guess = Date.UTC(year, month - 1, day, hour, minute);
   const first = guess - tzOffsetMs(guess, tz);
@@ -46,4 +79,27 @@ export function zonedTime(tz: string, year: number, month: number, day = 1, hour
 export function startOfLocalDay(ms: number, tz: string): number {
   const p = localParts(ms, tz);
   return zonedTime(tz, p.year, p.month, p.day);
+}
+
+/** [start, end) of the local day holding `ms`: 24 h, or 23 h and 25 h on the days a zone changes its clocks. */
+export function localDay(ms: number, tz: string): [number, number] {
+  const start = startOfLocalDay(ms, tz);
+  // 26 h after a local midnight is always inside the next local day, even on 23 h and 25 h days.
+  return [start, startOfLocalDay(start + 26 * 3_600_000, tz)];
+}
+
+/** The local days of one zone, the last few remembered: a stream of readings asks for the same few days. */
+export class LocalDays {
+  private readonly days: [number, number][] = [];
+
+  constructor(readonly tz: string) {}
+
+  /** [start, end) of the local day holding `ms`. */
+  dayOf(ms: number): [number, number] {
+    for (const d of this.days) if (ms >= d[0] && ms < d[1]) return d;
+    const d = localDay(ms, this.tz);
+    this.days.unshift(d);
+    if (this.days.length > 8) this.days.pop();
+    return d;
+  }
 }

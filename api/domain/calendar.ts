@@ -1,5 +1,5 @@
 /** Calendar grouping of daily series in the site's time zone (DESIGN.md D6). Pure functions. */
-import { localPartsOf, localTime } from './local-time.ts';
+import { localParts, zonedTime } from '../../core/time.ts';
 
 /** Calendar granularity of a report. */
 export type Granularity = 'day' | 'month' | 'year';
@@ -12,18 +12,18 @@ export interface TimeValue {
 
 /** Start (UTC ms) of the local day, month or year holding `ms`. */
 export function periodStart(ms: number, tz: string, g: Granularity): number {
-  const p = localPartsOf(ms, tz);
-  if (g === 'year') return localTime(tz, p.year, 1, 1);
-  if (g === 'month') return localTime(tz, p.year, p.month, 1);
-  return localTime(tz, p.year, p.month, p.day);
+  const p = localParts(ms, tz);
+  if (g === 'year') return zonedTime(tz, p.year, 1, 1);
+  if (g === 'month') return zonedTime(tz, p.year, p.month, 1);
+  return zonedTime(tz, p.year, p.month, p.day);
 }
 
 /** Start of the next local period after the one starting at `start`. */
 export function nextPeriod(start: number, tz: string, g: Granularity): number {
-  const p = localPartsOf(start, tz);
-  if (g === 'year') return localTime(tz, p.year + 1, 1, 1);
-  if (g === 'month') return p.month === 12 ? localTime(tz, p.year + 1, 1, 1) : localTime(tz, p.year, p.month + 1, 1);
-  return localTime(tz, p.year, p.month, p.day + 1);
+  const p = localParts(start, tz);
+  if (g === 'year') return zonedTime(tz, p.year + 1, 1, 1);
+  if (g === 'month') return p.month === 12 ? zonedTime(tz, p.year + 1, 1, 1) : zonedTime(tz, p.year, p.month + 1, 1);
+  return zonedTime(tz, p.year, p.month, p.day + 1);
 }
 
 /** The local periods overlapping [from, to), each clipped to the range. */
@@ -42,8 +42,8 @@ export function daysBetween(from: number, to: number): number {
 
 /** Days in the local calendar year of `ms` (365 or 366). */
 export function daysInYear(ms: number, tz: string): number {
-  const y = localPartsOf(ms, tz).year;
-  return (localTime(tz, y + 1, 1, 1) - localTime(tz, y, 1, 1)) / 86_400_000;
+  const y = localParts(ms, tz).year;
+  return (zonedTime(tz, y + 1, 1, 1) - zonedTime(tz, y, 1, 1)) / 86_400_000;
 }
 
 /**
@@ -65,7 +65,7 @@ export function sumByPeriod(daily: TimeValue[], from: number, to: number, tz: st
 
 /** Whether the local day holding `ms` is Monday–Friday (statutory holidays are not modelled here). */
 export function isWeekday(ms: number, tz: string): boolean {
-  const w = localPartsOf(ms, tz).weekday;
+  const w = localParts(ms, tz).weekday;
   return w >= 1 && w <= 5;
 }
 
@@ -94,7 +94,7 @@ export function workCalendar(rows: { year: number; holidays: { from: string; to:
  * otherwise Monday–Friday. `known` says whether the calendar covers that year (else weekdays only).
  */
 export function isWorkingDay(ms: number, tz: string, cal?: WorkCalendar): { working: boolean; known: boolean } {
-  const p = localPartsOf(ms, tz);
+  const p = localParts(ms, tz);
   const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
   const weekday = p.weekday >= 1 && p.weekday <= 5;
   if (!cal || !cal.years.has(p.year)) return { working: weekday, known: false };

@@ -3,7 +3,7 @@
  * local clock time, multipliers of the flat price, critical peak (尖峰) — is data (config/reference/tariffs.yaml;
  * Shanghai 沪发改价管〔2022〕50号 by default, unconfirmed). Each interval is priced by the period holding its start.
  */
-import { localPartsOf } from './local-time.ts';
+import { localParts } from '../../core/time.ts';
 import type { Tariff } from '../reference.ts';
 import type { TimeValue } from './calendar.ts';
 import { warn, type Warning } from './warnings.ts';
@@ -49,7 +49,7 @@ export function touCost(series: TimeValue[], tariffs: Tariff[], tz: string): { c
   let unpriced = 0;
   let cost = 0, energy = 0;
   for (const p of series) {
-    const l = localPartsOf(p.time, tz);
+    const l = localParts(p.time, tz);
     const date = `${l.year}-${String(l.month).padStart(2, '0')}-${String(l.day).padStart(2, '0')}`;
     const t = tariffOn(tariffs, date);
     if (!t) { unpriced += p.value; continue; }

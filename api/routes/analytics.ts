@@ -1,6 +1,6 @@
 /** Energy analytics routes (issue 6), composed. */
 import { Router } from 'express';
-import { offsetOf } from '../domain/local-time.ts';
+import { tzOffsetMs } from '../../core/time.ts';
 import type { ApiContext } from '../context.ts';
 import { writeDailyKpis } from '../kpi-writeback.ts';
 import { isoLocal, parseRange } from '../params.ts';
@@ -20,7 +20,7 @@ export function analyticsRoutes(ctx: ApiContext): Router {
     const { from, to } = parseRange(req.query, ctx.index.tz, 3660);
     const written = await writeDailyKpis(ctx, from, to);
     const tz = ctx.index.tz;
-    res.json({ measurement: 'kpi_1d', from: isoLocal(from, offsetOf(from, tz)), to: isoLocal(to, offsetOf(to, tz)), rows_written: written });
+    res.json({ measurement: 'kpi_1d', from: isoLocal(from, tzOffsetMs(from, tz)), to: isoLocal(to, tzOffsetMs(to, tz)), rows_written: written });
   });
   return router;
 }

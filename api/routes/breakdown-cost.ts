@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { QUANTITY_UNIT } from '../../core/measurements.ts';
 import type { Medium } from '../../core/site/schema.ts';
-import { offsetOf } from '../domain/local-time.ts';
+import { tzOffsetMs } from '../../core/time.ts';
 import type { ApiContext } from '../context.ts';
 import { breakdown, categoryName, TOU_KINDS, touCost, warn, type BreakdownItem, type TreeMeter, type Warning } from '../domain/index.ts';
 import { badParameter } from '../errors.ts';
@@ -40,7 +40,7 @@ export function breakdownCostRoutes(ctx: ApiContext): Router {
     const b = breakdown(tree);
     res.json({
       building: building.id, medium, unit: QUANTITY_UNIT[medium],
-      from: isoLocal(from, offsetOf(from, tz)), to: isoLocal(to, offsetOf(to, tz)),
+      from: isoLocal(from, tzOffsetMs(from, tz)), to: isoLocal(to, tzOffsetMs(to, tz)),
       total: round(b.total, 4),
       items: b.items.map(roundItem),
       unmetered: { code: 'unmetered', name: `未计量（${categoryName(`${medium === 'electricity' ? '01' : medium === 'water' ? '02' : '03'}000`)}）`, value: round(b.unmetered.value, 4), share: b.unmetered.share === null ? null : round(b.unmetered.share, 6) },
@@ -83,7 +83,7 @@ export function breakdownCostRoutes(ctx: ApiContext): Router {
     }
     res.json({
       building: building.id, currency: 'CNY',
-      from: isoLocal(from, offsetOf(from, tz)), to: isoLocal(to, offsetOf(to, tz)),
+      from: isoLocal(from, tzOffsetMs(from, tz)), to: isoLocal(to, tzOffsetMs(to, tz)),
       electricity: {
         energy_kwh: round(e.energy_kwh, 4), cost_cny: round(e.cost_cny, 2),
         average_price_cny_per_kwh: e.energy_kwh > 0 ? round(e.cost_cny / e.energy_kwh, 4) : null,

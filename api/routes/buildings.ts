@@ -1,13 +1,12 @@
 /** Buildings and their interval energy (issue 2): the first slice of the API. */
 import { Router } from 'express';
-import { offsetOf } from '../domain/local-time.ts';
 import { INTERVALS } from '../../core/duration.ts';
 import type { ApiContext } from '../context.ts';
 import { badParameter } from '../errors.ts';
 import { isoLocal, parseInterval, parseRange } from '../params.ts';
 import { rollupSeries } from '../series.ts';
 import { round } from '../format.ts';
-import { startOfLocalDay } from '../../core/time.ts';
+import { startOfLocalDay, tzOffsetMs } from '../../core/time.ts';
 
 /** `GET /buildings`, `GET /buildings/{id}/energy`. */
 export function buildingRoutes(ctx: ApiContext): Router {
@@ -33,7 +32,7 @@ export function buildingRoutes(ctx: ApiContext): Router {
       building: building.id,
       interval,
       unit: 'kWh',
-      points: points.map((p) => ({ start: isoLocal(p.time, offsetOf(p.time, ctx.index.tz)), energy_kwh: round(p.value, 4) })),
+      points: points.map((p) => ({ start: isoLocal(p.time, tzOffsetMs(p.time, ctx.index.tz)), energy_kwh: round(p.value, 4) })),
     });
   });
 

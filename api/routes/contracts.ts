@@ -6,7 +6,7 @@
 import { Router } from 'express';
 import { DAY_MS, MEASUREMENT, QUANTITY_FIELD, QUANTITY_UNIT } from '../../core/measurements.ts';
 import type { Contract, Medium } from '../../core/site/schema.ts';
-import { localPartsOf, offsetOf, localTime } from '../domain/local-time.ts';
+import { localParts, tzOffsetMs, zonedTime } from '../../core/time.ts';
 import type { ApiContext } from '../context.ts';
 import {
   avoidedEnergy, coalCoefficients, contractSplit, fitBaseline, fractionalSavingsUncertainty, G14_LIMITS, isWorkingDay, judgeG14, workCalendar,
@@ -27,7 +27,7 @@ export function contractRoutes(ctx: ApiContext): Router {
   const siteId = ctx.index.site.site.id;
   const contracts = new Map((ctx.index.site.contracts ?? []).map((c) => [c.id, c]));
   const calendar = workCalendar(ctx.reference.holidays.years);
-  const localMidnight = (date: string, plusDays = 0) => localTime(tz, Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)) + plusDays);
+  const localMidnight = (date: string, plusDays = 0) => zonedTime(tz, Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10)) + plusDays);
 
   const mediumOf = (c: Contract): { medium: Medium; warnings: Warning[] } => {
     const media = new Set(c.meters.map((id) => ctx.index.devices.get(id)?.medium ?? ctx.index.virtualMeters.get(id)?.medium).filter((m): m is Medium => m !== undefined));
@@ -90,12 +90,12 @@ export function contractRoutes(ctx: ApiContext): Router {
     const yearsWithoutCalendar = new Set<number>();
     const days = (from: number, to: number): Observation[] => {
       const out: Observation[] = [];
-      for (let t = from; t < to; t = localTime(tz, localPartsOf(t, tz).year, localPartsOf(t, tz).month, localPartsOf(t, tz).day + 1)) {
+      for (let t = from; t < to; t = zonedTime(tz, localParts(t, tz).year, localParts(t, tz).month, localParts(t, tz).day + 1)) {
         const e = energy.get(t);
         const temp = temps.get(t);
         if (e === undefined || (useTemps && temp === undefined)) continue;
         const wd = isWorkingDay(t + 12 * 3_600_000, tz, calendar);
-        if (!wd.known) yearsWithoutCalendar.add(localPartsOf(t + 12 * 3_600_000, tz).year);
+        if (!wd.known) yearsWithoutCalendar.add(localParts(t + 12 * 3_600_000, tz).year);
         out.push({ time: t, energy: e, temps_c: temp === undefined ? [] : [temp], working: wd.working ? 1 : 0, days: 1 });
       }
       return out;
@@ -149,7 +149,7 @@ export function contractRoutes(ctx: ApiContext): Router {
           price = ctx.reference.tariffs.prices.filter((p) => p.medium === medium && p.effective_from <= date).sort((x, y) => x.effective_from.localeCompare(y.effective_from)).at(-1)?.cny_per_unit;
         }
         if (price === undefined) warnings.push(warn('no_price', 'no price for the savings: give price_cny_per_unit'));
-        const { coefficients } = coalCoefficients(ctx.reference.coal, localDate(repFrom, tz), localPartsOf(repFrom, tz).year);
+        const { coefficients } = coalCoefficients(ctx.reference.coal, localDate(repFrom, tz), localParts(repFrom, tz).year);
         const kgcePerUnit = coefficients.kgce_per_unit[medium] ?? null;
         const reportingDays = repObs.reduce((acc, o) => acc + o.days, 0);
         const s = contractSplit({
@@ -172,7 +172,7 @@ export function contractRoutes(ctx: ApiContext): Router {
     } else {
       warnings.push(warn('no_baseline_model', 'no baseline model could be fitted: no savings'));
     }
-    const iso = (ms: number) => isoLocal(ms, offsetOf(ms, tz));
+    const iso = (ms: number) => isoLocal(ms, tzOffsetMs(ms, tz));
     res.json({
       contract: c.id, name: c.name, type: c.type, granularity, medium, meters,
       baseline: { from: iso(baseFrom), to: iso(baseTo), observations: baseObs.length, days_with_data: baseDays.length },

@@ -1,7 +1,7 @@
 /** `GET /devices` and `GET /devices/{id}/latest` (issue 4): every device of every protocol, from `telemetry`. */
 import { Router } from 'express';
 import { MEASUREMENT } from '../../core/measurements.ts';
-import { offsetOf } from '../domain/local-time.ts';
+import { tzOffsetMs } from '../../core/time.ts';
 import type { Device } from '../../core/site/schema.ts';
 import type { StoredPoint } from '../../storage/port.ts';
 import type { ApiContext } from '../context.ts';
@@ -62,7 +62,7 @@ export function deviceRoutes(ctx: ApiContext): Router {
       const seen = latest.get(point);
       if (!seen || r.time >= seen.time) latest.set(point, r);
     }
-    const offset = offsetOf(now, ctx.index.tz);
+    const offset = tzOffsetMs(now, ctx.index.tz);
     const points = [...latest.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([point, r]) => {
       const v = r.fields.value;
       return {

@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { QUANTITY_UNIT } from '../../core/measurements.ts';
 import type { Medium } from '../../core/site/schema.ts';
-import { localPartsOf, offsetOf, localTime } from '../domain/local-time.ts';
+import { localParts, tzOffsetMs, zonedTime } from '../../core/time.ts';
 import type { ApiContext } from '../context.ts';
 import {
   changePct, coalCoefficients, daysBetween, daysInYear, perUnit, periodsIn, rateIntensity, standardCoal, warn,
@@ -19,7 +19,7 @@ import { round } from '../format.ts';
 
 /** Local calendar date `YYYY-MM-DD` of an instant. */
 export function localDate(ms: number, tz: string): string {
-  const p = localPartsOf(ms, tz);
+  const p = localParts(ms, tz);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
@@ -46,7 +46,7 @@ interface MediumLine { quantity: number | null; unit: string; kgce_per_unit: num
 function comprehensive(ctx: ApiContext, daily: Map<Medium, TimeValue[]>, from: number, to: number, basis: ElectricityBasis, label: string):
   { by_medium: Partial<Record<Medium, MediumLine>>; total_kgce: number; days: number; warnings: Warning[] } {
   const tz = ctx.index.tz;
-  const { coefficients, warnings } = coalCoefficients(ctx.reference.coal, localDate(from, tz), localPartsOf(from, tz).year, basis);
+  const { coefficients, warnings } = coalCoefficients(ctx.reference.coal, localDate(from, tz), localParts(from, tz).year, basis);
   const days = Math.round(daysBetween(from, to));
   const quantities: Partial<Record<Medium, number>> = {};
   const by_medium: Partial<Record<Medium, MediumLine>> = {};
@@ -70,7 +70,7 @@ function comprehensive(ctx: ApiContext, daily: Map<Medium, TimeValue[]>, from: n
 /** The intensity indicators of a range. */
 function indicators(ctx: ApiContext, scope: Scope, daily: Map<Medium, TimeValue[]>, from: number, to: number, basis: ElectricityBasis, label: string) {
   const c = comprehensive(ctx, daily, from, to, basis, label);
-  const year = localPartsOf(from, ctx.index.tz).year;
+  const year = localParts(from, ctx.index.tz).year;
   const d = scope.denominators(year);
   const electricity = c.by_medium.electricity?.quantity ?? null;
   const water = c.by_medium.water?.quantity ?? null;
@@ -82,8 +82,8 @@ function indicators(ctx: ApiContext, scope: Scope, daily: Map<Medium, TimeValue[
   const complete = daily.size > 0 && Object.values(c.by_medium).every((l) => l.days_with_data >= c.days);
   return {
     complete,
-    from: isoLocal(from, offsetOf(from, ctx.index.tz)),
-    to: isoLocal(to, offsetOf(to, ctx.index.tz)),
+    from: isoLocal(from, tzOffsetMs(from, ctx.index.tz)),
+    to: isoLocal(to, tzOffsetMs(to, ctx.index.tz)),
     days: c.days,
     headcount: d.headcount ?? null,
     floor_area_m2: d.floor_area_m2 ?? null,
@@ -103,19 +103,19 @@ const INDICATOR_KEYS = ['energy_kgce_per_person', 'energy_kgce_per_m2', 'electri
 
 /** Shift a local calendar range: by whole months when both ends are month starts, else by its length. */
 export function previousRange(from: number, to: number, tz: string): { from: number; to: number } {
-  const a = localPartsOf(from, tz), b = localPartsOf(to, tz);
+  const a = localParts(from, tz), b = localParts(to, tz);
   const monthAligned = a.day === 1 && b.day === 1 && a.hour === 0 && b.hour === 0 && a.minute === 0 && b.minute === 0;
   if (monthAligned) {
     const months = (b.year - a.year) * 12 + (b.month - a.month);
-    return { from: localTime(tz, a.year, a.month - months, 1), to: from };
+    return { from: zonedTime(tz, a.year, a.month - months, 1), to: from };
   }
   return { from: from - (to - from), to: from };
 }
 
 /** The same local dates one year earlier (同比). */
 export function sameRangeLastYear(from: number, to: number, tz: string): { from: number; to: number } {
-  const a = localPartsOf(from, tz), b = localPartsOf(to, tz);
-  return { from: localTime(tz, a.year - 1, a.month, a.day, a.hour, a.minute), to: localTime(tz, b.year - 1, b.month, b.day, b.hour, b.minute) };
+  const a = localParts(from, tz), b = localParts(to, tz);
+  return { from: zonedTime(tz, a.year - 1, a.month, a.day, a.hour, a.minute), to: zonedTime(tz, b.year - 1, b.month, b.day, b.hour, b.minute) };
 }
 
 function parseBasis(query: Query): ElectricityBasis {
@@ -141,16 +141,16 @@ export function energyKpiRoutes(ctx: ApiContext): Router {
       const c = comprehensive(ctx, daily, p.start, p.end, basis, label);
       warnings.push(...c.warnings);
       return {
-        start: isoLocal(p.start, offsetOf(p.start, tz)), end: isoLocal(p.end, offsetOf(p.end, tz)), days: c.days,
+        start: isoLocal(p.start, tzOffsetMs(p.start, tz)), end: isoLocal(p.end, tzOffsetMs(p.end, tz)), days: c.days,
         total_kgce: round(c.total_kgce, 4), by_medium: c.by_medium,
       };
     });
     const total = comprehensive(ctx, daily, from, to, basis, 'whole range');
-    const { coefficients } = coalCoefficients(ctx.reference.coal, localDate(from, tz), localPartsOf(from, tz).year, basis);
+    const { coefficients } = coalCoefficients(ctx.reference.coal, localDate(from, tz), localParts(from, tz).year, basis);
     if (coefficients.unconfirmed) warnings.push(warn('coefficients_unconfirmed', `${coefficients.standard} coefficients are marked unconfirmed in the reference data: verify them before a statutory report`));
     res.json({
       scope: scope.kind, id: scope.id, name: scope.name, granularity, basis, unit: 'kgce',
-      from: isoLocal(from, offsetOf(from, tz)), to: isoLocal(to, offsetOf(to, tz)),
+      from: isoLocal(from, tzOffsetMs(from, tz)), to: isoLocal(to, tzOffsetMs(to, tz)),
       coefficients: { standard: coefficients.standard, basis, unconfirmed: coefficients.unconfirmed, kgce_per_unit: coefficients.kgce_per_unit },
       periods,
       total: { total_kgce: round(total.total_kgce, 4), by_medium: total.by_medium },

@@ -4,7 +4,7 @@
  * yields and PR, NREL temperature-corrected PR, self-consumption where an export meter exists, avoided CO₂.
  */
 import { Router } from 'express';
-import { localPartsOf, offsetOf } from '../domain/local-time.ts';
+import { localParts, tzOffsetMs } from '../../core/time.ts';
 import type { ApiContext } from '../context.ts';
 import {
   avoidedCo2Kg, cellTemperature, finalYield, gridFactorFor, performanceRatio, periodsIn, referenceYield,
@@ -97,12 +97,12 @@ export function pvRoutes(ctx: ApiContext): Router {
       const hPoa = inRange(poaByHour).reduce((a, [, g]) => a + g / 1000, 0); // mean W/m² over 1 h → kWh/m²
       const hBoth = both.reduce((a, [, g]) => a + g / 1000, 0);
       const exp = system.export_meter ? inRange(exportByHour).reduce((a, [, v]) => a + v, 0) : null;
-      const year = localPartsOf(start, tz).year;
+      const year = localParts(start, tz).year;
       const factor = gridFactorFor(ctx.reference.grid.factors, region, year);
       const hours = (end - start) / HOUR_MS;
       const acHours = inRange(acByHour).length;
       return {
-        start: isoLocal(start, offsetOf(start, tz)), end: isoLocal(end, offsetOf(end, tz)),
+        start: isoLocal(start, tzOffsetMs(start, tz)), end: isoLocal(end, tzOffsetMs(end, tz)),
         ac_energy_kwh: round(ac, 4),
         final_yield_kwh_kwp: round(finalYield(ac, system.peak_power_kwp), 4),
         poa_irradiation_kwh_m2: poaByHour.size > 0 ? round(hPoa, 4) : null,
@@ -121,7 +121,7 @@ export function pvRoutes(ctx: ApiContext): Router {
     if (!system.export_meter) warnings.push(warn('no_export_meter', 'no export_meter configured: self-consumption cannot be computed'));
     res.json({
       system: system.id, name: system.name, peak_power_kwp: system.peak_power_kwp, granularity,
-      from: isoLocal(from, offsetOf(from, tz)), to: isoLocal(to, offsetOf(to, tz)),
+      from: isoLocal(from, tzOffsetMs(from, tz)), to: isoLocal(to, tzOffsetMs(to, tz)),
       reference_cell_temp_c: tRef === undefined ? null : round(tRef, 3),
       periods, total: period(from, to), warnings: dedupe(warnings),
     });

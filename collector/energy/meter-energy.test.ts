@@ -3,8 +3,7 @@
  * Intervals are 15 min, aligned to the UTC epoch; T0 is one such boundary.
  */
 import { describe, expect, it } from 'vitest';
-import { zonedTime } from '../../core/time.ts';
-import { LocalDays } from '../day-cache.ts';
+import { LocalDays, zonedTime } from '../../core/time.ts';
 import { apportion } from './apportion.ts';
 import { segmentQuantity, type CounterRules } from './counter.ts';
 import { MeterEnergy, roundQuantity } from './meter-energy.ts';
