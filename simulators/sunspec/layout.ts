@@ -21,6 +21,11 @@ export interface ModelSource {
   values(points: Record<string, number>, nowMs: number): ModelValues;
   /** values at the device's ratings, to fix the scale factors; omitted for models without scale factors */
   ratings?: ModelValues;
+  /**
+   * L the device reports, shorter than the definition's: the model is cut after L + 2 registers, as by
+   * firmware that omits the tail of a model (e.g. 103 with L = 30, without the temperatures)
+   */
+  length?: number;
 }
 
 /** A SunSpec device's register layout, built once and filled per instant. */
@@ -49,9 +54,10 @@ export class SunspecImage {
     for (const m of this.models) {
       const v = m.source.values(points, nowMs);
       let words = encodeModel(m.layout, { points: { ...v.points, ...m.sfs }, blocks: v.blocks });
-      if (m.layout.id === 1 && this.commonLength !== words.length - 2) {
-        words = words.slice(0, this.commonLength + 2);
-        words[1] = this.commonLength;
+      const length = m.layout.id === 1 ? this.commonLength : m.source.length;
+      if (length !== undefined && length !== words.length - 2) {
+        words = words.slice(0, length + 2);
+        words[1] = length;
       }
       out.push(...words);
     }

@@ -30,6 +30,7 @@ describe('SunSpec simulator and discovery over Modbus TCP', () => {
   const sparse: SimulatedDevice = { id: 'sparse', read: (t) => { const v = inverter.read(t); delete v.temp_heatsink_c; delete v.power_factor; return v; } };
   let sim: SunspecSimulator;
   let simAt0: SunspecSimulator;
+  let shortSim: SunspecSimulator;
 
   beforeAll(async () => {
     const models = inverterModels({ ratedKw: inverter.acRatingKw, peakKwp: 60, mpptCount: 3 });
@@ -41,12 +42,16 @@ describe('SunSpec simulator and discovery over Modbus TCP', () => {
         [3, { device: sparse, image: new SunspecImage(40000, identity('INV003', 3), models) }],
       ]),
     });
+    // firmware that reports model 103 with L = 30: everything after DCW (DCW_SF, temperatures, St …) is not sent
+    const short = models.map((m) => (m.id === 103 ? { ...m, length: 30 } : m));
+    shortSim = await startSunspecSimulator({ now: () => NOON, units: new Map([[1, { device: inverter, image: new SunspecImage(40000, identity('INV004', 1), short) }]]) });
     // a vendor that puts the map at 0 and ships model 1 with L = 65
     simAt0 = await startSunspecSimulator({ now: () => NOON, units: new Map([[1, { device: inverter, image: new SunspecImage(0, identity('INV002', 1), models, 65) }]]) });
   });
   afterAll(async () => {
     await sim?.stop();
     await simAt0?.stop();
+    await shortSim?.stop();
   });
 
   it('discovers "SunS" at 40000 and walks models 1, 103, 120, 160', async () => {
@@ -118,6 +123,43 @@ describe('SunSpec simulator and discovery over Modbus TCP', () => {
     expect(sp.power_factor.value).toBeNull();
     expect(sp.power_ac_kw.quality).toBe('good');
     expect([...online.values()].every(Boolean)).toBe(true);
+  });
+
+  it('a model shorter than its definition (103 with L = 30): points beyond L are bad with the reason, never zero, in the source and the scan', async () => {
+    const scan = await scanSunspec({ host: '127.0.0.1', port: shortSim.port, unit: 1 });
+    expect(scan.models.map((m) => [m.id, m.length])).toEqual([[1, 66], [103, 30], [120, 26], [160, 68]]);
+    const m103 = scan.models[1].decoded!;
+    expect(m103.points.W).toBeCloseTo(inverter.read(NOON).power_ac_kw * 1000, -1);
+    for (const name of ['TmpCab', 'TmpSnk', 'St', 'DCW']) {
+      expect(m103.points).not.toHaveProperty(name);
+      expect(m103.unsent[name]).toMatch(/beyond the length the device reports \(SunSpec 103 L=30, 50 in the definition\)/);
+    }
+    const text = formatSunspecScan(scan);
+    expect(text).toMatch(/not sent \(beyond L=30\): .*TmpCab TmpSnk/);
+    expect(text).not.toMatch(/TmpCab=/);
+
+    const site = checkSite({
+      version: 1, site: { id: 'sunspec-short', name: 'short' }, buildings: [{ id: 'b', name: 'B', floor_area_m2: 1 }],
+      gateways: [{ id: 'gw', poll_interval_s: 1 }],
+      devices: [{ id: 'inv', name: 'inverter', kind: 'inverter', building: 'b', gateway: 'gw', template: 'sunspec-inverter', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: shortSim.port, unit_id: 1 } }],
+    }) as SiteModel;
+    let reading: DeviceReading | undefined;
+    const source = sourceFactories.sunspec!({ site, device: site.devices[0], log: logger('test'), mqttUrl: 'mqtt://127.0.0.1:1', emit: (r) => { reading ??= r; }, setOnline: () => undefined });
+    await source.start();
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!reading && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await source.stop();
+    }
+    const p = reading!.points;
+    for (const point of ['temp_inverter_c', 'temp_heatsink_c', 'inverter_state', 'power_dc_kw']) {
+      expect(p[point], point).toMatchObject({ value: null, quality: 'bad' });
+      expect(p[point].reason).toMatch(/beyond the length the device reports \(SunSpec 103 L=30/);
+    }
+    expect(p.power_dc_kw.reason).toMatch(/^scale factor DCW_SF beyond/);
+    expect(p.power_ac_kw.quality).toBe('good');
+    expect(p.voltage_dc_v.quality).toBe('good'); // DCV and DCV_SF lie inside L
   });
 
   it('reports an offline unit and recovers when it answers again', async () => {

@@ -22,6 +22,12 @@ export interface DecodedModel {
   points: Record<string, SunspecValue>;
   /** repeating blocks (model 160 MPPT modules …), in order */
   blocks: Record<string, SunspecValue>[];
+  /**
+   * Points of the definition the device does not send, with the reason: their registers (or their scale
+   * factor's) lie beyond the length L it reports. They are absent from `points`, never decoded as zero
+   * (issue 12 defect 9).
+   */
+  unsent: Record<string, string>;
 }
 
 const NOT_IMPLEMENTED_16: Partial<Record<PointType, number>> = {
@@ -103,27 +109,44 @@ function applyScale(raw: SunspecValue, point: PointLayout, scope: Record<string,
 
 /**
  * Decode a model from its registers. `words[0]` is the ID register; `words.length` ≥ L + 2.
- * Scale factors are looked up in the same repeating block first, then in the fixed part.
+ * Scale factors are looked up in the same repeating block first, then in the fixed part. A point whose
+ * registers lie beyond L + 2 (a device reporting a shorter model than the definition, e.g. 103 with L = 30)
+ * is not decoded: the words there belong to the next model or to nothing.
  */
 export function decodeModel(layout: ModelLayout, words: number[], address: number): DecodedModel {
   const length = words[1] ?? 0;
+  const end = Math.min(words.length, length + 2);
+  const unsent: Record<string, string> = {};
+  const beyond = `beyond the length the device reports (SunSpec ${layout.id} L=${length}, ${layout.fixedLength - 2} in the definition)`;
   const rawFixed: Record<string, SunspecValue> = {};
-  for (const p of layout.points) rawFixed[p.name] = decodeRaw(words, p.offset, p);
+  for (const p of layout.points) {
+    if (p.offset + p.size > end) unsent[p.name] = beyond;
+    else rawFixed[p.name] = decodeRaw(words, p.offset, p);
+  }
+  const sfUnsent = (p: PointLayout) => typeof p.sf === 'string' && p.sf in unsent && !(p.sf in rawFixed);
   const points: Record<string, SunspecValue> = {};
-  for (const p of layout.points) points[p.name] = p.type === 'sunssf' ? rawFixed[p.name] : applyScale(rawFixed[p.name], p, rawFixed, rawFixed);
+  for (const p of layout.points) {
+    if (p.name in unsent) continue;
+    if (sfUnsent(p)) { unsent[p.name] = `scale factor ${String(p.sf)} ${beyond}`; continue; }
+    points[p.name] = p.type === 'sunssf' ? rawFixed[p.name] : applyScale(rawFixed[p.name], p, rawFixed, rawFixed);
+  }
   const blocks: Record<string, SunspecValue>[] = [];
   if (layout.block && layout.block.length > 0) {
-    const n = Math.max(0, Math.floor((length + 2 - layout.fixedLength) / layout.block.length));
+    const n = Math.max(0, Math.floor((end - layout.fixedLength) / layout.block.length));
     for (let b = 0; b < n; b++) {
       const start = layout.fixedLength + b * layout.block.length;
       const raw: Record<string, SunspecValue> = {};
       for (const p of layout.block.points) raw[p.name] = decodeRaw(words, start + p.offset, p);
       const out: Record<string, SunspecValue> = {};
-      for (const p of layout.block.points) out[p.name] = p.type === 'sunssf' ? raw[p.name] : applyScale(raw[p.name], p, raw, rawFixed);
+      for (const p of layout.block.points) {
+        // a block point scaled by a fixed-part factor the device does not send stays absent
+        if (typeof p.sf === 'string' && !(p.sf in raw) && sfUnsent(p)) continue;
+        out[p.name] = p.type === 'sunssf' ? raw[p.name] : applyScale(raw[p.name], p, raw, rawFixed);
+      }
       blocks.push(out);
     }
   }
-  return { id: layout.id, address, length, points, blocks };
+  return { id: layout.id, address, length, points, blocks, unsent };
 }
 
 /** Values to lay out for one model: numbers in the model's units, strings, or null (write "not implemented"). */

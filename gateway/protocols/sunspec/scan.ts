@@ -42,7 +42,7 @@ function show(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** Human-readable scan report (units from the model definitions; n/i = not implemented). */
+/** Human-readable scan report (units from the model definitions; n/i = not implemented; points beyond the reported length listed as not sent). */
 export function formatSunspecScan(r: SunspecScanResult): string {
   const lines = [`SunSpec device at ${r.endpoint} unit ${r.unit}: "SunS" at ${r.base}, ${r.models.length} model(s)`];
   for (const m of r.models) {
@@ -52,6 +52,8 @@ export function formatSunspecScan(r: SunspecScanResult): string {
     const unitOf = (name: string) => layout?.points.find((p) => p.name === name)?.units ?? layout?.block?.points.find((p) => p.name === name)?.units ?? '';
     const fields = Object.entries(m.decoded.points).filter(([k, v]) => k !== 'ID' && k !== 'L' && !k.endsWith('_SF') && v !== null);
     if (fields.length > 0) lines.push(`    ${fields.map(([k, v]) => `${k}=${show(v)}${unitOf(k) ? ` ${unitOf(k)}` : ''}`).join('  ')}`);
+    const unsent = Object.keys(m.decoded.unsent);
+    if (unsent.length > 0) lines.push(`    not sent (beyond L=${m.length}): ${unsent.join(' ')}`);
     m.decoded.blocks.forEach((b, i) => {
       const bf = Object.entries(b).filter(([, v]) => v !== null);
       lines.push(`    [${i + 1}] ${bf.map(([k, v]) => `${k}=${show(v)}${unitOf(k) ? ` ${unitOf(k)}` : ''}`).join('  ')}`);
