@@ -39,12 +39,12 @@ export async function openInfluxStorage(config: InfluxConfig, extra: Pick<Influx
   if (version === 2 && !config.org) {
     throw new StartupError(`${where}: InfluxDB 2.x writes need an organisation — set INFLUX_ORG`);
   }
-  // 1.8 added /api/v2/write; before it (Debian's 1.6.7) the transport maps writes to /write. Unknown 1.x minor: /write,
-  // which every 1.x has.
-  const v1Write = version === 1 && !(detected && detected.major === 1 && detected.minor >= 8);
+  // Every 1.x writes through /write, which every 1.x has and which the tests prove against a real 1.6.7; the
+  // /api/v2/write that 1.8 added is never taken on 1.x, so 1.8 (docker-compose's) runs the tested path (decision 0104).
+  const v1Write = version === 1;
   const target: QueryTarget = {
     url: config.url, version, database: config.database, retentionPolicy: config.retentionPolicy,
-    username: config.username, password: config.password, token: config.token,
+    ...(version === 1 ? v1Credentials(config) : { username: config.username, password: config.password, token: config.token }),
   };
   try {
     if (version === 1) await ensureDatabase(target);
@@ -62,6 +62,16 @@ export async function openInfluxStorage(config: InfluxConfig, extra: Pick<Influx
   return new InfluxStorage({
     ...target, versionText, org: config.org, bucket: config.bucket, v1Write, writeOptions: extra.writeOptions, maxInFlight: extra.maxInFlight,
   });
+}
+
+/**
+ * 1.x authenticates with HTTP Basic on every path. A 1.8 "user:password" token given without a username becomes
+ * those Basic credentials, since `/write` and `/query` before 1.8 know no `Token` scheme.
+ */
+export function v1Credentials(config: Pick<InfluxConfig, 'username' | 'password' | 'token'>): { username?: string; password?: string } {
+  if (config.username !== undefined || !config.token) return { username: config.username, password: config.password };
+  const colon = config.token.indexOf(':');
+  return colon < 0 ? { username: config.token } : { username: config.token.slice(0, colon), password: config.token.slice(colon + 1) };
 }
 
 /** 1.x: create the database when it is missing (CREATE DATABASE is idempotent but needs admin rights). */

@@ -51,7 +51,7 @@ export interface InfluxStorageOptions extends QueryTarget {
   versionText?: string;
   org?: string;
   bucket?: string;
-  /** use the 1.x `/write` endpoint (servers before 1.8) */
+  /** write through the 1.x `/write` endpoint (every 1.x) */
   v1Write: boolean;
   writeOptions?: Partial<WriteOptions>;
   /** write requests open at once before `write()` waits (default 2) */
@@ -89,8 +89,8 @@ export class InfluxStorage implements Storage {
     this.batchSize = opts.writeOptions?.batchSize ?? WRITE_DEFAULTS.batchSize ?? 5_000;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
     this.target = opts;
-    // 1.x users authenticate with Basic credentials (added by the transport); 2.x/3.x (and a 1.8+ "user:password"
-    // token) with the client's `Token` header.
+    // 1.x users authenticate with Basic credentials (added by the transport; open.ts turns a "user:password"
+    // token into them); 2.x/3.x with the client's `Token` header.
     const basicUser = opts.version === 1 ? opts.username : undefined;
     const token = basicUser === undefined ? opts.token : undefined;
     const base = new InfluxDB({ url: opts.url, token, timeout: opts.timeoutMs ?? 30_000 }).transport;

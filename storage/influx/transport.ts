@@ -1,7 +1,8 @@
 /**
  * The transport handed to `@influxdata/influxdb-client`: the client's own Node transport, wrapped to
- *  - map the v2 write path to InfluxDB 1.x's `/write` for servers before 1.8, which lack `/api/v2/write`
- *    (DESIGN D1): `/api/v2/write?org=&bucket=db/rp&precision=us` → `/write?db=db&rp=rp&precision=u`
+ *  - map the v2 write path to InfluxDB 1.x's `/write` for every 1.x (DESIGN D1, decision 0104: before 1.8 there
+ *    is no `/api/v2/write`, and `/write` is the path tested against a real server):
+ *    `/api/v2/write?org=&bucket=db/rp&precision=us` → `/write?db=db&rp=rp&precision=u`
  *    (1.x spells precisions n, u, ms, s: https://docs.influxdata.com/influxdb/v1.6/tools/api/#write-http-endpoint);
  *  - add HTTP Basic authentication for 1.x users;
  *  - track requests in flight, so that `flush()` can wait for batches the client sent on its own timer.
@@ -30,7 +31,7 @@ export function v1WritePath(path: string): string {
 
 /** Options of the wrapping transport. */
 export interface TransportOptions {
-  /** rewrite `/api/v2/write` to `/write` (InfluxDB 1.x before 1.8) */
+  /** rewrite `/api/v2/write` to `/write` (every InfluxDB 1.x) */
   v1Write: boolean;
   /** Basic credentials for 1.x */
   username?: string;

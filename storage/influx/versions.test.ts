@@ -1,7 +1,8 @@
 /**
- * What goes on the wire for InfluxDB 2.x, 3.x and 1.8, and how refusals come back typed. Only 1.6.7 runs on
- * this machine, so a small HTTP peer stands in for the other versions: it answers /ping with their version
- * header and records each request (path, query, Authorization).
+ * What goes on the wire for InfluxDB 2.x, 3.x and each 1.x, and how refusals come back typed. Only 1.6.7 runs
+ * on this machine, so a small HTTP peer stands in for the other versions: it answers /ping with their version
+ * header and records each request (path, query, Authorization). It proves what is sent, not that a server of
+ * that version accepts it.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -84,20 +85,33 @@ describe('InfluxDB versions on the wire', () => {
     expect(seen.filter((s) => s.path === '/query').every((s) => s.auth === 'Bearer tok3')).toBe(true);
   });
 
-  it('1.8: /api/v2/write with Basic credentials; 1.7: /write with db and rp', async () => {
-    version = '1.8.10';
-    let store = await openStorage(storageConfigFromEnv({ INFLUX_URL: url, INFLUX_USERNAME: 'u', INFLUX_PASSWORD: 'p', INFLUX_RP: 'two_years' }));
+  it.each([
+    ['1.8.10', {}],
+    ['1.8.10', { INFLUX_VERSION: '1' }], // as docker-compose.yml configures its influxdb:1.8
+    ['1.7.11', {}],
+    ['1.6.7', {}],
+    ['1.11.8', {}],
+  ])('%s %j: /write with db, rp and Basic credentials, never /api/v2/write', async (serverVersion, extra) => {
+    version = serverVersion;
+    const store = await openStorage(storageConfigFromEnv({ INFLUX_URL: url, INFLUX_USERNAME: 'u', INFLUX_PASSWORD: 'p', INFLUX_RP: 'two_years', ...extra }));
     await store.write([point]);
     await store.close();
     const basic = `Basic ${Buffer.from('u:p').toString('base64')}`;
-    expect(seen.find((s) => s.path === '/api/v2/write')).toMatchObject({ auth: basic, params: { bucket: 'jieneng/two_years', precision: 'ms' } });
-    seen.length = 0;
-    version = '1.7.11';
-    store = await openStorage(storageConfigFromEnv({ INFLUX_URL: url, INFLUX_USERNAME: 'u', INFLUX_PASSWORD: 'p', INFLUX_RP: 'two_years' }));
+    expect(seen.filter((s) => s.path === '/api/v2/write')).toEqual([]);
+    expect(seen.filter((s) => s.path === '/write')).toEqual([
+      { method: 'POST', path: '/write', params: { db: 'jieneng', rp: 'two_years', precision: 'ms' }, auth: basic, body: 'm,meter=a e=1.5 1700000000123' },
+    ]);
+    expect(seen.filter((s) => s.path === '/query').every((s) => s.auth === basic)).toBe(true);
+  });
+
+  it('1.8: a "user:password" token becomes Basic credentials on /write and /query', async () => {
+    version = '1.8.10';
+    const store = await openStorage(storageConfigFromEnv({ INFLUX_URL: url, INFLUX_TOKEN: 'u:p:w' }));
     await store.write([point]);
     await store.close();
-    expect(seen.find((s) => s.path === '/write')).toMatchObject({ auth: basic, params: { db: 'jieneng', rp: 'two_years', precision: 'ms' } });
-    expect(seen.filter((s) => s.path === '/query').every((s) => s.auth === basic)).toBe(true);
+    const basic = `Basic ${Buffer.from('u:p:w').toString('base64')}`;
+    expect(seen.find((s) => s.path === '/write')).toMatchObject({ auth: basic, params: { db: 'jieneng', precision: 'ms' } });
+    expect(seen.filter((s) => s.path === '/query').map((s) => s.auth)).toEqual(seen.filter((s) => s.path === '/query').map(() => basic));
   });
 
   it('types refusals: 429 with Retry-After is retryable, 400 is not', async () => {

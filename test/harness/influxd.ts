@@ -10,7 +10,8 @@ import { serverLifecycle, startProcess, type TestServer } from './process.ts';
 
 export type InfluxServer = TestServer;
 
-export async function startInfluxd(): Promise<InfluxServer> {
+/** Start one; `authEnabled` turns on HTTP authentication as docker-compose.yml's server has it. */
+export async function startInfluxd(opts: { authEnabled?: boolean } = {}): Promise<InfluxServer> {
   const dir = mkdtempSync(join(tmpdir(), 'jieneng-influxd-'));
   const port = await freePort();
   const bindPort = await freePort();
@@ -21,7 +22,7 @@ export async function startInfluxd(): Promise<InfluxServer> {
     '[meta]', `  dir = "${dir}/meta"`,
     '[data]', `  dir = "${dir}/data"`, `  wal-dir = "${dir}/wal"`, '  query-log-enabled = false',
     '  cache-snapshot-write-cold-duration = "10s"',
-    '[http]', `  bind-address = "127.0.0.1:${port}"`, '  log-enabled = false', '  max-body-size = 0',
+    '[http]', `  bind-address = "127.0.0.1:${port}"`, '  log-enabled = false', '  max-body-size = 0', `  auth-enabled = ${opts.authEnabled === true}`,
     '[monitor]', '  store-enabled = false',
     '[continuous_queries]', '  enabled = false',
     '[logging]', '  level = "warn"',
