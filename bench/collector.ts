@@ -21,7 +21,7 @@ import mqtt from 'mqtt';
 import { parse } from 'yaml';
 import { topics, type ReadingBatch } from '../core/contract/v1.ts';
 import { benchBatches, benchSite, GATEWAYS, METERS_PER_GATEWAY, POINTS, POLL_MS } from './collector-data.ts';
-import { WRITE_POINTS } from '../collector/outbox-writer.ts';
+import { OUTBOX_WRITER_DEFAULTS } from '../collector/outbox-writer.ts';
 import { startCollectorProcess, writeSiteFile } from '../collector/testing/process.ts';
 import { influxScalar } from '../collector/testing/influx.ts';
 import { createDatabase, startInfluxd } from '../test/harness/influxd.ts';
@@ -252,8 +252,8 @@ async function main(): Promise<void> {
       // than the ceiling's 5 000-line batches.
       await createDatabase(influxd.url, `raw${run}c`);
       await settle(influxPid);
-      const rawLarge = await rawWrite(influxd.url, `raw${run}c`, rowsAgain, WRITE_POINTS);
-      console.log(`  raw InfluxDB writes in ${WRITE_POINTS}-line requests (the collector's): ${Math.round(rawLarge)} pts/s; the collector ${(col / rawLarge).toFixed(2)} of it`);
+      const rawLarge = await rawWrite(influxd.url, `raw${run}c`, rowsAgain, OUTBOX_WRITER_DEFAULTS.writePoints);
+      console.log(`  raw InfluxDB writes in ${OUTBOX_WRITER_DEFAULTS.writePoints}-line requests (the collector's): ${Math.round(rawLarge)} pts/s; the collector ${(col / rawLarge).toFixed(2)} of it`);
       console.log(`run ${run + 1}: raw ${Math.round(raw)} pts/s, collector ${Math.round(col)} pts/s, ratio ${(col / raw).toFixed(2)}, collector peak RSS ${rss.toFixed(0)} MB`);
     }
     // The machine's speed moves between runs, so each ratio compares figures of one run; the line reports the

@@ -2,25 +2,20 @@
  * A ceiling on the collector's heap. Under a sustained stream V8 lets the old generation grow to several times
  * what is live before it collects (its heuristics favour throughput), so a collector that holds ~60 MB of live
  * data can sit at 400 MB resident. The writer calls `trimHeap()` after each storage write: when the old
- * generation uses more than the limit it runs a full collection (V8's `gc`, exposed at run time for this
- * purpose). The young generation is left out: it is emptied by its own cheap collections, and counting it made
- * a larger young generation trigger full collections that found little to free.
+ * generation uses more than the limit it runs a full collection. The young generation is left out: it is emptied
+ * by its own cheap collections, and counting it made a larger young generation trigger full collections that
+ * found little to free.
+ *
+ * The full collection is V8's `gc`, which Node exposes only when started with `--expose-gc`: set it in
+ * `NODE_OPTIONS=--expose-gc` (docker-compose.yml does, docs/collector.md says why). Without it the check does
+ * nothing and V8 decides alone; the process never changes V8's flags at run time.
  */
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { getHeapSpaceStatistics } from 'node:v8';
 
-let collect: (() => void) | undefined | null;
-
-function gcFunction(): (() => void) | null {
-  if (collect === undefined) {
-    try {
-      setFlagsFromString('--expose-gc');
-      collect = runInNewContext('gc') as () => void;
-    } catch {
-      collect = null; // not available: V8 decides alone
-    }
-  }
-  return collect;
+/** V8's full collection when Node was started with `--expose-gc`, else undefined. */
+export function exposedGc(): (() => void) | undefined {
+  const gc = (globalThis as { gc?: unknown }).gc;
+  return typeof gc === 'function' ? (gc as () => void) : undefined;
 }
 
 /** Bytes used in the heap outside the young generation. */
@@ -32,9 +27,8 @@ function oldGenerationBytes(): number {
 
 /** Collect garbage when the old generation uses more than `limit_bytes`; returns whether it did. */
 export function trimHeap(limit_bytes: number): boolean {
-  if (oldGenerationBytes() <= limit_bytes) return false;
-  const gc = gcFunction();
-  if (!gc) return false;
+  const gc = exposedGc();
+  if (!gc || oldGenerationBytes() <= limit_bytes) return false;
   gc();
   return true;
 }

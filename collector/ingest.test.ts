@@ -2,7 +2,7 @@
  * The ingestion pipeline against the real embedded store: energy rows per meter, building × category and
  * virtual meter, rejections by reason, redelivery and restart without double counting.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,28 +137,5 @@ describe('ingest', () => {
     const days = await rows('energy_1d', { meter: 'water' });
     expect(days.length).toBe(2);
     expect(days.reduce((sum, p) => sum + Number(p.fields.water_m3), 0)).toBeCloseTo(73, 6);
-  });
-
-  it('takes over the state database of an earlier version: counter tables keyed by meter, outbox batches as JSON', async () => {
-    await ingestor.close();
-    const stateDir = join(dir, 'old-state');
-    mkdirSync(stateDir);
-    const old = new Database(join(stateDir, 'collector-state.sqlite'));
-    old.exec(`
-      CREATE TABLE meter_reading (meter TEXT NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (meter, ts)) WITHOUT ROWID;
-      CREATE TABLE meter_interval (meter TEXT NOT NULL, start INTEGER NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (meter, start)) WITHOUT ROWID;
-      CREATE TABLE meter_meta (meter TEXT PRIMARY KEY, evicted INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE outbox_batch (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, batch TEXT, energy TEXT NOT NULL);
-      CREATE TABLE outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, batch TEXT, energy TEXT NOT NULL);
-    `);
-    old.prepare('INSERT INTO meter_reading VALUES (?, ?, ?)').run('water', T0, 10);
-    const pending = batch('gw2', [reading('water', 0, { water_m3: 10 }), reading('ghost', 0, { water_m3: 1 })]);
-    old.prepare('INSERT INTO outbox_batch (count, newest_ts, batch, energy) VALUES (1, ?, ?, ?)').run(T0, JSON.stringify(pending), '[]');
-    old.close();
-    ingestor = createIngestor({ site, storage, stateDir, now: () => T0 + 2 * 3_600_000 });
-    await ingestor.ingest(batch('gw2', [reading('water', 10, { water_m3: 12 })]));
-    // the pending batch's good reading reaches storage; the restored reading anchors the next segment
-    expect((await rows('telemetry', { device: 'water' })).map((p) => [(p.time - T0) / MIN, p.fields.value])).toEqual([[0, 10], [10, 12]]);
-    expect((await rows('energy_15m', { meter: 'water' })).map((p) => [(p.time - T0) / MIN, p.fields.water_m3])).toEqual([[0, 2]]);
   });
 });

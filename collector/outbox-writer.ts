@@ -6,32 +6,34 @@
  */
 import type { Logger } from '../core/log.ts';
 import { StorageError, type Storage } from '../storage/port.ts';
-import { trimHeap } from './heap.ts';
+import { exposedGc, trimHeap } from './heap.ts';
 import { collectorMetrics as m } from './metrics.ts';
 import type { OutboxEntry, StateStore } from './state-store.ts';
 
 /**
- * Telemetry lines per storage request by default. InfluxDB 1.x spends less CPU per point on fewer, larger
- * requests (each carries fixed costs: HTTP, mapping points to shards, one WAL append and its sync); beyond this
- * nothing more was gained, and each request in flight holds its text (docs/benchmarks.md, bench:collector).
+ * The writer's defaults, each chosen by `npm run bench:collector` on InfluxDB 1.x (what each trades:
+ * docs/collector.md, Tuning; the measurements: docs/benchmarks.md); another store may want other options.
  */
-export const WRITE_POINTS = 25_000;
+export const OUTBOX_WRITER_DEFAULTS = {
+  /** telemetry lines per storage request: fewer, larger requests cost InfluxDB less CPU per point */
+  writePoints: 25_000,
+  /** telemetry lines streamed before one flush confirms them all (four requests): fewer pauses per point */
+  groupPoints: 100_000,
+  /** a full collection after a request once the old generation holds more (needs NODE_OPTIONS=--expose-gc) */
+  heapLimitBytes: 48 * 1024 * 1024,
+  backoffMinMs: 250,
+  backoffMaxMs: 5_000,
+} as const;
 
-/**
- * Telemetry lines streamed before one flush confirms them all, by default: four requests. Each group ends with a
- * pause in the store's work (the flush, the energy rows, the acknowledgement, the next request read), so fewer
- * groups keep the store busier; larger groups gained nothing more (docs/benchmarks.md, bench:collector).
- */
-export const GROUP_POINTS = 100_000;
-
-/** Options of the outbox writer. */
+/** Options of the outbox writer (defaults: `OUTBOX_WRITER_DEFAULTS`). */
 export interface OutboxWriterOptions {
-  /** telemetry lines per storage request (several outbox entries share one request); default `WRITE_POINTS` */
+  /** telemetry lines per storage request (several outbox entries share one request) */
   writePoints?: number;
-  /** telemetry rows streamed to the store before one flush confirms them all; default `GROUP_POINTS` */
+  /** telemetry rows streamed to the store before one flush confirms them all */
   groupPoints?: number;
-  /** run a full garbage collection after a request when the old generation uses more than this (0: never); default 48 MiB */
+  /** run a full garbage collection after a request when the old generation uses more than this (0: never) */
   heapLimitBytes?: number;
+  /** first wait after a failed write; it doubles up to `backoffMaxMs` */
   backoffMinMs?: number;
   backoffMaxMs?: number;
 }
@@ -63,11 +65,15 @@ export class OutboxWriter {
     private readonly log: Logger,
     opts: OutboxWriterOptions = {},
   ) {
-    this.writePoints = opts.writePoints ?? WRITE_POINTS;
-    this.groupPoints = opts.groupPoints ?? GROUP_POINTS;
-    this.heapLimit = opts.heapLimitBytes ?? 48 * 1024 * 1024;
-    this.backoffMin = opts.backoffMinMs ?? 250;
-    this.backoffMax = opts.backoffMaxMs ?? 5_000;
+    const d = OUTBOX_WRITER_DEFAULTS;
+    this.writePoints = opts.writePoints ?? d.writePoints;
+    this.groupPoints = opts.groupPoints ?? d.groupPoints;
+    this.heapLimit = opts.heapLimitBytes ?? d.heapLimitBytes;
+    this.backoffMin = opts.backoffMinMs ?? d.backoffMinMs;
+    this.backoffMax = opts.backoffMaxMs ?? d.backoffMaxMs;
+    if (this.heapLimit > 0 && !exposedGc()) {
+      log.info({ heap_limit_bytes: this.heapLimit }, 'no heap ceiling: start Node with NODE_OPTIONS=--expose-gc to enable it (docs/collector.md)');
+    }
     // Entries left by a previous run (crash, or storage down at stop) are written first.
     for (const entry of store.outboxAfter(0, Number.MAX_SAFE_INTEGER)) this.push(entry);
     const more = () => { // outboxAfter caps one read at 10 000 entries

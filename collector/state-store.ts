@@ -10,8 +10,6 @@ import { basename, join } from 'node:path';
 import type { CounterReading } from './energy/counter.ts';
 import type { IntervalTotal } from './energy/meter-energy.ts';
 import { OutboxLog, type LogLocation } from './outbox-log.ts';
-import { toLine } from '../storage/line-protocol.ts';
-import type { StoredPoint } from '../storage/port.ts';
 
 /** One outbox entry: the storage rows of one ingested batch. */
 export interface OutboxEntry {
@@ -79,25 +77,22 @@ export class StateStore {
     // Checkpoint every ~40 MB of log instead of every 4 MB: the outbox's pages are rewritten many times between
     // two checkpoints and copied back once (measured: −10 to −20 % of the commit's time at full load).
     this.db.pragma('wal_autocheckpoint = 10000');
-    this.migrateCounterTables();
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meter_reading (ts INTEGER NOT NULL, meter TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (ts, meter)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meter_interval (start INTEGER NOT NULL, meter TEXT NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (start, meter)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meter_meta (meter TEXT PRIMARY KEY, evicted INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS outbox_batch (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, batch TEXT, energy TEXT NOT NULL, lines TEXT);
-      CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, batch TEXT, energy TEXT NOT NULL, lines TEXT);
+      CREATE TABLE IF NOT EXISTS outbox_batch (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, energy TEXT NOT NULL, seg INTEGER, pos INTEGER, len INTEGER);
+      CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, energy TEXT NOT NULL, lines BLOB);
     `);
-    // Before 0.2 an entry kept its batch's JSON (`batch`) and telemetry rows were rebuilt from it when written;
-    // then it kept the rendered lines (`upgradeLegacyEntries` converts the older entries). Since 0.3 the lines of
-    // new entries are in the outbox log (`seg`, `pos`, `len`); `lines` holds those of older entries.
-    this.ensureColumns('outbox_batch', { lines: 'TEXT', seg: 'INTEGER', pos: 'INTEGER', len: 'INTEGER' });
-    this.ensureColumns('outbox_refused', { lines: 'TEXT' });
+    // Counter readings and intervals are keyed time first: a batch's rows land on the same few B-tree pages. The
+    // telemetry lines of an outbox entry are in the outbox log (`seg`, `pos`, `len`; decision 0304); an entry
+    // without them lost its lines to an operating-system crash (`dropLostLines`).
     this.lostEntries = this.dropLostLines();
     this.insReadings = new RowWriter(this.db, 'INSERT OR IGNORE INTO meter_reading (meter, ts, value)', 3, (r, out) => out.push(r.meter, r.ts, r.value));
     this.upsIntervals = new RowWriter(this.db, 'INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated)', 4, (i, out) => out.push(i.meter, i.start, i.total.quantity, i.total.estimated));
     this.setEvicted = this.db.prepare('INSERT OR REPLACE INTO meter_meta (meter, evicted) VALUES (?, 1)');
     this.insOutbox = this.db.prepare('INSERT INTO outbox_batch (count, newest_ts, seg, pos, len, energy) VALUES (?, ?, ?, ?, ?, ?)');
-    this.readOutbox = this.db.prepare('SELECT lines, seg, pos, len, energy FROM outbox_batch WHERE id = ?');
+    this.readOutbox = this.db.prepare('SELECT seg, pos, len, energy FROM outbox_batch WHERE id = ?');
     this.delOutbox = this.db.prepare('DELETE FROM outbox_batch WHERE id <= ?');
     this.oldestSegment = this.db.prepare('SELECT seg FROM outbox_batch WHERE seg IS NOT NULL ORDER BY id LIMIT 1');
     this.commitBatch = this.db.transaction((c: BatchChanges, at: LogLocation | null): OutboxEntry => {
@@ -156,37 +151,6 @@ export class StateStore {
     })();
   }
 
-  /** Add the columns a file of an earlier version lacks. */
-  private ensureColumns(table: string, wanted: Record<string, string>): void {
-    const have = new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
-    for (const [name, type] of Object.entries(wanted)) if (!have.has(name)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
-  }
-
-  /**
-   * Files of versions before 0.2 keyed counter readings and intervals by meter first, so that each batch
-   * dirtied one B-tree page per meter (measured: 0.85 ms of CPU per 50-meter commit against 0.38 ms with time
-   * first, on a day of 15-second readings). Rebuild them time first, once (PRAGMA user_version 2).
-   */
-  private migrateCounterTables(): void {
-    if ((this.db.pragma('user_version', { simple: true }) as number) >= 2) return;
-    const old = this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meter_reading'").get();
-    this.db.transaction(() => {
-      if (old) {
-        this.db.exec(`
-          CREATE TABLE meter_reading_v2 (ts INTEGER NOT NULL, meter TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (ts, meter)) WITHOUT ROWID;
-          INSERT INTO meter_reading_v2 (ts, meter, value) SELECT ts, meter, value FROM meter_reading;
-          DROP TABLE meter_reading;
-          ALTER TABLE meter_reading_v2 RENAME TO meter_reading;
-          CREATE TABLE meter_interval_v2 (start INTEGER NOT NULL, meter TEXT NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (start, meter)) WITHOUT ROWID;
-          INSERT INTO meter_interval_v2 (start, meter, quantity, estimated) SELECT start, meter, quantity, estimated FROM meter_interval;
-          DROP TABLE meter_interval;
-          ALTER TABLE meter_interval_v2 RENAME TO meter_interval;
-        `);
-      }
-      this.db.pragma('user_version = 2');
-    })();
-  }
-
   /** Outbox entries after `after_id`, oldest first, up to about `max_points` points (at least one entry). */
   outboxAfter(after_id: number, max_points: number): OutboxEntry[] {
     const rows = this.db.prepare('SELECT id, count, newest_ts FROM outbox_batch WHERE id > ? ORDER BY id LIMIT 10000').all(after_id) as OutboxEntry[];
@@ -202,9 +166,9 @@ export class StateStore {
 
   /** The content of an outbox entry. */
   outboxContent(id: number): OutboxContent {
-    const row = this.readOutbox.get(id) as ({ lines: Buffer | null; energy: string } & NullableLocation) | undefined;
+    const row = this.readOutbox.get(id) as ({ energy: string } & NullableLocation) | undefined;
     if (!row) return { energy: '' };
-    return { lines: row.seg !== null ? this.log.read(row as LogLocation) : row.lines ?? undefined, energy: row.energy };
+    return { lines: row.seg !== null ? this.log.read(row as LogLocation) : undefined, energy: row.energy };
   }
 
   /**
@@ -222,23 +186,6 @@ export class StateStore {
     return lost.length;
   }
 
-  /**
-   * Entries written by an earlier version, holding JSON (the batch, whose telemetry rows were rebuilt when
-   * written, and the energy rows) instead of lines: converted in place, all in one transaction. `render` turns a
-   * batch into its telemetry lines (the ingestor's rules). Returns how many.
-   */
-  upgradeLegacyEntries(render: (batch: string) => Buffer): number {
-    const rows = this.db.prepare("SELECT id, batch, energy FROM outbox_batch WHERE batch IS NOT NULL OR energy LIKE '[%'").all() as { id: number; batch: string | null; energy: string }[];
-    const set = this.db.prepare('UPDATE outbox_batch SET lines = COALESCE(?, lines), batch = NULL, energy = ? WHERE id = ?');
-    this.db.transaction(() => {
-      for (const r of rows) {
-        const energy = r.energy.startsWith('[') ? (JSON.parse(r.energy) as StoredPoint[]).map((p) => `${toLine(p)}\n`).join('') : r.energy;
-        set.run(r.batch === null ? null : render(r.batch), energy, r.id);
-      }
-    })();
-    return rows.length;
-  }
-
   /** Forget outbox entries up to and including `id` (written to storage). */
   ack(through_id: number): void {
     this.delOutbox.run(through_id);
@@ -250,7 +197,7 @@ export class StateStore {
   setAside(id: number, error: string): void {
     const lines = this.outboxContent(id).lines ?? null; // kept in the row: the log forgets it with its segment
     this.db.transaction(() => {
-      this.db.prepare('INSERT OR REPLACE INTO outbox_refused (id, count, error, batch, energy, lines) SELECT id, count, ?, batch, energy, ? FROM outbox_batch WHERE id = ?').run(error, lines, id);
+      this.db.prepare('INSERT OR REPLACE INTO outbox_refused (id, count, error, energy, lines) SELECT id, count, ?, energy, ? FROM outbox_batch WHERE id = ?').run(error, lines, id);
       this.db.prepare('DELETE FROM outbox_batch WHERE id = ?').run(id);
     })();
   }

@@ -173,7 +173,7 @@ export class InfluxStorage implements Storage {
    * requests in flight), without the client's buffer or retries: the caller keeps the lines until `flush()`
    * resolves and writes them again when it rejects, which a retry inside would only duplicate. The caller sizes
    * the text: InfluxDB recommends 5 000–10 000 lines a request, and 1.x spends less CPU per point on larger ones
-   * (the collector sends 25 000, see `WRITE_POINTS` in collector/outbox-writer.ts).
+   * (the collector sends 25 000, see `OUTBOX_WRITER_DEFAULTS` in collector/outbox-writer.ts).
    */
   async writeLines(lines: string | Uint8Array): Promise<void> {
     this.open();

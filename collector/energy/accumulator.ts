@@ -1,0 +1,207 @@
+/**
+ * The energy accumulator (D3): each meter's counter state, advanced by the accepted counter readings of a batch,
+ * and the energy rows the batch changed — every touched 15-minute interval and local day, per meter, per
+ * building × category and per virtual meter (collector/rollups.ts). It renders nothing and commits nothing: the
+ * ingestor turns its rows into lines and commits them with the counter changes it reports.
+ */
+import { MEASUREMENT } from '../../core/measurements.ts';
+import type { Medium, SiteModel } from '../../core/site/schema.ts';
+import type { AcceptedReading, SiteIndex } from '../batch-judge.ts';
+import type { LocalDays } from '../../core/time.ts';
+import { rollupGroups, type RollupGroup } from '../rollups.ts';
+import type { BatchChanges, MeterSnapshot } from '../state-store.ts';
+import { MeterEnergy, type IntervalTotal, type ReadingOutcome } from './meter-energy.ts';
+
+const MIN_MS = 60_000;
+
+/** A series of energy rows: its measurements (15-minute and daily), its tags and the medium of its quantity. */
+export interface EnergySeries {
+  quarterMeasurement: string;
+  dayMeasurement: string;
+  tags: Readonly<Record<string, string>>;
+  medium: Medium;
+}
+
+/** One energy row: a series' total for the interval or the local day starting at `time`. */
+export interface EnergyRow {
+  series: EnergySeries;
+  daily: boolean;
+  time: number;
+  total: IntervalTotal;
+}
+
+/** What one batch changed: the rows to store and the counter state to commit with them. */
+export interface EnergyChanges extends Pick<BatchChanges, 'readings' | 'intervals' | 'evicted'> {
+  rows: EnergyRow[];
+  /** counter readings by outcome (for the metric) */
+  outcomes: Map<ReadingOutcome, number>;
+}
+
+/** Settings of the accumulator. */
+export interface AccumulatorOptions {
+  /** how far back a late reading still re-splits energy */
+  recomputeHorizonMs: number;
+  /** a segment longer than this is a gap (estimated); default max(3 × poll interval, 15 min) per device */
+  gapMs?: number;
+  /** the state database forgets settled state after this many new counter readings */
+  pruneEveryReadings: number;
+}
+
+/** A meter and its counter point. */
+interface Meter {
+  energy: MeterEnergy;
+  counterPoint: string;
+  series: EnergySeries;
+}
+
+/** Counter state and energy rows of every meter of a site. */
+export class EnergyAccumulator {
+  private readonly meters = new Map<string, Meter>();
+  private readonly byMeter: Map<string, RollupGroup[]>;
+  private readonly groupSeries = new Map<RollupGroup, EnergySeries>();
+  /** per meter: intervals before this are already forgotten */
+  private readonly prunedBefore = new Map<string, number>();
+  private readingsSincePrune = 0;
+
+  constructor(
+    site: SiteModel,
+    index: SiteIndex,
+    private readonly days: LocalDays,
+    private readonly opts: AccumulatorOptions,
+    saved: ReadonlyMap<string, MeterSnapshot>,
+  ) {
+    const siteId = site.site.id;
+    const gateways = new Map(site.gateways.map((g) => [g.id, g]));
+    const meterSeries = new Map<string, EnergySeries>();
+    const seriesOf = (building: string, meter: string, medium: Medium, category?: string): EnergySeries => {
+      let series = meterSeries.get(meter);
+      if (!series) {
+        const tags: Record<string, string> = { site: siteId, building, meter, medium };
+        if (category) tags.category = category;
+        series = { quarterMeasurement: MEASUREMENT.energy15m, dayMeasurement: MEASUREMENT.energy1d, tags, medium };
+        meterSeries.set(meter, series);
+      }
+      return series;
+    };
+    for (const { device: d, rules } of index.devices.values()) {
+      if (!rules.counterPoint || !d.medium) continue;
+      const pollS = d.poll_interval_s ?? gateways.get(d.gateway)?.poll_interval_s ?? 15;
+      const energy = new MeterEnergy({
+        rollover: rules.counterRollover,
+        replacements: (d.replacements ?? []).map((r) => ({ at_ms: Date.parse(r.at), old_final: r.old_final, new_initial: r.new_initial }))
+          .sort((a, b) => a.at_ms - b.at_ms),
+        gap_ms: opts.gapMs ?? Math.max(3 * pollS * 1000, 15 * MIN_MS),
+      }, opts.recomputeHorizonMs, undefined, (ms) => days.dayOf(ms)[0]);
+      const s = saved.get(d.id);
+      if (s) energy.restore(s.readings, s.intervals, s.evicted);
+      this.meters.set(d.id, { energy, counterPoint: rules.counterPoint, series: seriesOf(d.building, d.id, d.medium, d.category) });
+    }
+    this.byMeter = rollupGroups(site).byMeter;
+    for (const groups of this.byMeter.values()) {
+      for (const g of groups) {
+        if (this.groupSeries.has(g)) continue;
+        this.groupSeries.set(g, g.kind === 'virtual' ? seriesOf(g.building, g.id, g.medium, g.category) : {
+          quarterMeasurement: MEASUREMENT.buildingEnergy15m, dayMeasurement: MEASUREMENT.buildingEnergy1d,
+          tags: { site: siteId, building: g.building, medium: g.medium, category: g.category as string }, medium: g.medium,
+        });
+      }
+    }
+  }
+
+  /** Advance the counters by a batch's accepted readings; the rows and state changes that follow. */
+  accumulate(accepted: readonly AcceptedReading[]): EnergyChanges {
+    const changes: EnergyChanges = { rows: [], readings: [], intervals: [], evicted: [], outcomes: new Map() };
+    const touched = new Map<string, Set<number>>();
+    for (const r of accepted) {
+      const id = r.device.device.id;
+      const meter = this.meters.get(id);
+      if (!meter || !r.names.includes(meter.counterPoint)) continue;
+      const value = r.points[meter.counterPoint].value as number;
+      const wasEvicted = meter.energy.evicted;
+      let set = touched.get(id);
+      if (!set) touched.set(id, (set = new Set()));
+      const outcome = meter.energy.add({ ts: r.ts, value }, set);
+      changes.outcomes.set(outcome, (changes.outcomes.get(outcome) ?? 0) + 1);
+      if (outcome === 'first' || outcome === 'appended' || outcome === 'inserted') changes.readings.push({ meter: id, ts: r.ts, value });
+      if (!wasEvicted && meter.energy.evicted) changes.evicted.push(id);
+    }
+
+    // Every touched interval's new total, and the total of each local day holding one.
+    const groupTouched = new Map<RollupGroup, Set<number>>();
+    for (const [id, starts] of touched) {
+      if (starts.size === 0) continue;
+      const { energy, series } = this.meters.get(id)!;
+      const dayStarts = new Set<number>();
+      for (const start of starts) {
+        const total = energy.intervals.get(start)!;
+        changes.rows.push({ series, daily: false, time: start, total });
+        changes.intervals.push({ meter: id, start, total });
+        dayStarts.add(this.days.dayOf(start)[0]);
+      }
+      for (const ds of dayStarts) changes.rows.push({ series, daily: true, time: ds, total: energy.dayTotal(ds) });
+      for (const g of this.byMeter.get(id) ?? []) {
+        let set = groupTouched.get(g);
+        if (!set) groupTouched.set(g, (set = new Set()));
+        for (const s of starts) set.add(s);
+      }
+    }
+    for (const [g, starts] of groupTouched) {
+      const series = this.groupSeries.get(g)!;
+      const dayStarts = new Set<number>();
+      for (const start of starts) {
+        changes.rows.push({ series, daily: false, time: start, total: this.groupTotal(g, (m) => m.intervals.get(start)) });
+        dayStarts.add(this.days.dayOf(start)[0]);
+      }
+      for (const ds of dayStarts) changes.rows.push({ series, daily: true, time: ds, total: this.groupTotal(g, (m) => m.dayTotal(ds)) });
+    }
+    // Only after the rows: an interval touched early in a long batch may be settled by its end.
+    for (const id of touched.keys()) this.prune(id, this.meters.get(id)!.energy);
+    this.readingsSincePrune += changes.readings.length;
+    return changes;
+  }
+
+  /**
+   * Every `pruneEveryReadings` new counter readings: per meter, what the state database may forget (rows older
+   * than what memory keeps are never read again; a restart restores and trims them like memory did), so that one
+   * delete for all meters replaces one per meter per batch. Undefined when not due.
+   */
+  settledCutoffs(): { meter: string; readings_before: number; intervals_before: number }[] | undefined {
+    if (this.readingsSincePrune < this.opts.pruneEveryReadings) return undefined;
+    this.readingsSincePrune = 0;
+    const cutoffs: { meter: string; readings_before: number; intervals_before: number }[] = [];
+    for (const [id, intervalsBefore] of this.prunedBefore) {
+      const oldest = this.meters.get(id)?.energy.oldestTs();
+      if (oldest !== undefined) cutoffs.push({ meter: id, readings_before: oldest, intervals_before: intervalsBefore });
+    }
+    return cutoffs;
+  }
+
+  /**
+   * Forget in memory what can no longer change: intervals before the local day of the oldest reading kept (that
+   * day's sum still needs all of its intervals). Runs as data advances, so a fast backfill stays small too.
+   */
+  private prune(id: string, m: MeterEnergy): void {
+    const oldest = m.oldestTs();
+    if (!m.evicted || oldest === undefined) return;
+    const keepFrom = this.days.dayOf(oldest)[0];
+    if (keepFrom <= (this.prunedBefore.get(id) ?? -Infinity)) return;
+    this.prunedBefore.set(id, keepFrom);
+    m.pruneIntervals(keepFrom);
+  }
+
+  /** Σ plus − Σ minus of a group's meters; estimated when any part is. */
+  private groupTotal(g: RollupGroup, total: (m: MeterEnergy) => IntervalTotal | undefined): IntervalTotal {
+    const out = { quantity: 0, estimated: 0 };
+    for (const [ids, sign] of [[g.plus, 1], [g.minus, -1]] as const) {
+      for (const id of ids) {
+        const m = this.meters.get(id)?.energy;
+        const t = m && total(m);
+        if (t) {
+          out.quantity += sign * t.quantity;
+          out.estimated += t.estimated;
+        }
+      }
+    }
+    return out;
+  }
+}
