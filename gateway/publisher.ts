@@ -3,10 +3,12 @@
  * (online) on its status topic, retained per-device status, and the drain of the disk queue: batches are sent in
  * sequence order with QoS 1, at most `maxInflight` unacknowledged, at most `replayRatePerS` per second, and removed
  * from the queue only in the PUBACK callback. Outages are logged once; mqtt.js reconnects with its period and
- * re-sends its own unacknowledged packets (it keeps them in its outgoing store across reconnects).
+ * re-sends its own unacknowledged packets (it keeps them in its outgoing store across reconnects). Commands on the
+ * gateway's command topic (decision 0309) go to a `CommandHandler`; the batches it asks for are sent again
+ * ahead of new ones, within the same rate and in-flight limits.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { topics, type DeviceStatus, type GatewayStatus } from '../core/contract/v1.ts';
+import { topics, type CommandResult, type DeviceStatus, type GatewayStatus } from '../core/contract/v1.ts';
 import type { Logger } from '../core/log.ts';
 import type { DiskQueue } from './queue.ts';
 
@@ -22,6 +24,10 @@ export interface PublisherOptions {
   replayRatePerS?: number;
   /** unacknowledged batches at most, default 10 */
   maxInflight?: number;
+  /** answers a message of the command topic; its result is published on `…/command/result` */
+  onCommand?: (payload: Buffer) => CommandResult;
+  /** the retained online status (with queue depth and next seq) is refreshed this often, default 60 s */
+  statusEveryMs?: number;
 }
 
 /** Publisher counters. */
@@ -44,6 +50,10 @@ export class Publisher {
   private lastRefill = Date.now();
   private pumpTimer: NodeJS.Timeout | undefined;
   private readonly watchdog: NodeJS.Timeout;
+  private readonly statusTimer: NodeJS.Timeout;
+  /** seq asked for again by a command, sent before new batches */
+  private readonly resendQueue = new Set<number>();
+  private resendInflight = 0;
   private deviceStatus = new Map<string, DeviceStatus>();
   private stopped = false;
   private readonly rate: number;
@@ -66,6 +76,14 @@ export class Publisher {
     // a PUBACK that never comes (a broker that lost the packet without closing) must not block the queue forever
     this.watchdog = setInterval(() => this.resendStale(60_000), 15_000);
     this.watchdog.unref();
+    this.statusTimer = setInterval(() => { if (this.connected) this.publishStatus(statusTopic); }, o.statusEveryMs ?? 60_000);
+    this.statusTimer.unref();
+    const commandTopic = topics.command(o.site, o.gateway);
+    this.client.on('message', (topic, payload) => {
+      if (topic !== commandTopic || !o.onCommand || this.stopped) return;
+      const result = o.onCommand(payload);
+      this.client.publish(topics.commandResult(o.site, o.gateway), JSON.stringify(result), { qos: 1 });
+    });
     this.client.on('connect', () => this.onConnect(statusTopic));
     this.client.on('close', () => this.onClose());
     this.client.on('error', (err) => {
@@ -78,9 +96,22 @@ export class Publisher {
     if (this.outageLogged || !this.everConnected) this.o.log.info({ url: this.o.mqttUrl, queued: this.o.queue.stats().queued }, 'broker connected');
     this.everConnected = true;
     this.outageLogged = false;
-    const birth: GatewayStatus = { v: 1, online: true, ts: Date.now() };
-    this.client.publish(statusTopic, JSON.stringify(birth), { qos: 1, retain: true });
+    this.publishStatus(statusTopic);
     for (const [device, status] of this.deviceStatus) this.publishDeviceStatus(device, status);
+    // a clean session (the default) forgets subscriptions: subscribe on every connect
+    if (this.o.onCommand) this.client.subscribe(topics.command(this.o.site, this.o.gateway), { qos: 1 });
+    this.pump();
+  }
+
+  private publishStatus(statusTopic: string): void {
+    const qs = this.o.queue.stats();
+    const birth: GatewayStatus = { v: 1, online: true, ts: Date.now(), queued: qs.queued, next_seq: qs.nextSeq };
+    this.client.publish(statusTopic, JSON.stringify(birth), { qos: 1, retain: true });
+  }
+
+  /** Publish these batches again (a resend command), ahead of new ones; seq no longer in the file are skipped. */
+  resend(seqs: number[]): void {
+    for (const seq of seqs) this.resendQueue.add(seq);
     this.pump();
   }
 
@@ -128,12 +159,15 @@ export class Publisher {
   private pump(): void {
     if (!this.connected || this.stopped) return;
     this.refill();
-    const room = Math.min(this.maxInflight - this.inflight.size, Math.floor(this.tokens));
+    let room = Math.min(this.maxInflight - this.inflight.size - this.resendInflight, Math.floor(this.tokens));
     if (room <= 0) {
-      if (this.inflight.size < this.maxInflight) this.later(Math.ceil(1000 / this.rate));
+      if (this.inflight.size + this.resendInflight < this.maxInflight) this.later(Math.ceil(1000 / this.rate));
       return;
     }
     const topic = topics.readings(this.o.site, this.o.gateway);
+    room -= this.pumpResends(topic, room);
+    if (this.resendQueue.size > 0) this.later(Math.ceil(1000 / this.rate));
+    if (room <= 0) return;
     for (const b of this.o.queue.peek(this.lastSent, room)) {
       this.tokens--;
       this.lastSent = b.seq;
@@ -144,13 +178,33 @@ export class Publisher {
           // not acknowledged: send it again from here on (order by seq is kept by the collector)
           if (!this.stopped) this.lastSent = Math.min(this.lastSent, b.seq - 1);
         } else {
-          if (!this.stopped) this.o.queue.remove(b.seq);
+          if (!this.stopped) this.o.queue.acked(b.seq);
           this.published++;
         }
         this.pump();
       });
     }
     if (this.o.queue.peek(this.lastSent, 1).length > 0) this.later(Math.ceil(1000 / this.rate));
+  }
+
+  /** Send up to `room` batches asked for again; returns how many were sent. */
+  private pumpResends(topic: string, room: number): number {
+    let sent = 0;
+    for (const seq of this.resendQueue) {
+      if (sent >= room) break;
+      this.resendQueue.delete(seq);
+      const payload = this.o.queue.payload(seq);
+      if (payload === undefined) continue;
+      this.tokens--;
+      this.resendInflight++;
+      sent++;
+      this.client.publish(topic, payload, { qos: 1 }, (err) => {
+        this.resendInflight--;
+        if (err && !this.stopped) this.resendQueue.add(seq);
+        this.pump();
+      });
+    }
+    return sent;
   }
 
   private later(ms: number): void {
@@ -175,6 +229,7 @@ export class Publisher {
     this.stopped = true;
     clearTimeout(this.pumpTimer);
     clearInterval(this.watchdog);
+    clearInterval(this.statusTimer);
     if (!this.connected) {
       await this.client.endAsync(true).catch(() => undefined);
       return;

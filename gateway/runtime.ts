@@ -11,6 +11,7 @@ import type { SiteModel } from '../core/site/schema.ts';
 import { loadTemplate } from './devices/templates.ts';
 import { sourceFactories } from './protocols/index.ts';
 import { pollIntervalMs } from './schedule.ts';
+import { CommandHandler } from './commands.ts';
 import { Publisher } from './publisher.ts';
 import { DiskQueue } from './queue.ts';
 import type { DeviceSource } from './source.ts';
@@ -29,6 +30,10 @@ export interface GatewayOptions {
   maxBatchReadings?: number;
   /** store-and-forward bound, default 256 MiB */
   maxQueueBytes?: number;
+  /** how long acknowledged batches stay available for a collector's resend request, default 24 h */
+  replayWindowMs?: number;
+  /** bytes of acknowledged batches kept for resends, default 64 MiB */
+  replayMaxBytes?: number;
   /** batches per second when replaying after an outage, default 50 */
   replayRatePerS?: number;
   /** override every device's poll interval (benchmarks, tests); below the site schema's 1 s minimum is allowed here */
@@ -45,6 +50,8 @@ export interface GatewayStats {
   queued: number;
   queueBytes: number;
   dropped: number;
+  /** acknowledged batches kept for resends */
+  replayable: number;
   connected: boolean;
   devices: { total: number; online: number; offline: number };
 }
@@ -126,12 +133,16 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     });
   });
 
-  queue = new DiskQueue(opts.dataDir, `gateway-${site.site.id}-${gatewayId}`, { maxBytes: opts.maxQueueBytes, log });
+  queue = new DiskQueue(opts.dataDir, `gateway-${site.site.id}-${gatewayId}`, {
+    maxBytes: opts.maxQueueBytes, replayWindowMs: opts.replayWindowMs, replayMaxBytes: opts.replayMaxBytes, log,
+  });
   const q = queue;
   if (q.stats().queued > 0) log.info({ queued: q.stats().queued }, 'batches from before the restart will be replayed');
+  const commands = new CommandHandler({ queue: q, log, resend: (seqs) => publisher?.resend(seqs) });
   publisher = new Publisher({
     mqttUrl: opts.mqttUrl, site: site.site.id, gateway: gatewayId, queue: q, log,
     mqttOptions: opts.mqttOptions, replayRatePerS: opts.replayRatePerS,
+    onCommand: (payload) => commands.handle(payload),
   });
   const pub = publisher;
   try {
@@ -154,7 +165,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const on = [...online.values()].filter((s) => s.online).length;
     return {
       nextSeq: qs.nextSeq, batches, readings, published: ps.published, queued: qs.queued, queueBytes: qs.bytes,
-      dropped: qs.dropped, connected: ps.connected,
+      dropped: qs.dropped, replayable: qs.replayable, connected: ps.connected,
       devices: { total: sources.length, online: on, offline: online.size - on },
     };
   };

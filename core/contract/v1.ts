@@ -7,6 +7,8 @@
  *   readings                      ReadingBatch, QoS 1, not retained: one message per gateway poll cycle
  *   status                        GatewayStatus, QoS 1, retained; the broker publishes the last will
  *   devices/<device>/status       DeviceStatus, QoS 1, retained
+ *   command                       GatewayCommand, QoS 1, not retained: requests to the gateway (resend, …)
+ *   command/result                CommandResult, QoS 1, not retained: the gateway's answer, same `id`
  * and `jieneng/v1/<site>/deadletter` (DeadLetter, QoS 1) where the collector puts what it could not accept.
  */
 import { Type, type Static } from '@sinclair/typebox';
@@ -49,6 +51,8 @@ export const GatewayStatus = Type.Object({
   v: Type.Literal(1),
   online: Type.Boolean(),
   ts: Type.Integer(),
+  queued: Type.Optional(Type.Integer({ minimum: 0, description: 'batches on disk waiting for the broker to acknowledge them' })),
+  next_seq: Type.Optional(Type.Integer({ minimum: 0, description: 'the seq the next batch gets' })),
 }, { additionalProperties: false, $id: 'GatewayStatus' });
 export type GatewayStatus = Static<typeof GatewayStatus>;
 
@@ -70,11 +74,86 @@ export const DeadLetter = Type.Object({
 }, { additionalProperties: false, $id: 'DeadLetter' });
 export type DeadLetter = Static<typeof DeadLetter>;
 
+/** A closed range of sequence numbers, both ends included. */
+export const SeqRange = Type.Object({
+  from_seq: Type.Integer({ minimum: 0 }),
+  to_seq: Type.Integer({ minimum: 0 }),
+}, { additionalProperties: false });
+export type SeqRange = Static<typeof SeqRange>;
+
+const CommandId = Type.String({ minLength: 1, maxLength: 128, description: 'chosen by the sender; the result carries it back' });
+
+/** Publish again the batches of a seq range from the gateway's replay window (decision 0309). */
+export const ResendCommand = Type.Object({
+  v: Type.Literal(1),
+  type: Type.Literal('resend'),
+  id: CommandId,
+  from_seq: Type.Integer({ minimum: 0 }),
+  to_seq: Type.Integer({ minimum: 0, description: 'included; at most 10 000 batches per request' }),
+}, { additionalProperties: false });
+export type ResendCommand = Static<typeof ResendCommand>;
+
+/** Publish again every batch the broker acknowledged within the last `within_s` seconds (a lost collector's share). */
+export const ResendRecentCommand = Type.Object({
+  v: Type.Literal(1),
+  type: Type.Literal('resend_recent'),
+  id: CommandId,
+  within_s: Type.Integer({ minimum: 1, maximum: 86_400 }),
+}, { additionalProperties: false });
+export type ResendRecentCommand = Static<typeof ResendRecentCommand>;
+
+/**
+ * A request to one gateway, tagged by `type`. The same topic will carry device write commands (a new member of
+ * this union, DESIGN.md D10); a gateway answers a type it does not know with a `rejected` result.
+ */
+export const GatewayCommand = Type.Union([ResendCommand, ResendRecentCommand], { $id: 'GatewayCommand' });
+export type GatewayCommand = Static<typeof GatewayCommand>;
+
+/** The answer to a `resend`: what was published again, what is still waiting to be sent, what is gone. */
+export const ResendResult = Type.Object({
+  v: Type.Literal(1),
+  type: Type.Literal('resend'),
+  id: CommandId,
+  from_seq: Type.Integer({ minimum: 0 }),
+  to_seq: Type.Integer({ minimum: 0 }),
+  resent: Type.Integer({ minimum: 0, description: 'batches published again (they follow on the readings topic)' }),
+  queued: Type.Integer({ minimum: 0, description: 'batches of the range not yet acknowledged by the broker: sent as usual' }),
+  unavailable: Type.Array(SeqRange, { description: 'ranges the gateway no longer holds (window expired, queue full, never assigned)' }),
+}, { additionalProperties: false });
+export type ResendResult = Static<typeof ResendResult>;
+
+/** The answer to a `resend_recent`. */
+export const ResendRecentResult = Type.Object({
+  v: Type.Literal(1),
+  type: Type.Literal('resend_recent'),
+  id: CommandId,
+  resent: Type.Integer({ minimum: 0 }),
+  duplicate: Type.Boolean({ description: 'a request with this id was already carried out: nothing sent again' }),
+}, { additionalProperties: false });
+export type ResendRecentResult = Static<typeof ResendRecentResult>;
+
+/** The answer to a command the gateway could not parse or does not know. */
+export const RejectedCommand = Type.Object({
+  v: Type.Literal(1),
+  type: Type.Literal('rejected'),
+  id: Type.Union([CommandId, Type.Null()], { description: 'null when the command had no readable id' }),
+  detail: Type.String(),
+}, { additionalProperties: false });
+export type RejectedCommand = Static<typeof RejectedCommand>;
+
+/** A gateway's answer on `…/command/result`, tagged by the command's `type`. */
+export const CommandResult = Type.Union([ResendResult, ResendRecentResult, RejectedCommand], { $id: 'CommandResult' });
+export type CommandResult = Static<typeof CommandResult>;
+
 /** Topic builders and parsers: the only place topic strings are spelled. */
 export const topics = {
   readings: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/readings`,
   gatewayStatus: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/status`,
   deviceStatus: (site: string, gateway: string, device: string) => `${TOPIC_ROOT}/${site}/${gateway}/devices/${device}/status`,
+  command: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/command`,
+  commandResult: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/command/result`,
+  /** Subscription filter for every gateway's command results. */
+  allCommandResults: (site = '+') => `${TOPIC_ROOT}/${site}/+/command/result`,
   deadLetter: (site: string) => `${TOPIC_ROOT}/${site}/deadletter`,
   /** Subscription filter for every gateway's readings; `group` makes it an MQTT 5 / Mosquitto shared subscription. */
   allReadings: (site = '+', group?: string) => `${group ? `$share/${group}/` : ''}${TOPIC_ROOT}/${site}/+/readings`,
@@ -87,10 +166,16 @@ export function parseReadingsTopic(topic: string): { site: string; gateway: stri
   return m ? { site: m[1], gateway: m[2] } : undefined;
 }
 
+/** Split a command-result topic into its site and gateway. */
+export function parseCommandResultTopic(topic: string): { site: string; gateway: string } | undefined {
+  const m = /^jieneng\/v1\/([^/]+)\/([^/]+)\/command\/result$/.exec(topic);
+  return m ? { site: m[1], gateway: m[2] } : undefined;
+}
+
 /** Split a status topic into site, gateway and (for a device) device. */
 export function parseStatusTopic(topic: string): { site: string; gateway: string; device?: string } | undefined {
   const m = /^jieneng\/v1\/([^/]+)\/([^/]+)\/(?:devices\/([^/]+)\/)?status$/.exec(topic);
   return m ? { site: m[1], gateway: m[2], device: m[3] } : undefined;
 }
 
-export const contractSchemas = { ReadingBatch, GatewayStatus, DeviceStatus, DeadLetter };
+export const contractSchemas = { ReadingBatch, GatewayStatus, DeviceStatus, DeadLetter, GatewayCommand, CommandResult };

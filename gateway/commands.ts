@@ -1,0 +1,74 @@
+/**
+ * The gateway's answers to commands on `jieneng/v1/<site>/<gateway>/command` (decision 0309, DESIGN.md D10):
+ * `resend` publishes again the acknowledged batches of a seq range from the replay window and names what is gone;
+ * `resend_recent` publishes again what the broker acknowledged within the last seconds (a lost collector's
+ * share, issue #12.11), once per request id. Anything else is answered `rejected`, never ignored.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import { GatewayCommand, type CommandResult, type SeqRange } from '../core/contract/v1.ts';
+import type { Logger } from '../core/log.ts';
+import type { DiskQueue } from './queue.ts';
+
+/** Batches one `resend` may cover (contract v1). */
+export const MAX_RESEND_BATCHES = 10_000;
+/** `resend_recent` ids remembered, so that every collector of a group may ask and the gateway sends once. */
+const REMEMBERED_IDS = 256;
+
+const checkCommand: ValidateFunction = new Ajv({ allErrors: false, strict: false }).compile(GatewayCommand);
+
+/** What the command handler needs from the gateway. */
+export interface CommandContext {
+  queue: DiskQueue;
+  /** publish the batches of these seq again on the readings topic */
+  resend(seqs: number[]): void;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Handles one gateway's commands; `handle` returns the result to publish. */
+export class CommandHandler {
+  private readonly recentIds: string[] = [];
+
+  constructor(private readonly ctx: CommandContext) {}
+
+  /** Carry out one command message; the result goes to `…/command/result`. */
+  handle(payload: Buffer | string): CommandResult {
+    let value: unknown;
+    try {
+      value = JSON.parse(payload.toString());
+    } catch (err) {
+      return this.reject(null, `not JSON: ${(err as Error).message}`);
+    }
+    const id = typeof (value as { id?: unknown } | null)?.id === 'string' ? (value as { id: string }).id : null;
+    if (!checkCommand(value)) {
+      const e = checkCommand.errors?.[0];
+      const type = (value as { type?: unknown } | null)?.type;
+      return this.reject(id, typeof type === 'string' && !['resend', 'resend_recent'].includes(type)
+        ? `unknown command type '${type}'`
+        : `${e?.instancePath || '(top level)'}: ${e?.message ?? 'invalid'}`);
+    }
+    const cmd = value as GatewayCommand;
+    if (cmd.type === 'resend') {
+      if (cmd.to_seq < cmd.from_seq || cmd.to_seq - cmd.from_seq >= MAX_RESEND_BATCHES) {
+        return this.reject(cmd.id, `seq range ${cmd.from_seq}..${cmd.to_seq} is empty or longer than ${MAX_RESEND_BATCHES}`);
+      }
+      const content = this.ctx.queue.range(cmd.from_seq, cmd.to_seq);
+      const unavailable: SeqRange[] = content.missing;
+      if (content.acked.length > 0) this.ctx.resend(content.acked);
+      this.ctx.log.info({ id: cmd.id, from_seq: cmd.from_seq, to_seq: cmd.to_seq, resent: content.acked.length, unavailable }, 'resend requested');
+      return { v: 1, type: 'resend', id: cmd.id, from_seq: cmd.from_seq, to_seq: cmd.to_seq, resent: content.acked.length, queued: content.pending.length, unavailable };
+    }
+    if (this.recentIds.includes(cmd.id)) return { v: 1, type: 'resend_recent', id: cmd.id, resent: 0, duplicate: true };
+    this.recentIds.push(cmd.id);
+    if (this.recentIds.length > REMEMBERED_IDS) this.recentIds.shift();
+    const batches = this.ctx.queue.ackedSince((this.ctx.now ?? Date.now)() - cmd.within_s * 1000, MAX_RESEND_BATCHES);
+    if (batches.length > 0) this.ctx.resend(batches);
+    this.ctx.log.info({ id: cmd.id, within_s: cmd.within_s, resent: batches.length }, 'recent batches resent');
+    return { v: 1, type: 'resend_recent', id: cmd.id, resent: batches.length, duplicate: false };
+  }
+
+  private reject(id: string | null, detail: string): CommandResult {
+    this.ctx.log.warn({ id, detail }, 'command rejected');
+    return { v: 1, type: 'rejected', id, detail };
+  }
+}
