@@ -27,7 +27,8 @@ export interface ServedTemplate {
 
 /** Prepare a template for serving. */
 export function serveTemplate(template: ModbusTemplate): ServedTemplate {
-  const plan = compileTemplate(template);
+  // the device holds every row of its map, published or not
+  const plan = compileTemplate(template, {}, { unpublished: 'read' });
   const mapped: Record<RegisterKind, Set<number>> = { coil: new Set(), discrete: new Set(), holding: new Set(), input: new Set() };
   for (const s of plan.spans) for (let a = s.address; a < s.address + s.count; a++) mapped[s.register].add(a);
   return { template, rows: plan.rows, mapped };

@@ -35,6 +35,14 @@ export interface SimulatorOptions {
   imageCacheMs?: number;
 }
 
+/** One read request the simulator received (for tests that count what a master asks for). */
+export interface ReadRequest {
+  unit: number;
+  register: RegisterKind;
+  address: number;
+  count: number;
+}
+
 /** A running simulator. */
 export interface ModbusSimulator {
   port: number;
@@ -42,7 +50,11 @@ export interface ModbusSimulator {
   setFault(unit: number, fault: ModbusFault): void;
   /** TCP clients connected right now */
   connections(): number;
+  /** the read requests received for known units, oldest first (the last 10 000) */
+  reads(): ReadRequest[];
 }
+
+const READ_LOG_LIMIT = 10_000;
 
 const { ServerTCP, ServerSerial } = ModbusSerial as unknown as {
   ServerTCP: typeof ServerTCPType;
@@ -63,6 +75,7 @@ type Done<T> = (err: Error | null, value: T) => void;
 /** The register logic behind both transports. */
 class UnitTable {
   readonly units = new Map<number, UnitState>();
+  readonly readLog: ReadRequest[] = [];
   private readonly now: () => number;
   private readonly cacheMs: number;
 
@@ -90,7 +103,10 @@ class UnitTable {
   /** Answer a read through `done`, honouring the unit's fault; unknown units stay silent like an empty bus address. */
   read(kind: RegisterKind, address: number, count: number, unitId: number, done: Done<number[]>): void {
     const u = this.units.get(unitId);
-    if (!u || u.fault?.kind === 'offline') return;
+    if (!u) return;
+    this.readLog.push({ unit: unitId, register: kind, address, count });
+    if (this.readLog.length > READ_LOG_LIMIT) this.readLog.splice(0, this.readLog.length - READ_LOG_LIMIT);
+    if (u.fault?.kind === 'offline') return;
     const answer = () => {
       if (u.fault?.kind === 'exception') return done(modbusException(u.fault.code), []);
       let touches = false;
@@ -184,6 +200,7 @@ export async function startModbusSimulator(opts: SimulatorOptions & { host?: str
     port,
     setFault: (unit, fault) => table.setFault(unit, fault),
     connections: () => server.socks.size,
+    reads: () => [...table.readLog],
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -201,6 +218,7 @@ export async function startModbusRtuSimulator(opts: SimulatorOptions & { path: s
   await ready;
   return {
     setFault: (unit, fault) => table.setFault(unit, fault),
+    reads: () => [...table.readLog],
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -27,8 +27,28 @@ export interface DevicePlan {
   limits: PlanLimits;
 }
 
+/** Which rows a plan covers. */
+export interface CompileOptions {
+  /**
+   * `skip` (default, polling): rows with `publish: false` are not read unless a published row needs them (its
+   * `scale_register`), which saves a request per unit and cycle on slow RS-485 lines (issue 12); `read`: every
+   * row (simulators laying out the whole map, diagnostics).
+   */
+  unpublished?: 'skip' | 'read';
+}
+
+/** Rows to read: the published ones and those a published row needs (a scale register), or all of them. */
+function rowsToRead(t: ModbusTemplate, opts: CompileOptions): RegisterRow[] {
+  if (opts.unpublished === 'read') return t.registers;
+  const defRegister = t.defaults?.register ?? 'holding';
+  const published = t.registers.filter((r) => r.publish !== false);
+  const scaleRegisters = new Set(published.flatMap((r) => r.scale_register
+    ? [`${r.scale_register.register ?? r.register ?? defRegister}:${r.scale_register.address}`] : []));
+  return t.registers.filter((r) => r.publish !== false || scaleRegisters.has(`${r.register ?? defRegister}:${r.address}`));
+}
+
 /** Resolve defaults, collect spans (values and their scale registers) and plan the reads. */
-export function compileTemplate(t: ModbusTemplate, overrides: PlanLimits = {}): DevicePlan {
+export function compileTemplate(t: ModbusTemplate, overrides: PlanLimits = {}, opts: CompileOptions = {}): DevicePlan {
   const spans: Span[] = [];
   const spanIndex = new Map<string, number>();
   const addSpan = (register: RegisterKind, address: number, count: number): number => {
@@ -41,7 +61,7 @@ export function compileTemplate(t: ModbusTemplate, overrides: PlanLimits = {}): 
     return i;
   };
   const defRegister = t.defaults?.register ?? 'holding';
-  const rows: CompiledRow[] = t.registers.map((row) => {
+  const rows: CompiledRow[] = rowsToRead(t, opts).map((row) => {
     const register = row.register ?? defRegister;
     const span = addSpan(register, row.address, registerCount(row.type, row.length));
     const scaleSpan = row.scale_register

@@ -8,9 +8,9 @@ import type { PointValue } from '../../../core/contract/v1.ts';
 import type { DecodedModel, SunspecValue } from './codec.ts';
 import type { SunspecPointRow, SunspecTemplate } from './template.ts';
 
-/** The models a template needs, as ids. */
+/** The models a template's published rows need, as ids: a model only `publish: false` rows name is not read (issue 12). */
 export function neededModels(t: SunspecTemplate): Set<number> {
-  return new Set(t.points.flatMap((r) => r.models));
+  return new Set(t.points.filter((r) => r.publish !== false).flatMap((r) => r.models));
 }
 
 function judge(row: SunspecPointRow, model: DecodedModel, record: Record<string, SunspecValue>): PointValue {
