@@ -28,10 +28,35 @@ export interface CounterRules {
   replacements: MeterReplacement[];
   /** a segment longer than this is a gap: its energy is spread over it and flagged estimated */
   gap_ms: number;
+  /**
+   * the most the register can advance per hour, in the point's unit (kWh per hour = the meter's maximum power
+   * in kW); unknown: no bound. A segment claiming more than `plausibleQuantity` allows is `implausible`.
+   */
+  max_rate_per_h?: number;
 }
 
-/** What happened between two readings. */
-export type SegmentKind = 'advance' | 'reset' | 'rollover' | 'replacement';
+/**
+ * Headroom over the maximum rate before a segment is implausible: ×2 absorbs timestamps taken when the poll was
+ * sent rather than when the register was read (up to half a poll interval early or late) and a meter run above
+ * its rating for a while; it stays orders of magnitude below the jumps it must catch (issue 12.3: +1 GWh).
+ */
+export const PLAUSIBILITY_MARGIN = 2;
+
+/**
+ * Segments shorter than this are bounded as if they lasted this long: a register of coarse resolution (0.01 kWh
+ * × CT 200 × PT 10 = 20 kWh per step) can show a whole step in a short poll without being implausible.
+ */
+export const PLAUSIBILITY_MIN_WINDOW_MS = 60_000;
+
+/** The most a register can plausibly advance in `elapsed_ms`, or Infinity when its maximum rate is unknown. */
+export function plausibleQuantity(elapsed_ms: number, rules: CounterRules): number {
+  const rate = rules.max_rate_per_h;
+  if (rate === undefined || !(rate > 0)) return Infinity;
+  return (rate * PLAUSIBILITY_MARGIN * Math.max(elapsed_ms, PLAUSIBILITY_MIN_WINDOW_MS)) / 3_600_000;
+}
+
+/** What happened between two readings; `implausible`: more than the meter can deliver in the time, counted as 0. */
+export type SegmentKind = 'advance' | 'reset' | 'rollover' | 'replacement' | 'implausible';
 
 /** The quantity that flowed between two readings, and whether it is an estimate. */
 export interface SegmentQuantity {
@@ -39,10 +64,25 @@ export interface SegmentQuantity {
   kind: SegmentKind;
   /** true for a gap (only the total is known, not when it flowed) and for a reset (the part before the reset is unknown) */
   estimated: boolean;
+  /** for `implausible`: the quantity the readings claimed, which was not counted */
+  claimed?: number;
 }
 
-/** The quantity between readings `a` and `b` (a.ts < b.ts). */
+/**
+ * The quantity between readings `a` and `b` (a.ts < b.ts). A quantity beyond `plausibleQuantity` (a phantom
+ * jump, a reset or roll-over that would count more than the meter can deliver) is `implausible`: 0, estimated.
+ */
 export function segmentQuantity(a: CounterReading, b: CounterReading, rules: CounterRules): SegmentQuantity {
+  const seg = rawSegment(a, b, rules);
+  const bound = plausibleQuantity(b.ts - a.ts, rules);
+  if (seg.quantity <= bound) return seg;
+  // A drop read as a roll-over that would count too much may still be a plausible reset to zero.
+  if (seg.kind === 'rollover' && b.value <= bound) return { quantity: b.value, kind: 'reset', estimated: true };
+  return { quantity: 0, kind: 'implausible', estimated: true, claimed: seg.quantity };
+}
+
+/** The quantity between two readings by the register's rules alone, before the plausibility bound. */
+function rawSegment(a: CounterReading, b: CounterReading, rules: CounterRules): SegmentQuantity {
   const gap = b.ts - a.ts > rules.gap_ms;
   const swaps = rules.replacements.filter((r) => r.at_ms > a.ts && r.at_ms <= b.ts);
   if (swaps.length > 0) {

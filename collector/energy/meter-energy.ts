@@ -11,6 +11,14 @@ import { segmentQuantity, type CounterReading, type CounterRules } from './count
 /** A drop of at most this fraction of the register's value is read noise, not a reset (0.1 %). */
 export const JITTER_FRACTION = 1e-3;
 
+/**
+ * Readings off the accepted track (each step plausible, but the jump onto it not) become the new track only
+ * when at least this many of them span at least the meter's gap threshold: a bus error or a mis-decoded
+ * register lasts a poll or a few, a swapped meter nobody configured stays (issue 12.3). A drop that would be a
+ * plausible reset needs one reading continuing from it: a spike that returns to the old track is a glitch.
+ */
+export const NEW_TRACK_READINGS = 3;
+
 /** The quantity in one interval and how many estimated segments contributed to it. */
 export interface IntervalTotal {
   quantity: number;
@@ -25,7 +33,12 @@ export type ReadingOutcome =
   | 'inserted'        // late, inside the window: the segment it falls into was split and re-apportioned
   | 'duplicate'       // a reading with this timestamp is already known: ignored
   | 'jitter'          // newer but a hair below the last reading (read noise): ignored, the baseline stays
-  | 'beyond_horizon'; // older than the window: its segment was already settled and pruned, energy unchanged
+  | 'beyond_horizon'  // older than the window: its segment was already settled and pruned, energy unchanged
+  | 'implausible'     // a jump beyond what the meter can deliver in the time: not counted, held as a suspect
+  | 'reset_held'      // a drop that looks like a reset: held until the next reading tells a reset from a glitch
+  | 'reset'           // the reading after a held drop continues from it: the reset is counted (estimated)
+  | 'new_track'       // the suspects held a consistent track long enough: accepted, the jump itself counted as 0
+  | 'glitch_ended';   // back on the accepted track after suspects: appended, the suspects dropped as a glitch
 
 /** Counter state and interval totals of one meter. */
 export class MeterEnergy {
@@ -36,6 +49,12 @@ export class MeterEnergy {
   readonly days = new Map<number, IntervalTotal>();
   /** true once readings were dropped from the front: a reading before readings[0] can no longer be placed */
   evicted = false;
+  /**
+   * newer readings implausible from the last accepted one, consistent among themselves, oldest first (memory
+   * only: a restart forgets them and starts over). Empty again when a reading returns to the accepted track:
+   * the spike was a glitch, not a reset.
+   */
+  readonly suspects: CounterReading[] = [];
 
   constructor(
     readonly rules: CounterRules,
@@ -45,42 +64,87 @@ export class MeterEnergy {
     readonly dayOf: (ms: number) => number = (ms) => ms - (ms % 86_400_000),
   ) {}
 
-  /** Add one reading; the starts of intervals whose totals changed are added to `touched`. */
-  add(r: CounterReading, touched: Set<number>): ReadingOutcome {
+  /**
+   * Add one reading; the starts of intervals whose totals changed are added to `touched`, and the readings now
+   * part of the counter track (to persist) to `accepted`.
+   */
+  add(r: CounterReading, touched: Set<number>, accepted?: CounterReading[]): ReadingOutcome {
     const rs = this.readings;
     const n = rs.length;
     if (n === 0) {
       rs.push(r);
+      accepted?.push(r);
       return 'first';
     }
     const last = rs[n - 1];
     // A counter a hair below the previous reading is read noise (float registers, a meter rounding
     // differently between registers), not a reset: a reset would count the whole register again as a spike.
     if (r.ts > last.ts && r.value < last.value && last.value - r.value <= JITTER_FRACTION * last.value && !this.replacedBetween(last.ts, r.ts)) {
+      this.suspects.length = 0;
       return 'jitter';
     }
     if (r.ts > last.ts) {
-      rs.push(r);
-      this.addSegment(last, r, +1, touched);
-      this.evict();
-      return 'appended';
+      const kind = segmentQuantity(last, r, this.rules).kind;
+      if (kind === 'implausible' || kind === 'reset') return this.suspect(r, touched, accepted);
+      const glitch = this.suspects.length > 0;
+      this.suspects.length = 0; // back on the accepted track: whatever was held was a glitch, not a reset
+      this.append(r, touched, accepted);
+      return glitch ? 'glitch_ended' : 'appended';
     }
     const i = lowerBound(rs, r.ts);
     if (i < n && rs[i].ts === r.ts) return 'duplicate';
     if (i === 0) {
       // Before the first reading: only placeable while nothing before it was ever settled.
       if (this.evicted) return 'beyond_horizon';
+      if (this.implausible(r, rs[0])) return 'implausible';
       rs.unshift(r);
+      accepted?.push(r);
       this.addSegment(r, rs[1], +1, touched);
       return 'inserted';
     }
     const before = rs[i - 1];
     const after = rs[i];
+    // A late reading may not add an implausible segment (it may split one that already was).
+    const bad = Number(this.implausible(before, r)) + Number(this.implausible(r, after));
+    if (bad > Number(this.implausible(before, after))) return 'implausible';
     this.addSegment(before, after, -1, touched);
     rs.splice(i, 0, r);
+    accepted?.push(r);
     this.addSegment(before, r, +1, touched);
     this.addSegment(r, after, +1, touched);
     return 'inserted';
+  }
+
+  /**
+   * Hold a reading off the accepted track; accept the held ones once they make a track of their own: two
+   * readings after a plausible reset, `NEW_TRACK_READINGS` over the gap threshold after an implausible jump.
+   */
+  private suspect(r: CounterReading, touched: Set<number>, accepted?: CounterReading[]): ReadingOutcome {
+    const held = this.suspects;
+    const prev = held[held.length - 1];
+    const onTrack = prev !== undefined && r.ts > prev.ts && segmentQuantity(prev, r, this.rules).kind === 'advance';
+    if (!onTrack) held.length = 0;
+    held.push(r);
+    const last = this.readings[this.readings.length - 1];
+    const jump = segmentQuantity(last, held[0], this.rules).kind;
+    if (jump === 'reset' ? held.length < 2 : held.length < NEW_TRACK_READINGS || held[held.length - 1].ts - held[0].ts < this.rules.gap_ms) {
+      return jump === 'reset' ? 'reset_held' : 'implausible';
+    }
+    for (const x of held) this.append(x, touched, accepted);
+    held.length = 0;
+    return jump === 'reset' ? 'reset' : 'new_track';
+  }
+
+  private append(r: CounterReading, touched: Set<number>, accepted?: CounterReading[]): void {
+    const last = this.readings[this.readings.length - 1];
+    this.readings.push(r);
+    accepted?.push(r);
+    this.addSegment(last, r, +1, touched);
+    this.evict();
+  }
+
+  private implausible(a: CounterReading, b: CounterReading): boolean {
+    return segmentQuantity(a, b, this.rules).kind === 'implausible';
   }
 
   /** The total of the day starting at `day_ms` (a start `dayOf` gives), zero when nothing is known of it. */
