@@ -10,6 +10,7 @@ import type { AcceptedReading, SiteIndex } from '../batch-judge.ts';
 import type { LocalDays } from '../../core/time.ts';
 import { rollupGroups, type RollupGroup } from '../rollups.ts';
 import type { BatchChanges, MeterSnapshot } from '../state-store.ts';
+import type { CounterReading } from './counter.ts';
 import { MeterEnergy, type IntervalTotal, type ReadingOutcome } from './meter-energy.ts';
 
 const MIN_MS = 60_000;
@@ -112,6 +113,7 @@ export class EnergyAccumulator {
   accumulate(accepted: readonly AcceptedReading[]): EnergyChanges {
     const changes: EnergyChanges = { rows: [], readings: [], intervals: [], evicted: [], outcomes: new Map() };
     const touched = new Map<string, Set<number>>();
+    const onTrack: CounterReading[] = [];
     for (const r of accepted) {
       const id = r.device.device.id;
       const meter = this.meters.get(id);
@@ -120,9 +122,11 @@ export class EnergyAccumulator {
       const wasEvicted = meter.energy.evicted;
       let set = touched.get(id);
       if (!set) touched.set(id, (set = new Set()));
-      const outcome = meter.energy.add({ ts: r.ts, value }, set);
+      const outcome = meter.energy.add({ ts: r.ts, value }, set, onTrack);
       changes.outcomes.set(outcome, (changes.outcomes.get(outcome) ?? 0) + 1);
-      if (outcome === 'first' || outcome === 'appended' || outcome === 'inserted') changes.readings.push({ meter: id, ts: r.ts, value });
+      // every reading the meter took onto its counter track (held ones join it later, several at once)
+      for (const a of onTrack) changes.readings.push({ meter: id, ts: a.ts, value: a.value });
+      onTrack.length = 0;
       if (!wasEvicted && meter.energy.evicted) changes.evicted.push(id);
     }
 
