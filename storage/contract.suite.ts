@@ -1,14 +1,14 @@
 /**
  * The one contract every Storage adapter passes (in the manner of aedes' abstract persistence tests): the
  * embedded store runs it in embedded/embedded.test.ts, InfluxDB 1.6.7 in influx/influx.test.ts. Expected
- * values are worked out by hand in the comments, or by a brute-force reference over the same points, so two
- * adapters that pass give identical answers.
+ * values are literal numbers worked out by hand in the comments; one test on random data compares with a
+ * brute-force reference (contract-reference.ts). Nothing here imports an adapter's helpers (windows,
+ * rounding, tags, line protocol), so a helper that is wrong cannot make its own expectation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StorageError, type AggregateFn, type AggregateQuery, type AggregateSeries, type Storage, type StoredPoint } from './port.ts';
-import { matchesFilter, storedTags } from './series-key.ts';
-import { toLine } from './line-protocol.ts';
-import { roundAggregate, windowStartMs } from './windows.ts';
+import { type AggregateFn, type AggregateQuery, type Storage, type StoredPoint } from './port.ts';
+import { referenceAggregate } from './contract-reference.ts';
+import { writeContract } from './contract-writes.suite.ts';
 
 /** How the suite gets stores: each call opens another handle on the same backing store (file, database). */
 export interface ContractTarget {
@@ -20,54 +20,6 @@ const D = 24 * H;
 /** 2025-01-01 00:00 Asia/Shanghai (UTC+8) = 2024-12-31T16:00Z */
 const SH_DAY0 = Date.UTC(2024, 11, 31, 16);
 const SH_DAY = { every_ms: D, offset_ms: -8 * H };
-
-/** Brute-force reference: what any correct adapter answers. */
-export function referenceAggregate(points: StoredPoint[], q: AggregateQuery): AggregateSeries[] {
-  const groups = new Map<string, { tags: Record<string, string>; rows: { time: number; value: number }[] }>();
-  const groupBy = [...new Set(q.group_by ?? [])].sort();
-  // last write wins per series, field and time
-  const latest = new Map<string, { tags: Record<string, string>; time: number; value: number }>();
-  for (const p of points) {
-    const v = p.fields[q.field];
-    if (p.measurement !== q.measurement || typeof v !== 'number') continue;
-    const tags = storedTags(p.tags);
-    latest.set(`${JSON.stringify(Object.entries(tags))}@${p.time}`, { tags, time: p.time, value: v });
-  }
-  for (const r of latest.values()) {
-    if (r.time < q.from || r.time >= q.to || !matchesFilter(r.tags, q.where)) continue;
-    const tags: Record<string, string> = {};
-    for (const k of groupBy) tags[k] = r.tags[k] ?? '';
-    const key = JSON.stringify(tags);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { tags, rows: [] }));
-    g.rows.push(r);
-  }
-  const out: AggregateSeries[] = [];
-  for (const g of groups.values()) {
-    const windows = new Map<number, { time: number; value: number }[]>();
-    for (const r of g.rows.sort((a, b) => a.time - b.time)) {
-      const w = q.every_ms === undefined ? q.from : windowStartMs(r.time, q.every_ms, q.offset_ms ?? 0);
-      if (!windows.has(w)) windows.set(w, []);
-      windows.get(w)!.push(r);
-    }
-    const pts = [...windows.entries()].sort((a, b) => a[0] - b[0]).map(([time, rows]) => ({ time, value: reduce(q.fn, rows.map((r) => r.value)) }));
-    out.push({ tags: g.tags, points: pts });
-  }
-  return out.sort((a, b) => (JSON.stringify(groupBy.map((k) => a.tags[k])) < JSON.stringify(groupBy.map((k) => b.tags[k])) ? -1 : 1));
-}
-
-function reduce(fn: AggregateFn, v: number[]): number {
-  const sum = v.reduce((s, x) => s + x, 0);
-  switch (fn) {
-    case 'sum': return roundAggregate(sum);
-    case 'mean': return roundAggregate(sum / v.length);
-    case 'count': return v.length;
-    case 'min': return Math.min(...v);
-    case 'max': return Math.max(...v);
-    case 'first': return v[0];
-    case 'last': return v[v.length - 1];
-  }
-}
 
 /** A small deterministic PRNG (mulberry32), so a failing case can be replayed. */
 function rng(seed: number): () => number {
@@ -230,6 +182,59 @@ export function storageContract(name: string, target: ContractTarget): void {
         ]);
       });
 
+      it('puts 2-day windows on the epoch grid shifted by the offset, any multiple of 2 days apart', async () => {
+        const mm = fresh('two_days');
+        // 2025-01-02 is day 20 090 since the epoch (even), so 2-day windows with offset +5 h start at
+        // 2024-12-31T05Z, 2025-01-02T05Z and 2025-01-04T05Z.
+        await put([
+          { measurement: mm, tags: { meter: 'a' }, fields: { e: 1 }, time: Date.UTC(2025, 0, 2, 4, 59, 59, 999) },
+          { measurement: mm, tags: { meter: 'a' }, fields: { e: 2 }, time: Date.UTC(2025, 0, 2, 5) },
+          { measurement: mm, tags: { meter: 'a' }, fields: { e: 4 }, time: Date.UTC(2025, 0, 3, 23) },
+          { measurement: mm, tags: { meter: 'a' }, fields: { e: 8 }, time: Date.UTC(2025, 0, 4, 5) },
+        ]);
+        const expected = [{ tags: {}, points: [
+          { time: Date.UTC(2024, 11, 31, 5), value: 1 }, { time: Date.UTC(2025, 0, 2, 5), value: 6 }, { time: Date.UTC(2025, 0, 4, 5), value: 8 },
+        ] }];
+        // +5 h, −43 h (5 h − 2 d) and +149 h (5 h + 6 d) are the same grid
+        for (const offset_ms of [5 * H, -43 * H, 149 * H]) {
+          expect(await store.aggregate({ measurement: mm, field: 'e', fn: 'sum', from: Date.UTC(2025, 0, 1), to: Date.UTC(2025, 0, 5), every_ms: 2 * D, offset_ms }), String(offset_ms)).toEqual(expected);
+        }
+      });
+
+      it('rounds an hourly mean and sum to 15 significant digits', async () => {
+        const mm = fresh('hour_mean');
+        const t = Date.UTC(2025, 0, 2, 10);
+        await put([0.1, 0.2, 0.4].map((e, i) => ({ measurement: mm, tags: {}, fields: { e }, time: t + i * 20 * 60_000 })));
+        await put([{ measurement: mm, tags: {}, fields: { e: 0.05 }, time: t + H }]);
+        // float64: 0.1 + 0.2 + 0.4 = 0.7000000000000001, / 3 = 0.23333333333333336; to 15 digits 0.7 and 0.233333333333333
+        expect(await store.aggregate({ measurement: mm, field: 'e', fn: 'mean', from: t, to: t + 2 * H, every_ms: H })).toEqual([
+          { tags: {}, points: [{ time: t, value: 0.233333333333333 }, { time: t + H, value: 0.05 }] },
+        ]);
+        expect(await store.aggregate({ measurement: mm, field: 'e', fn: 'sum', from: t, to: t + 2 * H, every_ms: H })).toEqual([
+          { tags: {}, points: [{ time: t, value: 0.7 }, { time: t + H, value: 0.05 }] },
+        ]);
+      });
+
+      it('takes first and last in time order across the series of a group', async () => {
+        const mm = fresh('first_last');
+        const t = Date.UTC(2025, 0, 2);
+        await put([
+          { measurement: mm, tags: { meter: 'a', building: 'x' }, fields: { e: 10 }, time: t + H },
+          { measurement: mm, tags: { meter: 'a', building: 'x' }, fields: { e: 11 }, time: t + 2 * H },
+          { measurement: mm, tags: { meter: 'b', building: 'x' }, fields: { e: 20 }, time: t + 0.5 * H },
+          { measurement: mm, tags: { meter: 'b', building: 'x' }, fields: { e: 21 }, time: t + 3 * H },
+          { measurement: mm, tags: { meter: 'c', building: 'y' }, fields: { e: 30 }, time: t + H },
+        ]);
+        const q = { measurement: mm, field: 'e', from: t, to: t + 4 * H, group_by: ['building'], where: { meter: ['a', 'b'] } };
+        // building x holds a and b: earliest is b's 20 at 00:30, latest b's 21 at 03:00; c (building y) is filtered out
+        expect(await store.aggregate({ ...q, fn: 'first' })).toEqual([{ tags: { building: 'x' }, points: [{ time: t, value: 20 }] }]);
+        expect(await store.aggregate({ ...q, fn: 'last' })).toEqual([{ tags: { building: 'x' }, points: [{ time: t, value: 21 }] }]);
+        // per hour: [00, 01) b 20; [01, 02) a 10; [02, 03) a 11; [03, 04) b 21
+        expect(await store.aggregate({ ...q, fn: 'last', every_ms: H })).toEqual([{ tags: { building: 'x' }, points: [
+          { time: t, value: 20 }, { time: t + H, value: 10 }, { time: t + 2 * H, value: 11 }, { time: t + 3 * H, value: 21 },
+        ] }]);
+      });
+
       it('agrees with the brute-force reference on random data, windows, offsets and ranges', async () => {
         const mm = fresh('random');
         const rand = rng(20250301);
@@ -260,137 +265,6 @@ export function storageContract(name: string, target: ContractTarget): void {
       });
     });
 
-    describe('writes', () => {
-      it('keeps one row per series and time: last write wins per field', async () => {
-        const mm = fresh('rewrite');
-        const t = SH_DAY0 + H;
-        await put([{ measurement: mm, tags: { meter: 'a', building: 'x' }, fields: { e: 1, estimated: 1 }, time: t }]);
-        // same series (tags in another order), same time: e replaced, estimated kept
-        await put([{ measurement: mm, tags: { building: 'x', meter: 'a' }, fields: { e: 5 }, time: t }]);
-        await put([{ measurement: mm, tags: { meter: 'a', building: 'x' }, fields: { e: 7 }, time: t + 1 }]);
-        expect(await store.aggregate({ measurement: mm, field: 'e', fn: 'sum', from: SH_DAY0, to: SH_DAY0 + D, ...SH_DAY })).toEqual([{ tags: {}, points: [{ time: SH_DAY0, value: 12 }] }]);
-        expect(await store.aggregate({ measurement: mm, field: 'e', fn: 'count', from: SH_DAY0, to: SH_DAY0 + D })).toEqual([{ tags: {}, points: [{ time: SH_DAY0, value: 2 }] }]);
-        expect(await store.aggregate({ measurement: mm, field: 'e', fn: 'max', from: SH_DAY0, to: SH_DAY0 + D, ...SH_DAY })).toEqual([{ tags: {}, points: [{ time: SH_DAY0, value: 7 }] }]);
-        // rewriting down: the old maximum must not survive in any rollup
-        await put([{ measurement: mm, tags: { meter: 'a', building: 'x' }, fields: { e: 2 }, time: t + 1 }]);
-        expect(await store.aggregate({ measurement: mm, field: 'e', fn: 'max', from: SH_DAY0, to: SH_DAY0 + D, ...SH_DAY })).toEqual([{ tags: {}, points: [{ time: SH_DAY0, value: 5 }] }]);
-        expect(await store.raw({ measurement: mm, from: SH_DAY0, to: SH_DAY0 + D })).toEqual([
-          { measurement: mm, tags: { building: 'x', meter: 'a' }, fields: { e: 5, estimated: 1 }, time: t },
-          { measurement: mm, tags: { building: 'x', meter: 'a' }, fields: { e: 2 }, time: t + 1 },
-        ]);
-      });
-
-      it('sums decimals without float noise and stores numbers exactly', async () => {
-        const mm = fresh('exact');
-        const values = [0.1, 0.2, 1e-7, 123456789.123456, -0.5, 2 ** 53 - 1, 1.7976931348623157e308 / 1e300, 299792.458];
-        await put(values.map((v, i) => ({ measurement: mm, tags: { meter: 'a' }, fields: { e: v }, time: SH_DAY0 + i * 1000 })));
-        // 0.1 + 0.2 in float64 is 0.30000000000000004; the port answers 0.3
-        expect(await store.aggregate({ measurement: mm, field: 'e', fn: 'sum', from: SH_DAY0, to: SH_DAY0 + 2000 })).toEqual([{ tags: {}, points: [{ time: SH_DAY0, value: 0.3 }] }]);
-        const tenths = fresh('tenths');
-        await put(Array.from({ length: 10 }, (_, i) => ({ measurement: tenths, tags: {}, fields: { e: 0.1 }, time: SH_DAY0 + i })));
-        expect(await store.aggregate({ measurement: tenths, field: 'e', fn: 'sum', from: SH_DAY0, to: SH_DAY0 + D, ...SH_DAY })).toEqual([{ tags: {}, points: [{ time: SH_DAY0, value: 1 }] }]);
-        expect(await store.aggregate({ measurement: tenths, field: 'e', fn: 'mean', from: SH_DAY0, to: SH_DAY0 + D })).toEqual([{ tags: {}, points: [{ time: SH_DAY0, value: 0.1 }] }]);
-        const raw = await store.raw({ measurement: mm, from: SH_DAY0, to: SH_DAY0 + D });
-        expect(raw.map((p) => p.fields.e)).toEqual(values);
-      });
-
-      it('round-trips tags, measurements and fields with quotes, spaces, backslashes, commas and Unicode', async () => {
-        const mm = fresh('awkward m,eas "q" \'s\' C:\\dir 节能');
-        const tags = { 'k e,y="1"': 'a "b" \'c\' d\\e, f=g  h', 楼宇: '第8号楼 会堂 😀', "o'k": "'; DROP MEASUREMENT x; --" };
-        const fields = { 'f "x",y=z': 1.25, flag: true, note: 'str "q" \\ back \'s\' 节能' };
-        await put([{ measurement: mm, tags, fields, time: SH_DAY0 }]);
-        expect(await store.raw({ measurement: mm, from: SH_DAY0, to: SH_DAY0 + 1 })).toEqual([{ measurement: mm, tags, fields, time: SH_DAY0 }]);
-        for (const [k, v] of Object.entries(tags)) {
-          expect(await store.aggregate({ measurement: mm, field: 'f "x",y=z', fn: 'sum', from: SH_DAY0, to: SH_DAY0 + 1, where: { [k]: v }, group_by: [k] }))
-            .toEqual([{ tags: { [k]: v }, points: [{ time: SH_DAY0, value: 1.25 }] }]);
-          expect(await store.aggregate({ measurement: mm, field: 'f "x",y=z', fn: 'sum', from: SH_DAY0, to: SH_DAY0 + 1, where: { [k]: `${v}x` } })).toEqual([]);
-        }
-      });
-
-      it('stores line protocol (writeLines, text or UTF-8 bytes) as write stores the points, later lines winning', async () => {
-        const mm = fresh('lines m,eas "q" 节能');
-        const tags = { 'k e,y="1"': 'a "b" \'c\' d\\e, f=g  h', 楼宇: '第8号楼 会堂' };
-        const first: StoredPoint = { measurement: mm, tags, fields: { e: 1.25, flag: true, note: 'str "q" \\ 节能' }, time: SH_DAY0 };
-        const second: StoredPoint = { measurement: mm, tags: { 楼宇: 'x' }, fields: { e: -0.5 }, time: SH_DAY0 + 1 };
-        await store.writeLines(`${toLine({ ...first, fields: { e: 9 } })}\n${toLine(first)}\n`);
-        await store.writeLines(Buffer.from(`${toLine(second)}\n`));
-        await store.flush();
-        expect(await store.raw({ measurement: mm, from: SH_DAY0, to: SH_DAY0 + 2 })).toEqual([first, second]);
-      });
-
-      it('rejects text that is not line protocol with a non-retryable StorageError', async () => {
-        const err = await (async () => {
-          await store.writeLines('not line protocol\n');
-          await store.flush();
-        })().then(() => undefined, (e: unknown) => e);
-        expect(err).toBeInstanceOf(StorageError);
-        expect((err as StorageError).retryable).toBe(false);
-        await store.flush(); // the store is usable afterwards
-      });
-
-      it('rejects malformed points with a non-retryable StorageError', async () => {
-        const bad: StoredPoint[][] = [
-          [{ measurement: 'x', tags: {}, fields: { e: Number.NaN }, time: SH_DAY0 }],
-          [{ measurement: 'x', tags: {}, fields: { e: Infinity }, time: SH_DAY0 }],
-          [{ measurement: 'x', tags: {}, fields: {}, time: SH_DAY0 }],
-          [{ measurement: '', tags: {}, fields: { e: 1 }, time: SH_DAY0 }],
-          [{ measurement: 'x', tags: {}, fields: { e: 1 }, time: 1.5 }],
-          [{ measurement: 'x', tags: { k: 'line\nbreak' }, fields: { e: 1 }, time: SH_DAY0 }],
-          [{ measurement: 'x', tags: { k: 'ends with \\' }, fields: { e: 1 }, time: SH_DAY0 }],
-        ];
-        for (const points of bad) {
-          const err = await store.write(points).then(() => undefined, (e: unknown) => e);
-          expect(err, JSON.stringify(points)).toBeInstanceOf(StorageError);
-          expect((err as StorageError).retryable).toBe(false);
-        }
-        await store.flush();
-      });
-    });
-
-    describe('raw', () => {
-      it('lists rows in time order, then by series, merged per series and time, up to a limit', async () => {
-        const mm = fresh('raw');
-        const t = SH_DAY0;
-        await put([
-          { measurement: mm, tags: { meter: 'b' }, fields: { e: 2 }, time: t + 2000 },
-          { measurement: mm, tags: { meter: 'a' }, fields: { e: 1, ok: true, note: 'x' }, time: t + 1000 },
-          { measurement: mm, tags: { meter: 'b' }, fields: { e: 3 }, time: t + 1000 },
-          { measurement: mm, tags: { meter: 'a' }, fields: { e: 4 }, time: t + 3000 },
-          { measurement: mm, tags: { meter: 'a' }, fields: { e: 9 }, time: t + 9000 },
-        ]);
-        const all = await store.raw({ measurement: mm, from: t, to: t + 9000 });
-        expect(all).toEqual([
-          { measurement: mm, tags: { meter: 'a' }, fields: { e: 1, ok: true, note: 'x' }, time: t + 1000 },
-          { measurement: mm, tags: { meter: 'b' }, fields: { e: 3 }, time: t + 1000 },
-          { measurement: mm, tags: { meter: 'b' }, fields: { e: 2 }, time: t + 2000 },
-          { measurement: mm, tags: { meter: 'a' }, fields: { e: 4 }, time: t + 3000 },
-        ]);
-        expect(await store.raw({ measurement: mm, from: t, to: t + 9000, limit: 3 })).toEqual(all.slice(0, 3));
-        expect(await store.raw({ measurement: mm, from: t, to: t + 9001, where: { meter: ['a'] }, limit: 2 })).toEqual([all[0], all[3]]);
-        expect(await store.raw({ measurement: mm, from: t, to: t + 9001, where: { meter: 'zzz' } })).toEqual([]);
-        expect(await store.raw({ measurement: 'no_such_measurement', from: t, to: t + 9001 })).toEqual([]);
-        expect(await store.raw({ measurement: mm, from: t, to: t + 9001, limit: 0 })).toEqual([]);
-        await expect(store.raw({ measurement: mm, from: t, to: t + 9001, limit: -1 })).rejects.toMatchObject({ retryable: false });
-      });
-    });
-
-    describe('lifecycle', () => {
-      it('reports health', async () => {
-        const h = await store.health();
-        expect(h.ok).toBe(true);
-        expect(h.kind).toBe(store.kind);
-        expect(h.detail).toBeTruthy();
-      });
-
-      it('close() writes what was queued but not flushed', async () => {
-        const mm = fresh('close');
-        const other = await target.open();
-        await other.write(Array.from({ length: 12_345 }, (_, i) => ({ measurement: mm, tags: { meter: `m${i % 7}` }, fields: { e: 1 }, time: SH_DAY0 + i * 1000 })));
-        await other.close();
-        expect((await other.health()).ok).toBe(false);
-        expect(await store.aggregate({ measurement: mm, field: 'e', fn: 'count', from: SH_DAY0, to: SH_DAY0 + D })).toEqual([{ tags: {}, points: [{ time: SH_DAY0, value: 12_345 }] }]);
-        await expect(other.write([{ measurement: mm, tags: {}, fields: { e: 1 }, time: SH_DAY0 }])).rejects.toBeInstanceOf(StorageError);
-      });
-    });
+    writeContract({ store: () => store, open: () => target.open(), fresh, put });
   });
 }
