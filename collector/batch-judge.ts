@@ -6,7 +6,8 @@
 import { DAY_MS } from '../core/measurements.ts';
 import type { DeviceReading, ReadingBatch } from '../core/contract/v1.ts';
 import type { Device, SiteModel } from '../core/site/schema.ts';
-import { devicePointRules, rangeFromName, type DevicePointRules } from './point-rules.ts';
+import { devicePointRules, type DevicePointRules } from './point-rules.ts';
+import { rangeOfPoint } from '../core/units.ts';
 import { schemaProblem, type RejectReason, type Rejection } from './validate.ts';
 
 /** A device the collector knows, with the rules its points are judged by. */
@@ -113,7 +114,7 @@ export function judgeBatch(batch: unknown, index: SiteIndex, limits: TimestampLi
 export function judgePoint(info: JudgedDevice, point: string, value: number | null, quality: string): 'skip' | { reason: RejectReason; detail: string } | undefined {
   // The gateway marks unreadable values itself: nothing to store, nothing wrong with the message.
   if (value === null || quality === 'bad') return 'skip';
-  const range = info.rules.points ? info.rules.points.get(point) : rangeFromName(point);
+  const range = info.rules.points ? info.rules.points.get(point) : rangeOfPoint(point);
   if (!range) {
     return { reason: 'unknown_point', detail: info.rules.points ? `'${point}' is not a point of template '${info.device.template}'` : `'${point}' names no known unit` };
   }

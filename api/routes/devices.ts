@@ -6,8 +6,7 @@ import type { Device } from '../../core/site/schema.ts';
 import type { StoredPoint } from '../../storage/port.ts';
 import type { ApiContext } from '../context.ts';
 import { isoLocal } from '../params.ts';
-import { loadTemplate } from '../../gateway/devices/templates.ts';
-import { templateUnitsFrom, unitOfPoint } from '../units.ts';
+import { unitOfPoint } from '../../core/units.ts';
 
 /** A device is online when it reported within this many poll intervals (and at least ONLINE_MIN_MS). */
 const ONLINE_POLLS = 3;
@@ -18,7 +17,6 @@ const LOOKBACK_MS = [10 * 60_000, 6 * 3_600_000, 7 * 86_400_000];
 /** Device listing and latest values. */
 export function deviceRoutes(ctx: ApiContext): Router {
   const router = Router();
-  const templateUnits = templateUnitsFrom((id) => loadTemplate(id));
   const gatewayPoll = new Map(ctx.index.site.gateways.map((g) => [g.id, g.poll_interval_s ?? 15]));
   const onlineWindowMs = (d: Device) => Math.max(ONLINE_MIN_MS, ONLINE_POLLS * 1000 * (d.poll_interval_s ?? gatewayPoll.get(d.gateway) ?? 15));
 
@@ -68,7 +66,7 @@ export function deviceRoutes(ctx: ApiContext): Router {
       return {
         point,
         value: typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : null,
-        unit: templateUnits(device.template).get(point) ?? unitOfPoint(point),
+        unit: unitOfPoint(point)?.symbol ?? '',
         quality: r.tags.quality ?? 'good',
         timestamp: isoLocal(r.time, offset),
       };

@@ -15,7 +15,7 @@ import {
 } from '../../gateway/protocols/bacnet/library.ts';
 import { formatObjectId, hasUnits, isBinary, isCommandable } from '../../gateway/protocols/bacnet/objects.ts';
 import { BacnetTransport } from '../../gateway/protocols/bacnet/transport.ts';
-import { conversionFor } from '../../gateway/protocols/bacnet/units.ts';
+import { bacnetConversion } from '../../gateway/protocols/bacnet/units.ts';
 import type { HvacModel } from '../physics/hvac.ts';
 
 /** One simulated object. */
@@ -145,7 +145,7 @@ export class BacnetDeviceSimulator {
     const commanded = this.commanded(spec);
     if (commanded !== undefined) return commanded;
     const canonical = this.options.model.read(this.now())[spec.point] ?? 0;
-    return hasUnits(spec.objectId.type) ? conversionFor(spec.point, spec.units).toDevice(canonical) : canonical;
+    return hasUnits(spec.objectId.type) ? bacnetConversion(spec.point, spec.units).toDevice(canonical) : canonical;
   }
 
   stop(): Promise<void> {
@@ -338,7 +338,7 @@ export class BacnetDeviceSimulator {
       case P.RELINQUISH_DEFAULT: {
         if (!isCommandable(objectId.type)) return unknownProperty;
         const canonical = this.options.model.read(this.now())[spec.point] ?? 0;
-        return { values: [this.encodeValue(spec, hasUnits(objectId.type) ? conversionFor(spec.point, spec.units).toDevice(canonical) : canonical)] };
+        return { values: [this.encodeValue(spec, hasUnits(objectId.type) ? bacnetConversion(spec.point, spec.units).toDevice(canonical) : canonical)] };
       }
       default: return unknownProperty;
     }
@@ -382,7 +382,7 @@ export class BacnetDeviceSimulator {
     this.priorityArrays.set(key(objectId), pa);
     const effective = this.commanded(spec);
     if (effective !== undefined) {
-      const canonical = hasUnits(spec.objectId.type) ? conversionFor(spec.point, spec.units).toCanonical(effective) : effective;
+      const canonical = hasUnits(spec.objectId.type) ? bacnetConversion(spec.point, spec.units).toCanonical(effective) : effective;
       this.options.model.setSetpoint(spec.point, canonical);
     }
     return undefined;

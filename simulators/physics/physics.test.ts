@@ -171,7 +171,7 @@ describe('water and gas', () => {
       const key = medium === 'water' ? 'water_m3' : 'gas_m3';
       const counted = m.read(to)[key] - m.read(from)[key];
       expect(counted).toBeGreaterThan(medium === 'water' ? 5 : 5);
-      expect(Math.abs(counted - integrate((t) => m.read(t)[medium === 'water' ? 'flow_m3_h' : 'gas_flow_m3_h'], from, to, 60_000)) / counted).toBeLessThan(1e-4);
+      expect(Math.abs(counted - integrate((t) => m.read(t)[medium === 'water' ? 'flow_m3h' : 'gas_flow_m3h'], from, to, 60_000)) / counted).toBeLessThan(1e-4);
     }
   });
 });

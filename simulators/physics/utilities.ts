@@ -25,7 +25,7 @@ export interface UtilityMeterOptions {
 
 const STEP_MS = 900_000;
 
-/** A water meter (`water_m3`, `flow_m3_h`) or a gas volume corrector (`gas_m3`, `gas_flow_m3_h`, …). */
+/** A water meter (`water_m3`, `flow_m3h`) or a gas volume corrector (`gas_m3`, `gas_flow_m3h`, …). */
 export class UtilityMeter implements SimulatedDevice {
   readonly id: string;
   private readonly series: KnotSeries;
@@ -68,7 +68,7 @@ export class UtilityMeter implements SimulatedDevice {
 
   read(ms: number): Record<string, number> {
     const volume = this.volumeM3(ms);
-    if (this.counterPoint === 'water_m3') return { water_m3: volume, flow_m3_h: this.flowM3H(ms) };
+    if (this.counterPoint === 'water_m3') return { water_m3: volume, flow_m3h: this.flowM3H(ms) };
     // A gas volume corrector reports standard volume (gas_m3) and the working volume at line conditions:
     // V_working = V_std · (p_std/p) · (T/T_std) with GB/T 11062 reference 101.325 kPa, 20 °C; low-pressure supply
     // ≈ 103.3 kPa abs; the buried pipe keeps the gas near 15 °C (the medium temperature shown wanders ±1 °C).
@@ -77,7 +77,7 @@ export class UtilityMeter implements SimulatedDevice {
     return {
       gas_m3: volume,
       gas_working_m3: volume * (101.325 / pressureKpa) * (288.15 / 293.15),
-      gas_flow_m3_h: this.flowM3H(ms),
+      gas_flow_m3h: this.flowM3H(ms),
       temp_c: tempC,
       pressure_kpa: pressureKpa,
     };

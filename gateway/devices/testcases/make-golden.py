@@ -18,8 +18,8 @@ values={
  'chint-dtsu666': dict(voltage_l12_v=400.2, voltage_l1_v=230.5, voltage_l2_v=229.9, voltage_l3_v=231.2, current_l1_a=12.345, current_l2_a=11.2, current_l3_a=10.875, power_kw=7.6543, power_factor=0.982, frequency_hz=50.02, energy_import_kwh=98765.4, energy_export_kwh=12.5),
  'acrel-adl400': dict(voltage_l1_v=229.5, voltage_l2_v=230.25, voltage_l3_v=231.0, current_l1_a=5.5, current_l2_a=4.75, current_l3_a=5.0, power_kw=3.5, frequency_hz=50.0, energy_total_kwh=4567.8, energy_import_kwh=4500.1, energy_export_kwh=67.7),
  'eastron-sdm630': dict(voltage_l1_v=230.0, voltage_l2_v=229.5, voltage_l3_v=231.5, current_l1_a=10.5, current_l2_a=9.75, current_l3_a=11.25, power_l1_kw=2.415, power_l2_kw=2.2376, power_l3_kw=2.6044, power_kw=7.257, power_factor=0.99, frequency_hz=49.95, energy_import_kwh=54321.5, energy_export_kwh=0.0, energy_total_kwh=54321.5),
- 'water-meter-modbus': dict(water_m3=1234.567, flow_m3_h=3.75, battery_low=1, pipe_empty=0, serial_number='WM20260001', valve_open=1),
- 'gas-meter-modbus': dict(gas_m3=87654.321, gas_working_m3=90123.456, gas_flow_m3_h=12.5, temp_c=18.25, pressure_kpa=103.25, alarm_tamper=0),
+ 'water-meter-modbus': dict(water_m3=1234.567, flow_m3h=3.75, battery_low_on=1, pipe_empty_on=0, serial_number='WM20260001', valve_open_on=1),
+ 'gas-meter-modbus': dict(gas_m3=87654.321, gas_working_m3=90123.456, gas_flow_m3h=12.5, temp_c=18.25, pressure_kpa=103.25, tamper_alarm_on=0),
  'huawei-sun2000': dict(power_rated_kw=50.0, power_dc_kw=31.234, voltage_l12_v=401.3, voltage_l23_v=399.8, voltage_l31_v=400.6, power_ac_kw=30.456, power_factor=0.999, frequency_hz=50.01, temp_inverter_c=45.6, energy_yield_kwh=123456.78, energy_yield_today_kwh=187.45),
  'irradiance-sensor-rs485': dict(irradiance_w_m2=856.0, temp_module_c=48.3, temp_c=27.1, irradiation_today_kwh_m2=4.321),
 }

@@ -10,32 +10,29 @@ import { decodeStatusFlags, qualityOf } from './quality.ts';
 import { chunkRequests, estimateAnswerOctets } from './reader.ts';
 import { parseScanArgs } from './scan.ts';
 import { loadBacnetTemplate } from './template.ts';
-import { canonicalUnit, conversionFor, unitBySymbol } from './units.ts';
+import { bacnetConversion, symbolOfUnits } from './units.ts';
 
 describe('engineering units', () => {
   it('converts device units to the unit the point name carries, and back for writes', () => {
-    expect(conversionFor('power_kw', U.WATTS).toCanonical(5400)).toBeCloseTo(5.4, 9);
-    expect(conversionFor('supply_temp_c', U.DEGREES_FAHRENHEIT).toCanonical(212)).toBeCloseTo(100, 9);
-    expect(conversionFor('supply_temp_c', U.DEGREES_FAHRENHEIT).toDevice(0)).toBeCloseTo(32, 9);
-    expect(conversionFor('chw_flow_m3h', U.LITERS_PER_SECOND).toCanonical(10)).toBeCloseTo(36, 9);
-    expect(conversionFor('heat_kwh', U.MEGAJOULES).toCanonical(36)).toBeCloseTo(10, 9);
-    expect(conversionFor('cooling_kw', U.TONS_REFRIGERATION).toCanonical(100)).toBeCloseTo(351.6853, 4);
-    expect(conversionFor('filter_dp_kpa', U.PASCALS).toCanonical(250)).toBeCloseTo(0.25, 9);
+    expect(bacnetConversion('power_kw', U.WATTS).toCanonical(5400)).toBeCloseTo(5.4, 9);
+    expect(bacnetConversion('supply_temp_c', U.DEGREES_FAHRENHEIT).toCanonical(212)).toBeCloseTo(100, 9);
+    expect(bacnetConversion('supply_temp_c', U.DEGREES_FAHRENHEIT).toDevice(0)).toBeCloseTo(32, 9);
+    expect(bacnetConversion('chw_flow_m3h', U.LITERS_PER_SECOND).toCanonical(10)).toBeCloseTo(36, 9);
+    expect(bacnetConversion('heat_kwh', U.MEGAJOULES).toCanonical(36)).toBeCloseTo(10, 9);
+    expect(bacnetConversion('cooling_kw', U.TONS_REFRIGERATION).toCanonical(100)).toBeCloseTo(351.6853, 4);
+    expect(bacnetConversion('filter_dp_kpa', U.PASCALS).toCanonical(250)).toBeCloseTo(0.25, 9);
   });
 
   it('refuses a unit of another quantity or an unknown one, naming both', () => {
-    expect(() => conversionFor('power_kw', U.DEGREES_CELSIUS)).toThrow('device reports °C (temperature) for a power point');
-    expect(() => conversionFor('power_kw', 9999)).toThrow(/engineering unit 9999/);
-    expect(() => conversionFor('power', U.WATTS)).toThrow(/no unit suffix/);
+    expect(() => bacnetConversion('power_kw', U.DEGREES_CELSIUS)).toThrow('device reports °C (temperature) for a power point');
+    expect(() => bacnetConversion('power_kw', 9999)).toThrow(/engineering unit 9999/);
+    expect(() => bacnetConversion('power', U.WATTS)).toThrow(/must end in a unit suffix/);
   });
 
-  it('reads the unit from the point name suffix, longest first', () => {
-    expect(canonicalUnit('energy_kwh')?.symbol).toBe('kWh');
-    expect(canonicalUnit('power_kw')?.symbol).toBe('kW');
-    expect(canonicalUnit('flow_m3h')?.symbol).toBe('m³/h');
-    expect(canonicalUnit('dp_kpa')?.symbol).toBe('kPa');
-    expect(unitBySymbol('W')).toBe(U.WATTS);
-    expect(unitBySymbol('m3/h')).toBe(U.CUBIC_METERS_PER_HOUR);
+  it('names every engineering unit it converts by the catalogue symbol', () => {
+    expect(symbolOfUnits(U.WATTS)).toBe('W');
+    expect(symbolOfUnits(U.CUBIC_METERS_PER_HOUR)).toBe('m³/h');
+    expect(symbolOfUnits(U.NO_UNITS)).toBe('');
   });
 });
 

@@ -8,7 +8,7 @@ import { BacnetBus, BacnetRequestError, type IAmInfo } from './bus.ts';
 import { ObjectType, PropertyIdentifier as P, type BACNetObjectID } from './library.ts';
 import { formatObjectId, hasUnits } from './objects.ts';
 import { DeviceReader } from './reader.ts';
-import { deviceUnit, unitName } from './units.ts';
+import { symbolOfUnits, unitName } from './units.ts';
 
 /** What to scan and where from. */
 export interface ScanOptions {
@@ -101,7 +101,7 @@ async function describeDevice(bus: BacnetBus, iam: IAmInfo): Promise<ScannedDevi
       const units = get(P.UNITS)?.values?.[0]?.value;
       if (typeof units === 'number') {
         o.units = unitName(units);
-        o.unitSymbol = deviceUnit(units)?.symbol;
+        o.unitSymbol = symbolOfUnits(units);
       }
       const pv = get(P.PRESENT_VALUE);
       if (pv?.error) o.error = `error class ${pv.error.errorClass} code ${pv.error.errorCode}`;

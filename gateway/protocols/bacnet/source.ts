@@ -20,7 +20,8 @@ import { formatObjectId, hasUnits, isBinary } from './objects.ts';
 import { decodeStatusFlags, qualityOf } from './quality.ts';
 import { DeviceReader, type ReadRequest } from './reader.ts';
 import { loadBacnetTemplate, resolvePoints, type BacnetTemplate, type ResolvedPoint } from './template.ts';
-import { conversionFor, unitName, type UnitConversion } from './units.ts';
+import type { UnitConversion } from '../../../core/units.ts';
+import { bacnetConversion, unitName } from './units.ts';
 
 /** A write the gateway refused before sending anything (point not writable, value out of range, unknown point). */
 export class WriteRefusedError extends Error {
@@ -171,7 +172,7 @@ export class BacnetSource implements DeviceSource {
     if (value === null) {
       data = { type: ApplicationTag.NULL, value: null } as BACNetAppData; // relinquish this priority (clause 19.2.1.3)
     } else {
-      const deviceValue = (s.conversion ?? conversionFor(p.point, undefined)).toDevice(value / (p.scale ?? 1));
+      const deviceValue = (s.conversion ?? bacnetConversion(p.point, undefined)).toDevice(value / (p.scale ?? 1));
       data = isBinary(p.objectId.type)
         ? { type: ApplicationTag.ENUMERATED, value: deviceValue >= 0.5 ? 1 : 0 } as BACNetAppData
         : isMultiState(p.objectId.type)
@@ -210,7 +211,7 @@ export class BacnetSource implements DeviceSource {
           'device reports other engineering units than its template; converting from what the device reports');
       }
       try {
-        s.conversion = conversionFor(s.point.point, hasUnits(s.point.objectId.type) ? reported : undefined);
+        s.conversion = bacnetConversion(s.point.point, hasUnits(s.point.objectId.type) ? reported : undefined);
         s.unitError = undefined;
       } catch (err) {
         s.unitError = (err as Error).message;
@@ -313,7 +314,7 @@ export class BacnetSource implements DeviceSource {
     // REAL is IEEE-754 single precision (clause 20.2.6): 7 significant digits are all it carries.
     if (pv.values?.[0]?.type === ApplicationTag.REAL) deviceValue = Number(deviceValue.toPrecision(7));
     if (isMultiState(s.point.objectId.type)) deviceValue -= 1; // states count from 1 on the wire, from 0 in points
-    const value = (s.conversion ?? conversionFor(s.point.point, undefined)).toCanonical(deviceValue) * (s.point.scale ?? 1);
+    const value = (s.conversion ?? bacnetConversion(s.point.point, undefined)).toCanonical(deviceValue) * (s.point.scale ?? 1);
     const flags = decodeStatusFlags(results.find((r) => r.property === P.STATUS_FLAGS)?.values?.[0]?.value as { bitsUsed: number; value: number[] } | undefined);
     const rel = results.find((r) => r.property === P.RELIABILITY)?.values?.[0]?.value;
     const q = qualityOf(flags, typeof rel === 'number' ? rel : undefined);

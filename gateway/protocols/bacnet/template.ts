@@ -8,7 +8,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ConfigError, displayPath, lineOf, loadYamlById, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
 import { PointName } from '../../../core/contract/v1.ts';
 import { hasUnits, isBinary, isCommandable, parseObjectId } from './objects.ts';
-import { canonicalUnit, POINT_SUFFIXES, unitByName } from './units.ts';
+import { pointUnitProblem, unitOfPoint } from '../../../core/units.ts';
+import { unitByName } from './units.ts';
 import type { BACNetObjectID } from './library.ts';
 
 const Obj = <P extends Parameters<typeof Type.Object>[0]>(props: P, description?: string) =>
@@ -84,8 +85,8 @@ export function checkBacnetTemplateRules(t: BacnetTemplate): { path: string; pro
     names.add(p.point);
     if (objects.has(p.object)) return fail(at('object'), `object '${p.object}' is mapped twice`);
     objects.add(p.object);
-    const unit = canonicalUnit(p.point);
-    if (!unit) return fail(at('point'), `point name must end in a unit suffix (${POINT_SUFFIXES.join(', ')})`);
+    const unit = unitOfPoint(p.point);
+    if (!unit) return fail(at('point'), pointUnitProblem(p.point) ?? '');
     const objectId = parseObjectId(p.object);
     if (!objectId) return fail(at('object'), `unknown object type in '${p.object}' (e.g. analog-input:1, binary-output:2)`);
     if (p.units !== undefined) {

@@ -4,6 +4,7 @@
  * bytes are laid out and how it becomes a canonical point; the code decodes generically.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { declaredUnitProblem } from '../../../core/units.ts';
 import { registerCount } from './codec.ts';
 
 /** Modbus Application Protocol v1.1b3 §6: coils FC 1, discrete inputs FC 2, holding FC 3, input FC 4. */
@@ -105,6 +106,8 @@ export function checkTemplateRows(t: ModbusTemplate): { path: string; problem: s
     if (row.range && row.range[0] > row.range[1]) return { path: `registers[${i}].range`, problem: 'min is above max' };
     if (registerCount(row.type, row.length) + row.address > 65536) return { path: `registers[${i}].address`, problem: 'value runs past register 65535' };
     if (row.publish !== false) {
+      const unitProblem = declaredUnitProblem(row.point, row.unit);
+      if (unitProblem) return { path: `registers[${i}].unit`, problem: unitProblem };
       if (seen.has(row.point)) return { path: `registers[${i}].point`, problem: `point '${row.point}' is fed by two rows` };
       seen.add(row.point);
     }

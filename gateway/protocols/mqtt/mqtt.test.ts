@@ -64,7 +64,7 @@ describe('payload mapping', () => {
     expect(() => loadMqttTemplate('bad', dir)).toThrow(ConfigError);
     expect(() => loadMqttTemplate('bad', dir)).toThrow(/bad\.yaml:5: points\[0\]\.unit: device reports °C \(temperature\) for a power point/);
     writeFileSync(join(dir, 'bad.yaml'), 'id: bad\nprotocol: mqtt\nname: bad\npoints:\n  - { point: power, path: p, label: P }\n');
-    expect(() => loadMqttTemplate('bad', dir)).toThrow(/points\[0\]\.point: point name must end in a unit suffix/);
+    expect(() => loadMqttTemplate('bad', dir)).toThrow(/points\[0\]\.point: point name 'power' must end in a unit suffix/);
   });
 });
 

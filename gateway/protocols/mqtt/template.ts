@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
 import { ConfigError, displayPath, lineOf, loadYamlById, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
 import { PointName } from '../../../core/contract/v1.ts';
-import { canonicalUnit, conversionFor, POINT_SUFFIXES, unitBySymbol, type UnitConversion } from '../bacnet/units.ts';
+import { conversionFor, deviceUnitSymbol, pointUnitProblem, type UnitConversion } from '../../../core/units.ts';
 import { parsePath, type PathStep } from './path.ts';
 
 const Obj = <P extends Parameters<typeof Type.Object>[0]>(props: P, description?: string) =>
@@ -74,11 +74,12 @@ export function checkMqttTemplateRules(t: MqttTemplate): { path: string; problem
     };
     if (names.has(p.point)) return fail('point', `duplicate point '${p.point}'`);
     names.add(p.point);
-    if (!canonicalUnit(p.point)) return fail('point', `point name must end in a unit suffix (${POINT_SUFFIXES.join(', ')})`);
+    const unitProblem = pointUnitProblem(p.point);
+    if (unitProblem) return fail('point', unitProblem);
     try { parsePath(p.path); } catch (err) { return fail('path', (err as Error).message); }
     if (p.unit !== undefined) {
-      if (unitBySymbol(p.unit) === undefined) return fail('unit', `unknown unit '${p.unit}'`);
-      try { conversionFor(p.point, unitBySymbol(p.unit)); } catch (err) { return fail('unit', (err as Error).message); }
+      if (deviceUnitSymbol(p.unit) === undefined) return fail('unit', `unknown unit '${p.unit}'`);
+      try { conversionFor(p.point, deviceUnitSymbol(p.unit)); } catch (err) { return fail('unit', (err as Error).message); }
     }
   }
   if (t.timestamp) {
@@ -92,7 +93,7 @@ export function compilePoints(t: MqttTemplate): CompiledPoint[] {
   return t.points.map((p) => ({
     ...p,
     steps: parsePath(p.path),
-    conversion: conversionFor(p.point, p.unit === undefined ? undefined : unitBySymbol(p.unit)),
+    conversion: conversionFor(p.point, p.unit === undefined ? undefined : deviceUnitSymbol(p.unit)),
   }));
 }
 

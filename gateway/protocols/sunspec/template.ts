@@ -4,6 +4,7 @@
  * canonical point, naming the SunSpec point as the specification does (model 103 `W`, `WH`, `St` …).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { declaredUnitProblem } from '../../../core/units.ts';
 import { modelLayout } from './models.ts';
 
 const Obj = <P extends Parameters<typeof Type.Object>[0]>(props: P, description?: string) =>
@@ -41,6 +42,8 @@ export type SunspecTemplate = Static<typeof templateSchema>;
 export function checkSunspecTemplate(t: SunspecTemplate): { path: string; problem: string } | undefined {
   for (const [i, row] of t.points.entries()) {
     const expands = row.point.includes('{n}');
+    const unitProblem = row.publish === false ? undefined : declaredUnitProblem(row.point.replace('{n}', '1'), row.unit);
+    if (unitProblem) return { path: `points[${i}].unit`, problem: unitProblem };
     if ((row.block === 'each') !== expands) {
       return { path: `points[${i}].point`, problem: row.block === 'each' ? "block: each needs '{n}' in the point name" : "'{n}' is only for block: each" };
     }
