@@ -3,18 +3,23 @@
  *   (a) the limit: bare modbus-serial clients, one per simulator port, polling the gateway's planned reads back to
  *       back with no decoding, and
  *   (b) one gateway process doing the real job (planning, decoding, quality checks, disk queue, MQTT QoS 1 to a
- *       real Mosquitto), polling back to back;
- * points/s are medians of one-second bins. Prints, last:
+ *       real Mosquitto), polling back to back, run as the installed command runs it: bundled (decision 0004), with
+ *       the runtime settings docker-compose.yml gives the gateway services, no simulator, broker or subscriber in it;
+ * points/s are medians of one-second bins, and count only points of `good` quality (issue 18: a gateway reading
+ * nothing but `bad` points must not look fast). rss_mb is the gateway process's peak resident set (VmHWM).
+ * Prints, last:
  *   reads_per_cycle=<n> minimal_reads=<n> points_per_s=<n> raw_points_per_s=<n> ratio=<n> rss_mb=<n>
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import mqtt from 'mqtt';
+import { parse } from 'yaml';
+import { bundleToFile } from '../bin/bundle.js';
 import type { ReadingBatch } from '../core/contract/v1.ts';
 import { compileTemplate } from '../gateway/protocols/modbus/device-map.ts';
 import { minimalReadCount } from '../gateway/protocols/modbus/planner.ts';
@@ -28,6 +33,28 @@ const ModbusClient = ModbusSerial as unknown as new () => ModbusRTU;
 
 function tsx(script: string, args: string[] = []): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+}
+
+/** The process settings among a service's environment: those that shape the runtime, not the application. */
+const RUNTIME_SETTINGS = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
+
+/**
+ * The gateway's runtime settings as deployed (docker-compose.yml, service `gateway-demo`), so that the bench
+ * measures the process a user runs; none when the file does not set them.
+ */
+function deployedRuntime(): Record<string, string> {
+  const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services?: Record<string, { environment?: Record<string, unknown> }> };
+  const env = compose.services?.['gateway-demo']?.environment ?? {};
+  return Object.fromEntries(RUNTIME_SETTINGS.filter((k) => env[k] !== undefined).map((k) => [k, String(env[k])]));
+}
+
+/** The gateway child bundled as the installed command bundles the CLI, started with the deployed runtime settings. */
+async function bundledGateway(args: string[]): Promise<{ child: ChildProcess; runtime: Record<string, string> }> {
+  const file = await bundleToFile(join(import.meta.dirname, 'gateway-run.ts'));
+  const runtime = deployedRuntime();
+  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '', ...runtime, LOG_LEVEL: 'warn' } });
+  child.once('exit', () => rmSync(file, { force: true }));
+  return { child, runtime };
 }
 
 function firstLine(child: ChildProcess, match: (line: string) => boolean): Promise<string> {
@@ -104,12 +131,16 @@ try {
     const b = JSON.parse(payload.toString()) as ReadingBatch;
     got.batches++;
     let n = 0;
-    for (const r of b.readings) for (const p of Object.values(r.points)) { n++; if (p.quality === 'good') got.good++; }
+    let good = 0;
+    for (const r of b.readings) for (const p of Object.values(r.points)) { n++; if (p.quality === 'good') good++; }
     got.points += n;
-    got.bins?.add(n);
+    got.good += good;
+    got.bins?.add(good);
   });
   await sub.subscribeAsync('jieneng/v1/bench/gw-bench/readings', { qos: 1 });
-  gateway = tsx('bench/gateway-run.ts', [broker.url, dataDir, JSON.stringify(ports), String(POLL_MS)]);
+  const started = await bundledGateway([broker.url, dataDir, JSON.stringify(ports), String(POLL_MS)]);
+  gateway = started.child;
+  console.log(`gateway runtime settings (docker-compose.yml): ${Object.entries(started.runtime).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`);
   await firstLine(gateway, (l) => l === 'ready');
   gwStart = Date.now() + WARMUP_S * 1000;
   got.bins = new Bins(gwStart, MEASURE_S);
@@ -119,7 +150,7 @@ try {
   const { stats, peak_rss_mb } = JSON.parse(await statsLine) as { stats: { batches: number; readings: number; dropped: number; queued: number }; peak_rss_mb: number };
   await sub.endAsync();
   const pointsPerS = got.bins.median();
-  console.log(`(b) gateway: median ${pointsPerS.toFixed(0)} points/s received by a subscriber; ${got.batches} batches, `
+  console.log(`(b) gateway: median ${pointsPerS.toFixed(0)} good points/s received by a subscriber; ${got.batches} batches, `
     + `${got.good}/${got.points} points good; gateway stats ${JSON.stringify(stats)}; peak RSS ${peak_rss_mb.toFixed(0)} MB`);
   console.log(`reads_per_cycle=${readsPerCycle} minimal_reads=${minimalReads} points_per_s=${pointsPerS.toFixed(0)} `
     + `raw_points_per_s=${rawPointsPerS.toFixed(0)} ratio=${(pointsPerS / rawPointsPerS).toFixed(2)} rss_mb=${peak_rss_mb.toFixed(0)}`);

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { fixedDevice, sampleValues } from '../../../simulators/modbus/fixed-device.ts';
 import { startModbusSimulator } from '../../../simulators/modbus/server.ts';
@@ -54,5 +56,25 @@ describe('Modbus bus', () => {
     const c = acquireBus({ kind: 'tcp', host: '127.0.0.1', port: 1 });
     expect(c).not.toBe(a);
     await releaseBus(c);
+  });
+
+  it('holds no response once a read has returned (modbus-serial keeps 256 requests per link)', async () => {
+    // modbus-serial's transaction table keeps each request's callback until its id comes round again; through its
+    // promise API that callback held the response, so 50 links held 12 800 of them (bench:gateway's heap).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const t = loadTemplate('chint-dtsu666') as ModbusTemplate;
+    const sim = await startModbusSimulator({ units: new Map([[1, { template: t, device: fixedDevice('a', sampleValues(t)) }]]) });
+    const bus = new ModbusBus({ kind: 'tcp', host: '127.0.0.1', port: sim.port });
+    try {
+      const refs: WeakRef<number[]>[] = [];
+      for (let i = 0; i < 20; i++) refs.push(new WeakRef(await bus.read(1, 'holding', 0x2006, 2)));
+      await new Promise((r) => setTimeout(r, 10));
+      gc();
+      expect(refs.filter((r) => r.deref() !== undefined)).toHaveLength(0);
+    } finally {
+      await bus.close();
+      await sim.stop();
+    }
   });
 });

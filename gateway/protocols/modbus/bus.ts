@@ -10,7 +10,7 @@
  * `writeCoil`, `writeRegister`, `writeRegisters` (FC 5, 6, 16). Failures are `ModbusError`.
  */
 import ModbusSerial from 'modbus-serial';
-import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
+import type { ModbusRTU, NodeStyleCallback, ReadCoilResult, ReadRegisterResult, WriteCoilResult, WriteMultipleResult, WriteRegisterResult } from 'modbus-serial/ModbusRTU.js';
 import { ConfigError } from '../../../core/config/yaml-file.ts';
 import type { Logger } from '../../../core/log.ts';
 import { logger } from '../../../core/log.ts';
@@ -135,27 +135,27 @@ export class ModbusBus {
   read(unit: number, register: RegisterKind, address: number, count: number, opts: RequestOptions = {}): Promise<number[]> {
     return this.enqueue(unit, opts, async (c) => {
       switch (register) {
-        case 'coil': return (await c.readCoils(address, count)).data.slice(0, count).map((b: boolean) => (b ? 1 : 0));
-        case 'discrete': return (await c.readDiscreteInputs(address, count)).data.slice(0, count).map((b: boolean) => (b ? 1 : 0));
-        case 'holding': return (await c.readHoldingRegisters(address, count)).data;
-        case 'input': return (await c.readInputRegisters(address, count)).data;
+        case 'coil': return bitsOf(await request<ReadCoilResult>((done) => c.writeFC1(unit, address, count, done)), count);
+        case 'discrete': return bitsOf(await request<ReadCoilResult>((done) => c.writeFC2(unit, address, count, done)), count);
+        case 'holding': return (await request<ReadRegisterResult>((done) => c.writeFC3(unit, address, count, done))).data;
+        case 'input': return (await request<ReadRegisterResult>((done) => c.writeFC4(unit, address, count, done))).data;
       }
     });
   }
 
   /** FC 5 write single coil. */
   async writeCoil(unit: number, address: number, value: boolean, opts: RequestOptions = {}): Promise<void> {
-    await this.enqueue(unit, { retries: 0, ...opts }, (c) => c.writeCoil(address, value));
+    await this.enqueue(unit, { retries: 0, ...opts }, (c) => request<WriteCoilResult>((done) => c.writeFC5(unit, address, value, done)));
   }
 
   /** FC 6 write single register (raw 16-bit word). */
   async writeRegister(unit: number, address: number, word: number, opts: RequestOptions = {}): Promise<void> {
-    await this.enqueue(unit, { retries: 0, ...opts }, (c) => c.writeRegister(address, word & 0xffff));
+    await this.enqueue(unit, { retries: 0, ...opts }, (c) => request<WriteRegisterResult>((done) => c.writeFC6(unit, address, word & 0xffff, done)));
   }
 
   /** FC 16 write multiple registers (raw 16-bit words). */
   async writeRegisters(unit: number, address: number, words: number[], opts: RequestOptions = {}): Promise<void> {
-    await this.enqueue(unit, { retries: 0, ...opts }, (c) => c.writeRegisters(address, words.map((w) => w & 0xffff)));
+    await this.enqueue(unit, { retries: 0, ...opts }, (c) => request<WriteMultipleResult>((done) => c.writeFC16(unit, address, words.map((w) => w & 0xffff), done)));
   }
 
   /** Units currently skipped because they stopped answering. */
@@ -289,6 +289,43 @@ export class ModbusBus {
       throw err;
     }
   }
+}
+
+/** The first `count` bits of a coil or discrete-input reply as 0/1 (the reply is padded to whole bytes). */
+function bitsOf(result: ReadCoilResult, count: number): number[] {
+  return result.data.slice(0, count).map((b) => (b ? 1 : 0));
+}
+
+/** Where a request's outcome goes; emptied once it has settled. */
+interface Settlement<T> {
+  resolve?: (value: T) => void;
+  reject?: (err: Error) => void;
+}
+
+/**
+ * One modbus-serial request through its callback API, as a promise. modbus-serial 8 keeps each request's entry,
+ * with the callback it was given, in a per-client table keyed by the Modbus TCP transaction id (index.js
+ * `_transactions`, 256 ids per connection, overwritten but never deleted). Through its promise API that callback
+ * holds the settled promise and so the whole response (data array and a slice of the received chunk) until the
+ * id comes round again: 256 responses per connection, 12 800 on the 50 links of bench:gateway. The callback made
+ * here lets go of the caller as soon as it has settled, so the table holds only an empty `Settlement`.
+ */
+function request<T>(call: (done: NodeStyleCallback<T>) => void): Promise<T> {
+  const settlement: Settlement<T> = {};
+  const promise = new Promise<T>((resolve, reject) => { settlement.resolve = resolve; settlement.reject = reject; });
+  call(settleOnce(settlement));
+  return promise;
+}
+
+/** The callback of `request`: defined apart so that its closure holds the settlement alone. */
+function settleOnce<T>(settlement: Settlement<T>): NodeStyleCallback<T> {
+  return (err, value) => {
+    const { resolve, reject } = settlement;
+    settlement.resolve = undefined;
+    settlement.reject = undefined;
+    if (err) reject?.(err);
+    else resolve?.(value);
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
