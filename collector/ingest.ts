@@ -14,6 +14,7 @@ import type { Storage } from '../storage/port.ts';
 import { judgeBatch, siteIndex, type BatchVerdict } from './batch-judge.ts';
 import { LocalDays } from '../core/time.ts';
 import { EnergyAccumulator } from './energy/accumulator.ts';
+import { counterEventLines } from './energy/counter-events.ts';
 import { LineRenderer } from './line-renderer.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
 import { OutboxWriter, type OutboxWriterOptions } from './outbox-writer.ts';
@@ -102,14 +103,18 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
 
   /** The commit step: the judged batch's energy and lines, committed in one transaction and handed to the writer. */
   function commit(verdict: BatchVerdict): IngestResult {
+    const energy = accumulator?.accumulate(verdict.accepted);
+    if (energy && energy.rejected.length > 0) { // implausible counter readings: out of the telemetry too
+      verdict.acceptedPoints -= energy.rejected.length;
+      verdict.rejected.push(...energy.rejected);
+    }
     const result: IngestResult = { accepted: verdict.acceptedPoints, energyRows: 0, rejected: verdict.rejected };
     for (const r of verdict.rejected) metrics.rejected.inc({ reason: r.reason });
-    const energy = accumulator?.accumulate(verdict.accepted);
     const changes: BatchChanges = {
       readings: energy?.readings ?? [], intervals: energy?.intervals ?? [], evicted: energy?.evicted ?? [],
-      energy: energy ? renderer.energyLines(energy.rows) : '', count: 0, newest_ts: 0,
+      energy: energy ? renderer.energyLines(energy.rows) + counterEventLines(energy.events) : '', count: 0, newest_ts: 0,
     };
-    result.energyRows = energy?.rows.length ?? 0;
+    result.energyRows = (energy?.rows.length ?? 0) + (energy?.events.length ?? 0);
     if (doTelemetry && verdict.acceptedPoints > 0) {
       changes.lines = renderer.encode(renderer.telemetryLines(verdict.accepted));
       for (const r of verdict.accepted) if (r.ts > changes.newest_ts) changes.newest_ts = r.ts;

@@ -29,8 +29,12 @@ export const collectorMetrics = {
     labelNames: ['reason'] as const,
   })),
   counterEvents: once('jieneng_collector_counter_readings_total', () => new Counter({
-    name: 'jieneng_collector_counter_readings_total', help: 'counter readings by outcome (first, appended, inserted, duplicate, jitter, beyond_horizon)',
+    name: 'jieneng_collector_counter_readings_total', help: 'counter readings by outcome (first, appended, inserted, duplicate, jitter, beyond_horizon, implausible, reset_held, reset, new_track, glitch_ended)',
     labelNames: ['outcome'] as const,
+  })),
+  meterImplausible: once('jieneng_collector_meter_implausible', () => new Gauge({
+    name: 'jieneng_collector_meter_implausible', help: '1 while a meter\'s newest counter readings are held as implausible (a jump beyond max_power_kw × time: not counted)',
+    labelNames: ['meter'] as const,
   })),
   bufferEntries: once('jieneng_collector_buffer_entries', () => new Gauge({
     name: 'jieneng_collector_buffer_entries', help: 'ingested batches buffered on disk, not yet confirmed by storage',

@@ -17,6 +17,36 @@ export interface DevicePointRules {
   counterPoint?: string;
   /** value at which the counter wraps to zero, when known */
   counterRollover?: number;
+  /** the most the counter can advance per hour (kW for a kWh counter): `max_power_kw`, else from the template */
+  counterMaxRatePerH?: number;
+}
+
+/** A template row as far as the maximum power needs it. */
+interface RatedRow {
+  point: string;
+  range?: readonly number[];
+  ct?: boolean;
+  pt?: boolean;
+}
+
+/**
+ * A meter's maximum power in kW from its template's voltage and current rows, scaled like the gateway scales
+ * them: P_max = Σ over phases U_max × I_max / 1000, with U_max the highest phase voltage row's range maximum × PT
+ * (a line voltage counts / √3), I_max the current row's range maximum × CT, one term per phase current row and
+ * power factor 1. Undefined when the template has no voltage or no current row with a range.
+ */
+export function templateMaxPowerKw(rows: readonly RatedRow[], ct_ratio = 1, pt_ratio = 1): number | undefined {
+  let phaseVoltage = 0;
+  const currents: number[] = [];
+  for (const row of rows) {
+    if (!row.range) continue;
+    const max = row.range[1] * (row.ct ? ct_ratio : 1) * (row.pt ? pt_ratio : 1);
+    if (/^voltage(_l[123])?_v$/.test(row.point)) phaseVoltage = Math.max(phaseVoltage, max);
+    else if (/^voltage_l(12|23|31)_v$/.test(row.point)) phaseVoltage = Math.max(phaseVoltage, max / Math.sqrt(3));
+    else if (/^current(_l[123])?_a$/.test(row.point)) currents.push(max);
+  }
+  if (phaseVoltage === 0 || currents.length === 0) return undefined;
+  return currents.reduce((p, i) => p + (phaseVoltage * i) / 1000, 0);
 }
 
 const BIG = 1e12;
@@ -26,9 +56,11 @@ export function devicePointRules(device: Device): DevicePointRules {
   const counterPoint = device.medium && device.kind === 'meter' ? COUNTER_POINT[device.medium] : undefined;
   let points: Map<string, PhysicalRange> | undefined;
   let templateRollover: number | undefined;
+  let fromTemplateKw: number | undefined;
   try {
     const t = loadTemplate(device.template);
     if (t.protocol === 'modbus') {
+      fromTemplateKw = templateMaxPowerKw(t.registers, device.ct_ratio ?? 1, device.pt_ratio ?? 1);
       points = new Map();
       for (const row of t.registers) {
         if (row.publish === false) continue;
@@ -45,5 +77,8 @@ export function devicePointRules(device: Device): DevicePointRules {
   } catch {
     // No loadable template: the unit suffix decides (a template problem is reported by the gateway and `config check`).
   }
-  return { points, counterPoint, counterRollover: device.counter_rollover ?? templateRollover };
+  // The bound is a power: it applies to kWh counters only (electricity, heat, cooling), never to m³.
+  const kwh = counterPoint !== undefined && counterPoint.endsWith('_kwh');
+  const counterMaxRatePerH = kwh ? device.max_power_kw ?? (device.medium === 'electricity' ? fromTemplateKw : undefined) : undefined;
+  return { points, counterPoint, counterRollover: device.counter_rollover ?? templateRollover, counterMaxRatePerH };
 }

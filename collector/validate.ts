@@ -10,7 +10,8 @@ import { ReadingBatch } from '../core/contract/v1.ts';
 export type RejectReason =
   | 'not_json' | 'schema' | 'topic_mismatch' | 'unknown_site' | 'unknown_gateway'
   | 'unknown_device' | 'wrong_gateway' | 'future_timestamp' | 'past_timestamp'
-  | 'unknown_point' | 'out_of_range';
+  | 'unknown_point' | 'out_of_range'
+  | 'implausible'; // a counter jump beyond the meter's maximum power × time (collector/energy/counter-events.ts)
 
 /** One rejected message, reading or point. */
 export interface Rejection {

@@ -23,6 +23,11 @@ export const MEASUREMENT = {
   /** building rollups (collector): tags site, building, medium, category; fields <quantity>, estimated */
   buildingEnergy15m: 'energy_building_15m',
   buildingEnergy1d: 'energy_building_1d',
+  /**
+   * counter events (collector/energy/counter-events.ts): tags site, building, meter, medium, kind (implausible |
+   * new_track); fields value (the reading), claimed_quantity (the jump, not counted), plausible_quantity
+   */
+  counterEvent: 'counter_event',
   /** derived daily KPIs (API, docs/api.md): tags site, scope (building|site), id; fields energy_kgce, *_per_m2, *_per_person … */
   kpi1d: 'kpi_1d',
 } as const;

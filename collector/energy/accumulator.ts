@@ -11,9 +11,11 @@ import type { LocalDays } from '../../core/time.ts';
 import { rollupGroups, type RollupGroup } from '../rollups.ts';
 import type { BatchChanges, MeterSnapshot } from '../state-store.ts';
 import type { CounterReading } from './counter.ts';
+import { collectorMetrics as metrics } from '../metrics.ts';
+import type { Rejection } from '../validate.ts';
+import { counterEvent, implausibleRejection, type CounterEvent } from './counter-events.ts';
+import { meterCounterRules } from './meter-rules.ts';
 import { MeterEnergy, type IntervalTotal, type ReadingOutcome } from './meter-energy.ts';
-
-const MIN_MS = 60_000;
 
 /** A series of energy rows: its measurements (15-minute and daily), its tags and the medium of its quantity. */
 export interface EnergySeries {
@@ -34,6 +36,10 @@ export interface EnergyRow {
 /** What one batch changed: the rows to store and the counter state to commit with them. */
 export interface EnergyChanges extends Pick<BatchChanges, 'readings' | 'intervals' | 'evicted'> {
   rows: EnergyRow[];
+  /** implausible counter readings: their point is taken out of the accepted reading's `names` (not stored) */
+  rejected: Rejection[];
+  /** counter events to store (implausible readings, new tracks) */
+  events: CounterEvent[];
   /** counter readings by outcome (for the metric) */
   outcomes: Map<ReadingOutcome, number>;
 }
@@ -53,6 +59,9 @@ interface Meter {
   energy: MeterEnergy;
   counterPoint: string;
   series: EnergySeries;
+  eventTags: CounterEvent['tags'];
+  /** its newest readings are held as implausible (the gauge's value) */
+  held: boolean;
 }
 
 /** Counter state and energy rows of every meter of a site. */
@@ -86,16 +95,13 @@ export class EnergyAccumulator {
     };
     for (const { device: d, rules } of index.devices.values()) {
       if (!rules.counterPoint || !d.medium) continue;
-      const pollS = d.poll_interval_s ?? gateways.get(d.gateway)?.poll_interval_s ?? 15;
-      const energy = new MeterEnergy({
-        rollover: rules.counterRollover,
-        replacements: (d.replacements ?? []).map((r) => ({ at_ms: Date.parse(r.at), old_final: r.old_final, new_initial: r.new_initial }))
-          .sort((a, b) => a.at_ms - b.at_ms),
-        gap_ms: opts.gapMs ?? Math.max(3 * pollS * 1000, 15 * MIN_MS),
-      }, opts.recomputeHorizonMs, undefined, (ms) => days.dayOf(ms)[0]);
+      const energy = new MeterEnergy(meterCounterRules(d, gateways.get(d.gateway), rules, opts.gapMs), opts.recomputeHorizonMs, undefined, (ms) => days.dayOf(ms)[0]);
       const s = saved.get(d.id);
       if (s) energy.restore(s.readings, s.intervals, s.evicted);
-      this.meters.set(d.id, { energy, counterPoint: rules.counterPoint, series: seriesOf(d.building, d.id, d.medium, d.category) });
+      this.meters.set(d.id, {
+        energy, counterPoint: rules.counterPoint, series: seriesOf(d.building, d.id, d.medium, d.category),
+        eventTags: { site: siteId, building: d.building, meter: d.id, medium: d.medium }, held: false,
+      });
     }
     this.byMeter = rollupGroups(site).byMeter;
     for (const groups of this.byMeter.values()) {
@@ -111,7 +117,7 @@ export class EnergyAccumulator {
 
   /** Advance the counters by a batch's accepted readings; the rows and state changes that follow. */
   accumulate(accepted: readonly AcceptedReading[]): EnergyChanges {
-    const changes: EnergyChanges = { rows: [], readings: [], intervals: [], evicted: [], outcomes: new Map() };
+    const changes: EnergyChanges = { rows: [], rejected: [], events: [], readings: [], intervals: [], evicted: [], outcomes: new Map() };
     const touched = new Map<string, Set<number>>();
     const onTrack: CounterReading[] = [];
     for (const r of accepted) {
@@ -124,6 +130,19 @@ export class EnergyAccumulator {
       if (!set) touched.set(id, (set = new Set()));
       const outcome = meter.energy.add({ ts: r.ts, value }, set, onTrack);
       changes.outcomes.set(outcome, (changes.outcomes.get(outcome) ?? 0) + 1);
+      if (outcome === 'implausible' || outcome === 'new_track') {
+        const event = counterEvent(meter.energy, { ts: r.ts, value }, outcome, meter.eventTags, meter.counterPoint);
+        changes.events.push(event);
+        if (outcome === 'implausible') {
+          changes.rejected.push(implausibleRejection(event));
+          r.names = r.names.filter((n) => n !== meter.counterPoint);
+        }
+      }
+      const held = meter.energy.heldKind() === 'implausible';
+      if (held !== meter.held) {
+        meter.held = held;
+        metrics.meterImplausible.set({ meter: id }, held ? 1 : 0);
+      }
       // every reading the meter took onto its counter track (held ones join it later, several at once)
       for (const a of onTrack) changes.readings.push({ meter: id, ts: a.ts, value: a.value });
       onTrack.length = 0;

@@ -135,6 +135,12 @@ export class MeterEnergy {
     return jump === 'reset' ? 'reset' : 'new_track';
   }
 
+  /** What the held readings wait for: a reset's confirmation, a new track after an implausible jump, or nothing. */
+  heldKind(): 'reset' | 'implausible' | undefined {
+    if (this.suspects.length === 0) return undefined;
+    return segmentQuantity(this.readings[this.readings.length - 1], this.suspects[0], this.rules).kind === 'reset' ? 'reset' : 'implausible';
+  }
+
   private append(r: CounterReading, touched: Set<number>, accepted?: CounterReading[]): void {
     const last = this.readings[this.readings.length - 1];
     this.readings.push(r);

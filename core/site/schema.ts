@@ -115,6 +115,7 @@ export const Device = Obj({
   enabled: Type.Optional(Type.Boolean({ default: true })),
   counter_rollover: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'value (in the counter point\'s unit, after CT/PT) at which the cumulative register wraps to zero; default from the template' })),
   replacements: Type.Optional(Type.Array(MeterReplacement, { description: 'meter swaps, bridged by the collector (D3)' })),
+  max_power_kw: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'most power the meter can measure, after CT/PT (kWh counters): a counter advance beyond max_power_kw × elapsed hours × 2 is implausible and not counted; default for electricity meters from the template: Σ phases U_max × I_max × PT × CT' })),
 });
 
 /** A meter computed from others: Σ plus − Σ minus of their interval energy. */

@@ -1,0 +1,84 @@
+/**
+ * Phantom energy (issue 12.3) through the whole ingestion path, against the real embedded store: a +1 000 000 kWh
+ * jump in one poll on a meter drawing 288 kW adds 0 kWh, is rejected as `implausible` (dead letter reason, metric),
+ * leaves a `counter_event` row and the meter's gauge for alerts, and the next real reading is no reset.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { DeviceReading, ReadingBatch } from '../core/contract/v1.ts';
+import { openEmbeddedStorage } from '../storage/embedded/store.ts';
+import type { Storage, StoredPoint } from '../storage/port.ts';
+import { createIngestor, type Ingestor } from './ingest.ts';
+import { collectorMetrics } from './metrics.ts';
+import { collectorTestSite } from './testing/site.ts';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 5, 2, 0); // 10:00 in Shanghai, on the 15-minute grid
+const site = collectorTestSite();
+site.devices.find((d) => d.id === 'main')!.max_power_kw = 288;
+
+let dir: string;
+let storage: Storage;
+let ingestor: Ingestor;
+let seq = 0;
+
+function batch(minute: number, value: number): ReadingBatch {
+  const reading: DeviceReading = { device: 'main', ts: T0 + minute * MIN, points: { energy_import_kwh: { value, quality: 'good' }, power_kw: { value: 288, quality: 'good' } } };
+  return { v: 1, site: 'test-site', gateway: 'gw1', seq: seq++, sent_ts: reading.ts, readings: [reading] };
+}
+async function rows(measurement: string, where: Record<string, string>): Promise<StoredPoint[]> {
+  await ingestor.flush();
+  return storage.raw({ measurement, from: T0 - 86_400_000, to: T0 + 86_400_000, where });
+}
+const sum = (ps: StoredPoint[]) => Math.round(ps.reduce((a, p) => a + Number(p.fields.energy_kwh), 0) * 1e6) / 1e6;
+const metric = async (m: { get(): Promise<{ values: { value: number; labels: Record<string, string | number> }[] }> }, label: string, value: string) =>
+  (await m.get()).values.find((v) => Object.values(v.labels).includes(value) && Object.keys(v.labels).includes(label))?.value ?? 0;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'jieneng-plausible-'));
+  storage = openEmbeddedStorage({ path: join(dir, 'store.sqlite') });
+  ingestor = createIngestor({ site, storage, stateDir: join(dir, 'state'), now: () => T0 + 3_600_000 });
+});
+afterEach(async () => {
+  await ingestor.close();
+  await storage.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('adds 0 kWh for a +1 GWh jump in one poll, rejects it as implausible and counts the next reading normally', async () => {
+  const implausibleBefore = await metric(collectorMetrics.rejected, 'reason', 'implausible');
+  // 288 kW: 4.8 kWh per minute, polled every minute for 10 minutes; the poll at minute 5 reads +1 000 000 kWh
+  for (let minute = 0; minute <= 10; minute++) {
+    const value = 1000 + 4.8 * minute + (minute === 5 ? 1_000_000 : 0);
+    const result = await ingestor.ingest(batch(minute, value));
+    if (minute === 5) {
+      expect(result.rejected.map((r) => [r.reason, r.device, r.point])).toEqual([['implausible', 'main', 'energy_import_kwh']]);
+      expect(result.rejected[0].detail).toMatch(/claims 1000004\.8 since the last accepted reading, more than the 9\.6/);
+      expect(result.accepted).toBe(1); // power_kw still stored
+      expect(await metric(collectorMetrics.meterImplausible, 'meter', 'main')).toBe(1);
+    } else {
+      expect(result.rejected).toEqual([]);
+    }
+  }
+  expect(await metric(collectorMetrics.meterImplausible, 'meter', 'main')).toBe(0); // back on track: a glitch
+  expect(sum(await rows('energy_15m', { meter: 'main' }))).toBe(48);
+  expect(sum(await rows('energy_1d', { meter: 'main' }))).toBe(48);
+  expect((await rows('energy_15m', { meter: 'main' })).every((p) => p.fields.estimated === 0)).toBe(true);
+  // the phantom value is not in the telemetry; the event is stored for alerts
+  const counter = await rows('telemetry', { device: 'main', point: 'energy_import_kwh' });
+  expect(counter.map((p) => (p.time - T0) / MIN)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10]);
+  const events = await rows('counter_event', { meter: 'main' });
+  expect(events.map((e) => [e.tags.kind, (e.time - T0) / MIN, e.fields.value, e.fields.claimed_quantity])).toEqual([['implausible', 5, 1_001_024, 1_000_004.8]]);
+  expect(await metric(collectorMetrics.rejected, 'reason', 'implausible')).toBe(implausibleBefore + 1);
+  expect(await metric(collectorMetrics.counterEvents, 'outcome', 'glitch_ended')).toBeGreaterThan(0);
+});
+
+it('defaults a meter\'s bound from its template: rated voltage × current × CT × PT', async () => {
+  const { devicePointRules } = await import('./point-rules.ts');
+  const d = { ...site.devices[0], template: 'acrel-dtsd1352', ct_ratio: 40, max_power_kw: undefined };
+  // Acrel DTSD1352: phase voltage rows to 500 V, three current rows to 100 A (× CT 40): 3 × 500 × 4000 / 1000
+  expect(devicePointRules(d).counterMaxRatePerH).toBe(6000);
+  expect(devicePointRules({ ...d, max_power_kw: 288 }).counterMaxRatePerH).toBe(288);
+});
