@@ -105,7 +105,10 @@ export class Publisher {
 
   private publishStatus(statusTopic: string): void {
     const qs = this.o.queue.stats();
-    const birth: GatewayStatus = { v: 1, online: true, ts: Date.now(), queued: qs.queued, next_seq: qs.nextSeq };
+    const birth: GatewayStatus = {
+      v: 1, online: true, ts: Date.now(), queued: qs.queued, next_seq: qs.nextSeq,
+      heartbeat_s: Math.max(1, Math.round((this.o.statusEveryMs ?? 60_000) / 1000)),
+    };
     this.client.publish(statusTopic, JSON.stringify(birth), { qos: 1, retain: true });
   }
 

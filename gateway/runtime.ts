@@ -12,6 +12,7 @@ import { loadTemplate } from './devices/templates.ts';
 import { sourceFactories } from './protocols/index.ts';
 import { pollIntervalMs } from './schedule.ts';
 import { CommandHandler } from './commands.ts';
+import { DeviceHealth } from './device-health.ts';
 import { Publisher } from './publisher.ts';
 import { DiskQueue } from './queue.ts';
 import type { DeviceSource } from './source.ts';
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   replayMaxBytes?: number;
   /** batches per second when replaying after an outage, default 50 */
   replayRatePerS?: number;
+  /** the retained gateway status (the heartbeat) is published again this often, default 60 s */
+  statusEveryMs?: number;
   /** override every device's poll interval (benchmarks, tests); below the site schema's 1 s minimum is allowed here */
   pollIntervalMs?: number;
 }
@@ -110,25 +113,29 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     const factory = sourceFactories[template.protocol];
     if (!factory) throw new ConfigError(`device ${device.id}`, 'template', `no device source for protocol '${template.protocol}' (template '${template.id}')`);
     const dlog = log.child({ device: device.id });
+    const health = new DeviceHealth((status) => {
+      if (status.state === 'degraded') dlog.warn({ error: status.error }, 'device degraded');
+      publisher?.setDeviceStatus(device.id, status);
+    });
     return factory({
       site, device, log: dlog, mqttUrl: opts.mqttUrl,
       emit(reading) {
         // a source that emits after it was stopped: nothing is queued any more
         if (queueClosed) return;
+        health.reading(reading.points);
         pending.push(reading);
         if (pending.length >= (opts.maxBatchReadings ?? 500)) flush();
         else flushTimer ??= setTimeout(flush, batchWindowMs);
       },
-      setOnline(isOnline, error) {
+      setOnline(isOnline, error, degraded) {
         const prev = online.get(device.id);
-        if (prev?.online === isOnline && prev?.error === error) return;
         // changes are logged once, not every poll
         if (prev?.online !== isOnline) {
           if (isOnline) dlog.info('device online');
           else dlog.warn({ error }, 'device offline');
         }
         online.set(device.id, { online: isOnline, error });
-        publisher?.setDeviceStatus(device.id, { v: 1, online: isOnline, ts: Date.now(), ...(error ? { error } : {}) });
+        health.setReachable(isOnline, error, degraded);
       },
     });
   });
@@ -142,7 +149,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   publisher = new Publisher({
     mqttUrl: opts.mqttUrl, site: site.site.id, gateway: gatewayId, queue: q, log,
     mqttOptions: opts.mqttOptions, replayRatePerS: opts.replayRatePerS,
-    onCommand: (payload) => commands.handle(payload),
+    onCommand: (payload) => commands.handle(payload), statusEveryMs: opts.statusEveryMs,
   });
   const pub = publisher;
   try {

@@ -18,8 +18,12 @@ export interface SourceContext {
   mqttUrl: string;
   /** hand a reading to the gateway (it is batched, sequenced and queued on disk before publishing) */
   emit(reading: DeviceReading): void;
-  /** report the device reachable or not; the gateway publishes it retained and logs changes once */
-  setOnline(online: boolean, error?: string): void;
+  /**
+   * report the device reachable or not; the gateway publishes it retained and logs changes once. `degraded`:
+   * it answers but nothing usable can come (e.g. none of the template's models on a SunSpec device). A reading
+   * whose every point is bad makes the device degraded without the source saying so (gateway/device-health.ts).
+   */
+  setOnline(online: boolean, error?: string, degraded?: boolean): void;
 }
 
 export interface DeviceSource {

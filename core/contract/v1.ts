@@ -53,15 +53,27 @@ export const GatewayStatus = Type.Object({
   ts: Type.Integer(),
   queued: Type.Optional(Type.Integer({ minimum: 0, description: 'batches on disk waiting for the broker to acknowledge them' })),
   next_seq: Type.Optional(Type.Integer({ minimum: 0, description: 'the seq the next batch gets' })),
+  heartbeat_s: Type.Optional(Type.Integer({ minimum: 1, description: 'while connected the gateway publishes its status again at least this often: an online status older than a few heartbeats is stale' })),
 }, { additionalProperties: false, $id: 'GatewayStatus' });
 export type GatewayStatus = Static<typeof GatewayStatus>;
 
+/**
+ * A device as its gateway sees it: `online` (answers, values usable), `degraded` (answers, but nothing usable: every
+ * point bad, e.g. a wrong template or an exception on every read), `offline` (does not answer).
+ */
+export const DeviceState = Type.Union([Type.Literal('online'), Type.Literal('degraded'), Type.Literal('offline')]);
+export type DeviceState = Static<typeof DeviceState>;
+
 export const DeviceStatus = Type.Object({
   v: Type.Literal(1),
-  online: Type.Boolean(),
-  ts: Type.Integer(),
-  error: Type.Optional(Type.String()),
-}, { additionalProperties: false, $id: 'DeviceStatus' });
+  online: Type.Boolean({ description: 'the device answers (true when degraded)' }),
+  state: Type.Optional(DeviceState),
+  ts: Type.Integer({ description: 'when the state or error last changed, UTC epoch ms' }),
+  error: Type.Optional(Type.String({ description: 'why offline or degraded; when online, a note (e.g. an exception on some reads)' })),
+}, {
+  additionalProperties: false, $id: 'DeviceStatus',
+  description: 'retained; without `state` (gateways before it existed) the state is online or offline from `online`',
+});
 export type DeviceStatus = Static<typeof DeviceStatus>;
 
 export const DeadLetter = Type.Object({

@@ -68,7 +68,7 @@ class SunspecSource implements DeviceSource {
     if (this.stopped) return;
     const points = mapPoints(this.template, models);
     if (Object.keys(points).length === 0) {
-      this.ctx.setOnline(true, `none of the template's models (${[...this.wanted].join(', ')}) found on the device`);
+      this.ctx.setOnline(true, `none of the template's models (${[...this.wanted].join(', ')}) found on the device`, true);
       return;
     }
     this.ctx.setOnline(true);
