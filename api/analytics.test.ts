@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from './server.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
-import { contractDays, dayOfRollups, fixtureSite, monthsOfDailyRollups, pvDay, sh } from './testing/fixture.ts';
+import { contractDays, dayOfRollups, fixtureSite, monthsOfDailyRollups, partialDays, pvDay, sh, withBuildingRollups } from './testing/fixture.ts';
 import { storageBackends } from './testing/backends.ts';
 import type { Storage } from '../storage/port.ts';
 
@@ -20,7 +20,7 @@ for (const backend of storageBackends()) {
 
     beforeAll(async () => {
       ({ storage, cleanup } = await backend.open());
-      const rows = [...dayOfRollups(), ...monthsOfDailyRollups(), ...pvDay(), ...contractDays()];
+      const rows = withBuildingRollups([...dayOfRollups(), ...monthsOfDailyRollups(), ...pvDay(), ...contractDays(), ...partialDays()]);
       for (let i = 0; i < rows.length; i += 2000) await storage.write(rows.slice(i, i + 2000));
       await storage.flush();
       const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => sh(2025, 6, 15, 12), kpiWriteBack: false });

@@ -14,7 +14,8 @@ import type { StoredPoint } from '../storage/port.ts';
 import type { ApiContext } from './context.ts';
 import { coalCoefficients, standardCoal } from './domain/index.ts';
 import { localDate } from './routes/energy-kpis.ts';
-import { dailyTotal } from './series.ts';
+import { sourceSeries } from './series.ts';
+import { buildingSource } from './scope.ts';
 
 const MEDIA: Medium[] = ['electricity', 'water', 'gas', 'heat', 'cooling'];
 
@@ -47,7 +48,7 @@ export async function writeDailyKpis(ctx: ApiContext, from: number, to: number):
   };
   for (const b of index.site.buildings as Building[]) {
     const media = MEDIA.filter((m) => index.rootMeters(b.id, m).length > 0);
-    const perMedium = await Promise.all(media.map(async (m) => [m, await dailyTotal(ctx.storage, { siteId, meters: index.rootMeters(b.id, m).map((d) => d.id), medium: m, from, to, tz })] as const));
+    const perMedium = await Promise.all(media.map(async (m) => [m, await sourceSeries(ctx.storage, { siteId, source: buildingSource(ctx, [b], m), medium: m, from, to, interval: '1d', tz })] as const));
     const days = new Map<number, Partial<Record<Medium, number>>>();
     for (const [m, series] of perMedium) for (const p of series) days.set(p.time, { ...(days.get(p.time) ?? {}), [m]: p.value });
     for (const [time, q] of days) {

@@ -31,7 +31,10 @@ const schemas: Record<string, Schema> = {
     building: str,
     interval: { enum: ['15m', '1h', '1d'] },
     unit: { const: 'kWh' },
-    points: arr(obj({ start: { type: 'string', format: 'date-time' }, energy_kwh: num })),
+    points: arr(obj({
+      start: { type: 'string', format: 'date-time' }, energy_kwh: num, estimated_kwh: num,
+      coverage: ref('Coverage'), complete: bool,
+    })),
   }),
   Health: obj({
     status: { enum: ['ok', 'degraded'] },
@@ -55,19 +58,24 @@ const schemas: Record<string, Schema> = {
     })),
     warnings: Warnings,
   }, ['device', 'name', 'building', 'protocol', 'online', 'points']),
-  MediumLine: obj({ quantity: nullableNum, unit: str, kgce_per_unit: nullableNum, kgce: nullableNum, days_with_data: int }),
+  MediumLine: obj({
+    quantity: nullableNum, unit: str, kgce_per_unit: nullableNum, kgce: nullableNum, days_with_data: int,
+    estimated_quantity: nullableNum, coverage: ref('Coverage'), complete: bool,
+  }),
+  Coverage: { type: 'number', minimum: 0, maximum: 1, description: 'share of the 15-minute meter-intervals of the period that were measured (present and not estimated)' },
   ByMedium: { type: 'object', propertyNames: { enum: ['electricity', 'water', 'gas', 'heat', 'cooling'] }, additionalProperties: ref('MediumLine') },
   ComprehensiveEnergy: obj({
     scope: { enum: ['building', 'org_unit', 'site', 'portfolio'] }, id: str, name: str,
     granularity: { enum: ['day', 'month', 'year'] }, basis: { enum: ['equivalent', 'equal'] }, unit: { const: 'kgce' },
     from: dateTime, to: dateTime,
     coefficients: obj({ standard: str, basis: { enum: ['equivalent', 'equal'] }, unconfirmed: bool, kgce_per_unit: { type: 'object', additionalProperties: num } }),
-    periods: arr(obj({ start: dateTime, end: dateTime, days: int, total_kgce: num, by_medium: ref('ByMedium') })),
-    total: obj({ total_kgce: num, by_medium: ref('ByMedium') }),
+    periods: arr(obj({ start: dateTime, end: dateTime, days: int, total_kgce: num, coverage: ref('Coverage'), complete: bool, by_medium: ref('ByMedium') })),
+    total: obj({ total_kgce: num, coverage: ref('Coverage'), complete: bool, by_medium: ref('ByMedium') }),
     warnings: Warnings,
   }),
   Indicators: obj({
-    complete: bool, from: dateTime, to: dateTime, days: int, headcount: nullableInt, floor_area_m2: nullableNum,
+    complete: bool, coverage: ref('Coverage'), estimated_kwh: nullableNum,
+    from: dateTime, to: dateTime, days: int, headcount: nullableInt, floor_area_m2: nullableNum,
     energy_kgce: nullableNum, electricity_kwh: nullableNum, water_m3: nullableNum,
     energy_kgce_per_person: nullableNum, energy_kgce_per_m2: nullableNum, electricity_kwh_per_person: nullableNum,
     electricity_kwh_per_m2: nullableNum, water_m3_per_person: nullableNum,
@@ -88,7 +96,8 @@ const schemas: Record<string, Schema> = {
   }),
   BreakdownItem: obj({ code: str, name: str, value: num, share: nullableNum, meters: arr(str), children: arr(ref('BreakdownItem')) }),
   Breakdown: obj({
-    building: str, medium: str, unit: str, from: dateTime, to: dateTime, total: num, items: arr(ref('BreakdownItem')),
+    building: str, medium: str, unit: str, from: dateTime, to: dateTime, total: num,
+    estimated_quantity: num, coverage: ref('Coverage'), complete: bool, items: arr(ref('BreakdownItem')),
     unmetered: obj({ code: str, name: str, value: num, share: nullableNum }), warnings: Warnings,
   }),
   TouLine: obj({ energy_kwh: num, cost_cny: num, share: nullableNum }),
@@ -96,7 +105,7 @@ const schemas: Record<string, Schema> = {
   Cost: obj({
     building: str, currency: { const: 'CNY' }, from: dateTime, to: dateTime,
     electricity: obj({
-      energy_kwh: num, cost_cny: num, average_price_cny_per_kwh: nullableNum,
+      energy_kwh: num, estimated_kwh: num, coverage: ref('Coverage'), complete: bool, cost_cny: num, average_price_cny_per_kwh: nullableNum,
       by_period: obj({ critical: ref('TouLine'), peak: ref('TouLine'), flat: ref('TouLine'), valley: ref('TouLine') }),
       tariffs_used: arr(str),
     }),

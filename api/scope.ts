@@ -9,6 +9,7 @@ import type { ApiContext } from './context.ts';
 import { badParameter, notFound } from './errors.ts';
 import { enumParam, stringParam, type Query } from './params.ts';
 import { warn, type Warning } from './domain/warnings.ts';
+import type { RollupSource } from './series.ts';
 
 /** Scope kinds. */
 export const SCOPES = ['building', 'org_unit', 'site', 'portfolio'] as const;
@@ -22,6 +23,8 @@ export interface Scope {
   buildings: Building[];
   /** meter ids whose sum is the scope's consumption of a medium (root meters; an org unit's topmost meters) */
   meters(medium: Medium): string[];
+  /** where the scope's consumption of a medium is read: its buildings' totals, or (org unit) its meters' rows */
+  source(medium: Medium): RollupSource;
   /** media with at least one meter in the scope */
   media(): Medium[];
   /** Σ floor area and Σ headcount of the year; undefined where unknown, with the reason */
@@ -42,6 +45,10 @@ export function resolveScope(ctx: ApiContext, query: Query): Scope {
     return {
       kind, id, name: ou.name, buildings: [building],
       meters: (m) => index.orgUnitMeters(id, m).map((d) => d.id),
+      source: (m) => {
+        const ids = index.orgUnitMeters(id, m).map((d) => d.id);
+        return { kind: 'meters', ids, meters: ids.length };
+      },
       media: () => MEDIA.filter((m) => index.orgUnitMeters(id, m).length > 0),
       denominators: () => ({ warnings: [warn('no_org_unit_denominators', 'floor area and headcount are kept per building, not per org unit: no intensity for an org unit')] }),
     };
@@ -69,6 +76,7 @@ export function resolveScope(ctx: ApiContext, query: Query): Scope {
   const meters = (m: Medium) => buildings.flatMap((b) => index.rootMeters(b.id, m).map((d) => d.id));
   return {
     kind, id, name, buildings, meters,
+    source: (m) => buildingSource(ctx, buildings, m),
     media: () => MEDIA.filter((m) => meters(m).length > 0),
     denominators: (year) => {
       const warnings: Warning[] = [];
@@ -83,4 +91,19 @@ export function resolveScope(ctx: ApiContext, query: Query): Scope {
       return { floor_area_m2: area, headcount: peopleKnown ? people : undefined, warnings };
     },
   };
+}
+
+/**
+ * The building totals the collector writes for a medium (energy_building_*, category MEDIUM_TOTAL_CATEGORY = the
+ * sum of each building's root meters, as `rootMeters` names them): one series per building (decision 0404).
+ */
+export function buildingSource(ctx: ApiContext, buildings: Building[], medium: Medium): RollupSource {
+  const ids: string[] = [];
+  let meters = 0;
+  for (const b of buildings) {
+    const n = ctx.index.rootMeters(b.id, medium).length;
+    if (n > 0) ids.push(b.id);
+    meters += n;
+  }
+  return { kind: 'buildings', ids, meters };
 }

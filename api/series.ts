@@ -1,12 +1,17 @@
 /**
- * Reads of the interval rollups (energy_15m, energy_1d) that the collector writes (DESIGN.md D3), shaped as
- * plain series for the domain functions. Windows follow the site's calendar (D6).
+ * Reads of the interval rollups the collector writes (DESIGN.md D3) — per meter (energy_15m, energy_1d) and per
+ * building (energy_building_15m, energy_building_1d) — shaped as plain series for the domain functions. Windows
+ * follow the site's calendar (D6).
  */
-import { DAY_MS, INTERVAL_15M_MS, MEASUREMENT, QUANTITY_FIELD } from '../core/measurements.ts';
+import {
+  DAY_MS, ESTIMATED_FIELD, INTERVAL_15M_MS, INTERVALS_ESTIMATED_FIELD, INTERVALS_FIELD, MEASUREMENT, MEDIUM_TOTAL_CATEGORY,
+  QUANTITY_FIELD,
+} from '../core/measurements.ts';
 import type { Medium } from '../core/site/schema.ts';
 import { INTERVALS, type IntervalName } from '../core/duration.ts';
 import { tzOffsetMs } from '../core/time.ts';
-import type { AggregateSeries, Storage } from '../storage/port.ts';
+import type { Provenance } from './domain/provenance.ts';
+import type { AggregateSeries, Storage, TagFilter } from '../storage/port.ts';
 
 /** One window of a series: start (UTC ms) and quantity. */
 export interface SeriesPoint {
@@ -30,6 +35,57 @@ export interface RollupQuery {
   to: number;
   interval: IntervalName;
   tz: string;
+}
+
+/**
+ * Where a scope's consumption of a medium is stored: the rows of some meters, or the collector's building totals
+ * (category MEDIUM_TOTAL_CATEGORY: the sum of a building's root meters), which a site of thousands of meters reads
+ * as one series per building instead of one per meter (issue 18 §3). `meters` is how many meters the rows add up,
+ * for the intervals a window should hold.
+ */
+export type RollupSource =
+  | { kind: 'meters'; ids: string[]; meters: number }
+  | { kind: 'buildings'; ids: string[]; meters: number };
+
+/** A window of a rollup series with its provenance (api/domain/provenance.ts). */
+export interface RollupPoint extends SeriesPoint, Provenance {}
+
+/** The query of a source's rows over [from, to) in windows of `interval`. */
+export interface SourceQuery {
+  siteId: string;
+  source: RollupSource;
+  medium: Medium;
+  from: number;
+  to: number;
+  interval: IntervalName;
+  tz: string;
+}
+
+/**
+ * The source's quantity per window with the provenance sums of its rows (four aggregates of the same rows, in
+ * parallel); windows without any data are absent (never a zero). Rows without provenance fields (written before
+ * them) count as holding no measured interval.
+ */
+export async function sourceSeries(storage: Storage, q: SourceQuery): Promise<RollupPoint[]> {
+  if (q.source.ids.length === 0) return [];
+  const every = INTERVALS[q.interval];
+  const daily = q.interval === '1d';
+  const byBuilding = q.source.kind === 'buildings';
+  const measurement = byBuilding
+    ? (daily ? MEASUREMENT.buildingEnergy1d : MEASUREMENT.buildingEnergy15m)
+    : (daily ? MEASUREMENT.energy1d : MEASUREMENT.energy15m);
+  const where: TagFilter = byBuilding
+    ? { site: q.siteId, building: q.source.ids, medium: q.medium, category: MEDIUM_TOTAL_CATEGORY[q.medium] }
+    : { site: q.siteId, meter: q.source.ids };
+  const read = async (field: string) => mergeSeries(await storage.aggregate({
+    measurement, field, fn: 'sum', from: q.from, to: q.to, every_ms: every,
+    offset_ms: every === INTERVAL_15M_MS ? 0 : gridOffsetMs(every, q.tz, q.from), where,
+  }));
+  const [values, estimated, intervals, intervalsEstimated] = await Promise.all(
+    [QUANTITY_FIELD[q.medium], ESTIMATED_FIELD[q.medium], INTERVALS_FIELD, INTERVALS_ESTIMATED_FIELD].map(read));
+  const at = (s: SeriesPoint[]) => new Map(s.map((p) => [p.time, p.value]));
+  const e = at(estimated), n = at(intervals), ne = at(intervalsEstimated);
+  return values.map((p) => ({ ...p, estimated: e.get(p.time) ?? 0, intervals: n.get(p.time) ?? 0, intervals_estimated: ne.get(p.time) ?? 0 }));
 }
 
 /** Sum of the meters' rollups per window; windows without any data are absent (never a zero). */

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from './server.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
-import { dayOfRollups, fixtureSite, sh } from './testing/fixture.ts';
+import { dayOfRollups, fixtureSite, partialDays, sh, withBuildingRollups } from './testing/fixture.ts';
 import { storageBackends } from './testing/backends.ts';
 import type { Storage } from '../storage/port.ts';
 
@@ -19,7 +19,7 @@ for (const backend of storageBackends({ memory: true })) {
 
     beforeAll(async () => {
       ({ storage, cleanup } = await backend.open());
-      await storage.write(dayOfRollups());
+      await storage.write(withBuildingRollups([...dayOfRollups(), ...partialDays()]));
       await storage.write([
         { measurement: 'telemetry', tags: { site: 'test-site', building: 'b1', gateway: 'gw1', device: 'hvac1', point: 'supply_temp_c', quality: 'good' }, fields: { value: 12.5 }, time: now - 40_000 },
         { measurement: 'telemetry', tags: { site: 'test-site', building: 'b1', gateway: 'gw1', device: 'hvac1', point: 'supply_temp_c', quality: 'good' }, fields: { value: 12.75 }, time: now - 20_000 },
@@ -55,7 +55,7 @@ for (const backend of storageBackends({ memory: true })) {
       const body = await get('/api/v1/buildings/b1/energy?from=2025-03-01T00:00:00%2B08:00&to=2025-03-01T01:00:00%2B08:00&interval=15m', energy);
       // m1 1 kWh + m2 0.5 kWh per quarter hour; m1a (under m1) is already in m1.
       expect(body).toMatchObject({ building: 'b1', interval: '15m', unit: 'kWh' });
-      expect(body.points).toEqual([0, 15, 30, 45].map((m) => ({ start: `2025-03-01T00:${String(m).padStart(2, '0')}:00+08:00`, energy_kwh: 1.5 })));
+      expect(body.points).toEqual([0, 15, 30, 45].map((m) => ({ start: `2025-03-01T00:${String(m).padStart(2, '0')}:00+08:00`, energy_kwh: 1.5, estimated_kwh: 0, coverage: 1, complete: true })));
     });
 
     it('gives hours and local calendar days', async () => {
@@ -64,7 +64,7 @@ for (const backend of storageBackends({ memory: true })) {
       expect((hours.points as { energy_kwh: number }[]).every((p) => p.energy_kwh === 6)).toBe(true);
       const days = await get('/api/v1/buildings/b1/energy?from=2025-02-28&to=2025-03-03&interval=1d', energy);
       // One day of data: 96 + 48 = 144 kWh, starting at local midnight; empty days are absent, not zero.
-      expect(days.points).toEqual([{ start: '2025-03-01T00:00:00+08:00', energy_kwh: 144 }]);
+      expect(days.points).toEqual([{ start: '2025-03-01T00:00:00+08:00', energy_kwh: 144, estimated_kwh: 0, coverage: 1, complete: true }]);
     });
 
     it('gives today in the site time zone when from and to are left out', async () => {
@@ -72,7 +72,27 @@ for (const backend of storageBackends({ memory: true })) {
       const body = await get('/api/v1/buildings/b1/energy?interval=15m', energy);
       const points = body.points as { start: string; energy_kwh: number }[];
       expect(points).toHaveLength(96);
-      expect(points[0]).toEqual({ start: '2025-03-01T00:00:00+08:00', energy_kwh: 1.5 });
+      expect(points[0]).toEqual({ start: '2025-03-01T00:00:00+08:00', energy_kwh: 1.5, estimated_kwh: 0, coverage: 1, complete: true });
+    });
+
+    it('says how much is estimated and which share of the quarter-hours was measured (issue 12)', async () => {
+      // partialDays(): b2's one meter has 73 of 96 quarter-hours on 2025-04-10 and 04-11 (worked in the fixture).
+      const days = await get('/api/v1/buildings/b2/energy?from=2025-04-10&to=2025-04-12&interval=1d', energy);
+      expect(days.points).toEqual([
+        // 69 measured + 4 estimated (2 kWh each) of 96: 77 kWh, 8 estimated, coverage 69/96 = 0.71875
+        { start: '2025-04-10T00:00:00+08:00', energy_kwh: 77, estimated_kwh: 8, coverage: 0.7188, complete: false },
+        // 73 measured of 96: coverage 0.760416… → 0.7604, not complete
+        { start: '2025-04-11T00:00:00+08:00', energy_kwh: 73, estimated_kwh: 0, coverage: 0.7604, complete: false },
+      ]);
+      const hours = await get('/api/v1/buildings/b2/energy?from=2025-04-10T02:00:00%2B08:00&to=2025-04-10T04:00:00%2B08:00&interval=1h', energy);
+      expect(hours.points).toEqual([
+        // 02:00: 1 + 1 + 2 + 2 kWh, the last two estimated: coverage 2/4, every quarter-hour present
+        { start: '2025-04-10T02:00:00+08:00', energy_kwh: 6, estimated_kwh: 4, coverage: 0.5, complete: true },
+        { start: '2025-04-10T03:00:00+08:00', energy_kwh: 6, estimated_kwh: 4, coverage: 0.5, complete: true },
+      ]);
+      // The last hour with data (18:00) holds one quarter-hour of four.
+      const evening = await get('/api/v1/buildings/b2/energy?from=2025-04-11T18:00:00%2B08:00&to=2025-04-11T19:00:00%2B08:00&interval=1h', energy);
+      expect(evening.points).toEqual([{ start: '2025-04-11T18:00:00+08:00', energy_kwh: 1, estimated_kwh: 0, coverage: 0.25, complete: false }]);
     });
 
     it('answers 404 for an unknown building and 400 naming a bad parameter', async () => {

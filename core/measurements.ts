@@ -4,13 +4,17 @@
  *
  *  telemetry      tags: site, building, gateway, device, point, quality   field: value
  *                 every reading as received (after quality checks), one row per point
- *  energy_15m     tags: site, building, meter, medium, category           fields: <quantity>, estimated
+ *  energy_15m     tags: site, building, meter, medium, category
+ *                 fields: <quantity>, estimated, estimated_<unit>, intervals, intervals_estimated
  *  energy_1d      same, per calendar day in the site's time zone (row time = local midnight)
  *                 <quantity> is the medium's interval field (energy_kwh, water_m3, gas_m3 …);
- *                 estimated = 1 when the interval was spread over a gap (D3), else 0
+ *                 estimated = 1 when any of it was spread over a gap or follows a reset (D3), else 0;
+ *                 provenance (issue 12): intervals = the 15-minute meter-intervals the row adds up,
+ *                 intervals_estimated = how many of them hold an estimate, estimated_<unit> (ESTIMATED_FIELD)
+ *                 = the quantity of those estimated intervals
  *                 virtual meters (site model) are rows here too, with meter = the virtual meter's id;
  *                 rows of parent and child meters overlap, so never sum this measurement across meters
- *  energy_building_15m / energy_building_1d   tags: site, building, medium, category   fields: <quantity>, estimated
+ *  energy_building_15m / energy_building_1d   tags: site, building, medium, category   fields: as energy_15m
  *                 per building × category: category = MEDIUM_TOTAL_CATEGORY (e.g. 01000) is the building
  *                 total (its root meters); any other code sums the meters carrying it (see docs/collector.md)
  */
@@ -55,6 +59,22 @@ export const QUANTITY_FIELD: Record<Medium, string> = {
   heat: 'heat_kwh',
   cooling: 'cooling_kwh',
 };
+
+/**
+ * The field holding the estimated part of a row's quantity: the quantity of its 15-minute meter-intervals that
+ * hold an estimate (gap spread, reset), in the unit of QUANTITY_FIELD.
+ */
+export const ESTIMATED_FIELD: Record<Medium, string> = {
+  electricity: 'estimated_kwh',
+  water: 'estimated_m3',
+  gas: 'estimated_m3',
+  heat: 'estimated_kwh',
+  cooling: 'estimated_kwh',
+};
+
+/** The provenance counts of an energy row: 15-minute meter-intervals present, and how many are estimated. */
+export const INTERVALS_FIELD = 'intervals';
+export const INTERVALS_ESTIMATED_FIELD = 'intervals_estimated';
 
 /** The cumulative point a meter of this medium publishes, from which interval quantities are derived. */
 export const COUNTER_POINT: Record<Medium, string> = {

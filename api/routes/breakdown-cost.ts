@@ -10,7 +10,9 @@ import type { ApiContext } from '../context.ts';
 import { breakdown, categoryName, TOU_KINDS, touCost, warn, type BreakdownItem, type TreeMeter, type Warning } from '../domain/index.ts';
 import { badParameter } from '../errors.ts';
 import { enumParam, isoLocal, parseRange, stringParam } from '../params.ts';
-import { rollupSeries, totalsByMeter } from '../series.ts';
+import { sourceSeries, totalsByMeter, type RollupPoint } from '../series.ts';
+import { buildingSource } from '../scope.ts';
+import { addProvenance, coverageOf, expectedIntervals, NO_PROVENANCE } from '../domain/provenance.ts';
 import { round } from '../format.ts';
 import { dedupe, localDate } from './energy-kpis.ts';
 
@@ -38,10 +40,13 @@ export function breakdownCostRoutes(ctx: ApiContext): Router {
       ...virtuals.map((v) => ({ id: v.id, category: v.category, plus: v.plus, minus: v.minus })),
     ];
     const b = breakdown(tree);
+    // Provenance of the total (the root meters' sum): from the building's daily totals.
+    const source = buildingSource(ctx, [building], medium);
+    const prov = provenance(await sourceSeries(ctx.storage, { siteId, source, medium, from, to, interval: '1d', tz }), from, to, source.meters);
     res.json({
       building: building.id, medium, unit: QUANTITY_UNIT[medium],
       from: isoLocal(from, tzOffsetMs(from, tz)), to: isoLocal(to, tzOffsetMs(to, tz)),
-      total: round(b.total, 4),
+      total: round(b.total, 4), estimated_quantity: prov.estimated, coverage: prov.coverage, complete: prov.complete,
       items: b.items.map(roundItem),
       unmetered: { code: 'unmetered', name: `未计量（${categoryName(`${medium === 'electricity' ? '01' : medium === 'water' ? '02' : '03'}000`)}）`, value: round(b.unmetered.value, 4), share: b.unmetered.share === null ? null : round(b.unmetered.share, 6) },
       warnings: b.warnings,
@@ -57,14 +62,14 @@ export function breakdownCostRoutes(ctx: ApiContext): Router {
     // Hourly windows suffice when every period boundary is on the hour (Shanghai 2023); else 15 minutes.
     const onTheHour = tariffs.every((t) => t.seasons.every((s) => s.periods.every((p) => p.from.endsWith(':00') && p.to.endsWith(':00'))
       && (!s.critical_peak || (s.critical_peak.from.endsWith(':00') && s.critical_peak.to.endsWith(':00')))));
-    const meters = ctx.index.rootMeters(building.id, 'electricity').map((m) => m.id);
+    const source = buildingSource(ctx, [building], 'electricity');
     const warnings: Warning[] = [];
-    const series = await rollupSeries(ctx.storage, { siteId, meters, medium: 'electricity', from, to, interval: onTheHour ? '1h' : '15m', tz });
-    if (meters.length > 0 && series.length === 0) warnings.push(warn('no_data', 'no electricity data in the range: no electricity cost'));
+    const series = await sourceSeries(ctx.storage, { siteId, source, medium: 'electricity', from, to, interval: onTheHour ? '1h' : '15m', tz });
+    if (source.meters > 0 && series.length === 0) warnings.push(warn('no_data', 'no electricity data in the range: no electricity cost'));
     const e = touCost(series, tariffs, tz);
     warnings.push(...e.warnings);
-    const expectedWindows = Math.round((to - from) / (onTheHour ? 3_600_000 : 900_000));
-    if (series.length > 0 && series.length < expectedWindows * 0.9) warnings.push(warn('incomplete_period', `electricity data in ${series.length} of ${expectedWindows} intervals: the cost is a lower bound`));
+    const prov = provenance(series, from, to, source.meters);
+    if (series.length > 0 && !prov.complete) warnings.push(warn('incomplete_period', `electricity: ${round(prov.coverage * 100, 2)} % of the intervals measured, not all present: the cost is a lower bound`));
     const others: Record<string, { quantity: number | null; unit: string; price_cny_per_unit: number | null; cost_cny: number | null }> = {};
     let otherCost = 0;
     for (const medium of ['water', 'gas'] as const) {
@@ -85,7 +90,8 @@ export function breakdownCostRoutes(ctx: ApiContext): Router {
       building: building.id, currency: 'CNY',
       from: isoLocal(from, tzOffsetMs(from, tz)), to: isoLocal(to, tzOffsetMs(to, tz)),
       electricity: {
-        energy_kwh: round(e.energy_kwh, 4), cost_cny: round(e.cost_cny, 2),
+        energy_kwh: round(e.energy_kwh, 4), estimated_kwh: prov.estimated, coverage: prov.coverage, complete: prov.complete,
+        cost_cny: round(e.cost_cny, 2),
         average_price_cny_per_kwh: e.energy_kwh > 0 ? round(e.cost_cny / e.energy_kwh, 4) : null,
         by_period: Object.fromEntries(TOU_KINDS.map((k) => [k, {
           energy_kwh: round(e.by_period[k].energy_kwh, 4), cost_cny: round(e.by_period[k].cost_cny, 2),
@@ -100,4 +106,11 @@ export function breakdownCostRoutes(ctx: ApiContext): Router {
   });
 
   return router;
+}
+
+/** The provenance of a series over [from, to): estimated quantity, coverage and completeness (rounded). */
+function provenance(series: RollupPoint[], from: number, to: number, meters: number): { estimated: number; coverage: number; complete: boolean } {
+  const sum = series.reduce(addProvenance, NO_PROVENANCE);
+  const c = coverageOf(sum, expectedIntervals(from, to, meters));
+  return { estimated: round(sum.estimated, 4), coverage: round(c.coverage, 4), complete: c.complete };
 }

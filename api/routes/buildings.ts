@@ -1,10 +1,13 @@
-/** Buildings and their interval energy (issue 2): the first slice of the API. */
+/** Buildings and their interval energy (issue 2) with its provenance (issue 12). */
 import { Router } from 'express';
 import { INTERVALS } from '../../core/duration.ts';
 import type { ApiContext } from '../context.ts';
 import { badParameter } from '../errors.ts';
 import { isoLocal, parseInterval, parseRange } from '../params.ts';
-import { rollupSeries } from '../series.ts';
+import { sourceSeries } from '../series.ts';
+import { buildingSource } from '../scope.ts';
+import { nextPeriod } from '../domain/calendar.ts';
+import { coverageOf, expectedIntervals } from '../domain/provenance.ts';
 import { round } from '../format.ts';
 import { startOfLocalDay, tzOffsetMs } from '../../core/time.ts';
 
@@ -26,13 +29,23 @@ export function buildingRoutes(ctx: ApiContext): Router {
     });
     // A 15-minute series of a year is 35 040 points: cap the response so one request cannot hold the store.
     if ((to - from) / INTERVALS[interval] > 20_000) throw badParameter('interval', `too fine for this range: more than 20000 points; use a coarser interval`);
-    const meters = ctx.index.rootMeters(building.id, 'electricity').map((m) => m.id);
-    const points = await rollupSeries(ctx.storage, { siteId: ctx.index.site.site.id, meters, medium: 'electricity', from, to, interval, tz: ctx.index.tz });
+    const tz = ctx.index.tz;
+    const source = buildingSource(ctx, [building], 'electricity');
+    const points = await sourceSeries(ctx.storage, { siteId: ctx.index.site.site.id, source, medium: 'electricity', from, to, interval, tz });
+    // A window holds each root meter's quarter-hours between its start and its end (the next local midnight for
+    // days), clipped to the range.
+    const windowEnd = (start: number) => (interval === '1d' ? nextPeriod(start, tz, 'day') : start + INTERVALS[interval]);
     res.json({
       building: building.id,
       interval,
       unit: 'kWh',
-      points: points.map((p) => ({ start: isoLocal(p.time, tzOffsetMs(p.time, ctx.index.tz)), energy_kwh: round(p.value, 4) })),
+      points: points.map((p) => {
+        const { coverage, complete } = coverageOf(p, expectedIntervals(Math.max(p.time, from), Math.min(windowEnd(p.time), to), source.meters));
+        return {
+          start: isoLocal(p.time, tzOffsetMs(p.time, tz)), energy_kwh: round(p.value, 4), estimated_kwh: round(p.estimated, 4),
+          coverage: round(coverage, 4), complete,
+        };
+      }),
     });
   });
 

@@ -14,7 +14,8 @@ import {
 import { badParameter } from '../errors.ts';
 import { enumParam, isoLocal, parseRange, type Query } from '../params.ts';
 import { resolveScope, type Scope } from '../scope.ts';
-import { dailyTotal } from '../series.ts';
+import { sourceSeries, type RollupPoint } from '../series.ts';
+import { addProvenance, coverageOf, expectedIntervals, NO_PROVENANCE, type Provenance } from '../domain/provenance.ts';
 import { round } from '../format.ts';
 
 /** Local calendar date `YYYY-MM-DD` of an instant. */
@@ -23,38 +24,68 @@ export function localDate(ms: number, tz: string): string {
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
-/** Daily series of every medium of the scope over [from, to): one storage query per medium. */
-export async function dailyByMedium(ctx: ApiContext, scope: Scope, from: number, to: number): Promise<Map<Medium, TimeValue[]>> {
-  const out = new Map<Medium, TimeValue[]>();
+/** A medium's daily series with its provenance, and how many meters its rows add up. */
+export interface MediumDaily {
+  series: RollupPoint[];
+  meters: number;
+}
+
+/** Daily series of every medium of the scope over [from, to): one storage read per medium. */
+export async function dailyByMedium(ctx: ApiContext, scope: Scope, from: number, to: number): Promise<Map<Medium, MediumDaily>> {
+  const out = new Map<Medium, MediumDaily>();
   await Promise.all(scope.media().map(async (medium) => {
-    out.set(medium, await dailyTotal(ctx.storage, { siteId: ctx.index.site.site.id, meters: scope.meters(medium), medium, from, to, tz: ctx.index.tz }));
+    const source = scope.source(medium);
+    out.set(medium, { series: await sourceSeries(ctx.storage, { siteId: ctx.index.site.site.id, source, medium, from, to, interval: '1d', tz: ctx.index.tz }), meters: source.meters });
   }));
   return out;
 }
 
-/** Sum of a daily series over [from, to) and how many days held data. */
-function sumRange(series: TimeValue[], from: number, to: number): { value: number; days_with_data: number } {
-  let value = 0, days = 0;
-  for (const p of series) if (p.time >= from && p.time < to) { value += p.value; days++; }
-  return { value, days_with_data: days };
+/** Sum of a daily series over [from, to), how many days held data, and the provenance sums. */
+function sumRange(daily: MediumDaily | undefined, from: number, to: number): { value: number; days_with_data: number; provenance: Provenance } {
+  let value = 0, days = 0, provenance = NO_PROVENANCE;
+  for (const p of daily?.series ?? []) {
+    if (p.time >= from && p.time < to) { value += p.value; days++; provenance = addProvenance(provenance, p); }
+  }
+  return { value, days_with_data: days, provenance };
 }
 
 /** One medium's line in a comprehensive-energy result. */
-interface MediumLine { quantity: number | null; unit: string; kgce_per_unit: number | null; kgce: number | null; days_with_data: number }
+interface MediumLine {
+  quantity: number | null; unit: string; kgce_per_unit: number | null; kgce: number | null; days_with_data: number;
+  /** the part of `quantity` in estimated intervals */
+  estimated_quantity: number | null;
+  /** share of the meters' 15-minute intervals measured; complete: all present */
+  coverage: number; complete: boolean;
+}
 
 /** Quantities and standard coal of all media over one range. */
-function comprehensive(ctx: ApiContext, daily: Map<Medium, TimeValue[]>, from: number, to: number, basis: ElectricityBasis, label: string):
-  { by_medium: Partial<Record<Medium, MediumLine>>; total_kgce: number; days: number; warnings: Warning[] } {
+function comprehensive(ctx: ApiContext, daily: Map<Medium, MediumDaily>, from: number, to: number, basis: ElectricityBasis, label: string):
+  { by_medium: Partial<Record<Medium, MediumLine>>; total_kgce: number; days: number; coverage: number; complete: boolean; warnings: Warning[] } {
   const tz = ctx.index.tz;
   const { coefficients, warnings } = coalCoefficients(ctx.reference.coal, localDate(from, tz), localParts(from, tz).year, basis);
   const days = Math.round(daysBetween(from, to));
   const quantities: Partial<Record<Medium, number>> = {};
   const by_medium: Partial<Record<Medium, MediumLine>> = {};
+  const sums = new Map<Medium, ReturnType<typeof sumRange>>();
+  let measured = 0, expectedAll = 0, complete = daily.size > 0;
+  const provenanceOf = (medium: Medium) => {
+    const s = sums.get(medium) as ReturnType<typeof sumRange>;
+    const expected = expectedIntervals(from, to, daily.get(medium)?.meters ?? 0);
+    const c = coverageOf(s.provenance, expected);
+    measured += c.coverage * expected;
+    expectedAll += expected;
+    complete &&= c.complete;
+    return { coverage: round(c.coverage, 4), complete: c.complete };
+  };
   for (const [medium, series] of daily) {
     const s = sumRange(series, from, to);
+    sums.set(medium, s);
     if (s.days_with_data === 0) {
       warnings.push(warn('no_data', `${label}: no ${medium} data; ${medium} is not in the total`));
-      by_medium[medium] = { quantity: null, unit: QUANTITY_UNIT[medium], kgce_per_unit: coefficients.kgce_per_unit[medium] ?? null, kgce: null, days_with_data: 0 };
+      by_medium[medium] = {
+        quantity: null, unit: QUANTITY_UNIT[medium], kgce_per_unit: coefficients.kgce_per_unit[medium] ?? null, kgce: null, days_with_data: 0,
+        estimated_quantity: null, ...provenanceOf(medium),
+      };
       continue;
     }
     if (s.days_with_data < days) warnings.push(warn('incomplete_period', `${label}: ${medium} data on ${s.days_with_data} of ${days} days; the figure is a lower bound`));
@@ -62,13 +93,18 @@ function comprehensive(ctx: ApiContext, daily: Map<Medium, TimeValue[]>, from: n
   }
   const coal = standardCoal(quantities, coefficients);
   for (const [medium, line] of Object.entries(coal.by_medium) as [Medium, { quantity: number; kgce_per_unit: number; kgce: number }][]) {
-    by_medium[medium] = { quantity: round(line.quantity, 4), unit: QUANTITY_UNIT[medium], kgce_per_unit: line.kgce_per_unit, kgce: round(line.kgce, 4), days_with_data: sumRange(daily.get(medium) ?? [], from, to).days_with_data };
+    const s = sums.get(medium) as ReturnType<typeof sumRange>;
+    by_medium[medium] = {
+      quantity: round(line.quantity, 4), unit: QUANTITY_UNIT[medium], kgce_per_unit: line.kgce_per_unit, kgce: round(line.kgce, 4), days_with_data: s.days_with_data,
+      estimated_quantity: round(s.provenance.estimated, 4), ...provenanceOf(medium),
+    };
   }
-  return { by_medium, total_kgce: coal.total_kgce, days, warnings: [...warnings, ...coal.warnings] };
+  const coverage = expectedAll > 0 ? round(measured / expectedAll, 4) : 0;
+  return { by_medium, total_kgce: coal.total_kgce, days, coverage, complete, warnings: [...warnings, ...coal.warnings] };
 }
 
 /** The intensity indicators of a range. */
-function indicators(ctx: ApiContext, scope: Scope, daily: Map<Medium, TimeValue[]>, from: number, to: number, basis: ElectricityBasis, label: string) {
+function indicators(ctx: ApiContext, scope: Scope, daily: Map<Medium, MediumDaily>, from: number, to: number, basis: ElectricityBasis, label: string) {
   const c = comprehensive(ctx, daily, from, to, basis, label);
   const year = localParts(from, ctx.index.tz).year;
   const d = scope.denominators(year);
@@ -78,10 +114,11 @@ function indicators(ctx: ApiContext, scope: Scope, daily: Map<Medium, TimeValue[
   const energy = Object.values(c.by_medium).some((l) => l.quantity !== null) ? c.total_kgce : null;
   const per = (v: number | null, by: number | undefined) => (v === null ? null : perUnit(v, by));
   const r = (v: number | null, digits = 4) => (v === null ? null : round(v, digits));
-  // Complete: every medium of the scope has data on every day of the range.
-  const complete = daily.size > 0 && Object.values(c.by_medium).every((l) => l.days_with_data >= c.days);
   return {
-    complete,
+    // complete: every 15-minute interval of every meter of every medium is present (issue 12)
+    complete: c.complete,
+    coverage: c.coverage,
+    estimated_kwh: c.by_medium.electricity?.estimated_quantity ?? null,
     from: isoLocal(from, tzOffsetMs(from, ctx.index.tz)),
     to: isoLocal(to, tzOffsetMs(to, ctx.index.tz)),
     days: c.days,
@@ -142,7 +179,7 @@ export function energyKpiRoutes(ctx: ApiContext): Router {
       warnings.push(...c.warnings);
       return {
         start: isoLocal(p.start, tzOffsetMs(p.start, tz)), end: isoLocal(p.end, tzOffsetMs(p.end, tz)), days: c.days,
-        total_kgce: round(c.total_kgce, 4), by_medium: c.by_medium,
+        total_kgce: round(c.total_kgce, 4), coverage: c.coverage, complete: c.complete, by_medium: c.by_medium,
       };
     });
     const total = comprehensive(ctx, daily, from, to, basis, 'whole range');
@@ -153,7 +190,7 @@ export function energyKpiRoutes(ctx: ApiContext): Router {
       from: isoLocal(from, tzOffsetMs(from, tz)), to: isoLocal(to, tzOffsetMs(to, tz)),
       coefficients: { standard: coefficients.standard, basis, unconfirmed: coefficients.unconfirmed, kgce_per_unit: coefficients.kgce_per_unit },
       periods,
-      total: { total_kgce: round(total.total_kgce, 4), by_medium: total.by_medium },
+      total: { total_kgce: round(total.total_kgce, 4), coverage: total.coverage, complete: total.complete, by_medium: total.by_medium },
       warnings: dedupe([...warnings, ...total.warnings.filter((w) => w.code !== 'incomplete_period' && w.code !== 'no_data')]),
     });
   });
@@ -172,7 +209,7 @@ export function energyKpiRoutes(ctx: ApiContext): Router {
     // A change against a period with missing days would compare a lower bound with a full figure: withheld.
     const change = (other: typeof current, what: string) => {
       const ok = current.complete && other.complete;
-      if (!ok) warnings.push(warn('change_withheld', `${what}: not computed, because the current or the compared period lacks data on some days`));
+      if (!ok) warnings.push(warn('change_withheld', `${what}: not computed, because the current or the compared period lacks some intervals`));
       return Object.fromEntries(INDICATOR_KEYS.map((k) => {
         const v = ok ? changePct(current[k], other[k]) : null;
         return [k, v === null ? null : round(v, 2)];

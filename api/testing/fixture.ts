@@ -45,16 +45,69 @@ export function fixtureSite(): SiteModel {
 /** Local wall-clock time in Shanghai as UTC ms. */
 export const sh = (y: number, mo: number, d = 1, h = 0, mi = 0) => zonedTime(TZ, y, mo, d, h, mi);
 
-/** A rollup row as the collector writes it. */
-export function rollup(measurement: 'energy_15m' | 'energy_1d', meterId: string, time: number, value: number, opts: { building?: string; medium?: string; category?: string } = {}): StoredPoint {
+/** Provenance of a fixture row: estimated quantity, intervals present (default: all of the row's) and estimated. */
+export interface RowProvenance { estimated?: number; intervals?: number; intervals_estimated?: number }
+
+/** A rollup row as the collector writes it, with its provenance fields (a 15-minute row: one interval; a day: 96). */
+export function rollup(measurement: 'energy_15m' | 'energy_1d', meterId: string, time: number, value: number, opts: { building?: string; medium?: string; category?: string } & RowProvenance = {}): StoredPoint {
   const medium = opts.medium ?? 'electricity';
   const field = medium === 'water' ? 'water_m3' : medium === 'gas' ? 'gas_m3' : 'energy_kwh';
+  const estimatedField = medium === 'water' || medium === 'gas' ? 'estimated_m3' : 'estimated_kwh';
+  const intervalsEstimated = opts.intervals_estimated ?? 0;
   return {
     measurement,
     tags: { site: 'test-site', building: opts.building ?? 'b1', meter: meterId, medium, category: opts.category ?? '01000' },
-    fields: { [field]: value, estimated: 0 },
+    fields: {
+      [field]: value, estimated: intervalsEstimated > 0 ? 1 : 0, [estimatedField]: opts.estimated ?? 0,
+      intervals: opts.intervals ?? (measurement === 'energy_1d' ? 96 : 1), intervals_estimated: intervalsEstimated,
+    },
     time,
   };
+}
+
+/**
+ * The building totals (energy_building_*, category 01000/02000/03000) the collector writes beside the meter rows
+ * of `rows`: per building, medium and time, the sum of its root meters' rows (fields added up).
+ */
+export function withBuildingRollups(rows: StoredPoint[], site: SiteModel = fixtureSite()): StoredPoint[] {
+  const roots = new Set(site.devices.filter((d) => d.kind === 'meter' && d.parent === undefined).map((d) => d.id));
+  const totalCode: Record<string, string> = { electricity: '01000', water: '02000', gas: '03000' };
+  const sums = new Map<string, StoredPoint>();
+  for (const r of rows) {
+    if ((r.measurement !== 'energy_15m' && r.measurement !== 'energy_1d') || !roots.has(r.tags.meter)) continue;
+    const measurement = r.measurement === 'energy_15m' ? 'energy_building_15m' : 'energy_building_1d';
+    const key = `${measurement}|${r.tags.building}|${r.tags.medium}|${r.time}`;
+    let b = sums.get(key);
+    if (!b) {
+      b = { measurement, tags: { site: r.tags.site, building: r.tags.building, medium: r.tags.medium, category: totalCode[r.tags.medium] }, fields: {}, time: r.time };
+      sums.set(key, b);
+    }
+    for (const [k, v] of Object.entries(r.fields)) b.fields[k] = k === 'estimated' ? Math.max(Number(b.fields[k] ?? 0), Number(v)) : Number(b.fields[k] ?? 0) + Number(v);
+  }
+  return [...rows, ...sums.values()];
+}
+
+/**
+ * 2025-04-10 (local day) of b2's one root meter m3, for provenance (issue 12): quarter-hours 00:00–18:00 present
+ * (73 of 96), 1 kWh each except 02:30–03:30 (4 intervals spread over a gap, estimated, 2 kWh each).
+ * Day: 69 × 1 + 4 × 2 = 77 kWh, estimated 8 kWh, measured 69 of 96 → coverage 0.71875, not complete.
+ * Hour 02:00: 1 + 1 + 2 + 2 = 6 kWh, estimated 4, measured 2 of 4 → coverage 0.5, complete.
+ * 2025-04-11: the same 73 quarter-hours, all measured, 1 kWh each: 73 kWh, coverage 73/96 = 0.7604, not complete.
+ */
+export function partialDays(): StoredPoint[] {
+  const rows: StoredPoint[] = [];
+  for (const [day, gapFrom] of [[sh(2025, 4, 10), 10], [sh(2025, 4, 11), Infinity]] as const) {
+    let energy = 0, estimated = 0, estimatedIntervals = 0;
+    for (let i = 0; i < 73; i++) {
+      const gap = i >= gapFrom && i < gapFrom + 4;
+      const kwh = gap ? 2 : 1;
+      rows.push(rollup('energy_15m', 'm3', day + i * 900_000, kwh, { building: 'b2', ...(gap ? { estimated: kwh, intervals_estimated: 1 } : {}) }));
+      energy += kwh;
+      if (gap) { estimated += kwh; estimatedIntervals++; }
+    }
+    rows.push(rollup('energy_1d', 'm3', day, energy, { building: 'b2', estimated, intervals: 73, intervals_estimated: estimatedIntervals }));
+  }
+  return rows;
 }
 
 /**
