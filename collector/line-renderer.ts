@@ -4,7 +4,7 @@
  * series differ only in value and time. Names are site-model ids and contract point names (patterns with
  * nothing line protocol must escape or refuse).
  */
-import { MEASUREMENT, QUANTITY_FIELD } from '../core/measurements.ts';
+import { ESTIMATED_FIELD, INTERVALS_ESTIMATED_FIELD, INTERVALS_FIELD, MEASUREMENT, QUANTITY_FIELD } from '../core/measurements.ts';
 import type { Device } from '../core/site/schema.ts';
 import { seriesPrefix } from '../storage/line-protocol.ts';
 import type { AcceptedReading } from './batch-judge.ts';
@@ -26,7 +26,7 @@ export class LineRenderer {
   private telemetrySeries = 0;
   /** telemetry prefixes holding a character beyond ASCII (none while ids keep to their schemas) */
   private nonAsciiPrefixes = 0;
-  private readonly energy = new Map<EnergySeries, { quarter: string; day: string; field: string }>();
+  private readonly energy = new Map<EnergySeries, { quarter: string; day: string; field: string; estimated: string }>();
   private readonly maxTelemetrySeries: number;
 
   constructor(private readonly siteId: string, opts: LineRendererOptions = {}) {
@@ -54,20 +54,28 @@ export class LineRenderer {
     return Buffer.from(lines, this.nonAsciiPrefixes === 0 ? 'latin1' : 'utf8');
   }
 
-  /** Energy rows as lines: the quantity in its medium's field, and whether any of it is estimated. */
+  /**
+   * Energy rows as lines: the quantity in its medium's field, whether any of it is estimated, and its provenance
+   * (core/measurements.ts, decision 0403): the estimated quantity, the 15-minute intervals it adds up and how many
+   * of them are estimated.
+   */
   energyLines(rows: readonly EnergyRow[]): string {
     let text = '';
     for (const row of rows) {
       const s = this.energySeries(row.series);
-      text += `${row.daily ? s.day : s.quarter} ${s.field}=${roundQuantity(row.total.quantity)},estimated=${row.total.estimated > 0 ? 1 : 0} ${row.time}\n`;
+      const t = row.total;
+      text += `${row.daily ? s.day : s.quarter} ${s.field}=${roundQuantity(t.quantity)},estimated=${t.estimated > 0 ? 1 : 0},${s.estimated}=${roundQuantity(t.estimated_quantity)},${INTERVALS_FIELD}=${t.intervals},${INTERVALS_ESTIMATED_FIELD}=${t.intervals_estimated} ${row.time}\n`;
     }
     return text;
   }
 
-  private energySeries(series: EnergySeries): { quarter: string; day: string; field: string } {
+  private energySeries(series: EnergySeries): { quarter: string; day: string; field: string; estimated: string } {
     let s = this.energy.get(series);
     if (!s) {
-      s = { quarter: seriesPrefix(series.quarterMeasurement, series.tags), day: seriesPrefix(series.dayMeasurement, series.tags), field: QUANTITY_FIELD[series.medium] };
+      s = {
+        quarter: seriesPrefix(series.quarterMeasurement, series.tags), day: seriesPrefix(series.dayMeasurement, series.tags),
+        field: QUANTITY_FIELD[series.medium], estimated: ESTIMATED_FIELD[series.medium],
+      };
       this.energy.set(series, s);
     }
     return s;

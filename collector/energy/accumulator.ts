@@ -15,7 +15,7 @@ import { collectorMetrics as metrics } from '../metrics.ts';
 import type { Rejection } from '../validate.ts';
 import { counterEvent, implausibleRejection, type CounterEvent } from './counter-events.ts';
 import { meterCounterRules } from './meter-rules.ts';
-import { MeterEnergy, type IntervalTotal, type ReadingOutcome } from './meter-energy.ts';
+import { intervalRow, MeterEnergy, type ReadingOutcome, type RowTotal } from './meter-energy.ts';
 
 /** A series of energy rows: its measurements (15-minute and daily), its tags and the medium of its quantity. */
 export interface EnergySeries {
@@ -25,12 +25,12 @@ export interface EnergySeries {
   medium: Medium;
 }
 
-/** One energy row: a series' total for the interval or the local day starting at `time`. */
+/** One energy row: a series' total for the interval or the local day starting at `time`, with its provenance. */
 export interface EnergyRow {
   series: EnergySeries;
   daily: boolean;
   time: number;
-  total: IntervalTotal;
+  total: RowTotal;
 }
 
 /** What one batch changed: the rows to store and the counter state to commit with them. */
@@ -157,7 +157,7 @@ export class EnergyAccumulator {
       const dayStarts = new Set<number>();
       for (const start of starts) {
         const total = energy.intervals.get(start)!;
-        changes.rows.push({ series, daily: false, time: start, total });
+        changes.rows.push({ series, daily: false, time: start, total: intervalRow(total) });
         changes.intervals.push({ meter: id, start, total });
         dayStarts.add(this.days.dayOf(start)[0]);
       }
@@ -172,7 +172,7 @@ export class EnergyAccumulator {
       const series = this.groupSeries.get(g)!;
       const dayStarts = new Set<number>();
       for (const start of starts) {
-        changes.rows.push({ series, daily: false, time: start, total: this.groupTotal(g, (m) => m.intervals.get(start)) });
+        changes.rows.push({ series, daily: false, time: start, total: this.groupTotal(g, (m) => { const t = m.intervals.get(start); return t && intervalRow(t); }) });
         dayStarts.add(this.days.dayOf(start)[0]);
       }
       for (const ds of dayStarts) changes.rows.push({ series, daily: true, time: ds, total: this.groupTotal(g, (m) => m.dayTotal(ds)) });
@@ -212,9 +212,12 @@ export class EnergyAccumulator {
     m.pruneIntervals(keepFrom);
   }
 
-  /** Σ plus − Σ minus of a group's meters; estimated when any part is. */
-  private groupTotal(g: RollupGroup, total: (m: MeterEnergy) => IntervalTotal | undefined): IntervalTotal {
-    const out = { quantity: 0, estimated: 0 };
+  /**
+   * Σ plus − Σ minus of a group's meters; estimated when any part is. Its provenance adds up the members': their
+   * intervals, estimated intervals and estimated quantities (of a minus term too: the estimate enters the figure).
+   */
+  private groupTotal(g: RollupGroup, total: (m: MeterEnergy) => RowTotal | undefined): RowTotal {
+    const out: RowTotal = { quantity: 0, estimated: 0, intervals: 0, intervals_estimated: 0, estimated_quantity: 0 };
     for (const [ids, sign] of [[g.plus, 1], [g.minus, -1]] as const) {
       for (const id of ids) {
         const m = this.meters.get(id)?.energy;
@@ -222,6 +225,9 @@ export class EnergyAccumulator {
         if (t) {
           out.quantity += sign * t.quantity;
           out.estimated += t.estimated;
+          out.intervals += t.intervals;
+          out.intervals_estimated += t.intervals_estimated;
+          out.estimated_quantity += t.estimated_quantity;
         }
       }
     }

@@ -175,7 +175,7 @@ describe('meter energy', () => {
     expect(copy.dayTotal(midnight - 86_400_000).quantity).toBeCloseTo(3, 9);
     // pruning before local midnight forgets the day before, not the day after
     m.pruneIntervals(midnight);
-    expect(m.dayTotal(midnight - 86_400_000)).toEqual({ quantity: 0, estimated: 0 });
+    expect(m.dayTotal(midnight - 86_400_000)).toMatchObject({ quantity: 0, estimated: 0, intervals: 0 });
     expect(m.dayTotal(midnight).quantity).toBeCloseTo(3, 9);
   });
 });

@@ -26,6 +26,22 @@ export interface IntervalTotal {
   estimated: number;
 }
 
+/**
+ * A row's total with its provenance (issue 12): the 15-minute intervals it adds up, how many of them hold an
+ * estimate, and the quantity of those. An interval is estimated as a whole when any estimated segment reached it.
+ */
+export interface RowTotal extends IntervalTotal {
+  intervals: number;
+  intervals_estimated: number;
+  estimated_quantity: number;
+}
+
+/** The provenance of one interval's total, as a row. */
+export function intervalRow(t: IntervalTotal): RowTotal {
+  const est = t.estimated > 0;
+  return { quantity: t.quantity, estimated: t.estimated, intervals: 1, intervals_estimated: est ? 1 : 0, estimated_quantity: est ? t.quantity : 0 };
+}
+
 /** What became of a reading handed to `add`. */
 export type ReadingOutcome =
   | 'first'           // the meter's first reading: the baseline, no energy yet
@@ -45,8 +61,8 @@ export class MeterEnergy {
   /** readings in time order; readings[0] may be older than the horizon when it anchors the first segment */
   readonly readings: CounterReading[] = [];
   readonly intervals = new Map<number, IntervalTotal>();
-  /** totals per day (by the start `dayOf` gives an interval), kept with the intervals: no summing per batch */
-  readonly days = new Map<number, IntervalTotal>();
+  /** totals per day (by the start `dayOf` gives an interval) with their provenance, kept with the intervals: no summing per batch */
+  readonly days = new Map<number, RowTotal>();
   /** true once readings were dropped from the front: a reading before readings[0] can no longer be placed */
   evicted = false;
   /**
@@ -154,8 +170,8 @@ export class MeterEnergy {
   }
 
   /** The total of the day starting at `day_ms` (a start `dayOf` gives), zero when nothing is known of it. */
-  dayTotal(day_ms: number): IntervalTotal {
-    return this.days.get(day_ms) ?? { quantity: 0, estimated: 0 };
+  dayTotal(day_ms: number): RowTotal {
+    return this.days.get(day_ms) ?? { quantity: 0, estimated: 0, intervals: 0, intervals_estimated: 0, estimated_quantity: 0 };
   }
 
   /**
@@ -187,7 +203,14 @@ export class MeterEnergy {
     this.days.clear();
     for (const [start, total] of intervals) {
       this.intervals.set(start, total);
-      this.addToDay(start, total.quantity, total.estimated);
+      const day = this.dayAt(start);
+      day.intervals++;
+      day.quantity += total.quantity;
+      day.estimated += total.estimated;
+      if (total.estimated > 0) {
+        day.intervals_estimated++;
+        day.estimated_quantity += total.quantity;
+      }
     }
     this.evicted = evicted;
     // The state database forgets settled readings only now and then: trim what it still held as memory had.
@@ -199,26 +222,39 @@ export class MeterEnergy {
     const est = seg.estimated ? sign : 0;
     apportion(a.ts, b.ts, seg.quantity, this.interval_ms, (start, share) => {
       let t = this.intervals.get(start);
+      const day = this.dayAt(start);
       if (!t) {
         t = { quantity: 0, estimated: 0 };
         this.intervals.set(start, t);
+        day.intervals++;
       }
-      t.quantity += sign * share;
-      t.estimated += est;
-      this.addToDay(start, sign * share, est);
+      this.changeInterval(day, t, sign * share, est);
       touched.add(start);
     });
   }
 
-  private addToDay(start: number, quantity: number, estimated: number): void {
-    const day = this.dayOf(start);
-    let t = this.days.get(day);
-    if (!t) {
-      t = { quantity: 0, estimated: 0 };
-      this.days.set(day, t);
+  /** Add to an interval's total and keep its day's total and provenance in step. */
+  private changeInterval(day: RowTotal, t: IntervalTotal, quantity: number, estimated: number): void {
+    if (t.estimated > 0) { // take the interval out of the day's estimated part, then put it back as it becomes
+      day.intervals_estimated--;
+      day.estimated_quantity -= t.quantity;
     }
     t.quantity += quantity;
     t.estimated += estimated;
+    day.quantity += quantity;
+    day.estimated += estimated;
+    if (t.estimated > 0) {
+      day.intervals_estimated++;
+      day.estimated_quantity += t.quantity;
+    }
+  }
+
+  /** The day total holding an interval, created empty. */
+  private dayAt(start: number): RowTotal {
+    const key = this.dayOf(start);
+    let d = this.days.get(key);
+    if (!d) this.days.set(key, (d = { quantity: 0, estimated: 0, intervals: 0, intervals_estimated: 0, estimated_quantity: 0 }));
+    return d;
   }
 
   private replacedBetween(from_ms: number, to_ms: number): boolean {
