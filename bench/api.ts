@@ -55,6 +55,9 @@ function benchSite(): SiteModel {
   return checkSite({ version: 1, site: { id: 'bench', name: 'bench', timezone: TZ }, buildings, gateways: [{ id: 'gw' }], devices });
 }
 
+/** The provenance fields of a row adding up `intervals` measured quarter-hours (decision 0403). */
+const provenance = (intervals: number) => ({ estimated: 0, estimated_kwh: 0, intervals, intervals_estimated: 0 });
+
 /** A year of rollups, batch by batch: sub-items follow an office day; the root is their sum plus 10 % unmetered. */
 function* yearBatches(): Generator<StoredPoint[]> {
   let batch: StoredPoint[] = [];
@@ -72,11 +75,14 @@ function* yearBatches(): Generator<StoredPoint[]> {
         const kwh = [load, ...shares.map((s) => load * s)].map((v) => Math.round(v * 1000) / 1000);
         kwh.forEach((v, i) => {
           daily[i] += v;
-          batch.push({ measurement: 'energy_15m', tags: { site: 'bench', building: `b${b}`, meter: series[i], medium: 'electricity', category: i === 0 ? '01000' : SUBITEMS[i - 1] }, fields: { energy_kwh: v, estimated: 0 }, time: YEAR0 + day * 86_400_000 + q * Q });
+          batch.push({ measurement: 'energy_15m', tags: { site: 'bench', building: `b${b}`, meter: series[i], medium: 'electricity', category: i === 0 ? '01000' : SUBITEMS[i - 1] }, fields: { energy_kwh: v, ...provenance(1) }, time: YEAR0 + day * 86_400_000 + q * Q });
         });
+        // the building total the collector writes beside them (the root meter's quarter-hour; decision 0404)
+        batch.push({ measurement: 'energy_building_15m', tags: { site: 'bench', building: `b${b}`, medium: 'electricity', category: '01000' }, fields: { energy_kwh: kwh[0], ...provenance(1) }, time: YEAR0 + day * 86_400_000 + q * Q });
         if (batch.length >= 5000) { yield batch; batch = []; }
       }
-      daily.forEach((v, i) => batch.push({ measurement: 'energy_1d', tags: { site: 'bench', building: `b${b}`, meter: series[i], medium: 'electricity', category: i === 0 ? '01000' : SUBITEMS[i - 1] }, fields: { energy_kwh: Math.round(v * 1000) / 1000, estimated: 0 }, time: YEAR0 + day * 86_400_000 }));
+      daily.forEach((v, i) => batch.push({ measurement: 'energy_1d', tags: { site: 'bench', building: `b${b}`, meter: series[i], medium: 'electricity', category: i === 0 ? '01000' : SUBITEMS[i - 1] }, fields: { energy_kwh: Math.round(v * 1000) / 1000, ...provenance(96) }, time: YEAR0 + day * 86_400_000 }));
+      batch.push({ measurement: 'energy_building_1d', tags: { site: 'bench', building: `b${b}`, medium: 'electricity', category: '01000' }, fields: { energy_kwh: Math.round(daily[0] * 1000) / 1000, ...provenance(96) }, time: YEAR0 + day * 86_400_000 });
     }
   }
   if (batch.length) yield batch;
