@@ -49,8 +49,21 @@ export interface IngestorOptions {
   /** beyond this many points waiting for storage, `ingest` waits (and MQTT acknowledgements with it) */
   maxBufferedPoints?: number;
   writer?: OutboxWriterOptions;
+  /** per-gateway seq accounting (collector/sequence/): duplicates dropped, stored seq reported */
+  sequence?: SequenceGate;
   log?: Logger;
 }
+
+/** What the ingestor asks and tells the per-gateway seq accounting (decision 0309). */
+export interface SequenceGate {
+  /** Was a batch of this gateway and seq already stored? Then it is acknowledged and not stored again. */
+  isDuplicate(gateway: string, seq: number, sentTs: number): boolean;
+  /** A batch was committed. */
+  stored(gateway: string, seq: number, sentTs: number): void;
+}
+
+/** Rejections of a whole batch: after any other verdict the batch is a valid ReadingBatch of this site. */
+const BATCH_REJECTIONS: ReadonlySet<string> = new Set(['schema', 'unknown_site', 'unknown_gateway']);
 
 /** What one message or batch produced. */
 export interface IngestResult {
@@ -59,6 +72,8 @@ export interface IngestResult {
   /** energy rows (meter, virtual meter and building rollups, 15 min and daily) */
   energyRows: number;
   rejected: Rejection[];
+  /** the batch's seq was already stored: nothing was stored again */
+  duplicate?: boolean;
 }
 
 /** The ingestion pipeline of one collector. */
@@ -133,7 +148,13 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   async function ingest(batch: unknown): Promise<IngestResult> {
     if (closed) throw new Error('ingestor is closed');
     while (!closed && writer.depthPoints() > maxBuffered) await new Promise((r) => setTimeout(r, 100)); // backpressure
-    return commit(judgeBatch(batch, index, limits, now()));
+    const verdict = judgeBatch(batch, index, limits, now());
+    const gate = opts.sequence;
+    const seq = gate && !verdict.rejected.some((r) => BATCH_REJECTIONS.has(r.reason)) ? batch as ReadingBatch : undefined;
+    if (gate && seq && gate.isDuplicate(seq.gateway, seq.seq, seq.sent_ts)) return { accepted: 0, energyRows: 0, rejected: [], duplicate: true };
+    const result = commit(verdict);
+    if (gate && seq) gate.stored(seq.gateway, seq.seq, seq.sent_ts);
+    return result;
   }
 
   writer.start(); // last: it may begin at once with entries a previous run left on disk

@@ -16,6 +16,8 @@ import { logger, type Logger } from '../core/log.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { createIngestor, type IngestResult, type Ingestor, type IngestorOptions } from './ingest.ts';
+import type { GatewayAccount } from './sequence/ledger.ts';
+import { SequenceTracker } from './sequence/tracker.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
 import { ownershipUnits, ownsGateway, type Partition } from './partition.ts';
 import type { Rejection } from './validate.ts';
@@ -40,6 +42,10 @@ export interface CollectorOptions {
   password?: string;
   /** how long start-up waits for the broker */
   connectTimeoutMs?: number;
+  /** the reconnect back-off doubles up to this, default 5 s: a broker back without our session must see us soon (#12.5) */
+  maxReconnectMs?: number;
+  /** resend requests and accounting of the gateways' seq (collector/sequence/); tests shorten the timing */
+  sequence?: { askAfterMs?: number; answerTimeoutMs?: number; maxAttempts?: number; tickMs?: number };
 }
 
 /** A running collector. */
@@ -48,6 +54,8 @@ export interface RunningCollector {
   ingestors: Ingestor[];
   /** Resolves when everything received so far is written to storage. */
   flush(): Promise<void>;
+  /** The seq accounting of the gateways this collector accounts for (decision 0309). */
+  gateways(): GatewayAccount[];
   stop(): Promise<void>;
 }
 
@@ -63,20 +71,22 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     if (!opts.shareGroup) {
       links.push(await startLink(opts, log, {
         name: 'all', clientId: baseId, filters: [topics.allReadings(siteId)], deadLetters: true,
-        ingestor: createIngestor({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: opts.dataDir, log }),
+        ...accountedIngestor(opts, log, baseId, opts.site.gateways.map((g) => g.id), { stateDir: opts.dataDir }),
       }));
     } else {
       const partition = opts.partition ?? { index: 0, count: 1 };
       const units = ownershipUnits(opts.site);
-      const owned = opts.site.gateways.filter((g) => ownsGateway(partition, g.id, units)).map((g) => topics.readings(siteId, g.id));
+      const ownedIds = opts.site.gateways.filter((g) => ownsGateway(partition, g.id, units)).map((g) => g.id);
+      const owned = ownedIds.map((g) => topics.readings(siteId, g));
       links.push(await startLink(opts, log, {
         name: 'telemetry', clientId: `${baseId}-t`, filters: [topics.allReadings(siteId, opts.shareGroup)], deadLetters: true,
         ingestor: createIngestor({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: join(opts.dataDir, 'telemetry'), log, roles: { telemetry: true, energy: false } }),
       }));
       if (owned.length > 0) {
+        // the owner of a gateway's energy receives every one of its batches: it keeps the seq accounting
         links.push(await startLink(opts, log, {
           name: 'energy', clientId: `${baseId}-e`, filters: owned, deadLetters: false,
-          ingestor: createIngestor({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: join(opts.dataDir, 'energy'), log, roles: { telemetry: false, energy: true } }),
+          ...accountedIngestor(opts, log, `${baseId}-e`, ownedIds, { stateDir: join(opts.dataDir, 'energy'), roles: { telemetry: false, energy: true } }),
         }));
       }
       log.info({ share_group: opts.shareGroup, partition: `${partition.index}/${partition.count}`, owned_gateways: owned.length }, 'collector sharing the load');
@@ -87,6 +97,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
   }
   return {
     ingestors: links.map((l) => l.ingestor),
+    gateways: () => links.flatMap((l) => l.sequence?.accounts() ?? []),
     async flush() {
       for (const l of links) await l.ingestor.flush();
     },
@@ -96,23 +107,49 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
   };
 }
 
+/**
+ * An ingestor whose batches are accounted by seq (decision 0309): the tracker opens its table in the state
+ * database the ingestor has just opened, and the ingestor asks it about each batch.
+ */
+function accountedIngestor(opts: CollectorOptions, log: Logger, requester: string, gateways: string[],
+  ingest: Pick<IngestorOptions, 'stateDir' | 'roles'>): { ingestor: Ingestor; sequence: SequenceTracker } {
+  let tracker: SequenceTracker | undefined;
+  const ingestor = createIngestor({
+    ...opts.ingest, ...ingest, site: opts.site, storage: opts.storage, log,
+    sequence: {
+      isDuplicate: (gateway, seq, sentTs) => tracker?.isDuplicate(gateway, seq, sentTs) ?? false,
+      stored: (gateway, seq, sentTs) => tracker?.stored(gateway, seq, sentTs),
+    },
+  });
+  tracker = new SequenceTracker({
+    siteId: opts.site.site.id, gateways, stateDir: ingest.stateDir, requester, storage: opts.storage, log,
+    tickMs: opts.sequence?.tickMs, ledger: opts.sequence,
+  });
+  return { ingestor, sequence: tracker };
+}
+
 interface LinkSpec {
   name: string;
   clientId: string;
   filters: string[];
   deadLetters: boolean;
   ingestor: Ingestor;
+  /** seq accounting of the gateways whose every batch this link receives */
+  sequence?: SequenceTracker;
 }
 
 interface Link {
   ingestor: Ingestor;
+  sequence?: SequenceTracker;
   stop(): Promise<void>;
 }
 
 /** One MQTT client feeding one ingestor. */
 async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec): Promise<Link> {
   const log = parent.child({ link: spec.name, client_id: spec.clientId });
-  const { ingestor } = spec;
+  const { ingestor, sequence } = spec;
+  const filters = [...spec.filters, ...(sequence?.filters() ?? [])];
+  const maxReconnectMs = opts.maxReconnectMs ?? 5000;
   let stopping = false;
   const client = mqtt.connect(opts.mqttUrl, {
     clientId: spec.clientId,
@@ -128,6 +165,11 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
   // Acknowledge (PUBACK) only once the message is durably buffered: mqtt.js sends the PUBACK when the
   // handleMessage callback runs, and hands over the next message only after it.
   client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
+    if (sequence?.accepts(packet.topic)) {
+      sequence.onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+      done();
+      return;
+    }
     metrics.messagesIn.inc();
     void handle(packet).then(() => done(), (err: unknown) => {
       // only when stopping: leave the message unacknowledged for redelivery
@@ -186,8 +228,8 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
     outage = false;
     // A broker that lost our session (restarted without persistence) needs the subscriptions again.
     if (connectedOnce && !connack.sessionPresent) {
-      client.subscribe(spec.filters, { qos: 1 }, (err) => {
-        if (err && !stopping) log.error({ err: String(err), filters: spec.filters }, 'subscribe failed');
+      client.subscribe(filters, { qos: 1 }, (err) => {
+        if (err && !stopping) log.error({ err: String(err), filters }, 'subscribe failed');
       });
     }
   });
@@ -196,7 +238,7 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
     if (!connectedOnce || stopping) return;
     if (!outage) log.warn({ broker: opts.mqttUrl, why }, 'broker connection lost; reconnecting with backoff');
     outage = true;
-    client.options.reconnectPeriod = Math.min((client.options.reconnectPeriod ?? 1000) * 2, 30_000);
+    client.options.reconnectPeriod = Math.min((client.options.reconnectPeriod ?? 1000) * 2, maxReconnectMs);
   };
   client.on('offline', () => lost('offline'));
   client.on('close', () => lost('closed'));
@@ -221,30 +263,35 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
     client.once('error', () => clearTimeout(timer));
     client.connect();
   }).catch(async (err: unknown) => {
+    await sequence?.stop(false);
     await ingestor.close();
     throw err;
   });
   // Subscribe before returning, so that nothing published after start-up is missed on a fresh session.
   try {
-    const granted = await client.subscribeAsync(spec.filters, { qos: 1 });
+    const granted = await client.subscribeAsync(filters, { qos: 1 });
     const refused = granted.filter((g) => g.qos > 2);
     if (refused.length > 0) throw new Error(`the broker refused ${refused.map((g) => g.topic).join(', ')}`);
   } catch (err) {
     client.end(true);
+    await sequence?.stop(false);
     await ingestor.close();
     throw new StartupError(`MQTT broker at ${opts.mqttUrl} refused the subscription (${(err as Error).message}): check its ACL${opts.shareGroup ? ' and that it supports shared subscriptions ($share, not aedes)' : ''}`, { cause: err });
   }
   connectedOnce = true;
+  sequence?.start(client);
   log.info({ filters: spec.filters }, 'collector subscribed');
 
   return {
     ingestor,
+    sequence,
     async stop() {
       if (stopping) return;
       stopping = true;
       // A graceful end sends the acknowledgements already due; a broker that is gone gets 2 s, then the socket closes.
       await Promise.race([client.endAsync(false).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       if (client.connected) client.end(true);
+      await sequence?.stop();
       await ingestor.close();
     },
   };

@@ -17,6 +17,9 @@
  *  energy_building_15m / energy_building_1d   tags: site, building, medium, category   fields: as energy_15m
  *                 per building × category: category = MEDIUM_TOTAL_CATEGORY (e.g. 01000) is the building
  *                 total (its root meters); any other code sums the meters carrying it (see docs/collector.md)
+ *  gateway_accounting   tags: site, gateway   fields: last_seq, gap_batches, recovered, lost, duplicates, stored,
+ *                 restarts, queued, online — the collector's per-gateway seq accounting (decision 0309), one row
+ *                 when it changes and at least every minute; `queued` and `online` from the gateway's status
  */
 import type { Medium } from './site/schema.ts';
 
@@ -34,6 +37,8 @@ export const MEASUREMENT = {
   counterEvent: 'counter_event',
   /** derived daily KPIs (API, docs/api.md): tags site, scope (building|site), id; fields energy_kgce, *_per_m2, *_per_person … */
   kpi1d: 'kpi_1d',
+  /** per-gateway seq accounting (collector): tags site, gateway; fields last_seq, gap_batches, recovered, lost … */
+  gatewayAccounting: 'gateway_accounting',
 } as const;
 
 /**

@@ -14,7 +14,8 @@ const METERS: Record<string, [device: string, point: string][]> = {
 export class ReadingStream {
   private readonly counters = new Map<string, number>();
   private readonly first = new Map<string, number>();
-  private seq = 0;
+  /** next seq per gateway (contract v1: +1 per batch of each gateway) */
+  private readonly seqs = new Map<string, number>();
   /** telemetry points published so far */
   points = 0;
 
@@ -32,7 +33,9 @@ export class ReadingStream {
         this.points += 2;
         return { device, ts, points: { [point]: { value, quality: 'good' }, [gateway === 'gw2' ? 'temp_c' : 'power_kw']: { value: (i % 50) + k, quality: 'good' } } };
       });
-      return { v: 1, site: this.site, gateway, seq: this.seq++, sent_ts: ts, readings } satisfies ReadingBatch;
+      const seq = this.seqs.get(gateway) ?? 0;
+      this.seqs.set(gateway, seq + 1);
+      return { v: 1, site: this.site, gateway, seq, sent_ts: ts, readings } satisfies ReadingBatch;
     });
   }
 
