@@ -50,6 +50,17 @@ const schemas: Record<string, Schema> = {
     protocol: { enum: ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt'] }, template: str, enabled: { type: 'boolean' },
     online: { type: 'boolean' },
   }),
+  Gateway: obj({
+    id: str, name: str,
+    last_seq: { ...nullableInt, description: 'highest batch seq stored; null before the first report' },
+    gap_batches: { ...int, description: 'batches missing in open gaps: asked for again, not yet back' },
+    recovered: { ...int, description: 'missing batches that came back after a resend request' },
+    lost: { ...int, description: 'missing batches the gateway no longer had, or never sent again' },
+    duplicates: { ...int, description: 'batches received again after they were stored, and dropped' },
+    queued: { ...nullableInt, description: "batches on the gateway's disk waiting for the broker, from its last status" },
+    online: { type: ['boolean', 'null'], description: "the gateway's retained status; null when none was seen" },
+    reported_at: { type: ['string', 'null'], format: 'date-time', description: "the collector's last report" },
+  }),
   DeviceLatest: obj({
     device: str, name: str, building: str, protocol: str, online: { type: 'boolean' },
     points: arr(obj({
@@ -189,6 +200,12 @@ const paths: Record<string, Schema> = {
   },
   '/api/v1/devices': {
     get: { summary: 'Every device of every protocol, with online state from recent telemetry', operationId: 'listDevices', responses: { 200: json(arr(ref('Device'))), ...errors(503) } },
+  },
+  '/api/v1/gateways': {
+    get: {
+      summary: "Each gateway's batch accounting (last seq, gaps, recovered, lost) and status (queue depth, online), as the collector last reported it",
+      operationId: 'listGateways', responses: { 200: json(arr(ref('Gateway'))), ...errors(503) },
+    },
   },
   '/api/v1/devices/{id}/latest': {
     get: {

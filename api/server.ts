@@ -14,6 +14,7 @@ import { openApiDocument } from './openapi.ts';
 import { SiteIndex } from './site-index.ts';
 import { buildingRoutes } from './routes/buildings.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { gatewayRoutes } from './routes/gateways.ts';
 import { healthRoutes } from './routes/health.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { loadReferenceData, type ReferenceData } from './reference.ts';
@@ -68,6 +69,7 @@ export function createApp(opts: Omit<ApiOptions, 'port' | 'host'>, ctx: ApiConte
   v1.use(healthRoutes(ctx));
   v1.use(buildingRoutes(ctx));
   v1.use(deviceRoutes(ctx));
+  v1.use(gatewayRoutes(ctx));
   v1.use(analyticsRoutes(ctx));
   app.use('/api/v1', v1);
 
