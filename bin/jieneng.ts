@@ -7,6 +7,7 @@
  *   jieneng collector …                run (collector/cli.ts)
  *   jieneng api …                      run (api/cli.ts)
  *   jieneng sim …                      run | backfill (simulators/cli.ts)
+ *   jieneng verify energy …            stored intervals against the meters' counters (collector/verify-cli.ts)
  */
 import { ConfigError } from '../core/config/yaml-file.ts';
 import { StartupError } from '../core/errors.ts';
@@ -20,6 +21,7 @@ const commands: Record<string, () => Promise<Command>> = {
   collector: async () => (await import('../collector/cli.ts')).collectorCli,
   api: async () => (await import('../api/cli.ts')).apiCli,
   sim: async () => (await import('../simulators/cli.ts')).simCli,
+  verify: async () => (await import('../collector/verify-cli.ts')).verifyCli,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,81 @@
+/**
+ * `jieneng verify energy --site FILE --from T --to T [--json]`: reconcile each meter's stored 15-minute intervals
+ * with its counter's advance (collector/verify-energy.ts) in the store configured by the environment (INFLUX_URL …
+ * or the embedded file under DATA_DIR). Prints one line per mismatch and a summary; exit 1 on any mismatch.
+ * Times are ISO 8601; without an offset (`2026-01-04`, `2026-01-04T08:00`) they are the site's local time.
+ */
+import { parseArgs } from 'node:util';
+import { loadSite } from '../core/site/load.ts';
+import { zonedTime } from '../core/time.ts';
+import type { Storage } from '../storage/port.ts';
+import { verifyEnergy, type EnergyCheck, type MeterCheck } from './verify-energy.ts';
+
+const USAGE = 'usage: jieneng verify energy --site <site.yaml> --from <date or time> --to <date or time> [--json]';
+
+/** An ISO 8601 date or date-time; without an offset, local to `tz`. NaN when it is none. */
+export function parseSiteTime(text: string, tz: string): number {
+  const local = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?$/.exec(text);
+  if (local) {
+    const [, y, mo, d, h, mi] = local;
+    return zonedTime(tz, Number(y), Number(mo), Number(d), Number(h ?? 0), Number(mi ?? 0));
+  }
+  return /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
+}
+
+/** One line of a mismatch. */
+function mismatchLine(m: MeterCheck): string {
+  const n = (x: number | null) => (x === null ? 'n/a' : String(Math.round(x * 1e6) / 1e6));
+  return `MISMATCH meter=${m.meter} unit=${m.unit} counter_delta=${n(m.counter_delta)} intervals_sum=${n(m.intervals_sum)} difference=${n(m.difference)} readings=${m.readings}: ${m.reason}`;
+}
+
+/** The report: mismatches, then one summary line. */
+export function formatCheck(check: EnergyCheck): string {
+  const lines = check.mismatches.map(mismatchLine);
+  lines.push(`verified ${check.meters.length} meters from ${new Date(check.from).toISOString()} to ${new Date(check.to).toISOString()}: `
+    + `${check.mismatches.length} mismatches; ${check.silent.length} without counter readings${check.silent.length ? ` (${check.silent.join(', ')})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Entry of `jieneng verify …`; returns the exit code (0 all agree, 1 mismatches, 2 usage). */
+export async function verifyCli(argv: string[], openStore?: () => Promise<Storage>): Promise<number> {
+  const [what, ...rest] = argv;
+  if (what !== 'energy') {
+    process.stderr.write(`${USAGE}\n`);
+    return what ? 2 : 0;
+  }
+  let values: { site?: string; from?: string; to?: string; json?: boolean };
+  try {
+    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } } }));
+  } catch (err) {
+    process.stderr.write(`jieneng verify: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  const tz = site.site.timezone ?? 'Asia/Shanghai';
+  const [from, to] = [values.from, values.to].map((v) => (v === undefined ? NaN : parseSiteTime(v, tz)));
+  for (const [name, text, ms] of [['--from', values.from, from], ['--to', values.to, to]] as const) {
+    if (Number.isNaN(ms)) {
+      process.stderr.write(`jieneng verify: ${name}: ${text === undefined ? 'missing' : `'${text}' is not an ISO 8601 date or date-time`}\n${USAGE}\n`);
+      return 2;
+    }
+    if (ms % 900_000 !== 0) {
+      process.stderr.write(`jieneng verify: ${name}: '${text}' is not on a quarter-hour (the intervals are 15 minutes)\n`);
+      return 2;
+    }
+  }
+  if (to <= from) {
+    process.stderr.write(`jieneng verify: --to must be after --from\n`);
+    return 2;
+  }
+  const storage = openStore ? await openStore() : await (async () => {
+    const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
+    return openStorage(storageConfigFromEnv(process.env), { timezone: tz });
+  })();
+  try {
+    const check = await verifyEnergy(site, storage, from, to);
+    process.stdout.write(values.json ? `${JSON.stringify(check)}\n` : formatCheck(check));
+    return check.mismatches.length > 0 ? 1 : 0;
+  } finally {
+    await storage.close();
+  }
+}
