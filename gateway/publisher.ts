@@ -71,6 +71,10 @@ export class Publisher {
       connectTimeout: 5000,
       // the broker publishes this if the gateway vanishes (MQTT 3.1.1 §3.1.2.5)
       will: { topic: statusTopic, payload: Buffer.from(JSON.stringify(offline)), qos: 1, retain: true },
+      // mqtt-packet's default caches a 2-byte Buffer for every 16-bit number it may write (65 536 of them, about
+      // 7.5 MB of heap for the life of the process); a gateway sends a few packets a second and can spare the
+      // allocation instead (edge boxes are small: docs/gateway.md, memory)
+      writeCache: false,
       ...o.mqttOptions,
     });
     // a PUBACK that never comes (a broker that lost the packet without closing) must not block the queue forever
