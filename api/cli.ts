@@ -1,13 +1,15 @@
 /**
- * `jieneng api run --site FILE [--port N] [--host H]`: the HTTP API on its own, reading the store configured
- * by the environment (INFLUX_URL … or the embedded file), until SIGINT/SIGTERM.
+ * `jieneng api run --site FILE [--port N] [--host H] [--mqtt URL]`: the HTTP API on its own, reading the store
+ * configured by the environment (INFLUX_URL … or the embedded file) and the gateways' retained statuses from the
+ * broker (`--mqtt`, else MQTT_URL, with MQTT_USERNAME/MQTT_PASSWORD), until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { loadSite } from '../core/site/load.ts';
 import { logger } from '../core/log.ts';
 import { startApi } from './server.ts';
+import { startStatusFeed } from './status-feed.ts';
 
-const USAGE = 'usage: jieneng api run --site <site.yaml> [--port 8080] [--host 0.0.0.0]';
+const USAGE = 'usage: jieneng api run --site <site.yaml> [--port 8080] [--host 0.0.0.0] [--mqtt mqtt://broker:1883]';
 
 /** Entry of `jieneng api …`; returns the exit code. */
 export async function apiCli(argv: string[]): Promise<number> {
@@ -16,9 +18,9 @@ export async function apiCli(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command ? 2 : 0;
   }
-  let values: { site?: string; port?: string; host?: string };
+  let values: { site?: string; port?: string; host?: string; mqtt?: string };
   try {
-    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } }));
+    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, mqtt: { type: 'string' } } }));
   } catch (err) {
     process.stderr.write(`jieneng api: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -31,14 +33,21 @@ export async function apiCli(argv: string[]): Promise<number> {
   const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
   const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
   const storage = await openStorage(storageConfigFromEnv(process.env), { timezone: site.site.timezone });
-  const api = await startApi({ site, storage, port, host: values.host ?? '0.0.0.0' });
   const log = logger('api');
+  // device state from the gateways' retained statuses (decision 0405); without a broker, from telemetry age
+  const mqttUrl = values.mqtt ?? process.env.MQTT_URL;
+  const statusFeed = mqttUrl
+    ? startStatusFeed({ url: mqttUrl, site: site.site.id, mqttOptions: { username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD } })
+    : undefined;
+  if (!statusFeed) log.warn('no --mqtt or MQTT_URL: device state from telemetry age only');
+  const api = await startApi({ site, storage, port, host: values.host ?? '0.0.0.0', statusFeed });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   log.info('stopping');
   await api.stop();
+  await statusFeed?.stop();
   await storage.close();
   return 0;
 }

@@ -21,6 +21,16 @@ const obj = (properties: Record<string, Schema>, required: string[] = Object.key
 const arr = (items: Schema): Schema => ({ type: 'array', items });
 
 const Warning = obj({ code: str, message: str });
+
+/** A device's state (api/device-state.ts): from its gateway's retained status, else from telemetry age. */
+const deviceState: Record<string, Schema> = {
+  online: { type: 'boolean', description: 'false only when offline (a degraded device answers)' },
+  status: { enum: ['online', 'degraded', 'offline'], description: 'degraded: the device answers but every point is bad (status_reason says why)' },
+  status_source: { enum: ['gateway', 'telemetry'], description: "gateway: its gateway's retained status (fresh by the heartbeat); telemetry: the age of the latest telemetry, the fallback" },
+  status_reason: { type: 'string', description: 'why offline or degraded, or the gateway\'s note' },
+  status_since: { type: 'string', format: 'date-time', description: 'since when the state holds, when known' },
+};
+const deviceStateRequired = ['online', 'status', 'status_source'];
 const Warnings = arr(ref('Warning'));
 
 const schemas: Record<string, Schema> = {
@@ -48,8 +58,8 @@ const schemas: Record<string, Schema> = {
   Device: obj({
     id: str, name: str, kind: { enum: ['meter', 'inverter', 'sensor', 'hvac'] }, building: str, gateway: str,
     protocol: { enum: ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt'] }, template: str, enabled: { type: 'boolean' },
-    online: { type: 'boolean' },
-  }),
+    ...deviceState,
+  }, ['id', 'name', 'kind', 'building', 'gateway', 'protocol', 'template', 'enabled', ...deviceStateRequired]),
   Gateway: obj({
     id: str, name: str,
     last_seq: { ...nullableInt, description: 'highest batch seq stored; null before the first report' },
@@ -62,13 +72,13 @@ const schemas: Record<string, Schema> = {
     reported_at: { type: ['string', 'null'], format: 'date-time', description: "the collector's last report" },
   }),
   DeviceLatest: obj({
-    device: str, name: str, building: str, protocol: str, online: { type: 'boolean' },
+    device: str, name: str, building: str, protocol: str, ...deviceState,
     points: arr(obj({
       point: str, value: nullableNum, unit: str, quality: { enum: ['good', 'uncertain', 'bad'] },
       timestamp: { type: 'string', format: 'date-time' },
     })),
     warnings: Warnings,
-  }, ['device', 'name', 'building', 'protocol', 'online', 'points']),
+  }, ['device', 'name', 'building', 'protocol', ...deviceStateRequired, 'points']),
   MediumLine: obj({
     quantity: nullableNum, unit: str, kgce_per_unit: nullableNum, kgce: nullableNum, days_with_data: int,
     estimated_quantity: nullableNum, coverage: ref('Coverage'), complete: bool,
@@ -199,7 +209,7 @@ const paths: Record<string, Schema> = {
     },
   },
   '/api/v1/devices': {
-    get: { summary: 'Every device of every protocol, with online state from recent telemetry', operationId: 'listDevices', responses: { 200: json(arr(ref('Device'))), ...errors(503) } },
+    get: { summary: "Every device of every protocol, with its state from its gateway's status (telemetry age as the fallback)", operationId: 'listDevices', responses: { 200: json(arr(ref('Device'))), ...errors(503) } },
   },
   '/api/v1/gateways': {
     get: {

@@ -8,6 +8,7 @@ import type { SiteModel } from '../core/site/schema.ts';
 import { logger } from '../core/log.ts';
 import { StorageError, type Storage } from '../storage/port.ts';
 import type { ApiContext } from './context.ts';
+import type { StatusFeed } from './status-feed.ts';
 import { ApiError, errorBody } from './errors.ts';
 import { apiMetrics, metricsText } from './metrics.ts';
 import { openApiDocument } from './openapi.ts';
@@ -29,6 +30,8 @@ export interface ApiOptions {
   port: number;
   host?: string;
   brokerHealth?: () => { ok: boolean; detail: string };
+  /** the gateways' retained statuses (api/status-feed.ts), owned by the caller; absent: device state from telemetry age */
+  statusFeed?: StatusFeed;
   /** reference data (coefficients, tariffs, limits); default: the files under config/reference/ */
   reference?: ReferenceData;
   /** clock, for tests */
@@ -46,6 +49,7 @@ function createContext(opts: Omit<ApiOptions, 'port' | 'host'>): ApiContext {
     index: new SiteIndex(opts.site),
     storage: opts.storage,
     brokerHealth: opts.brokerHealth,
+    statusFeed: opts.statusFeed,
     now: opts.now ?? Date.now,
     reference: opts.reference ?? loadReferenceData(),
   };

@@ -10,6 +10,7 @@ import { loadSite } from '../core/site/load.ts';
 import { logger } from '../core/log.ts';
 import { startEmbeddedBroker } from './broker.ts';
 import { watchBroker } from './broker-watch.ts';
+import { startStatusFeed } from '../api/status-feed.ts';
 import { openStorage, storageConfigFromEnv } from '../storage/index.ts';
 import { startSiteSimulators } from '../simulators/fleet.ts';
 import { startGateway } from '../gateway/runtime.ts';
@@ -67,7 +68,9 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     const sims = await startSiteSimulators({ site, seed: opts.seed, mqttUrl });
     stops.push(() => sims.stop());
 
-    const api = await startApi({ site, storage, port: opts.apiPort, brokerHealth: watch.health });
+    const statusFeed = startStatusFeed({ url: mqttUrl, site: site.site.id });
+    stops.push(() => statusFeed.stop());
+    const api = await startApi({ site, storage, port: opts.apiPort, brokerHealth: watch.health, statusFeed });
     stops.push(() => api.stop());
 
     const collector = await startCollector({ site, mqttUrl, storage, dataDir: resolve(opts.dataDir, 'collector') });

@@ -1,4 +1,8 @@
-/** `GET /devices` and `GET /devices/{id}/latest` (issue 4): every device of every protocol, from `telemetry`. */
+/**
+ * `GET /devices` and `GET /devices/{id}/latest` (issue 4): every device of every protocol with its state — from
+ * its gateway's retained status when the API has the status feed, else from telemetry age (api/device-state.ts,
+ * issue 12 defect 7) — and its latest values from `telemetry`.
+ */
 import { Router } from 'express';
 import { MEASUREMENT } from '../../core/measurements.ts';
 import { tzOffsetMs } from '../../core/time.ts';
@@ -7,6 +11,16 @@ import type { StoredPoint } from '../../storage/port.ts';
 import type { ApiContext } from '../context.ts';
 import { isoLocal } from '../params.ts';
 import { unitOfPoint } from '../../core/units.ts';
+import { judgeDevice, needsTelemetry, type DeviceStateView } from '../device-state.ts';
+
+/** The state fields of a device in API responses. */
+function stateFields(v: DeviceStateView, offset: number): Record<string, unknown> {
+  return {
+    online: v.online, status: v.status, status_source: v.source,
+    ...(v.reason ? { status_reason: v.reason } : {}),
+    ...(v.since_ms !== undefined ? { status_since: isoLocal(v.since_ms, offset) } : {}),
+  };
+}
 
 /** A device is online when it reported within this many poll intervals (and at least ONLINE_MIN_MS). */
 const ONLINE_POLLS = 3;
@@ -22,25 +36,29 @@ export function deviceRoutes(ctx: ApiContext): Router {
 
   router.get('/devices', async (_req, res) => {
     const now = ctx.now();
-    const widest = Math.max(...ctx.index.site.devices.map(onlineWindowMs), ONLINE_MIN_MS);
-    // One query for all devices: the last report time per device within the widest online window.
-    const series = await ctx.storage.aggregate({
-      measurement: MEASUREMENT.telemetry, field: 'value', fn: 'count', from: now - widest, to: now + 1,
-      every_ms: ONLINE_MIN_MS, where: { site: ctx.index.site.site.id }, group_by: ['device'],
-    });
+    const devices = ctx.index.site.devices;
     const lastSeen = new Map<string, number>();
-    for (const s of series) {
-      const last = s.points.at(-1);
-      if (last) lastSeen.set(s.tags.device ?? '', last.time + ONLINE_MIN_MS);
+    const fallback = devices.filter((d) => needsTelemetry({ now, gatewayId: d.gateway, deviceId: d.id, feed: ctx.statusFeed }));
+    if (fallback.length > 0) {
+      const widest = Math.max(...fallback.map(onlineWindowMs), ONLINE_MIN_MS);
+      // One query for all devices: the last report time per device within the widest online window.
+      const series = await ctx.storage.aggregate({
+        measurement: MEASUREMENT.telemetry, field: 'value', fn: 'count', from: now - widest, to: now + 1,
+        every_ms: ONLINE_MIN_MS, where: { site: ctx.index.site.site.id }, group_by: ['device'],
+      });
+      for (const s of series) {
+        const last = s.points.at(-1);
+        if (last) lastSeen.set(s.tags.device ?? '', last.time + ONLINE_MIN_MS);
+      }
     }
-    res.json(ctx.index.site.devices.map((d) => {
-      const seen = lastSeen.get(d.id);
-      return {
-        id: d.id, name: d.name, kind: d.kind, building: d.building, gateway: d.gateway,
-        protocol: d.address.protocol, template: d.template, enabled: d.enabled !== false,
-        online: seen !== undefined && now - seen <= onlineWindowMs(d),
-      };
-    }));
+    const offset = tzOffsetMs(now, ctx.index.tz);
+    res.json(devices.map((d) => ({
+      id: d.id, name: d.name, kind: d.kind, building: d.building, gateway: d.gateway,
+      protocol: d.address.protocol, template: d.template, enabled: d.enabled !== false,
+      ...stateFields(judgeDevice({
+        now, gatewayId: d.gateway, deviceId: d.id, feed: ctx.statusFeed, lastTelemetryMs: lastSeen.get(d.id), onlineWindowMs: onlineWindowMs(d),
+      }), offset),
+    })));
   });
 
   router.get('/devices/:id/latest', async (req, res) => {
@@ -72,9 +90,13 @@ export function deviceRoutes(ctx: ApiContext): Router {
       };
     });
     const newest = rows.reduce((a, r) => Math.max(a, r.time), -Infinity);
+    const state = judgeDevice({
+      now, gatewayId: device.gateway, deviceId: device.id, feed: ctx.statusFeed,
+      lastTelemetryMs: Number.isFinite(newest) ? newest : undefined, onlineWindowMs: onlineWindowMs(device),
+    });
     res.json({
       device: device.id, name: device.name, building: device.building, protocol: device.address.protocol,
-      online: Number.isFinite(newest) && now - newest <= onlineWindowMs(device),
+      ...stateFields(state, offset),
       points,
       ...(points.length === 0 ? { warnings: [{ code: 'no_data', message: `no telemetry from '${device.id}' in the last 7 days` }] } : {}),
     });
