@@ -129,6 +129,8 @@ for (const backend of storageBackends()) {
         ac_energy_kwh: 200, final_yield_kwh_kwp: 2, poa_irradiation_kwh_m2: 2.4, reference_yield_h: 2.4,
         performance_ratio: 0.8333, temperature_corrected_pr: 0.8333, export_kwh: 80, self_consumption_share: 0.6, avoided_co2_kg: 110,
       });
+      // AC energy from inv1's quarter-hours (hours 08–11): 16 of the day's 96, none estimated
+      expect(b.total).toMatchObject({ ac_estimated_kwh: 0, ac_coverage: 0.1667, ac_complete: false });
       // T̄_cell = Σ G·(T_m + 3·G/1000) / Σ G = 89 380 / 2 400 = 37.2417 °C
       expect(b.reference_cell_temp_c).toBeCloseTo(37.242, 3);
       await get('/api/v1/pv-systems/nope/performance?from=2025-06-01&to=2025-06-02', '/api/v1/pv-systems/{id}/performance', 404);

@@ -134,7 +134,7 @@ const schemas: Record<string, Schema> = {
   }, ['building', 'currency', 'from', 'to', 'electricity', 'total_cny', 'warnings']),
   PvSystem: obj({ id: str, name: str, building: str, peak_power_kwp: num, inverters: arr(str), irradiance_sensor: nullableStr, export_meter: nullableStr }),
   PvPeriod: obj({
-    start: dateTime, end: dateTime, ac_energy_kwh: num, final_yield_kwh_kwp: num, poa_irradiation_kwh_m2: nullableNum,
+    start: dateTime, end: dateTime, ac_energy_kwh: num, ac_estimated_kwh: num, ac_coverage: ref('Coverage'), ac_complete: bool, final_yield_kwh_kwp: num, poa_irradiation_kwh_m2: nullableNum,
     reference_yield_h: nullableNum, performance_ratio: nullableNum, temperature_corrected_pr: nullableNum,
     export_kwh: nullableNum, self_consumption_share: nullableNum, avoided_co2_kg: nullableNum,
     grid_factor: { oneOf: [{ type: 'null' }, obj({ region: str, year: int, kgco2_per_kwh: num, source: str })] },

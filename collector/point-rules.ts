@@ -4,8 +4,8 @@
  * gateway does), otherwise from the unit in the point name (DESIGN.md boundary 3). Also the counter's
  * roll-over value for the energy rules.
  */
-import { COUNTER_POINT } from '../core/measurements.ts';
-import type { Device } from '../core/site/schema.ts';
+import { COUNTER_POINT, GENERATION_COUNTER_POINT } from '../core/measurements.ts';
+import type { Device, Medium } from '../core/site/schema.ts';
 import { loadTemplate } from '../gateway/devices/templates.ts';
 import { rangeOfPoint, type PhysicalRange } from '../core/units.ts';
 
@@ -13,8 +13,10 @@ import { rangeOfPoint, type PhysicalRange } from '../core/units.ts';
 export interface DevicePointRules {
   /** known points and their ranges; undefined: the template does not list points, accept any by unit suffix */
   points?: ReadonlyMap<string, PhysicalRange>;
-  /** the cumulative point energy is derived from (meters only) */
+  /** the cumulative point energy is derived from (meters, and inverters' yield counters) */
   counterPoint?: string;
+  /** the medium of the counter's quantity (an inverter's yield: electricity) */
+  counterMedium?: Medium;
   /** value at which the counter wraps to zero, when known */
   counterRollover?: number;
   /** the most the counter can advance per hour (kW for a kWh counter): `max_power_kw`, else from the template */
@@ -53,7 +55,8 @@ const BIG = 1e12;
 
 /** Rules for a device from its template, falling back to point-name units when the template lists no points. */
 export function devicePointRules(device: Device): DevicePointRules {
-  const counterPoint = device.medium && device.kind === 'meter' ? COUNTER_POINT[device.medium] : undefined;
+  const counter = energyCounter(device);
+  const counterPoint = counter?.point;
   let points: Map<string, PhysicalRange> | undefined;
   let templateRollover: number | undefined;
   let fromTemplateKw: number | undefined;
@@ -79,6 +82,17 @@ export function devicePointRules(device: Device): DevicePointRules {
   }
   // The bound is a power: it applies to kWh counters only (electricity, heat, cooling), never to m³.
   const kwh = counterPoint !== undefined && counterPoint.endsWith('_kwh');
-  const counterMaxRatePerH = kwh ? device.max_power_kw ?? (device.medium === 'electricity' ? fromTemplateKw : undefined) : undefined;
-  return { points, counterPoint, counterRollover: device.counter_rollover ?? templateRollover, counterMaxRatePerH };
+  const counterMaxRatePerH = kwh ? device.max_power_kw ?? (counter?.medium === 'electricity' ? fromTemplateKw : undefined) : undefined;
+  return { points, counterPoint, counterMedium: counter?.medium, counterRollover: device.counter_rollover ?? templateRollover, counterMaxRatePerH };
+}
+
+/**
+ * The counter a device's interval energy comes from: a meter's medium counter (COUNTER_POINT), or an inverter's
+ * AC yield (GENERATION_COUNTER_POINT, electricity; issue 18 §3: the collector is the only energy writer). An
+ * inverter's rows hold the energy it generated, positive, and never enter a building's consumption totals.
+ */
+export function energyCounter(device: Device): { point: string; medium: Medium } | undefined {
+  if (device.kind === 'meter' && device.medium) return { point: COUNTER_POINT[device.medium], medium: device.medium };
+  if (device.kind === 'inverter') return { point: GENERATION_COUNTER_POINT, medium: 'electricity' };
+  return undefined;
 }

@@ -60,8 +60,8 @@ export async function verifyEnergy(site: SiteModel, storage: Storage, from: numb
   const index = siteIndex(site, opts.pointRules);
   const out: EnergyCheck = { from, to, meters: [], mismatches: [], silent: [] };
   for (const { device, rules } of index.devices.values()) {
-    if (!rules.counterPoint || !device.medium) continue;
-    const medium = device.medium;
+    const medium = rules.counterMedium;
+    if (!rules.counterPoint || !medium) continue;
     const counter = await storage.raw({
       measurement: MEASUREMENT.telemetry, from: from - EDGE_LOOK_MS, to: to + EDGE_LOOK_MS,
       where: { site: index.siteId, device: device.id, point: rules.counterPoint },

@@ -90,6 +90,14 @@ export const COUNTER_POINT: Record<Medium, string> = {
   cooling: 'cooling_kwh',
 };
 
+/**
+ * The cumulative AC energy an inverter publishes (SunSpec model 10x `WH`, vendors' accumulated yield). The
+ * collector derives an inverter's interval energy from it like a meter's, as medium electricity: the inverter's
+ * rows (energy_15m / energy_1d, meter = the inverter's id) hold the energy it *generated*, positive — the one
+ * place where a positive kWh is not an import — and never enter a building's consumption totals.
+ */
+export const GENERATION_COUNTER_POINT = 'energy_yield_kwh';
+
 /** The unit shown to people for a medium's interval quantity. */
 export const QUANTITY_UNIT: Record<Medium, string> = {
   electricity: 'kWh',

@@ -1,7 +1,8 @@
 /**
- * `GET /pv-systems` and `GET /pv-systems/{id}/performance` (issue 6): AC yield from the inverters' cumulative
- * yield counters, plane-of-array irradiation and module temperature from the configured sensor, IEC 61724-1
- * yields and PR, NREL temperature-corrected PR, self-consumption where an export meter exists, avoided CO₂.
+ * `GET /pv-systems` and `GET /pv-systems/{id}/performance` (issue 6): AC yield from the inverters' interval energy
+ * (the collector derives it from their yield counters at ingestion, with the roll-over, replacement and gap rules
+ * of every counter: issue 18 §3), plane-of-array irradiation and module temperature from the configured sensor,
+ * IEC 61724-1 yields and PR, NREL temperature-corrected PR, self-consumption where an export meter exists, avoided CO₂.
  */
 import { Router } from 'express';
 import { localParts, tzOffsetMs } from '../../core/time.ts';
@@ -12,7 +13,8 @@ import {
 } from '../domain/index.ts';
 import { badParameter, notFound } from '../errors.ts';
 import { enumParam, isoLocal, parseRange, stringParam } from '../params.ts';
-import { counterIncrements, telemetryWindows, type SeriesPoint } from '../series.ts';
+import { counterIncrements, sourceSeries, telemetryWindows, type SeriesPoint } from '../series.ts';
+import { addProvenance, coverageOf, expectedIntervals, NO_PROVENANCE, type Provenance } from '../domain/provenance.ts';
 import { round } from '../format.ts';
 import { dedupe } from './energy-kpis.ts';
 
@@ -50,8 +52,9 @@ export function pvRoutes(ctx: ApiContext): Router {
     const read = (devices: string[], point: string, fn: 'mean' | 'max') =>
       telemetryWindows(ctx.storage, { siteId, devices, point, fn, from: from - HOUR_MS, to, every_ms: HOUR_MS, tz });
     const sensor = system.irradiance_sensor ? [system.irradiance_sensor] : [];
-    const [yieldMax, exportMax, poa, moduleTemp] = await Promise.all([
-      read(system.inverters, POINTS.yield, 'max'),
+    const inverters = { kind: 'meters' as const, ids: system.inverters, meters: system.inverters.length };
+    const [yieldHourly, exportMax, poa, moduleTemp] = await Promise.all([
+      sourceSeries(ctx.storage, { siteId, source: inverters, medium: 'electricity', from, to, interval: '1h', tz }),
       read(system.export_meter ? [system.export_meter] : [], POINTS.export, 'max'),
       read(sensor, POINTS.poa, 'mean'),
       read(sensor, POINTS.moduleTemp, 'mean'),
@@ -65,11 +68,12 @@ export function pvRoutes(ctx: ApiContext): Router {
       }
       return sum;
     };
-    const acByHour = hourly(yieldMax, true, 'yield');
+    const acByHour = new Map(yieldHourly.map((p) => [p.time, p.value]));
+    const acProvenance = new Map<number, Provenance>(yieldHourly.map((p) => [p.time, p]));
     const exportByHour = hourly(exportMax, true, 'export');
     const poaByHour = hourly(poa, false, 'irradiance');
     const tempByHour = hourly(moduleTemp, false, 'module temperature');
-    if (acByHour.size === 0) warnings.push(warn('no_data', `no inverter yield (${POINTS.yield}) from ${system.inverters.join(', ')} in the range`));
+    if (acByHour.size === 0) warnings.push(warn('no_data', `no inverter energy (from ${POINTS.yield}) of ${system.inverters.join(', ')} in the range`));
     if (!system.irradiance_sensor) warnings.push(warn('no_irradiance_sensor', 'the PV system has no irradiance_sensor: no reference yield or PR'));
     else if (poaByHour.size === 0) warnings.push(warn('no_irradiance', `no ${POINTS.poa} from ${system.irradiance_sensor} in the range: no reference yield or PR`));
     const gamma = system.temp_coefficient_per_c ?? DEFAULT_GAMMA_PER_C;
@@ -88,6 +92,13 @@ export function pvRoutes(ctx: ApiContext): Router {
     const sumG = whole.reduce((a, s) => a + s.poa_w_m2, 0);
     const tRef = sumG > 0 ? whole.reduce((a, s) => a + s.poa_w_m2 * s.cell_temp_c, 0) / sumG : undefined;
 
+    // The inverters' quarter-hours behind the AC energy: estimated part, coverage, completeness (issue 12).
+    const acProvenanceOf = (start: number, end: number) => {
+      let sum = NO_PROVENANCE;
+      for (const [t, p] of acProvenance) if (t >= start && t < end) sum = addProvenance(sum, p);
+      const c = coverageOf(sum, expectedIntervals(start, end, inverters.meters));
+      return { ac_estimated_kwh: round(sum.estimated, 4), ac_coverage: round(c.coverage, 4), ac_complete: c.complete };
+    };
     const period = (start: number, end: number) => {
       const inRange = (m: Map<number, number>) => [...m.entries()].filter(([t]) => t >= start && t < end);
       const ac = inRange(acByHour).reduce((a, [, v]) => a + v, 0);
@@ -104,6 +115,7 @@ export function pvRoutes(ctx: ApiContext): Router {
       return {
         start: isoLocal(start, tzOffsetMs(start, tz)), end: isoLocal(end, tzOffsetMs(end, tz)),
         ac_energy_kwh: round(ac, 4),
+        ...acProvenanceOf(start, end),
         final_yield_kwh_kwp: round(finalYield(ac, system.peak_power_kwp), 4),
         poa_irradiation_kwh_m2: poaByHour.size > 0 ? round(hPoa, 4) : null,
         reference_yield_h: poaByHour.size > 0 ? round(referenceYield(hPoa), 4) : null,

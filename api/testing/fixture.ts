@@ -153,7 +153,8 @@ export function monthsOfDailyRollups(): StoredPoint[] {
 
 /**
  * PV on 2025-06-01 (local), readings at HH:10 and HH:50 of hours 07–11:
- *   inverter counter (hourly max) 1000, 1040, 1090, 1150, 1200 → hourly yield 40, 50, 60, 50 = 200 kWh (hours 08–11)
+ *   inverter counter (hourly max) 1000, 1040, 1090, 1150, 1200 → hourly yield 40, 50, 60, 50 = 200 kWh (hours 08–11),
+ *   stored as the collector derives it: inv1's quarter-hours in energy_15m, a quarter of each hour's yield
  *   POA irradiance 500, 600, 700, 600 W/m² in hours 08–11 → 2.4 kWh/m²
  *   module temperature 30, 35, 40, 35 °C; export counter of m3 500, 510, 530, 560, 580 → 80 kWh exported
  */
@@ -168,6 +169,13 @@ export function pvDay(): StoredPoint[] {
       const t = sh(2025, 6, 1, 7 + i, minute);
       rows.push(telemetry('inv1', 'energy_yield_kwh', t, yieldKwh[i]), telemetry('m3', 'energy_export_kwh', t, exportKwh[i]));
       if (poa[i] !== undefined) rows.push(telemetry('met1', 'irradiance_w_m2', t, poa[i] as number), telemetry('met1', 'temp_module_c', t, temp[i] as number));
+    }
+    if (i > 0) {
+      for (let q = 0; q < 4; q++) {
+        const row = rollup('energy_15m', 'inv1', sh(2025, 6, 1, 7 + i, q * 15), (yieldKwh[i] - yieldKwh[i - 1]) / 4, { building: 'b2' });
+        delete row.tags.category; // an inverter's generation carries no consumption category
+        rows.push(row);
+      }
     }
   }
   return rows;

@@ -94,13 +94,14 @@ export class EnergyAccumulator {
       return series;
     };
     for (const { device: d, rules } of index.devices.values()) {
-      if (!rules.counterPoint || !d.medium) continue;
+      const medium = rules.counterMedium;
+      if (!rules.counterPoint || !medium) continue;
       const energy = new MeterEnergy(meterCounterRules(d, gateways.get(d.gateway), rules, opts.gapMs), opts.recomputeHorizonMs, undefined, (ms) => days.dayOf(ms)[0]);
       const s = saved.get(d.id);
       if (s) energy.restore(s.readings, s.intervals, s.evicted);
       this.meters.set(d.id, {
-        energy, counterPoint: rules.counterPoint, series: seriesOf(d.building, d.id, d.medium, d.category),
-        eventTags: { site: siteId, building: d.building, meter: d.id, medium: d.medium }, held: false,
+        energy, counterPoint: rules.counterPoint, series: seriesOf(d.building, d.id, medium, d.category),
+        eventTags: { site: siteId, building: d.building, meter: d.id, medium }, held: false,
       });
     }
     this.byMeter = rollupGroups(site).byMeter;
