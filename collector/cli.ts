@@ -1,7 +1,8 @@
 /**
  * `jieneng collector run --site FILE [--mqtt URL] [--data DIR] [--share GROUP] [--partition k/N]
  * [--metrics-port N]`: the collector on its own, writing to the store configured by the environment
- * (INFLUX_URL … or the embedded file under DATA_DIR), until SIGINT/SIGTERM.
+ * (INFLUX_URL … or the embedded file under DATA_DIR), until SIGINT/SIGTERM. `jieneng collector rebuild-state`:
+ * collector/rebuild-state-cli.ts.
  */
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
@@ -13,11 +14,13 @@ import { parsePartition } from './partition.ts';
 import { startCollector } from './runtime.ts';
 
 const USAGE = 'usage: jieneng collector run --site <site.yaml> [--mqtt mqtt://127.0.0.1:1883] [--data ./data/collector] '
-  + '[--share GROUP [--partition k/N]] [--client-id ID] [--metrics-port N]';
+  + '[--share GROUP [--partition k/N]] [--client-id ID] [--metrics-port N]\n'
+  + '       jieneng collector rebuild-state --site <site.yaml> [--data ./data/collector]';
 
 /** Entry of `jieneng collector …`; returns the exit code. */
 export async function collectorCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'rebuild-state') return (await import('./rebuild-state-cli.ts')).rebuildStateCli(rest);
   if (command !== 'run') {
     process.stderr.write(`${USAGE}\n`);
     return command ? 2 : 0;

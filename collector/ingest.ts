@@ -157,6 +157,13 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     return result;
   }
 
+  const rewrite = accumulator ? store.pendingRewrites() : new Map<string, number[]>();
+  if (accumulator && rewrite.size > 0) {
+    // Totals a state rebuild recomputed (collector/state-rebuild.ts): written like a batch's, before any batch.
+    const energy = accumulator.rewrite(rewrite);
+    const entry = store.commit({ readings: [], intervals: [], evicted: [], rewritten: true, energy: renderer.energyLines(energy.rows), count: energy.rows.length, newest_ts: 0 });
+    if (entry.id > 0) writer.enqueue(entry);
+  }
   writer.start(); // last: it may begin at once with entries a previous run left on disk
   return {
     ingest: (batch) => ingest(batch),

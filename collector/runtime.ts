@@ -19,6 +19,7 @@ import { createIngestor, type IngestResult, type Ingestor, type IngestorOptions 
 import type { GatewayAccount } from './sequence/ledger.ts';
 import { SequenceTracker } from './sequence/tracker.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
+import { rebuildMissingMeterState } from './state-rebuild.ts';
 import { ownershipUnits, ownsGateway, type Partition } from './partition.ts';
 import type { Rejection } from './validate.ts';
 
@@ -69,6 +70,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
   const links: Link[] = [];
   try {
     if (!opts.shareGroup) {
+      await rebuildMissingMeterState({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: opts.dataDir, log });
       links.push(await startLink(opts, log, {
         name: 'all', clientId: baseId, filters: [topics.allReadings(siteId)], deadLetters: true,
         ...accountedIngestor(opts, log, baseId, opts.site.gateways.map((g) => g.id), { stateDir: opts.dataDir }),
@@ -83,6 +85,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
         ingestor: createIngestor({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: join(opts.dataDir, 'telemetry'), log, roles: { telemetry: true, energy: false } }),
       }));
       if (owned.length > 0) {
+        await rebuildMissingMeterState({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: join(opts.dataDir, 'energy'), log });
         // the owner of a gateway's energy receives every one of its batches: it keeps the seq accounting
         links.push(await startLink(opts, log, {
           name: 'energy', clientId: `${baseId}-e`, filters: owned, deadLetters: false,

@@ -9,7 +9,11 @@ import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CounterReading } from './energy/counter.ts';
 import type { IntervalTotal } from './energy/meter-energy.ts';
+import { StartupError } from '../core/errors.ts';
 import { OutboxLog, type LogLocation } from './outbox-log.ts';
+
+/** The state database's file name in its folder. */
+export const STATE_FILE = 'collector-state.sqlite';
 
 /** One outbox entry: the storage rows of one ingested batch. */
 export interface OutboxEntry {
@@ -36,6 +40,8 @@ export interface BatchChanges {
   lines?: Buffer;
   /** energy rows, line protocol */
   energy: string;
+  /** true: these are the rows `pendingRewrites` asked for, which are then forgotten */
+  rewritten?: boolean;
   /** storage rows the entry stands for (telemetry + energy) */
   count: number;
   newest_ts: number;
@@ -66,14 +72,21 @@ export class StateStore {
   /** entries found at start whose telemetry lines the log had lost (see `dropLostLines`) */
   readonly lostEntries: number;
 
-  constructor(dir: string, file = 'collector-state.sqlite') {
+  constructor(dir: string, file = STATE_FILE) {
     mkdirSync(dir, { recursive: true });
-    this.db = new Database(join(dir, file));
+    const path = join(dir, file);
+    try {
+      this.db = new Database(path);
+      // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash may lose the last commits,
+      // and those messages were then not yet acknowledged long enough to matter (see docs/collector.md).
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.prepare("SELECT count(*) FROM sqlite_master").get(); // reads a page: a damaged file fails here
+    } catch (err) {
+      // A file that is no database (or a damaged one) is one line for a person, never `SqliteError: file is not a database`.
+      throw new StartupError(`collector state file ${path} is unreadable (${(err as Error).message}): run \`jieneng collector rebuild-state --site <site.yaml> --data ${dir}\` to set it aside and rebuild the counter state from storage`, { cause: err });
+    }
     this.log = new OutboxLog(join(dir, `${basename(file, '.sqlite')}-outbox`));
-    // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash may lose the last commits,
-    // and those messages were then not yet acknowledged long enough to matter (see docs/collector.md).
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
     // Checkpoint every ~40 MB of log instead of every 4 MB: the outbox's pages are rewritten many times between
     // two checkpoints and copied back once (measured: −10 to −20 % of the commit's time at full load).
     this.db.pragma('wal_autocheckpoint = 10000');
@@ -81,6 +94,7 @@ export class StateStore {
       CREATE TABLE IF NOT EXISTS meter_reading (ts INTEGER NOT NULL, meter TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (ts, meter)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meter_interval (start INTEGER NOT NULL, meter TEXT NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (start, meter)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS meter_meta (meter TEXT PRIMARY KEY, evicted INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS meter_rewrite (meter TEXT NOT NULL, start INTEGER NOT NULL, PRIMARY KEY (meter, start)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS outbox_batch (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, energy TEXT NOT NULL, seg INTEGER, pos INTEGER, len INTEGER);
       CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, energy TEXT NOT NULL, lines BLOB);
     `);
@@ -99,6 +113,7 @@ export class StateStore {
       this.insReadings.run(c.readings);
       this.upsIntervals.run(c.intervals);
       for (const m of c.evicted) this.setEvicted.run(m);
+      if (c.rewritten) this.db.exec('DELETE FROM meter_rewrite');
       if (c.count === 0) return { id: 0, count: 0, newest_ts: c.newest_ts };
       const info = this.insOutbox.run(c.count, c.newest_ts, at?.seg ?? null, at?.pos ?? null, at?.len ?? null, c.energy);
       return { id: Number(info.lastInsertRowid), count: c.count, newest_ts: c.newest_ts };
@@ -129,6 +144,41 @@ export class StateStore {
     }
     for (const r of this.db.prepare('SELECT meter, evicted FROM meter_meta').iterate() as Iterable<{ meter: string; evicted: number }>) {
       get(r.meter).evicted = r.evicted === 1;
+    }
+    return out;
+  }
+
+  /** Meters the state database holds counter state of (interval totals, or a settled mark). */
+  metersWithState(): Set<string> {
+    const rows = this.db.prepare('SELECT DISTINCT meter FROM meter_interval UNION SELECT meter FROM meter_meta').all() as { meter: string }[];
+    return new Set(rows.map((r) => r.meter));
+  }
+
+  /**
+   * Store counter state rebuilt from elsewhere (collector/state-rebuild.ts) and the intervals whose rows must be
+   * written again, in one transaction; readings already held stay. The ingestor writes those rows at its start
+   * (`pendingRewrites`), so a crash in between cannot lose them.
+   */
+  seedMeters(snapshots: ReadonlyMap<string, MeterSnapshot>, rewrite: ReadonlyMap<string, readonly number[]> = new Map()): void {
+    const pending = this.db.prepare('INSERT OR IGNORE INTO meter_rewrite (meter, start) VALUES (?, ?)');
+    const reading = this.db.prepare('INSERT OR IGNORE INTO meter_reading (ts, meter, value) VALUES (?, ?, ?)');
+    const interval = this.db.prepare('INSERT OR REPLACE INTO meter_interval (start, meter, quantity, estimated) VALUES (?, ?, ?, ?)');
+    const meta = this.db.prepare('INSERT OR REPLACE INTO meter_meta (meter, evicted) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const [meter, s] of snapshots) {
+        for (const r of s.readings) reading.run(r.ts, meter, r.value);
+        for (const [start, t] of s.intervals) interval.run(start, meter, t.quantity, t.estimated);
+        meta.run(meter, s.evicted ? 1 : 0);
+      }
+      for (const [meter, starts] of rewrite) for (const start of starts) pending.run(meter, start);
+    })();
+  }
+
+  /** Per meter, the interval starts a rebuild left to write again (see `seedMeters`); `commit` with `rewritten` clears them. */
+  pendingRewrites(): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    for (const r of this.db.prepare('SELECT meter, start FROM meter_rewrite ORDER BY meter, start').all() as { meter: string; start: number }[]) {
+      out.set(r.meter, [...(out.get(r.meter) ?? []), r.start]);
     }
     return out;
   }

@@ -150,7 +150,27 @@ export class EnergyAccumulator {
       if (!wasEvicted && meter.energy.evicted) changes.evicted.push(id);
     }
 
-    // Every touched interval's new total, and the total of each local day holding one.
+    this.addRows(touched, changes);
+    // Only after the rows: an interval touched early in a long batch may be settled by its end.
+    for (const id of touched.keys()) this.prune(id, this.meters.get(id)!.energy);
+    this.readingsSincePrune += changes.readings.length;
+    return changes;
+  }
+
+  /** The rows of intervals whose totals changed without a reading (a state rebuilt from storage), to write again. */
+  rewrite(starts: ReadonlyMap<string, readonly number[]>): EnergyChanges {
+    const changes: EnergyChanges = { rows: [], rejected: [], events: [], readings: [], intervals: [], evicted: [], outcomes: new Map() };
+    const touched = new Map<string, Set<number>>();
+    for (const [id, list] of starts) {
+      const energy = this.meters.get(id)?.energy;
+      if (energy) touched.set(id, new Set(list.filter((s) => energy.intervals.has(s))));
+    }
+    this.addRows(touched, changes);
+    return changes;
+  }
+
+  /** Every touched interval's new total, and the total of each local day holding one, per meter and group. */
+  private addRows(touched: ReadonlyMap<string, Set<number>>, changes: EnergyChanges): void {
     const groupTouched = new Map<RollupGroup, Set<number>>();
     for (const [id, starts] of touched) {
       if (starts.size === 0) continue;
@@ -178,10 +198,6 @@ export class EnergyAccumulator {
       }
       for (const ds of dayStarts) changes.rows.push({ series, daily: true, time: ds, total: this.groupTotal(g, (m) => m.dayTotal(ds)) });
     }
-    // Only after the rows: an interval touched early in a long batch may be settled by its end.
-    for (const id of touched.keys()) this.prune(id, this.meters.get(id)!.energy);
-    this.readingsSincePrune += changes.readings.length;
-    return changes;
   }
 
   /**

@@ -1,0 +1,56 @@
+/**
+ * `jieneng collector rebuild-state --site FILE [--data DIR]`: set an unreadable collector state file aside and
+ * rebuild the counter state of every meter from storage (collector/state-rebuild.ts, decision 0308). Storage
+ * comes from the environment as for `collector run`. A readable file is kept: only meters missing from it are
+ * rebuilt, as at every start. With `--share`, the energy state lives in DIR/energy.
+ */
+import { existsSync, renameSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { StartupError } from '../core/errors.ts';
+import { loadSite } from '../core/site/load.ts';
+import { rebuildMissingMeterState } from './state-rebuild.ts';
+import { StateStore, STATE_FILE } from './state-store.ts';
+
+const USAGE = 'usage: jieneng collector rebuild-state --site <site.yaml> [--data ./data/collector]';
+
+/** Entry of `jieneng collector rebuild-state …`; returns the exit code. */
+export async function rebuildStateCli(argv: string[]): Promise<number> {
+  let values: { site?: string; data?: string };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { site: { type: 'string' }, data: { type: 'string' } } }));
+  } catch (err) {
+    process.stderr.write(`jieneng collector: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  const stateDir = resolve(values.data ?? resolve(process.env.DATA_DIR ?? './data', 'collector'));
+  const setAside = setAsideIfUnreadable(stateDir);
+  const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
+  const storage = await openStorage(storageConfigFromEnv(process.env));
+  try {
+    const report = await rebuildMissingMeterState({ site, storage, stateDir });
+    process.stdout.write(`rebuilt the counter state of ${report.rebuilt} of ${report.missing} meter(s) missing from ${join(stateDir, STATE_FILE)} from storage`
+      + `${setAside ? `; the unreadable file is kept as ${setAside}` : ''}\n`);
+  } finally {
+    await storage.close();
+  }
+  return 0;
+}
+
+/** Rename an unreadable state file (and its WAL, shared memory and outbox) aside; returns the new name, if any. */
+function setAsideIfUnreadable(stateDir: string): string | undefined {
+  const file = join(stateDir, STATE_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    new StateStore(stateDir).close();
+    return undefined;
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+  }
+  const suffix = `.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const part of [file, `${file}-wal`, `${file}-shm`, join(stateDir, `${STATE_FILE.replace(/\.sqlite$/, '')}-outbox`)]) {
+    if (existsSync(part)) renameSync(part, part + suffix);
+  }
+  return file + suffix;
+}
