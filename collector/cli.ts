@@ -1,8 +1,8 @@
 /**
  * `jieneng collector run --site FILE [--mqtt URL] [--data DIR] [--share GROUP] [--partition k/N]
- * [--metrics-port N]`: the collector on its own, writing to the store configured by the environment
- * (INFLUX_URL … or the embedded file under DATA_DIR), until SIGINT/SIGTERM. `jieneng collector rebuild-state`:
- * collector/rebuild-state-cli.ts.
+ * [--share-session-expiry S] [--metrics-port N]`: the collector on its own, writing to the store configured by the
+ * environment (INFLUX_URL … or the embedded file under DATA_DIR), until SIGINT/SIGTERM. `jieneng collector
+ * rebuild-state`: collector/rebuild-state-cli.ts.
  */
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { parsePartition } from './partition.ts';
 import { startCollector } from './runtime.ts';
 
 const USAGE = 'usage: jieneng collector run --site <site.yaml> [--mqtt mqtt://127.0.0.1:1883] [--data ./data/collector] '
-  + '[--share GROUP [--partition k/N]] [--client-id ID] [--metrics-port N]\n'
+  + '[--share GROUP [--partition k/N] [--share-session-expiry 30]] [--client-id ID] [--metrics-port N]\n'
   + '       jieneng collector rebuild-state --site <site.yaml> [--data ./data/collector]';
 
 /** Entry of `jieneng collector …`; returns the exit code. */
@@ -32,6 +32,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
       options: {
         site: { type: 'string' }, mqtt: { type: 'string' }, data: { type: 'string' }, share: { type: 'string' },
         partition: { type: 'string' }, 'client-id': { type: 'string' }, 'metrics-port': { type: 'string' },
+        'share-session-expiry': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -45,6 +46,11 @@ export async function collectorCli(argv: string[]): Promise<number> {
   const partition = values.partition !== undefined ? parsePartition(values.partition) : undefined;
   if (values.partition !== undefined && !partition) return fail(`--partition: '${values.partition}' is not k/N with 0 ≤ k < N`);
   if (partition && !values.share) return fail('--partition needs --share GROUP');
+  const expiryS = values['share-session-expiry'] !== undefined ? Number(values['share-session-expiry']) : undefined;
+  if (expiryS !== undefined && (!Number.isInteger(expiryS) || expiryS < 1 || expiryS > 86_400)) {
+    return fail(`--share-session-expiry: '${values['share-session-expiry']}' is not a whole number of seconds from 1 to 86400`);
+  }
+  if (expiryS !== undefined && !values.share) return fail('--share-session-expiry needs --share GROUP');
   const metricsPort = values['metrics-port'] !== undefined ? Number(values['metrics-port']) : undefined;
   if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)) {
     return fail(`--metrics-port: '${values['metrics-port']}' is not a TCP port`);
@@ -63,6 +69,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
       dataDir: resolve(values.data ?? resolve(process.env.DATA_DIR ?? './data', 'collector')),
       shareGroup: values.share,
       partition,
+      shareSessionExpiryS: expiryS,
       clientId: values['client-id'],
       username: process.env.MQTT_USERNAME,
       password: process.env.MQTT_PASSWORD,

@@ -17,6 +17,7 @@ import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { createIngestor, type IngestResult, type Ingestor, type IngestorOptions } from './ingest.ts';
 import type { GatewayAccount } from './sequence/ledger.ts';
+import { LostShareRecovery } from './sequence/lost-share.ts';
 import { SequenceTracker } from './sequence/tracker.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
 import { rebuildMissingMeterState } from './state-rebuild.ts';
@@ -43,6 +44,11 @@ export interface CollectorOptions {
   password?: string;
   /** how long start-up waits for the broker */
   connectTimeoutMs?: number;
+  /**
+   * with a share group: the broker keeps a telemetry member's session this long after its connection broke, then
+   * its share goes to the others and they ask the gateways to resend what it held (decision 0310); default 30 s
+   */
+  shareSessionExpiryS?: number;
   /** the reconnect back-off doubles up to this, default 5 s: a broker back without our session must see us soon (#12.5) */
   maxReconnectMs?: number;
   /** resend requests and accounting of the gateways' seq (collector/sequence/); tests shorten the timing */
@@ -83,6 +89,10 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
       links.push(await startLink(opts, log, {
         name: 'telemetry', clientId: `${baseId}-t`, filters: [topics.allReadings(siteId, opts.shareGroup)], deadLetters: true,
         ingestor: createIngestor({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: join(opts.dataDir, 'telemetry'), log, roles: { telemetry: true, energy: false } }),
+        lostShare: new LostShareRecovery({
+          siteId, gateways: opts.site.gateways.map((g) => g.id), member: `${baseId}-t`, sessionExpiryS: opts.shareSessionExpiryS ?? 30,
+          stateDir: join(opts.dataDir, 'telemetry'), log,
+        }),
       }));
       if (owned.length > 0) {
         await rebuildMissingMeterState({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: join(opts.dataDir, 'energy'), log });
@@ -139,6 +149,8 @@ interface LinkSpec {
   ingestor: Ingestor;
   /** seq accounting of the gateways whose every batch this link receives */
   sequence?: SequenceTracker;
+  /** a shared telemetry link: MQTT 5, expiring session, will, resend of a lost member's share */
+  lostShare?: LostShareRecovery;
 }
 
 interface Link {
@@ -150,14 +162,14 @@ interface Link {
 /** One MQTT client feeding one ingestor. */
 async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec): Promise<Link> {
   const log = parent.child({ link: spec.name, client_id: spec.clientId });
-  const { ingestor, sequence } = spec;
-  const filters = [...spec.filters, ...(sequence?.filters() ?? [])];
+  const { ingestor, sequence, lostShare } = spec;
+  const filters = [...spec.filters, ...(sequence?.filters() ?? []), ...(lostShare?.filters() ?? [])];
   const maxReconnectMs = opts.maxReconnectMs ?? 5000;
   let stopping = false;
   const client = mqtt.connect(opts.mqttUrl, {
     clientId: spec.clientId,
     clean: false, // persistent session: QoS 1 messages wait at the broker while we are away
-    protocolVersion: 4,
+    ...(lostShare?.connectOptions() ?? { protocolVersion: 4 }),
     reconnectPeriod: 1000,
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
     username: opts.username,
@@ -168,8 +180,9 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
   // Acknowledge (PUBACK) only once the message is durably buffered: mqtt.js sends the PUBACK when the
   // handleMessage callback runs, and hands over the next message only after it.
   client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
-    if (sequence?.accepts(packet.topic)) {
-      sequence.onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+    const side = sequence?.accepts(packet.topic) ? sequence : lostShare?.accepts(packet.topic) ? lostShare : undefined;
+    if (side) {
+      side.onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
       done();
       return;
     }
@@ -229,6 +242,7 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
     client.options.reconnectPeriod = 1000;
     if (outage) log.info('broker connection restored');
     outage = false;
+    lostShare?.onConnect(client, connack.sessionPresent);
     // A broker that lost our session (restarted without persistence) needs the subscriptions again.
     if (connectedOnce && !connack.sessionPresent) {
       client.subscribe(filters, { qos: 1 }, (err) => {
@@ -283,6 +297,7 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
   }
   connectedOnce = true;
   sequence?.start(client);
+  lostShare?.start(client);
   log.info({ filters: spec.filters }, 'collector subscribed');
 
   return {
@@ -292,7 +307,11 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
       if (stopping) return;
       stopping = true;
       // A graceful end sends the acknowledgements already due; a broker that is gone gets 2 s, then the socket closes.
-      await Promise.race([client.endAsync(false).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      // A shared telemetry member ends its session and has the broker send its will now (MQTT 5 DISCONNECT 0x04):
+      // the others ask for what it held instead of waiting for the expiry (decision 0310).
+      const disconnect = lostShare ? { reasonCode: 0x04, properties: { sessionExpiryInterval: 0 } } : undefined;
+      lostShare?.stop();
+      await Promise.race([client.endAsync(false, disconnect).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       if (client.connected) client.end(true);
       await sequence?.stop();
       await ingestor.close();

@@ -18,7 +18,7 @@ export function renderSchemas(): Record<keyof typeof SCHEMA_FILES, string> {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     $id: 'urn:jieneng:schema:mqtt-v1',
     title: 'Jieneng MQTT contract v1',
-    description: 'Payloads of jieneng/v1/<site>/<gateway>/readings, …/status, …/devices/<device>/status, …/command, …/command/result and jieneng/v1/<site>/deadletter.',
+    description: 'Payloads of jieneng/v1/<site>/<gateway>/readings, …/status, …/devices/<device>/status, …/command, …/command/result, jieneng/v1/<site>/deadletter and jieneng/v1/<site>/collectors/<member>/lost.',
     $defs: contractSchemas,
   };
   const site = { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'urn:jieneng:schema:site-model-v1', ...SiteModel };

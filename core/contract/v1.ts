@@ -9,7 +9,9 @@
  *   devices/<device>/status       DeviceStatus, QoS 1, retained
  *   command                       GatewayCommand, QoS 1, not retained: requests to the gateway (resend, …)
  *   command/result                CommandResult, QoS 1, not retained: the gateway's answer, same `id`
- * and `jieneng/v1/<site>/deadletter` (DeadLetter, QoS 1) where the collector puts what it could not accept.
+ * and `jieneng/v1/<site>/deadletter` (DeadLetter, QoS 1) where the collector puts what it could not accept, and
+ * `jieneng/v1/<site>/collectors/<member>/lost` (CollectorLost, QoS 1): the MQTT 5 will of a collector of a shared
+ * telemetry group, published by the broker when its session ends (decision 0310).
  */
 import { Type, type Static } from '@sinclair/typebox';
 
@@ -157,6 +159,18 @@ export type RejectedCommand = Static<typeof RejectedCommand>;
 export const CommandResult = Type.Union([ResendResult, ResendRecentResult, RejectedCommand], { $id: 'CommandResult' });
 export type CommandResult = Static<typeof CommandResult>;
 
+/**
+ * A member of a shared telemetry group is gone: its session ended and the broker discarded what it held for it
+ * (decision 0310). Published as the member's MQTT 5 will; the other members ask the gateways to resend.
+ */
+export const CollectorLost = Type.Object({
+  v: Type.Literal(1),
+  member: Type.String({ minLength: 1, description: "the member's MQTT client id" }),
+  session_expiry_s: Type.Integer({ minimum: 0, description: 'how long the broker kept its session after the connection broke' }),
+  ts: Type.Integer({ description: 'when the member connected (a will cannot carry the time of death), UTC epoch ms' }),
+}, { additionalProperties: false, $id: 'CollectorLost' });
+export type CollectorLost = Static<typeof CollectorLost>;
+
 /** Topic builders and parsers: the only place topic strings are spelled. */
 export const topics = {
   readings: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/readings`,
@@ -167,6 +181,10 @@ export const topics = {
   /** Subscription filter for every gateway's command results. */
   allCommandResults: (site = '+') => `${TOPIC_ROOT}/${site}/+/command/result`,
   deadLetter: (site: string) => `${TOPIC_ROOT}/${site}/deadletter`,
+  /** A collector's will; `member` is its client id with the characters a topic level cannot hold replaced. */
+  collectorLost: (site: string, member: string) => `${TOPIC_ROOT}/${site}/collectors/${member.replace(/[/+#]/g, '_')}/lost`,
+  /** Subscription filter for every collector's will. */
+  allCollectorsLost: (site = '+') => `${TOPIC_ROOT}/${site}/collectors/+/lost`,
   /** Subscription filter for every gateway's readings; `group` makes it an MQTT 5 / Mosquitto shared subscription. */
   allReadings: (site = '+', group?: string) => `${group ? `$share/${group}/` : ''}${TOPIC_ROOT}/${site}/+/readings`,
   allStatus: (site = '+') => [`${TOPIC_ROOT}/${site}/+/status`, `${TOPIC_ROOT}/${site}/+/devices/+/status`],
@@ -190,4 +208,4 @@ export function parseStatusTopic(topic: string): { site: string; gateway: string
   return m ? { site: m[1], gateway: m[2], device: m[3] } : undefined;
 }
 
-export const contractSchemas = { ReadingBatch, GatewayStatus, DeviceStatus, DeadLetter, GatewayCommand, CommandResult };
+export const contractSchemas = { ReadingBatch, GatewayStatus, DeviceStatus, DeadLetter, GatewayCommand, CommandResult, CollectorLost };

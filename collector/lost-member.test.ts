@@ -1,0 +1,69 @@
+/**
+ * Issue #12.11: of two collector processes sharing the telemetry through Mosquitto, one is killed (SIGKILL) and
+ * never comes back. Its share reaches the survivor within a bounded time — the broker ends its MQTT 5 session
+ * after the expiry, sends its will, and the survivor has the gateways resend what the dead one held (decision
+ * 0310) — and nothing is lost: every point published before and after the kill is in InfluxDB.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, inject, it } from 'vitest';
+import { createDatabase } from '../test/harness/influxd.ts';
+import { waitFor } from '../test/harness/ports.ts';
+import type { OwnedProcess } from '../test/harness/process.ts';
+import { startStreamGateway } from '../test/harness/stream-gateway.ts';
+import { influxScalar } from './testing/influx.ts';
+import { startCollectorProcess, writeSiteFile } from './testing/process.ts';
+import { collectorTestSite } from './testing/site.ts';
+import { ReadingStream } from './testing/stream.ts';
+
+const SITE = `lost-member-${process.pid}`;
+const dir = mkdtempSync(join(tmpdir(), 'jieneng-lost-member-'));
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const EXPIRY_S = 3;
+
+it('a killed collector\'s share of the telemetry reaches the survivor, and nothing is lost', async () => {
+  const influx = inject('influxUrl');
+  const mqttUrl = inject('mosquittoUrl');
+  const db = `lost_member_${process.pid}`;
+  await createDatabase(influx, db);
+  const siteFile = writeSiteFile(dir, collectorTestSite(SITE));
+  const procs: OwnedProcess[] = [];
+  for (const k of [0, 1]) {
+    procs.push(await startCollectorProcess([
+      '--site', siteFile, '--mqtt', mqttUrl, '--data', join(dir, `c${k}`), '--share', `lm${process.pid}`, '--partition', `${k}/2`,
+      '--client-id', `lost-member-${process.pid}-${k}`, '--share-session-expiry', String(EXPIRY_S),
+    ], { INFLUX_URL: influx, INFLUX_DB: db }, join(dir, `c${k}.log`), 2));
+    cleanups.push(() => procs[k].stop());
+  }
+  const gateways = new Map(['gw1', 'gw2'].map((g) => [g, startStreamGateway({ mqttUrl, site: SITE, gateway: g, dir: join(dir, 'gateway') })]));
+  for (const g of gateways.values()) cleanups.push(() => g.stop());
+
+  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 1000, SITE);
+  let steps = 0;
+  const poll = setInterval(() => { for (const b of stream.step(steps++)) gateways.get(b.gateway)!.send(b); }, 50);
+  cleanups.push(() => clearInterval(poll));
+  const count = () => influxScalar(influx, db, 'SELECT COUNT(value) FROM telemetry');
+
+  await waitFor('telemetry flowing', async () => (await count()) > 100, 15_000, 200);
+  await procs[1].kill(); // SIGKILL: no DISCONNECT, its session and what it held stay at the broker until the expiry
+  const killedAt = Date.now();
+  await new Promise((r) => setTimeout(r, (EXPIRY_S + 5) * 1000));
+  clearInterval(poll);
+  const published = stream.points;
+  const storedAtEnd = await count();
+  const endedAt = Date.now();
+
+  // everything, including what the dead collector held and its share since, is stored by the survivor
+  await waitFor('every point in InfluxDB', async () => (await count()) === published, 30_000, 250);
+  expect(await count()).toBe(published);
+  console.log(JSON.stringify({
+    points: published, stored_when_polling_stopped: storedAtEnd, polling_after_kill_s: Math.round((endedAt - killedAt) / 100) / 10,
+    all_stored_after_polling_stopped_s: Math.round((Date.now() - endedAt) / 100) / 10,
+  }));
+}, 120_000);
