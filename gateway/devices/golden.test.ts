@@ -23,6 +23,15 @@ describe('golden register images per template', () => {
       .toEqual(['acrel-dtsd1352', 'chint-dtsu666', 'eastron-sdm630', 'huawei-sun2000']);
   });
 
+  it.each(cases.filter((c) => c.map === 'manufacturer').map((c) => [c.template, c] as const))('%s: sample values non-zero, each row\'s words unlike its neighbours\'', (_id, c) => {
+    // A template address one row off reads the neighbour's words: they must differ, or the mistake would pass.
+    for (const [point, value] of Object.entries(c.expected)) expect(value, point).not.toBe(0);
+    for (const byAddress of Object.values(c.registers)) {
+      const rows = Object.values(byAddress ?? {}).map((ws) => ws.join(','));
+      expect(new Set(rows).size, rows.join(' ')).toBe(rows.length);
+    }
+  });
+
   it.each(cases.map((c) => [c.template, c.map, c] as const))('%s (%s map)', (_id, _map, c) => {
     const plan = compileTemplate(loadTemplate(c.template) as ModbusTemplate);
     const image = goldenImage(c);
