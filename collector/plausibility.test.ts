@@ -6,7 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { startEmbeddedBroker } from '../app/broker.ts';
+import { topics, type DeadLetter } from '../core/contract/v1.ts';
+import { waitFor } from '../test/harness/ports.ts';
+import { startCollector } from './runtime.ts';
 import type { DeviceReading, ReadingBatch } from '../core/contract/v1.ts';
 import { openEmbeddedStorage } from '../storage/embedded/store.ts';
 import type { Storage, StoredPoint } from '../storage/port.ts';
@@ -81,4 +86,33 @@ it('defaults a meter\'s bound from its template: rated voltage × current × CT 
   // Acrel DTSD1352: phase voltage rows to 500 V, three current rows to 100 A (× CT 40): 3 × 500 × 4000 / 1000
   expect(devicePointRules(d).counterMaxRatePerH).toBe(6000);
   expect(devicePointRules({ ...d, max_power_kw: 288 }).counterMaxRatePerH).toBe(288);
+});
+
+it('dead-letters the implausible reading with reason implausible through a real broker (aedes)', async () => {
+  const SITE = `implausible-${process.pid}`;
+  const mqttSite = collectorTestSite(SITE);
+  mqttSite.devices.find((d) => d.id === 'main')!.max_power_kw = 288;
+  const broker = await startEmbeddedBroker(0);
+  const collector = await startCollector({ site: mqttSite, mqttUrl: broker.url, storage, dataDir: join(dir, 'collector'), clientId: `implausible-${process.pid}` });
+  const pub = await mqtt.connectAsync(broker.url, { clientId: `implausible-pub-${process.pid}` });
+  try {
+    const dead: DeadLetter[] = [];
+    await pub.subscribeAsync(topics.deadLetter(SITE), { qos: 1 });
+    pub.on('message', (_t, m) => dead.push(JSON.parse(m.toString()) as DeadLetter));
+    const t0 = Math.floor(Date.now() / 900_000) * 900_000 - 900_000;
+    for (const [minute, value] of [[0, 1000], [1, 1004.8], [2, 1_001_009.6], [3, 1014.4]]) {
+      const b = { ...batch(minute, value), site: SITE, readings: batch(minute, value).readings.map((r) => ({ ...r, ts: t0 + minute * MIN })) };
+      await pub.publishAsync(topics.readings(SITE, 'gw1'), JSON.stringify(b), { qos: 1 });
+    }
+    await waitFor('the dead letter', () => dead.length === 1, 10_000);
+    expect(dead[0].reason).toBe('implausible');
+    expect(dead[0].detail).toMatch(/^main: energy_import_kwh: energy_import_kwh = 1001009\.6 at \d+ claims 1000004\.8 since/);
+    await collector.flush();
+    const rows = await storage.raw({ measurement: 'energy_15m', from: t0 - 900_000, to: t0 + 1_800_000, where: { site: SITE, meter: 'main' } });
+    expect(sum(rows)).toBe(14.4);
+  } finally {
+    await pub.endAsync();
+    await collector.stop();
+    await broker.stop();
+  }
 });
