@@ -63,8 +63,9 @@ export async function rebuildMissingMeterState(opts: RebuildOptions): Promise<Re
     const gateways = new Map(opts.site.gateways.map((g) => [g.id, g]));
     const missing: RebuildMeter[] = [];
     for (const { device: d, rules } of siteIndex(opts.site, opts.pointRules ?? devicePointRules).devices.values()) {
-      if (!rules.counterPoint || !d.medium || have.has(d.id)) continue;
-      missing.push({ stored: { id: d.id, medium: d.medium, point: rules.counterPoint }, rules: meterCounterRules(d, gateways.get(d.gateway), rules, opts.gapMs) });
+      const medium = rules.counterMedium; // a meter's medium, or electricity for an inverter's yield
+      if (!rules.counterPoint || !medium || have.has(d.id)) continue;
+      missing.push({ stored: { id: d.id, medium, point: rules.counterPoint }, rules: meterCounterRules(d, gateways.get(d.gateway), rules, opts.gapMs) });
     }
     const report: RebuildReport = { missing: missing.length, rebuilt: 0, rewrite: new Map() };
     if (missing.length === 0) return report;
