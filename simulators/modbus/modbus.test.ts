@@ -57,7 +57,9 @@ describe('every Modbus template over Modbus TCP', () => {
   });
 });
 
-describe('pymodbus, a second independent master', () => {
+// The simulator's side only: pymodbus as a master reads each register kind from it. pymodbus as a server of the
+// manufacturers' register images, read by the gateway for every template's counter, is gateway/devices/golden-peer.test.ts.
+describe('pymodbus, a second independent master, against the simulator', () => {
   it('reads coils, discrete inputs, input registers and a low-word-first counter as the templates say', async () => {
     const water = loadTemplate('water-meter-modbus') as ModbusTemplate;
     const gas = loadTemplate('gas-meter-modbus') as ModbusTemplate;
