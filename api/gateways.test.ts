@@ -7,7 +7,9 @@ import { checkSite } from '../core/site/load.ts';
 import type { Storage } from '../storage/port.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
 import { startApi } from './server.ts';
+import type { StatusFeed } from './status-feed.ts';
 import { storageBackends } from './testing/backends.ts';
+import { memoryStorage } from './testing/memory-storage.ts';
 import { fixtureSite, sh } from './testing/fixture.ts';
 
 for (const backend of storageBackends({ memory: true })) {
@@ -49,3 +51,26 @@ for (const backend of storageBackends({ memory: true })) {
     });
   });
 }
+
+describe('GET /api/v1/gateways with the status feed', () => {
+  it("takes online and queue depth from the gateway's live status, judged by its heartbeat", async () => {
+    const now = sh(2025, 3, 1, 12, 0);
+    const storage = memoryStorage();
+    await storage.write([{ measurement: 'gateway_accounting', tags: { site: 'test-site', gateway: 'gw1' }, fields: { last_seq: 9, gap_batches: 0, recovered: 0, lost: 0, duplicates: 0, stored: 10, restarts: 0, queued: 0, online: true }, time: now - 30_000 }]);
+    // a stand-in for the MQTT status feed (api/status-feed.ts): gw1 says offline with 7 batches waiting
+    const statusFeed: StatusFeed = {
+      connected: () => true,
+      gateway: (id) => (id === 'gw1' ? { status: { v: 1, online: false, ts: now - 5000, queued: 7 }, received_ms: now - 5000 } : undefined),
+      device: () => undefined,
+      stop: async () => {},
+    };
+    const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, kpiWriteBack: false, statusFeed });
+    try {
+      const body: unknown = await (await fetch(`http://127.0.0.1:${api.port}/api/v1/gateways`)).json();
+      assertMatchesOpenApi('get', '/api/v1/gateways', 200, body);
+      expect(body).toMatchObject([{ id: 'gw1', last_seq: 9, online: false, queued: 7 }]);
+    } finally {
+      await api.stop();
+    }
+  });
+});

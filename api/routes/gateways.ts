@@ -1,12 +1,15 @@
 /**
  * `GET /gateways` (issue #12.5, decision 0309): each gateway's seq accounting as the collector last reported it
  * (measurement `gateway_accounting`): last seq stored, batches missing in open gaps, recovered, lost, and the
- * gateway's own status (queue depth, online). The collector may run in another process: storage is the meeting point.
+ * gateway's own status (queue depth, online). The collector may run in another process: storage is the meeting
+ * point. Queue depth and online come from the API's own status feed when it has the gateway's retained status
+ * (fresher, and judged by its heartbeat as for devices), else from the collector's row.
  */
 import { Router } from 'express';
 import { MEASUREMENT } from '../../core/measurements.ts';
 import type { StoredPoint } from '../../storage/port.ts';
 import type { ApiContext } from '../context.ts';
+import { gatewayVerdict } from '../device-state.ts';
 import { tzOffsetMs } from '../../core/time.ts';
 import { isoLocal } from '../params.ts';
 
@@ -34,11 +37,15 @@ export function gatewayRoutes(ctx: ApiContext): Router {
     res.json(gateways.map((g) => {
       const r = latest.get(g.id);
       const f = r?.fields ?? {};
+      const live = ctx.statusFeed?.connected() ? ctx.statusFeed.gateway(g.id) : undefined;
+      const verdict = live && gatewayVerdict(live, now);
+      const storedOnline = typeof f.online === 'boolean' ? f.online : typeof f.online === 'number' ? f.online === 1 : null;
       return {
         id: g.id, name: g.name ?? g.id,
         last_seq: int(f.last_seq), gap_batches: int(f.gap_batches) ?? 0, recovered: int(f.recovered) ?? 0,
-        lost: int(f.lost) ?? 0, duplicates: int(f.duplicates) ?? 0, queued: int(f.queued),
-        online: typeof f.online === 'boolean' ? f.online : typeof f.online === 'number' ? f.online === 1 : null,
+        lost: int(f.lost) ?? 0, duplicates: int(f.duplicates) ?? 0,
+        queued: live?.status.queued ?? int(f.queued),
+        online: verdict ? ('online' in verdict ? verdict.online : null) : storedOnline,
         reported_at: r ? isoLocal(r.time, offset) : null,
       };
     }));
