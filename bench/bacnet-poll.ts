@@ -7,7 +7,8 @@
 import { BacnetBus } from '../gateway/protocols/bacnet/bus.ts';
 import { PropertyIdentifier as P, ObjectType } from '../gateway/protocols/bacnet/library.ts';
 import { DeviceReader, type ReadRequest } from '../gateway/protocols/bacnet/reader.ts';
-import { loadBacnetTemplate, resolvePoints } from '../gateway/protocols/bacnet/template.ts';
+import { loadTemplateOf } from '../gateway/devices/templates.ts';
+import { resolvePoints } from '../gateway/protocols/bacnet/template.ts';
 import { startBacnetSimulators } from '../simulators/bacnet/index.ts';
 import { freeUdpPort } from '../test/harness/ports.ts';
 
@@ -19,7 +20,7 @@ const ports: number[] = [];
 for (let i = 0; i < devices; i++) ports.push(await freeUdpPort());
 const sims = await startBacnetSimulators(ports.map((port, i) => ({ template: 'hvac-ahu', deviceInstance: 5000 + i, name: `AHU-${i}`, port, cov: false })));
 const bus = await BacnetBus.open({ interface: '127.0.0.1', port: await freeUdpPort(), broadcastAddress: '127.0.0.1', apduTimeoutMs: 3000 });
-const requests: ReadRequest[] = resolvePoints(loadBacnetTemplate('hvac-ahu')).map((p) => ({ objectId: p.objectId, properties: [P.PRESENT_VALUE, P.STATUS_FLAGS, P.RELIABILITY] }));
+const requests: ReadRequest[] = resolvePoints(loadTemplateOf('bacnet', 'hvac-ahu')).map((p) => ({ objectId: p.objectId, properties: [P.PRESENT_VALUE, P.STATUS_FLAGS, P.RELIABILITY] }));
 const values = requests.length * 3;
 
 const floor: number[] = [];

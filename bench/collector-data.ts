@@ -6,10 +6,10 @@ import type { Device, SiteModel } from '../core/site/schema.ts';
 export const GATEWAYS = 10;
 export const METERS_PER_GATEWAY = 50;
 export const POLL_MS = 15_000;
-export const POINTS = ['energy_import_kwh', 'energy_export_kwh', 'power_kw', 'reactive_power_kvar', 'voltage_l1_v', 'voltage_l2_v',
+export const POINTS = ['energy_import_kwh', 'energy_export_kwh', 'power_kw', 'voltage_l12_v', 'voltage_l1_v', 'voltage_l2_v',
   'voltage_l3_v', 'current_l1_a', 'current_l2_a', 'current_l3_a', 'frequency_hz', 'power_factor'];
 
-/** A district-sized slice: per gateway one building, a main meter over 49 sub-meters of four sub-items. */
+/** A district-sized slice: per gateway one building, a main meter over 49 sub-meters of four sub-items (CHINT DTSU666, the points of its template). */
 export function benchSite(): SiteModel {
   const devices: Device[] = [];
   const cats = ['01A00', '01B00', '01C00', '01D00'];
@@ -17,7 +17,7 @@ export function benchSite(): SiteModel {
     for (let m = 0; m < METERS_PER_GATEWAY; m++) {
       devices.push({
         id: `g${g}-m${m}`, name: `表${g}-${m}`, kind: 'meter', medium: 'electricity', building: `b${g}`, gateway: `gw${g}`,
-        template: 'bench-meter', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 15100 + g, unit_id: m + 1 },
+        template: 'chint-dtsu666', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 15100 + g, unit_id: m + 1 },
         category: m === 0 ? '01000' : cats[m % 4], parent: m === 0 ? undefined : `g${g}-m0`,
       });
     }
@@ -39,7 +39,7 @@ export function benchBatches(start_ms: number, cycles: number): ReadingBatch[][]
     out.push(Array.from({ length: GATEWAYS }, (_, g) => {
       const readings: DeviceReading[] = Array.from({ length: METERS_PER_GATEWAY }, (_, m) => {
         const base = 1000 * (m + 1) + c * (m === 0 ? 2.5 : 0.05);
-        const values = [base, 10 + m, 20 + (c % 7), 3, 231, 229, 230, 30 + (m % 9), 31, 29, 50, 0.95];
+        const values = [base, 10 + m, 20 + (c % 7), 400, 231, 229, 230, 30 + (m % 9), 31, 29, 50, 0.95];
         return { device: `g${g}-m${m}`, ts, points: Object.fromEntries(POINTS.map((p, i) => [p, { value: values[i], quality: 'good' as const }])) };
       });
       return { v: 1 as const, site: 'bench', gateway: `gw${g}`, seq: c, sent_ts: ts, readings };

@@ -7,7 +7,6 @@ import { DAY_MS } from '../core/measurements.ts';
 import type { DeviceReading, ReadingBatch } from '../core/contract/v1.ts';
 import type { Device, SiteModel } from '../core/site/schema.ts';
 import { devicePointRules, type DevicePointRules } from './point-rules.ts';
-import { rangeOfPoint } from '../core/units.ts';
 import { schemaProblem, type RejectReason, type Rejection } from './validate.ts';
 
 /** A device the collector knows, with the rules its points are judged by. */
@@ -114,9 +113,9 @@ export function judgeBatch(batch: unknown, index: SiteIndex, limits: TimestampLi
 export function judgePoint(info: JudgedDevice, point: string, value: number | null, quality: string): 'skip' | { reason: RejectReason; detail: string } | undefined {
   // The gateway marks unreadable values itself: nothing to store, nothing wrong with the message.
   if (value === null || quality === 'bad') return 'skip';
-  const range = info.rules.points ? info.rules.points.get(point) : rangeOfPoint(point);
+  const range = info.rules.points.get(point);
   if (!range) {
-    return { reason: 'unknown_point', detail: info.rules.points ? `'${point}' is not a point of template '${info.device.template}'` : `'${point}' names no known unit` };
+    return { reason: 'unknown_point', detail: `'${point}' is not a point of template '${info.device.template}'` };
   }
   if (!(value >= range[0] && value <= range[1])) return { reason: 'out_of_range', detail: `${point} = ${value} is outside [${range[0]}, ${range[1]}]` };
   return undefined;

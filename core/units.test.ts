@@ -1,22 +1,11 @@
 /** The units catalogue: one unit per suffix, one suffix per unit, and every point of every shipped template resolves. */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readYaml } from './config/yaml-file.ts';
+import { listModels, loadModel } from './devices/catalogue.ts';
 import { conversionFor, declaredUnitProblem, deviceUnitSymbol, POINT_UNITS, pointUnitProblem, rangeOfPoint, suffixesMatching, unitOfPoint } from './units.ts';
 
-const TEMPLATES = new URL('./devices/templates/', import.meta.url).pathname;
-
-/** Every published point name of every template file, read as plain YAML (independent of any protocol's loader). */
+/** Every published point of every model in the catalogue (its own loader checks names too; this proves the count). */
 function templatePoints(): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const file of readdirSync(TEMPLATES).filter((f) => f.endsWith('.yaml'))) {
-    const t = readYaml(join(TEMPLATES, file)).value as { registers?: unknown[]; points?: unknown[] };
-    for (const row of [...(t.registers ?? []), ...(t.points ?? [])] as Array<{ point: string; publish?: boolean }>) {
-      if (row.publish !== false) out.push([file, row.point.replace('{n}', '1')]);
-    }
-  }
-  return out;
+  return listModels().flatMap((id) => [...loadModel(id).points.keys()].map((point): [string, string] => [id, point]));
 }
 
 describe('units catalogue', () => {

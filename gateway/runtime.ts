@@ -9,7 +9,7 @@ import type { DeviceReading, ReadingBatch } from '../core/contract/v1.ts';
 import { logger } from '../core/log.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import { loadTemplate } from './devices/templates.ts';
-import { sourceFactories } from './protocols/index.ts';
+import { createSource } from './protocols/index.ts';
 import { pollIntervalMs } from './schedule.ts';
 import { CommandHandler } from './commands.ts';
 import { DeviceHealth } from './device-health.ts';
@@ -110,14 +110,12 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // build every source first: a bad template or address fails here, before the queue or broker is touched
   const sources: DeviceSource[] = devices.map((device) => {
     const template = loadTemplate(device.template);
-    const factory = sourceFactories[template.protocol];
-    if (!factory) throw new ConfigError(`device ${device.id}`, 'template', `no device source for protocol '${template.protocol}' (template '${template.id}')`);
     const dlog = log.child({ device: device.id });
     const health = new DeviceHealth((status) => {
       if (status.state === 'degraded') dlog.warn({ error: status.error }, 'device degraded');
       publisher?.setDeviceStatus(device.id, status);
     });
-    return factory({
+    return createSource({
       site, device, log: dlog, mqttUrl: opts.mqttUrl,
       emit(reading) {
         // a source that emits after it was stopped: nothing is queued any more
@@ -137,7 +135,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         online.set(device.id, { online: isOnline, error });
         health.setReachable(isOnline, error, degraded);
       },
-    });
+    }, template);
   });
 
   queue = new DiskQueue(opts.dataDir, `gateway-${site.site.id}-${gatewayId}`, {

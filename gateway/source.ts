@@ -34,5 +34,5 @@ export interface DeviceSource {
   stop(): Promise<void>;
 }
 
-/** Builds the source for one device; registered per address protocol in gateway/protocols/index.ts. */
-export type SourceFactory = (ctx: SourceContext) => DeviceSource;
+/** Builds the source for one device from its validated template; each protocol contributes one to gateway/protocols/index.ts. */
+export type SourceFactory<T> = (ctx: SourceContext, template: T) => DeviceSource;

@@ -11,6 +11,7 @@ import { logger } from '../core/log.ts';
 import type { Device, SiteModel } from '../core/site/schema.ts';
 import { loadTemplate, type Template } from '../gateway/devices/templates.ts';
 import type { SimulatedDevice } from './device.ts';
+import type { FleetContext, FleetPart, FleetStarter } from './fleet-part.ts';
 import { startModbusSimulator, type ModbusFault, type SimUnit } from './modbus/server.ts';
 import type { ValueFault } from './physics/faults.ts';
 import { buildSitePhysics, siteSeed } from './physics/site.ts';
@@ -21,27 +22,6 @@ import { startBacnetFleet } from './bacnet/fleet.ts';
 import { startMqttFleet } from './mqtt/fleet.ts';
 
 const log = logger('sim-fleet');
-
-/** What a protocol starter gets: the devices of its protocol to serve and the site's physics. */
-export interface FleetContext {
-  site: SiteModel;
-  devices: Device[];
-  physics: Map<string, SimulatedDevice>;
-  seed: number;
-  now?: () => number;
-  /** the site's broker, for simulated MQTT-native controllers that name none */
-  mqttUrl?: string;
-}
-
-/** A started group of simulators. */
-export interface FleetPart {
-  stop(): Promise<void>;
-  /** protocol fault of one device (offline, slow, exception …), where the protocol supports it */
-  setFault?(deviceId: string, fault: ModbusFault): boolean;
-}
-
-/** Starts the simulators of one address protocol. */
-export type FleetStarter = (ctx: FleetContext) => Promise<FleetPart>;
 
 /**
  * Simulators per address protocol. `bacnet-ip` and `mqtt` are for the HVAC simulators (simulators/bacnet,

@@ -31,7 +31,7 @@ export class ReadingStream {
         if (!this.first.has(device)) this.first.set(device, value);
         this.counters.set(device, value);
         this.points += 2;
-        return { device, ts, points: { [point]: { value, quality: 'good' }, [gateway === 'gw2' ? 'temp_c' : 'power_kw']: { value: (i % 50) + k, quality: 'good' } } };
+        return { device, ts, points: { [point]: { value, quality: 'good' }, [gateway === 'gw2' ? 'flow_m3h' : 'power_kw']: { value: (i % 50) + k, quality: 'good' } } };
       });
       const seq = this.seqs.get(gateway) ?? 0;
       this.seqs.set(gateway, seq + 1);

@@ -4,7 +4,7 @@
  * area and sharing the site's weather seed. The models are those of `hvacModelsForSite`, so the building's HVAC
  * sub-meter can add the same plants' `electricalPowerKw(t)`; the returned part also carries them by device id.
  */
-import type { FleetContext, FleetPart } from '../fleet.ts';
+import type { FleetContext, FleetPart } from '../fleet-part.ts';
 import { bacnetSimulatorsForSite, startBacnetSimulators } from './index.ts';
 import type { HvacModel } from '../physics/hvac.ts';
 import { hvacModelsForSite } from '../physics/hvac-site.ts';

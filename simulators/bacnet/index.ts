@@ -3,7 +3,8 @@
  * its objects taken from the device's template and its values from the template's HVAC physics model.
  */
 import type { SiteModel } from '../../core/site/schema.ts';
-import { loadBacnetTemplate, resolvePoints, type BacnetTemplate } from '../../gateway/protocols/bacnet/template.ts';
+import { loadTemplateOf } from '../../gateway/devices/templates.ts';
+import { resolvePoints, type BacnetTemplate } from '../../gateway/protocols/bacnet/template.ts';
 import { createHvacModel, type HvacModel, type HvacOptions } from '../physics/hvac.ts';
 import { BacnetDeviceSimulator, type SimObjectSpec } from './server.ts';
 
@@ -55,7 +56,7 @@ export async function startBacnetSimulators(specs: BacnetSimSpec[], opts: { covC
   const devices: BacnetDeviceSimulator[] = [];
   try {
     for (const spec of specs) {
-      const template = typeof spec.template === 'string' ? loadBacnetTemplate(spec.template) : spec.template;
+      const template = typeof spec.template === 'string' ? loadTemplateOf('bacnet', spec.template) : spec.template;
       if (!spec.model && !template.physics) throw new Error(`template ${template.id} names no physics model for its simulator`);
       const model = spec.model ?? createHvacModel(template.physics as string, { id: spec.name, ...spec.physics });
       devices.push(await BacnetDeviceSimulator.start({

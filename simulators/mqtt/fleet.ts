@@ -2,7 +2,7 @@
  * The demo fleet's MQTT-native part: one simulated VRF unit per `mqtt` device whose template is the VRF one,
  * publishing vendor JSON to the device's broker (the site broker when the address names none).
  */
-import type { FleetContext, FleetPart } from '../fleet.ts';
+import type { FleetContext, FleetPart } from '../fleet-part.ts';
 import { VrfOutdoorUnit, type HvacModel } from '../physics/hvac.ts';
 import { hvacModelsForSite } from '../physics/hvac-site.ts';
 import { startMqttVrfSimulator, type MqttVrfSimulator } from './vrf.ts';

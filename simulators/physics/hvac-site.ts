@@ -5,7 +5,7 @@
  * sub-meter and the kW the plants report agree. One set per (site, seed): the same instances for both.
  */
 import type { SiteModel } from '../../core/site/schema.ts';
-import { loadBacnetTemplate } from '../../gateway/protocols/bacnet/template.ts';
+import { loadTemplateOf } from '../../gateway/devices/templates.ts';
 import { createHvacModel, VrfOutdoorUnit, type HvacModel } from './hvac.ts';
 
 /** MQTT-native templates and the physics behind them. */
@@ -26,7 +26,7 @@ export function hvacModelsForSite(site: SiteModel, seed: number): Map<string, Hv
     const building = site.buildings.find((b) => b.id === d.building);
     const opts = { id: d.id, weatherSeed: seed, servedAreaM2: building?.floor_area_m2, startMs };
     if (d.address.protocol === 'bacnet-ip') {
-      const physics = loadBacnetTemplate(d.template).physics;
+      const physics = loadTemplateOf('bacnet', d.template).physics;
       if (physics) models.set(d.id, createHvacModel(physics, opts));
     } else if (d.address.protocol === 'mqtt' && MQTT_PHYSICS[d.template] === 'vrf-outdoor-unit') {
       models.set(d.id, new VrfOutdoorUnit(opts));

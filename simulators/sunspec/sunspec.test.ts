@@ -9,7 +9,8 @@ import type { DeviceReading } from '../../core/contract/v1.ts';
 import { logger } from '../../core/log.ts';
 import { checkSite } from '../../core/site/load.ts';
 import type { SiteModel } from '../../core/site/schema.ts';
-import { sourceFactories } from '../../gateway/protocols/index.ts';
+import { loadTemplateOf } from '../../gateway/devices/templates.ts';
+import { protocols } from '../../gateway/protocols/index.ts';
 import { scanSunspec, formatSunspecScan } from '../../gateway/protocols/sunspec/scan.ts';
 import type { SimulatedDevice } from '../device.ts';
 import { CST_OFFSET_MS } from '../physics/climate.ts';
@@ -94,11 +95,11 @@ describe('SunSpec simulator and discovery over Modbus TCP', () => {
     }) as SiteModel;
     const readings = new Map<string, DeviceReading>();
     const online = new Map<string, boolean>();
-    const sources = site.devices.map((device) => sourceFactories.sunspec!({
+    const sources = site.devices.map((device) => protocols.sunspec.source({
       site, device, log: logger('test'), mqttUrl: 'mqtt://127.0.0.1:1',
       emit: (r) => { if (!readings.has(r.device)) readings.set(r.device, r); },
       setOnline: (o) => online.set(device.id, o),
-    }));
+    }, loadTemplateOf('sunspec', device.template)));
     await Promise.all(sources.map((s) => s.start()));
     try {
       const deadline = Date.now() + 10_000;
@@ -144,7 +145,7 @@ describe('SunSpec simulator and discovery over Modbus TCP', () => {
       devices: [{ id: 'inv', name: 'inverter', kind: 'inverter', building: 'b', gateway: 'gw', template: 'sunspec-inverter', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: shortSim.port, unit_id: 1 } }],
     }) as SiteModel;
     let reading: DeviceReading | undefined;
-    const source = sourceFactories.sunspec!({ site, device: site.devices[0], log: logger('test'), mqttUrl: 'mqtt://127.0.0.1:1', emit: (r) => { reading ??= r; }, setOnline: () => undefined });
+    const source = protocols.sunspec.source({ site, device: site.devices[0], log: logger('test'), mqttUrl: 'mqtt://127.0.0.1:1', emit: (r) => { reading ??= r; }, setOnline: () => undefined }, loadTemplateOf('sunspec', 'sunspec-inverter'));
     await source.start();
     try {
       const deadline = Date.now() + 10_000;

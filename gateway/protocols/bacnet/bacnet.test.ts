@@ -15,7 +15,7 @@ import { ApplicationTag, PropertyIdentifier as P, Reliability } from './library.
 import { DeviceReader } from './reader.ts';
 import { scanBacnet } from './scan.ts';
 import { BacnetSource, WriteRefusedError } from './source.ts';
-import { loadBacnetTemplate } from './template.ts';
+import { loadTemplateOf } from '../../devices/templates.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -41,7 +41,7 @@ async function source(port: number, instance: number, templateId: string, opts: 
     site: {} as SiteModel, device, log: logger('test'), mqttUrl: 'mqtt://127.0.0.1:1',
     emit: (r) => readings.push(r),
     setOnline: (online, error) => status.push({ online, error }),
-  }, loadBacnetTemplate(templateId), { pollIntervalMs: opts.pollIntervalMs ?? 300, covLifetimeS: opts.covLifetimeS, covSilenceMs: opts.covSilenceMs, apduTimeoutMs: 800 });
+  }, loadTemplateOf('bacnet', templateId), { pollIntervalMs: opts.pollIntervalMs ?? 300, covLifetimeS: opts.covLifetimeS, covSilenceMs: opts.covSilenceMs, apduTimeoutMs: 800 });
   await src.start();
   cleanups.push(() => src.stop());
   /** the latest value of each point over all readings */

@@ -9,7 +9,7 @@ import { formatObjectId, parseObjectId } from './objects.ts';
 import { decodeStatusFlags, qualityOf } from './quality.ts';
 import { chunkRequests, estimateAnswerOctets } from './reader.ts';
 import { parseScanArgs } from './scan.ts';
-import { loadBacnetTemplate } from './template.ts';
+import { loadTemplateOf } from '../../devices/templates.ts';
 import { bacnetConversion, symbolOfUnits } from './units.ts';
 
 describe('engineering units', () => {
@@ -71,7 +71,7 @@ describe('object identifiers and chunking', () => {
 
 describe('BACnet templates', () => {
   it.each(['hvac-ahu', 'hvac-chiller-plant', 'hvac-vrf-outdoor', 'hvac-fcu-zone', 'hvac-hot-water'])('%s loads', (id) => {
-    const t = loadBacnetTemplate(id);
+    const t = loadTemplateOf('bacnet', id);
     expect(t.points.length).toBeGreaterThan(5);
     expect(t.points.some((p) => p.writable)).toBe(true);
   });
@@ -81,14 +81,14 @@ describe('BACnet templates', () => {
     const head = 'id: x\nprotocol: bacnet\nname: x\npoints:\n';
     const write = (row: string) => writeFileSync(join(dir, 'x.yaml'), head + row);
     write('  - { point: temp_c, object: "analog-input:1", label: T, writable: true }\n');
-    expect(() => loadBacnetTemplate('x', dir)).toThrow(ConfigError);
-    expect(() => loadBacnetTemplate('x', dir)).toThrow(/x\.yaml:5: points\[0\]\.writable: 'analog-input:1' is not an output or value object/);
+    expect(() => loadTemplateOf('bacnet', 'x', dir)).toThrow(ConfigError);
+    expect(() => loadTemplateOf('bacnet', 'x', dir)).toThrow(/x\.yaml:5: points\[0\]\.writable: 'analog-input:1' is not an output or value object/);
     write('  - { point: temp_c, object: "analog-inptu:1", label: T }\n');
-    expect(() => loadBacnetTemplate('x', dir)).toThrow(/points\[0\]\.object: unknown object type/);
+    expect(() => loadTemplateOf('bacnet', 'x', dir)).toThrow(/points\[0\]\.object: unknown object type/);
     write('  - { point: fan_on, object: "binary-input:1", label: F, units: percent }\n');
-    expect(() => loadBacnetTemplate('x', dir)).toThrow(/has no Units property/);
+    expect(() => loadTemplateOf('bacnet', 'x', dir)).toThrow(/has no Units property/);
     write('  - { point: temp_c, object: "analog-input:1", label: T, unit: celsius }\n');
-    expect(() => loadBacnetTemplate('x', dir)).toThrow(/points\[0\]\.unit: unknown setting/);
+    expect(() => loadTemplateOf('bacnet', 'x', dir)).toThrow(/points\[0\]\.unit: unknown setting/);
   });
 });
 

@@ -19,7 +19,7 @@ import { ApplicationTag, ObjectType, PropertyIdentifier as P, ServicesSupported,
 import { formatObjectId, hasUnits, isBinary } from './objects.ts';
 import { decodeStatusFlags, qualityOf } from './quality.ts';
 import { DeviceReader, type ReadRequest } from './reader.ts';
-import { loadBacnetTemplate, resolvePoints, type BacnetTemplate, type ResolvedPoint } from './template.ts';
+import { resolvePoints, type BacnetTemplate, type ResolvedPoint } from './template.ts';
 import type { UnitConversion } from '../../../core/units.ts';
 import { bacnetConversion, unitName } from './units.ts';
 
@@ -353,9 +353,8 @@ function errorReason(errorClass: number, errorCode: number): string {
   return `bacnet error class ${errorClass} code ${errorCode}`;
 }
 
-/** The factory registered under `bacnet`: loads the device's template and polls at the gateway's interval. */
-export const bacnetSourceFactory: SourceFactory = (ctx) => {
-  const template = loadBacnetTemplate(ctx.device.template);
+/** The source of a device with a BACnet template (gateway/protocols/index.ts): polls at the gateway's interval. */
+export const bacnetSourceFactory: SourceFactory<BacnetTemplate> = (ctx, template) => {
   const gateway = ctx.site.gateways.find((g) => g.id === ctx.device.gateway);
   const seconds = ctx.device.poll_interval_s ?? gateway?.poll_interval_s ?? 15;
   return new BacnetSource(ctx, template, { pollIntervalMs: seconds * 1000 });

@@ -1,11 +1,10 @@
 /**
  * BACnet device templates (DESIGN D5: device knowledge is data): one YAML file per controller model under
  * `core/devices/templates/`, `protocol: bacnet`, mapping BACnet objects to canonical points. The schema gives
- * the types; `checkBacnetTemplate` adds what a schema cannot say (unit suffixes, object ids, writability).
+ * the types; `checkBacnetTemplateRules` adds what a schema cannot say (unit suffixes, object ids, writability).
  */
-import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, displayPath, lineOf, loadYamlById, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
+import { displayPath } from '../../../core/config/yaml-file.ts';
 import { PointName } from '../../../core/contract/v1.ts';
 import { hasUnits, isBinary, isCommandable, parseObjectId } from './objects.ts';
 import { pointUnitProblem, unitOfPoint } from '../../../core/units.ts';
@@ -55,24 +54,8 @@ export interface ResolvedPoint extends BacnetPoint {
   unitsId?: number;
 }
 
-/** Folder of the shipped templates. */
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../../core/devices/templates/', import.meta.url));
-
-/** Read and check `<dir>/<id>.yaml`; throws ConfigError (file:line: path: problem). */
-export function loadBacnetTemplate(id: string, dir = TEMPLATE_DIR): BacnetTemplate {
-  return loadYamlById(dir, id, checkBacnetTemplate);
-}
-
-/** Validate an already-parsed template (schema, then the rules between fields). */
-export function checkBacnetTemplate(value: unknown, file = '(template)', source?: SourceDoc): BacnetTemplate {
-  const t = validate(templateSchema, value, file, source);
-  const problem = checkBacnetTemplateRules(t);
-  if (problem) throw new ConfigError(file, displayPath(problem.at), problem.problem, lineOf(source, problem.at));
-  return t;
-}
-
 /**
- * The rules a schema cannot express, as the gateway's template loader wants them (gateway/devices/templates.ts):
+ * The rules a schema cannot express, as the registry of protocols wants them (gateway/protocols/index.ts):
  * the first problem with its path, or undefined.
  */
 export function checkBacnetTemplateRules(t: BacnetTemplate): { path: string; problem: string; at: (string | number)[] } | undefined {

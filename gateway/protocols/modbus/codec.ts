@@ -4,20 +4,10 @@
  * Registers travel big-endian on the wire (Modbus Application Protocol v1.1b3 §4.2); the order names how a
  * device spreads a wider value over them (see `ByteOrder` in template.ts).
  */
-import type { ByteOrder, Encoding } from './template.ts';
+import { registerCount, type ByteOrder, type Encoding } from './template.ts';
 
 /** A decoded value: numbers for numeric encodings and bits, text for `string`. */
 export type Decoded = number | string;
-
-/** Registers a value of `type` occupies (strings: `lengthWords`). */
-export function registerCount(type: Encoding, lengthWords = 1): number {
-  switch (type) {
-    case 'int32': case 'uint32': case 'float32': return 2;
-    case 'int64': case 'uint64': case 'float64': return 4;
-    case 'string': return lengthWords;
-    default: return 1;
-  }
-}
 
 /** Big-endian bytes of `words` registers → the value's bytes in ABCD… order (and back: the map is an involution). */
 function reorder(bytes: Buffer, order: ByteOrder): Buffer {

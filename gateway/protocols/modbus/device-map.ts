@@ -3,10 +3,10 @@
  * returned into canonical points with quality (DESIGN.md boundary 3: converted at the edge, never downstream).
  */
 import type { PointValue } from '../../../core/contract/v1.ts';
-import { decodeValue, registerCount, type Decoded } from './codec.ts';
+import { decodeValue, type Decoded } from './codec.ts';
 import { ModbusError } from './bus.ts';
 import { planReads, type PlanLimits, type PlannedRead, type Span } from './planner.ts';
-import type { ByteOrder, ModbusTemplate, RegisterKind, RegisterRow } from './template.ts';
+import { registerCount, type ByteOrder, type ModbusTemplate, type RegisterKind, type RegisterRow } from './template.ts';
 
 /** A template row with its defaults resolved. */
 export interface CompiledRow {

@@ -8,10 +8,10 @@ import { pollIntervalMs, TickLoop } from '../../schedule.ts';
 
 /** Re-exported for the sources that imported it from here (it lives in gateway/schedule.ts). */
 export { pollIntervalMs };
-import { asModbusTemplate, loadTemplate } from '../../devices/templates.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { acquireBus, endpointKey, ModbusError, releaseBus, type ModbusBus, type ModbusEndpoint } from './bus.ts';
 import { compileTemplate, decodePoints, type DevicePlan, type ReadResults } from './device-map.ts';
+import type { ModbusTemplate } from './template.ts';
 
 /** The bus endpoint and unit id of a Modbus device, from its site-model address. */
 export function modbusAddressOf(device: Device): { endpoint: ModbusEndpoint; unit: number } {
@@ -52,10 +52,10 @@ class ModbusSource implements DeviceSource {
   private readonly endpoint: ModbusEndpoint;
   private readonly unit: number;
 
-  constructor(private readonly ctx: SourceContext) {
+  constructor(private readonly ctx: SourceContext, template: ModbusTemplate) {
     this.deviceId = ctx.device.id;
     // everything that can be wrong in configuration fails here, before any I/O
-    this.plan = compileTemplate(asModbusTemplate(loadTemplate(ctx.device.template), `device ${ctx.device.id}`));
+    this.plan = compileTemplate(template);
     ({ endpoint: this.endpoint, unit: this.unit } = modbusAddressOf(ctx.device));
     this.loop = new TickLoop(pollIntervalMs(ctx.site, ctx.device), () => this.poll());
   }
@@ -98,5 +98,5 @@ class ModbusSource implements DeviceSource {
   }
 }
 
-/** Factory registered under `modbus` in gateway/protocols/index.ts. */
-export const modbusSourceFactory: SourceFactory = (ctx) => new ModbusSource(ctx);
+/** The source of a device with a Modbus template (gateway/protocols/index.ts). */
+export const modbusSourceFactory: SourceFactory<ModbusTemplate> = (ctx, template) => new ModbusSource(ctx, template);

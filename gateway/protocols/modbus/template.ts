@@ -5,7 +5,6 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { declaredUnitProblem } from '../../../core/units.ts';
-import { registerCount } from './codec.ts';
 
 /** Modbus Application Protocol v1.1b3 §6: coils FC 1, discrete inputs FC 2, holding FC 3, input FC 4. */
 export const RegisterKind = Type.Union([
@@ -22,6 +21,16 @@ export const Encoding = Type.Union([
 ]);
 /** A value encoding. */
 export type Encoding = Static<typeof Encoding>;
+
+/** Registers a value of `type` occupies (strings: `lengthWords`). */
+export function registerCount(type: Encoding, lengthWords = 1): number {
+  switch (type) {
+    case 'int32': case 'uint32': case 'float32': return 2;
+    case 'int64': case 'uint64': case 'float64': return 4;
+    case 'string': return lengthWords;
+    default: return 1;
+  }
+}
 
 /**
  * Byte/word order with the letters of a big-endian 32-bit value (Telegraf's convention): ABCD big-endian,

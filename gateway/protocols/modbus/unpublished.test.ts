@@ -10,7 +10,7 @@ import { fixedDevice, sampleValues } from '../../../simulators/modbus/fixed-devi
 import { startModbusSimulator, type ModbusSimulator, type ReadRequest } from '../../../simulators/modbus/server.ts';
 import { waitFor } from '../../../test/harness/ports.ts';
 import { loadTemplate } from '../../devices/templates.ts';
-import { sourceFactories } from '../index.ts';
+import { protocols } from '../index.ts';
 import { compileTemplate } from './device-map.ts';
 import type { PlannedRead } from './planner.ts';
 import type { ModbusTemplate } from './template.ts';
@@ -64,10 +64,10 @@ describe('publish: false rows against a real Modbus TCP peer', () => {
         ct_ratio: 200, address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: sim.port, unit_id: 7 } }],
     });
     const readings: DeviceReading[] = [];
-    const source = sourceFactories.modbus!({
+    const source = protocols.modbus.source({
       site, device: site.devices[0], log: logger('test'), mqttUrl: 'mqtt://127.0.0.1:1',
       emit: (r) => readings.push(r), setOnline: () => undefined,
-    });
+    }, acrel);
     await source.start();
     try {
       await waitFor('three poll cycles', () => readings.length >= 3, 15_000);

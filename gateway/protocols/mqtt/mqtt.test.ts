@@ -15,7 +15,8 @@ import { waitFor } from '../../../test/harness/ports.ts';
 import { startMqttVrfSimulator } from '../../../simulators/mqtt/vrf.ts';
 import { parsePath, valueAt } from './path.ts';
 import { mapPayload, MqttNativeSource } from './source.ts';
-import { compilePoints, loadMqttTemplate } from './template.ts';
+import { loadTemplateOf } from '../../devices/templates.ts';
+import { compilePoints } from './template.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -39,7 +40,7 @@ describe('path expressions', () => {
 });
 
 describe('payload mapping', () => {
-  const points = compilePoints(loadMqttTemplate('hvac-vrf-mqtt'));
+  const points = compilePoints(loadTemplateOf('mqtt', 'hvac-vrf-mqtt'));
 
   it('converts units, maps text and booleans, and marks missing or non-numeric fields bad', () => {
     const v = mapPayload({ odu: { running: false, mode: 'heat', outdoorTemp: '4.5', power: 5400, energy: 12.5, capacity: 'n/a' }, idu: [] }, points);
@@ -54,17 +55,17 @@ describe('payload mapping', () => {
   it('applies scale and offset before converting °F', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jn-mqtt-tpl-'));
     writeFileSync(join(dir, 't.yaml'), 'id: t\nprotocol: mqtt\nname: t\npoints:\n  - { point: room_temp_c, path: t, label: 室温, unit: °F, scale: 0.1 }\n');
-    const [p] = compilePoints(loadMqttTemplate('t', dir));
+    const [p] = compilePoints(loadTemplateOf('mqtt', 't', dir));
     expect(mapPayload({ t: 770 }, [p]).room_temp_c.value).toBeCloseTo(25, 6);
   });
 
   it('rejects a template whose unit does not fit the point, naming file, line and path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'jn-mqtt-tpl-'));
     writeFileSync(join(dir, 'bad.yaml'), 'id: bad\nprotocol: mqtt\nname: bad\npoints:\n  - { point: power_kw, path: p, label: P, unit: °C }\n');
-    expect(() => loadMqttTemplate('bad', dir)).toThrow(ConfigError);
-    expect(() => loadMqttTemplate('bad', dir)).toThrow(/bad\.yaml:5: points\[0\]\.unit: device reports °C \(temperature\) for a power point/);
+    expect(() => loadTemplateOf('mqtt', 'bad', dir)).toThrow(ConfigError);
+    expect(() => loadTemplateOf('mqtt', 'bad', dir)).toThrow(/bad\.yaml:5: points\[0\]\.unit: device reports °C \(temperature\) for a power point/);
     writeFileSync(join(dir, 'bad.yaml'), 'id: bad\nprotocol: mqtt\nname: bad\npoints:\n  - { point: power, path: p, label: P }\n');
-    expect(() => loadMqttTemplate('bad', dir)).toThrow(/points\[0\]\.point: point name 'power' must end in a unit suffix/);
+    expect(() => loadTemplateOf('mqtt', 'bad', dir)).toThrow(/points\[0\]\.point: point name 'power' must end in a unit suffix/);
   });
 });
 
@@ -74,7 +75,7 @@ describe('MQTT-native source against Mosquitto', () => {
     const topic = `vendor/vrf/${process.pid}/${Date.now()}/odu1`;
     const sim = await startMqttVrfSimulator({ brokerUrl, topic, intervalMs: 200, serial: 'ODU-1' });
     cleanups.push(() => sim.stop());
-    const template = { ...loadMqttTemplate('hvac-vrf-mqtt'), stale_s: 5 };
+    const template = { ...loadTemplateOf('mqtt', 'hvac-vrf-mqtt'), stale_s: 5 };
     const device: Device = { id: 'vrf-1', name: 'VRF', kind: 'hvac', building: 'b', gateway: 'gw', template: template.id, address: { protocol: 'mqtt', topic, broker_url: brokerUrl } };
     const readings: DeviceReading[] = [];
     const status: Array<{ online: boolean; error?: string }> = [];

@@ -7,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { PointValue } from '../../../core/contract/v1.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { valueAt } from './path.ts';
-import { compilePoints, loadMqttTemplate, parsePathCached, type CompiledPoint, type MqttTemplate } from './template.ts';
+import { compilePoints, parsePathCached, type CompiledPoint, type MqttTemplate } from './template.ts';
 
 /** Counters for tests and diagnostics. */
 export interface MqttSourceStats {
@@ -148,5 +148,5 @@ export class MqttNativeSource implements DeviceSource {
   }
 }
 
-/** The factory registered under `mqtt`. */
-export const mqttSourceFactory: SourceFactory = (ctx) => new MqttNativeSource(ctx, loadMqttTemplate(ctx.device.template));
+/** The source of a device with an MQTT-native template (gateway/protocols/index.ts). */
+export const mqttSourceFactory: SourceFactory<MqttTemplate> = (ctx, template) => new MqttNativeSource(ctx, template);

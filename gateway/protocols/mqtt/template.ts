@@ -2,9 +2,8 @@
  * MQTT-native device templates: a controller that already publishes JSON to a broker joins by configuration —
  * per point a path into the payload, the vendor's unit and a scale (DESIGN D5). `protocol: mqtt`.
  */
-import { fileURLToPath } from 'node:url';
 import { Type, type Static } from '@sinclair/typebox';
-import { ConfigError, displayPath, lineOf, loadYamlById, validate, type SourceDoc } from '../../../core/config/yaml-file.ts';
+import { displayPath } from '../../../core/config/yaml-file.ts';
 import { PointName } from '../../../core/contract/v1.ts';
 import { conversionFor, deviceUnitSymbol, pointUnitProblem, type UnitConversion } from '../../../core/units.ts';
 import { parsePath, type PathStep } from './path.ts';
@@ -42,26 +41,10 @@ export const templateSchema = Obj({
 }, 'MQTT-native device template');
 export type MqttTemplate = Static<typeof templateSchema>;
 
-/** Folder of the shipped templates. */
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../../core/devices/templates/', import.meta.url));
-
 /** A point ready to apply: parsed path and unit conversion. */
 export interface CompiledPoint extends MqttPoint {
   steps: PathStep[];
   conversion: UnitConversion;
-}
-
-/** Read and check `<dir>/<id>.yaml`; throws ConfigError (file:line: path: problem). */
-export function loadMqttTemplate(id: string, dir = TEMPLATE_DIR): MqttTemplate {
-  return loadYamlById(dir, id, checkMqttTemplate);
-}
-
-/** Validate an already-parsed template. */
-export function checkMqttTemplate(value: unknown, file = '(template)', source?: SourceDoc): MqttTemplate {
-  const t = validate(templateSchema, value, file, source);
-  const problem = checkMqttTemplateRules(t);
-  if (problem) throw new ConfigError(file, problem.path, problem.problem, lineOf(source, problem.at));
-  return t;
 }
 
 /** Rules beyond the schema (unit suffix, path syntax, unit compatibility), first problem or undefined. */

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { loadTemplate } from '../../devices/templates.ts';
+import { loadTemplateOf } from '../../devices/templates.ts';
 import { decodeModel, encodeModel, type DecodedModel } from './codec.ts';
 import { mapPoints } from './mapping.ts';
 import { modelLayout } from './models.ts';
-import { asSunspecTemplate } from './source.ts';
 import { checkSunspecTemplate, type SunspecTemplate } from './template.ts';
 
-const template = asSunspecTemplate(loadTemplate('sunspec-inverter'), 'test');
+const template = loadTemplateOf('sunspec', 'sunspec-inverter');
 const model = (id: number, points: Record<string, number | string | null>, blocks?: Record<string, number | null>[]): [number, DecodedModel] => {
   const layout = modelLayout(id)!;
   return [id, decodeModel(layout, encodeModel(layout, { points, blocks }), 40000)];

@@ -3,8 +3,6 @@
  * shared Modbus bus of its address, finds its models by discovery alone, and emits the canonical points its
  * template maps. Configuration problems fail at construction, before any I/O.
  */
-import { ConfigError } from '../../../core/config/yaml-file.ts';
-import { loadTemplate, type Template } from '../../devices/templates.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { acquireBus, releaseBus, type ModbusBus, type ModbusEndpoint } from '../modbus/bus.ts';
 import { modbusAddressOf } from '../modbus/source.ts';
@@ -12,13 +10,6 @@ import { pollIntervalMs, TickLoop } from '../../schedule.ts';
 import { busReader, SunspecDevice } from './device.ts';
 import { mapPoints, neededModels } from './mapping.ts';
 import type { SunspecTemplate } from './template.ts';
-
-/** Narrow a loaded template to SunSpec, or throw a ConfigError naming the device. */
-export function asSunspecTemplate(t: Template, usedBy: string): SunspecTemplate {
-  if (t.protocol !== 'sunspec') throw new ConfigError(usedBy, 'template', `template '${t.id}' is ${t.protocol}, not sunspec`);
-  // loadTemplate validated the file against templateSchema (registered in gateway/devices/templates.ts)
-  return t as unknown as SunspecTemplate;
-}
 
 class SunspecSource implements DeviceSource {
   readonly deviceId: string;
@@ -31,9 +22,9 @@ class SunspecSource implements DeviceSource {
   private stopped = false;
   private readonly loop: TickLoop;
 
-  constructor(private readonly ctx: SourceContext) {
+  constructor(private readonly ctx: SourceContext, template: SunspecTemplate) {
     this.deviceId = ctx.device.id;
-    this.template = asSunspecTemplate(loadTemplate(ctx.device.template), `device ${ctx.device.id}`);
+    this.template = template;
     ({ endpoint: this.endpoint, unit: this.unit } = modbusAddressOf(ctx.device));
     this.loop = new TickLoop(pollIntervalMs(ctx.site, ctx.device), () => this.poll());
     this.wanted = neededModels(this.template);
@@ -76,5 +67,5 @@ class SunspecSource implements DeviceSource {
   }
 }
 
-/** Factory registered under `sunspec` in gateway/protocols/index.ts. */
-export const sunspecSourceFactory: SourceFactory = (ctx) => new SunspecSource(ctx);
+/** The source of a device with a SunSpec template (gateway/protocols/index.ts). */
+export const sunspecSourceFactory: SourceFactory<SunspecTemplate> = (ctx, template) => new SunspecSource(ctx, template);
