@@ -39,7 +39,8 @@ export function devicePointRules(device: Device, dir = TEMPLATE_DIR): DevicePoin
     const k = (p.ct ? ct : 1) * (p.pt ? pt : 1);
     // The instrument's range, scaled like the gateway scales the value; 1 % slack for float rounding.
     points.set(p.point, p.range ? [Math.min(p.range[0] * k * 1.01, p.range[0] * k * 0.99), p.range[1] * k * 1.01] : p.unit.range);
-    if (p.point === counterPoint && p.range) templateRollover = p.range[1] * k;
+    // The exact modulus of the register (2^32 × 0.01 for a u32 at 0.01), never the rounded `range` (#12.4).
+    if (p.point === counterPoint && p.rollover !== undefined) templateRollover = p.rollover * k;
   }
   // The bound is a power: it applies to kWh counters only (electricity, heat, cooling), never to m³.
   const kwh = counterPoint !== undefined && counterPoint.endsWith('_kwh');
