@@ -23,7 +23,7 @@ const site = checkSite({
   buildings: [{ id: 'b1', name: '一号楼', floor_area_m2: 1000 }],
   gateways: [{ id: 'gw1', poll_interval_s: 60 }],
   devices: [
-    { id: 'main', name: '总表', kind: 'meter', medium: 'electricity', category: '01000', building: 'b1', gateway: 'gw1', template: 'generic-test', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 15999, unit_id: 1 } },
+    { id: 'main', name: '总表', kind: 'meter', medium: 'electricity', category: '01000', building: 'b1', gateway: 'gw1', template: 'chint-dtsu666', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 15999, unit_id: 1 } },
     { id: 'inv1', name: '逆变器', kind: 'inverter', building: 'b1', gateway: 'gw1', template: 'sunspec-inverter', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 15999, unit_id: 2 } },
   ],
 });
