@@ -80,6 +80,21 @@ it('adds 0 kWh for a +1 GWh jump in one poll, rejects it as implausible and coun
   expect(await metric(collectorMetrics.counterEvents, 'outcome', 'glitch_ended')).toBeGreaterThan(0);
 });
 
+it('accepts a jump that stays as a new track after the gap threshold, the jump itself counted as 0', async () => {
+  // an unconfigured meter swap at minute 5: +2 000 000 kWh, then 288 kW on the new register; gap threshold 15 min
+  const outcomes: number[] = [];
+  for (let minute = 0; minute <= 30; minute++) {
+    const result = await ingestor.ingest(batch(minute, 1000 + 4.8 * minute + (minute >= 5 ? 2_000_000 : 0)));
+    outcomes.push(result.rejected.length);
+  }
+  // held (rejected) from minute 5 until the held readings span 15 min; from minute 20 on the new track counts
+  expect(outcomes).toEqual([...Array(5).fill(0), ...Array(15).fill(1), ...Array(11).fill(0)]);
+  expect(sum(await rows('energy_15m', { meter: 'main' }))).toBe(139.2); // 4 × 4.8 + 0 (the jump) + 25 × 4.8
+  const events = await rows('counter_event', { meter: 'main', kind: 'new_track' });
+  expect(events.map((e) => [(e.time - T0) / MIN, e.fields.claimed_quantity])).toEqual([[5, 2_000_004.8]]);
+  expect(await metric(collectorMetrics.meterImplausible, 'meter', 'main')).toBe(0);
+});
+
 it('defaults a meter\'s bound from its template: rated voltage × current × CT × PT', async () => {
   const { devicePointRules } = await import('./point-rules.ts');
   const d = { ...site.devices[0], template: 'acrel-dtsd1352', ct_ratio: 40, max_power_kw: undefined };

@@ -23,11 +23,15 @@ export interface CounterEvent {
 }
 
 /** The event of a reading `add` just judged implausible or whose track it just accepted. */
-export function counterEvent(m: MeterEnergy, r: CounterReading, kind: CounterEvent['kind'], tags: CounterEvent['tags'], point: string): CounterEvent {
-  // The last accepted reading before r (held readings of a new track were appended after it).
-  let i = m.readings.length - 1;
-  while (i > 0 && m.readings[i].ts >= r.ts) i--;
-  const from = m.readings[i];
+export function counterEvent(m: MeterEnergy, reading: CounterReading, kind: CounterEvent['kind'], tags: CounterEvent['tags'], point: string): CounterEvent {
+  // A new track: the jump onto it. Else the jump from the last accepted reading before this one.
+  let [from, r]: [CounterReading | undefined, CounterReading] = [undefined, reading];
+  if (kind === 'new_track' && m.lastJump) [from, r] = m.lastJump;
+  else {
+    let i = m.readings.length - 1;
+    while (i > 0 && m.readings[i].ts >= r.ts) i--;
+    from = m.readings[i];
+  }
   const claimed = from && from.ts < r.ts ? segmentQuantity(from, r, m.rules).claimed ?? Math.abs(r.value - from.value) : Math.abs(r.value - (from?.value ?? r.value));
   const plausible = from && from.ts < r.ts ? plausibleQuantity(r.ts - from.ts, m.rules) : 0;
   return { tags, point, kind, reading: r, claimed_quantity: claimed, plausible_quantity: plausible };

@@ -6,7 +6,7 @@
  */
 import { INTERVAL_15M_MS } from '../../core/measurements.ts';
 import { apportion } from './apportion.ts';
-import { segmentQuantity, type CounterReading, type CounterRules } from './counter.ts';
+import { segmentQuantity, type CounterReading, type CounterRules, type SegmentQuantity } from './counter.ts';
 
 /** A drop of at most this fraction of the register's value is read noise, not a reset (0.1 %). */
 export const JITTER_FRACTION = 1e-3;
@@ -71,6 +71,8 @@ export class MeterEnergy {
    * the spike was a glitch, not a reset.
    */
   readonly suspects: CounterReading[] = [];
+  /** the implausible jump the last `new_track` accepted: [last reading of the old track, first of the new] */
+  lastJump?: [CounterReading, CounterReading];
 
   constructor(
     readonly rules: CounterRules,
@@ -100,11 +102,11 @@ export class MeterEnergy {
       return 'jitter';
     }
     if (r.ts > last.ts) {
-      const kind = segmentQuantity(last, r, this.rules).kind;
-      if (kind === 'implausible' || kind === 'reset') return this.suspect(r, touched, accepted);
+      const seg = segmentQuantity(last, r, this.rules);
+      if (seg.kind === 'implausible' || seg.kind === 'reset') return this.suspect(r, touched, accepted);
       const glitch = this.suspects.length > 0;
       this.suspects.length = 0; // back on the accepted track: whatever was held was a glitch, not a reset
-      this.append(r, touched, accepted);
+      this.append(r, touched, accepted, seg);
       return glitch ? 'glitch_ended' : 'appended';
     }
     const i = lowerBound(rs, r.ts);
@@ -146,6 +148,7 @@ export class MeterEnergy {
     if (jump === 'reset' ? held.length < 2 : held.length < NEW_TRACK_READINGS || held[held.length - 1].ts - held[0].ts < this.rules.gap_ms) {
       return jump === 'reset' ? 'reset_held' : 'implausible';
     }
+    if (jump !== 'reset') this.lastJump = [last, held[0]];
     for (const x of held) this.append(x, touched, accepted);
     held.length = 0;
     return jump === 'reset' ? 'reset' : 'new_track';
@@ -157,11 +160,12 @@ export class MeterEnergy {
     return segmentQuantity(this.readings[this.readings.length - 1], this.suspects[0], this.rules).kind === 'reset' ? 'reset' : 'implausible';
   }
 
-  private append(r: CounterReading, touched: Set<number>, accepted?: CounterReading[]): void {
+  /** Append a reading after the last; `seg` is its segment from the last when already computed. */
+  private append(r: CounterReading, touched: Set<number>, accepted?: CounterReading[], seg?: SegmentQuantity): void {
     const last = this.readings[this.readings.length - 1];
     this.readings.push(r);
     accepted?.push(r);
-    this.addSegment(last, r, +1, touched);
+    this.addSegment(last, r, +1, touched, seg);
     this.evict();
   }
 
@@ -217,8 +221,8 @@ export class MeterEnergy {
     if (this.readings.length > 0) this.evict();
   }
 
-  private addSegment(a: CounterReading, b: CounterReading, sign: 1 | -1, touched: Set<number>): void {
-    const seg = segmentQuantity(a, b, this.rules);
+  private addSegment(a: CounterReading, b: CounterReading, sign: 1 | -1, touched: Set<number>, known?: SegmentQuantity): void {
+    const seg = known ?? segmentQuantity(a, b, this.rules);
     const est = seg.estimated ? sign : 0;
     apportion(a.ts, b.ts, seg.quantity, this.interval_ms, (start, share) => {
       let t = this.intervals.get(start);
