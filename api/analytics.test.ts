@@ -23,7 +23,7 @@ for (const backend of storageBackends()) {
       const rows = withBuildingRollups([...dayOfRollups(), ...monthsOfDailyRollups(), ...pvDay(), ...contractDays(), ...partialDays()]);
       for (let i = 0; i < rows.length; i += 2000) await storage.write(rows.slice(i, i + 2000));
       await storage.flush();
-      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => sh(2025, 6, 15, 12), kpiWriteBack: false });
+      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => sh(2025, 6, 15, 12) });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;
     }, 60_000);
@@ -153,33 +153,6 @@ for (const backend of storageBackends()) {
       expect(monthly.model.n).toBe(12);
       expect(monthly.savings.fraction).toBeCloseTo(0.2, 1);
       await get('/api/v1/contracts/c1/savings?to=2026-01-01', '/api/v1/contracts/{id}/savings', 400);
-    });
-
-    it('writes the daily KPIs back as kpi_1d', async () => {
-      const b = await call('post', '/api/v1/kpi/derive?from=2025-01-01&to=2025-01-03', '/api/v1/kpi/derive');
-      // b1 and b2 (m3 of the contract) for 2 days, plus the site rows
-      expect(b.rows_written).toBe(6);
-      const rows = await storage.raw({ measurement: 'kpi_1d', from: sh(2025, 1, 1), to: sh(2025, 1, 2), where: { scope: 'building', id: 'b1' } });
-      // 150 kWh × 0.1229 + 10 m³ gas × 1.2143 = 18.435 + 12.143 = 30.578 kgce; / 1 000 m² ; / 80 people
-      expect(rows).toHaveLength(1);
-      expect(rows[0].fields.energy_kgce).toBeCloseTo(30.578, 6);
-      expect(rows[0].fields.energy_kgce_per_m2).toBeCloseTo(0.030578, 9);
-      expect(rows[0].fields.energy_kgce_per_person).toBeCloseTo(0.382225, 6);
-    });
-
-    it('recomputes recent days on its own schedule', async () => {
-      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => sh(2025, 1, 3, 12), kpiWriteBack: { every_ms: 3_600_000, days_back: 2, first_ms: 10 } });
-      try {
-        // days_back 2 at 2025-01-03 12:00 local: 2025-01-02 and 2025-01-03 (b1: 150 kWh + 10 m³ gas = 30.578 kgce)
-        let rows: Awaited<ReturnType<Storage['raw']>> = [];
-        for (let i = 0; i < 100 && rows.length === 0; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          rows = await storage.raw({ measurement: 'kpi_1d', from: sh(2025, 1, 3), to: sh(2025, 1, 4), where: { scope: 'building', id: 'b1' } });
-        }
-        expect(rows[0]?.fields.energy_kgce).toBeCloseTo(30.578, 6);
-      } finally {
-        await api.stop();
-      }
     });
 
     it('rejects bad parameters by name and unknown ids with 404', async () => {

@@ -51,7 +51,7 @@ describe('device state from the gateway status', () => {
     await storage.flush();
     gw = await mqtt.connectAsync(broker.url, { clientId: 'as-a-gateway' });
     feed = startStatusFeed({ url: broker.url, site: site.site.id });
-    const api = await startApi({ site, storage, port: 0, kpiWriteBack: false, statusFeed: feed });
+    const api = await startApi({ site, storage, port: 0, statusFeed: feed });
     base = `http://127.0.0.1:${api.port}`;
     stopApi = api.stop;
   });
@@ -137,7 +137,7 @@ describe('device state end to end from a real gateway', () => {
     });
     const storage = await openStorage({ kind: 'embedded', path: join(dir, 'store.sqlite') });
     const feed = startStatusFeed({ url: broker.url, site: 'e2e-status' });
-    const api = await startApi({ site, storage, port: 0, kpiWriteBack: false, statusFeed: feed });
+    const api = await startApi({ site, storage, port: 0, statusFeed: feed });
     const gateway = await startGateway({ site, gatewayId: 'gw1', mqttUrl: broker.url, dataDir: join(dir, 'gw') });
     try {
       let body: DeviceBody[] = [];

@@ -16,7 +16,7 @@ describe('API errors from the store', () => {
     // Fake only the failing reads: the unit under test is the error mapping.
     storage.aggregate = async () => { throw failWith; };
     storage.health = async () => ({ ok: false, kind: 'memory', detail: 'disk full' });
-    const api = await startApi({ site: fixtureSite(), storage, port: 0, kpiWriteBack: false });
+    const api = await startApi({ site: fixtureSite(), storage, port: 0 });
     base = `http://127.0.0.1:${api.port}`;
     stop = api.stop;
   });

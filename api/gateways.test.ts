@@ -30,7 +30,7 @@ for (const backend of storageBackends({ memory: true })) {
       await storage.flush();
       const fixture = fixtureSite();
       const site = checkSite({ ...fixture, gateways: [...fixture.gateways, { id: 'gw-new', name: '新网关' }] });
-      const api = await startApi({ site, storage, port: 0, now: () => now, kpiWriteBack: false });
+      const api = await startApi({ site, storage, port: 0, now: () => now });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;
     });

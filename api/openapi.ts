@@ -170,7 +170,6 @@ const schemas: Record<string, Schema> = {
     })] },
     warnings: Warnings,
   }),
-  KpiDerive: obj({ measurement: { const: 'kpi_1d' }, from: dateTime, to: dateTime, rows_written: int }),
 };
 
 const idParam = (what: string): Schema => ({ name: 'id', in: 'path', required: true, description: `${what} id from the site model`, schema: str });
@@ -238,13 +237,6 @@ const paths: Record<string, Schema> = {
       operationId: 'intensity',
       parameters: [scopeParam, scopeIdParam, buildingsParam, fromParam, toParam, basisParam],
       responses: { 200: json(ref('Intensity')), ...errors(400, 404, 503) },
-    },
-  },
-  '/api/v1/kpi/derive': {
-    post: {
-      summary: 'Compute the daily KPIs of a range and write them to storage as measurement kpi_1d (for Grafana)',
-      operationId: 'deriveKpis', parameters: [fromParam, toParam],
-      responses: { 200: json(ref('KpiDerive')), ...errors(400, 503) },
     },
   },
   '/api/v1/buildings/{id}/breakdown': {

@@ -37,7 +37,7 @@ for (const backend of storageBackends()) {
       const rows = withBuildingRollups([...monthsOfDailyRollups(), ...partialDays()]);
       for (let i = 0; i < rows.length; i += 2000) await opened.storage.write(rows.slice(i, i + 2000));
       await opened.storage.flush();
-      const api = await startApi({ site: fixtureSite(), storage: opened.storage, port: 0, now: () => sh(2025, 6, 15, 12), kpiWriteBack: false });
+      const api = await startApi({ site: fixtureSite(), storage: opened.storage, port: 0, now: () => sh(2025, 6, 15, 12) });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;
     }, 60_000);

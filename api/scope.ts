@@ -97,7 +97,7 @@ export function resolveScope(ctx: ApiContext, query: Query): Scope {
  * The building totals the collector writes for a medium (energy_building_*, category MEDIUM_TOTAL_CATEGORY = the
  * sum of each building's root meters, as `rootMeters` names them): one series per building (decision 0404).
  */
-export function buildingSource(ctx: ApiContext, buildings: Building[], medium: Medium): RollupSource {
+export function buildingSource(ctx: Pick<ApiContext, 'index'>, buildings: Building[], medium: Medium): RollupSource {
   const ids: string[] = [];
   let meters = 0;
   for (const b of buildings) {

@@ -26,7 +26,7 @@ for (const backend of storageBackends({ memory: true })) {
         { measurement: 'telemetry', tags: { site: 'test-site', building: 'b1', gateway: 'gw1', device: 'hvac1', point: 'fan_power_kw', quality: 'uncertain' }, fields: { value: 3.2 }, time: now - 20_000 },
       ]);
       await storage.flush();
-      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, kpiWriteBack: false, brokerHealth: () => ({ ok: true, detail: 'connected' }) });
+      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, brokerHealth: () => ({ ok: true, detail: 'connected' }) });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;
     });

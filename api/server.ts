@@ -19,7 +19,6 @@ import { gatewayRoutes } from './routes/gateways.ts';
 import { healthRoutes } from './routes/health.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { loadReferenceData, type ReferenceData } from './reference.ts';
-import { scheduleKpiWriteBack } from './kpi-writeback.ts';
 
 const log = logger('api');
 
@@ -36,11 +35,6 @@ export interface ApiOptions {
   reference?: ReferenceData;
   /** clock, for tests */
   now?: () => number;
-  /**
-   * Recompute the daily KPIs (kpi_1d) of the last `days_back` local days every `every_ms` (default: 2 days every
-   * 15 min, first run after `first_ms`, default 30 s); `false` turns the write-back off (a read-only store, tests).
-   */
-  kpiWriteBack?: { every_ms: number; days_back: number; first_ms?: number } | false;
 }
 
 /** The shared state of the routes. */
@@ -114,12 +108,9 @@ export async function startApi(opts: ApiOptions): Promise<{ port: number; stop()
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ host, port }, `API listening on http://${host}:${port}/api/v1`);
-  const kpi = opts.kpiWriteBack === undefined ? { every_ms: 15 * 60_000, days_back: 2 } : opts.kpiWriteBack;
-  const scheduler = kpi ? scheduleKpiWriteBack(ctx, kpi) : undefined;
   return {
     port,
     stop: async () => {
-      await scheduler?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

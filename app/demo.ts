@@ -1,7 +1,8 @@
 /**
  * `npm start` / `jieneng demo`: the whole stack in one process on embedded defaults (DESIGN D2) —
  * aedes broker, the demo site's simulators, its gateways, one collector, the storage (embedded SQLite unless
- * INFLUX_URL is set) and the API. Ctrl-C stops everything in reverse order.
+ * INFLUX_URL is set), the API and the daily KPI write-back job (jobs/, decision 0406). Ctrl-C stops everything in
+ * reverse order.
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,6 +17,7 @@ import { startSiteSimulators } from '../simulators/fleet.ts';
 import { startGateway } from '../gateway/runtime.ts';
 import { startCollector } from '../collector/runtime.ts';
 import { startApi } from '../api/server.ts';
+import { kpiSources, scheduleKpiWriteBack } from '../jobs/kpi-writeback.ts';
 import { DEFAULT_SITE_FILE } from './config-cli.ts';
 
 const log = logger('demo');
@@ -75,6 +77,10 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
 
     const collector = await startCollector({ site, mqttUrl, storage, dataDir: resolve(opts.dataDir, 'collector') });
     stops.push(() => collector.stop());
+
+    // The daily KPIs (kpi_1d) of the last two days, every 15 minutes: the job compose runs as `kpi-writeback`.
+    const kpiJob = scheduleKpiWriteBack(kpiSources(site, storage), { every_ms: 15 * 60_000, days_back: 2 });
+    stops.push(() => kpiJob.stop());
 
     for (const gw of site.gateways) {
       const gateway = await startGateway({ site, gatewayId: gw.id, mqttUrl, dataDir: resolve(opts.dataDir, 'gateway', gw.id) });

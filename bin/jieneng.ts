@@ -7,6 +7,7 @@
  *   jieneng collector …                run (collector/cli.ts)
  *   jieneng api …                      run (api/cli.ts)
  *   jieneng sim …                      run | backfill (simulators/cli.ts)
+ *   jieneng kpi writeback …            the daily KPI write-back, once or on a schedule (jobs/cli.ts)
  *   jieneng verify energy …            stored intervals against the meters' counters (collector/verify-cli.ts)
  */
 import { ConfigError } from '../core/config/yaml-file.ts';
@@ -21,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
   collector: async () => (await import('../collector/cli.ts')).collectorCli,
   api: async () => (await import('../api/cli.ts')).apiCli,
   sim: async () => (await import('../simulators/cli.ts')).simCli,
+  kpi: async () => (await import('../jobs/cli.ts')).kpiCli,
   verify: async () => (await import('../collector/verify-cli.ts')).verifyCli,
 };
 

@@ -1,26 +1,42 @@
 /**
- * Derived KPIs written back to storage (issue 6) as measurement `kpi_1d`, one row per local day and per building
- * (scope=building) plus one for the site (scope=site), so Grafana can chart intensities without the API.
- * Fields: electricity_kwh, water_m3, gas_m3, energy_kgce, energy_kgce_per_m2, electricity_kwh_per_m2,
- * energy_kgce_per_person, estimated (1 when any medium has no data that day).
+ * The daily KPI write-back, a scheduled job of its own (decision 0406): derived KPIs written to storage (issue 6)
+ * as measurement `kpi_1d`, one row per local day and per building (scope=building) plus one for the site
+ * (scope=site), so Grafana can chart intensities without the API. Fields: electricity_kwh, water_m3, gas_m3,
+ * energy_kgce, energy_kgce_per_m2, electricity_kwh_per_m2, energy_kgce_per_person, estimated (1 when any medium
+ * has no data that day). It reads the collector's building totals (decision 0404) and the API's domain formulas;
+ * the API process itself writes nothing.
  */
 import { MEASUREMENT } from '../core/measurements.ts';
 import { buildingYear } from '../core/site/load.ts';
 import type { Building, Medium } from '../core/site/schema.ts';
 import { localParts } from '../core/time.ts';
-import { periodStart } from './domain/calendar.ts';
+import { periodStart } from '../api/domain/calendar.ts';
 import { logger } from '../core/log.ts';
-import type { StoredPoint } from '../storage/port.ts';
-import type { ApiContext } from './context.ts';
-import { coalCoefficients, standardCoal } from './domain/index.ts';
-import { localDate } from './routes/energy-kpis.ts';
-import { sourceSeries } from './series.ts';
-import { buildingSource } from './scope.ts';
+import type { SiteModel } from '../core/site/schema.ts';
+import type { Storage, StoredPoint } from '../storage/port.ts';
+import { coalCoefficients, standardCoal } from '../api/domain/index.ts';
+import { loadReferenceData, type ReferenceData } from '../api/reference.ts';
+import { localDate } from '../api/routes/energy-kpis.ts';
+import { sourceSeries } from '../api/series.ts';
+import { buildingSource } from '../api/scope.ts';
+import { SiteIndex } from '../api/site-index.ts';
+
+/** What the write-back reads: the indexed site, the store and the dated reference data. */
+export interface KpiSources {
+  index: SiteIndex;
+  storage: Storage;
+  reference: ReferenceData;
+}
+
+/** The sources of a site model: its index and, unless given, the reference data under config/reference/. */
+export function kpiSources(site: SiteModel, storage: Storage, reference: ReferenceData = loadReferenceData()): KpiSources {
+  return { index: new SiteIndex(site), storage, reference };
+}
 
 const MEDIA: Medium[] = ['electricity', 'water', 'gas', 'heat', 'cooling'];
 
 /** Compute and write the daily KPIs of [from, to) (local days); returns the number of rows written. */
-export async function writeDailyKpis(ctx: ApiContext, from: number, to: number): Promise<number> {
+export async function writeDailyKpis(ctx: KpiSources, from: number, to: number): Promise<number> {
   const { index } = ctx;
   const tz = index.tz;
   const siteId = index.site.site.id;
@@ -74,20 +90,36 @@ export async function writeDailyKpis(ctx: ApiContext, from: number, to: number):
   return rows.length;
 }
 
+/** The local days [from, to) of the last `days_back` days, today included. */
+export function recentDays(now_ms: number, tz: string, days_back: number): { from: number; to: number } {
+  const today = periodStart(now_ms, tz, 'day');
+  return { from: today - (days_back - 1) * 86_400_000, to: today + 86_400_000 };
+}
+
+/** Options of the scheduled write-back. */
+export interface KpiScheduleOptions {
+  every_ms: number;
+  days_back: number;
+  /** delay of the first run (default 30 s: the collector's first rows) */
+  first_ms?: number;
+  /** the clock (tests) */
+  now?: () => number;
+}
+
 /**
  * Recompute the last `days_back` local days (today included) every `every_ms`; one run at a time, failures
- * logged once per outage (a store that is down is reported by /health), never thrown.
+ * logged once per outage, never thrown.
  */
-export function scheduleKpiWriteBack(ctx: ApiContext, opts: { every_ms: number; days_back: number; first_ms?: number }): { stop(): Promise<void> } {
-  const log = logger('api.kpi');
+export function scheduleKpiWriteBack(ctx: KpiSources, opts: KpiScheduleOptions): { stop(): Promise<void> } {
+  const log = logger('jobs.kpi');
+  const now = opts.now ?? Date.now;
   let running: Promise<void> | undefined;
   let failing = false;
   let stopped = false;
   const run = () => {
     if (running || stopped) return;
-    const today = periodStart(ctx.now(), ctx.index.tz, 'day');
-    const from = today - opts.days_back * 86_400_000 + 86_400_000;
-    running = writeDailyKpis(ctx, from, today + 86_400_000).then(
+    const { from, to } = recentDays(now(), ctx.index.tz, opts.days_back);
+    running = writeDailyKpis(ctx, from, to).then(
       (rows) => {
         if (failing) log.info('kpi_1d write-back works again');
         failing = false;
