@@ -64,7 +64,7 @@ describe('GET /api/v1/gateways with the status feed', () => {
       device: () => undefined,
       stop: async () => {},
     };
-    const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, kpiWriteBack: false, statusFeed });
+    const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, statusFeed });
     try {
       const body: unknown = await (await fetch(`http://127.0.0.1:${api.port}/api/v1/gateways`)).json();
       assertMatchesOpenApi('get', '/api/v1/gateways', 200, body);

@@ -75,7 +75,7 @@ describe('the demo stack (npm start)', () => {
     const site = loadSite(DEMO_SITE_FILE);
     const meter = site.devices.find((d) => d.building === ticked && d.kind === 'meter' && d.medium === 'electricity' && d.parent === undefined)!;
     const storage = await openStorage({ kind: 'embedded', path: join(dataDir, 'jieneng.sqlite') });
-    const reader = await startApi({ site, storage, port: 0, kpiWriteBack: false });
+    const reader = await startApi({ site, storage, port: 0 });
     try {
       const readings = await storage.raw({ measurement: 'telemetry', from: started, to: Date.now() + 1, where: { device: meter.id, point: 'energy_import_kwh' } });
       const [first, last] = [readings[0], readings.at(-1)!];
