@@ -19,7 +19,7 @@ import { startModbusProxy } from './protocols/modbus/proxy.ts';
 import { startGateway } from './runtime.ts';
 
 const USAGE = `usage:
-  jieneng gateway run --site FILE --gateway ID [--mqtt URL] [--data DIR]
+  jieneng gateway run --site FILE --gateway ID [--mqtt URL] [--data DIR] [--replay-window-h 24] [--replay-max-mb 64]
   jieneng gateway plan --site FILE --device ID
   jieneng gateway scan modbus (--host HOST [--port 502] | --path DEV [--baud 9600] [--parity none]) [--units 1-247] [--timeout 300]
   jieneng gateway scan sunspec --host HOST [--port 502] [--unit 1]
@@ -53,6 +53,14 @@ export async function gatewayCli(argv: string[]): Promise<number> {
   }
 }
 
+/** A positive number option times `unit`, or undefined when absent (decision 0206: the replay window's bounds). */
+function positive(value: string | undefined, flag: string, unit: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new ConfigError('(command line)', flag, `'${value}' is not a positive number`);
+  return n * unit;
+}
+
 function need(value: string | undefined, flag: string): string {
   if (!value) throw new ConfigError('(command line)', flag, `missing ${flag}`);
   return value;
@@ -61,12 +69,15 @@ function need(value: string | undefined, flag: string): string {
 async function runCli(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: {
     site: { type: 'string' }, gateway: { type: 'string' }, mqtt: { type: 'string' }, data: { type: 'string' },
+    'replay-window-h': { type: 'string' }, 'replay-max-mb': { type: 'string' },
   } });
   const site = loadSite(need(values.site ?? process.env.SITE_FILE, '--site'));
   const gw = await startGateway({
     site, gatewayId: need(values.gateway, '--gateway'),
     mqttUrl: values.mqtt ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',
     dataDir: values.data ?? 'data/gateway',
+    replayWindowMs: positive(values['replay-window-h'], '--replay-window-h', 3_600_000),
+    replayMaxBytes: positive(values['replay-max-mb'], '--replay-max-mb', 1024 * 1024),
   });
   await untilSignal();
   await gw.stop();

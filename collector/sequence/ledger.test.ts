@@ -62,4 +62,14 @@ describe('sequence ledger', () => {
     ledger.stored('gw', 5_000_000, 3);
     expect(ledger.snapshot()[0]).toMatchObject({ last_seq: 5_000_000, restarts: 1, lost: 25_000, gaps: [] });
   });
+
+  it('does not let a batch stamped far ahead of the clock make the real ones after it look old', () => {
+    const now = 1_000_000;
+    const ledger = new SeqLedger(new Database(':memory:'), { now: () => now });
+    ledger.stored('gw', 10, now - 2000);
+    ledger.stored('gw', 2_000_000_000, now + 86_400_000); // forged: ignored by the ledger
+    expect(ledger.isDuplicate('gw', 11, now - 1000)).toBe(false);
+    ledger.stored('gw', 11, now - 1000);
+    expect(ledger.snapshot()[0]).toMatchObject({ last_seq: 11, restarts: 0, lost: 0 });
+  });
 });
