@@ -139,6 +139,7 @@ export class MeterEnergy {
    */
   private suspect(r: CounterReading, touched: Set<number>, accepted?: CounterReading[]): ReadingOutcome {
     const held = this.suspects;
+    if (held.some((h) => h.ts === r.ts)) return 'duplicate'; // a redelivered held reading changes nothing
     const prev = held[held.length - 1];
     const onTrack = prev !== undefined && r.ts > prev.ts && segmentQuantity(prev, r, this.rules).kind === 'advance';
     if (!onTrack) held.length = 0;

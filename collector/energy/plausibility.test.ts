@@ -93,6 +93,12 @@ describe('meter energy with a plausibility bound', () => {
     expect(m.intervals.get(T0)!.estimated).toBeGreaterThan(0);
   });
 
+  it('takes a redelivered held reading as a duplicate: it neither restarts nor advances the hold', () => {
+    const m = new MeterEnergy(rules(), 6 * 3_600_000);
+    expect(feed(m, [[0, 1000], [1, 5_000_000], [1, 5_000_000], [2, 1009.6]])).toEqual(['first', 'implausible', 'duplicate', 'glitch_ended']);
+    expect(sum(m)).toBe(9.6);
+  });
+
   it('refuses a late reading that would add an implausible segment', () => {
     const m = new MeterEnergy(rules(), 6 * 3_600_000);
     feed(m, [[0, 1000], [2, 1009.6]]);
