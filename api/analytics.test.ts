@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from './server.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
-import { contractDays, dayOfRollups, fixtureSite, monthsOfDailyRollups, partialDays, pvDay, sh, withBuildingRollups } from './testing/fixture.ts';
+import { contractDays, dayOfRollups, fixtureSite, monthsOfDailyRollups, partialDays, pvDay, sh, testKeys, withBuildingRollups } from './testing/fixture.ts';
 import { storageBackends } from './testing/backends.ts';
 import type { Storage } from '../storage/port.ts';
 
@@ -13,6 +13,7 @@ type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 for (const backend of storageBackends()) {
   describe(`analytics on ${backend.name}`, () => {
+    const keys = testKeys();
     let storage: Storage;
     let base = '';
     let stop: () => Promise<void> = async () => {};
@@ -23,7 +24,7 @@ for (const backend of storageBackends()) {
       const rows = withBuildingRollups([...dayOfRollups(), ...monthsOfDailyRollups(), ...pvDay(), ...contractDays(), ...partialDays()]);
       for (let i = 0; i < rows.length; i += 2000) await storage.write(rows.slice(i, i + 2000));
       await storage.flush();
-      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => sh(2025, 6, 15, 12) });
+      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => sh(2025, 6, 15, 12), security: keys.security });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;
     }, 60_000);
@@ -33,7 +34,7 @@ for (const backend of storageBackends()) {
     });
 
     async function call(method: 'get' | 'post', path: string, template: string, status = 200): Promise<Body> {
-      const res = await fetch(base + path, { method: method.toUpperCase() });
+      const res = await fetch(base + path, { method: method.toUpperCase(), headers: keys.headers() });
       const body = await res.json() as Body;
       expect(res.status, JSON.stringify(body).slice(0, 400)).toBe(status);
       assertMatchesOpenApi(method, template, status, body);

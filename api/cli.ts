@@ -1,5 +1,7 @@
 /**
- * `jieneng api run --site FILE [--port N] [--host H] [--mqtt URL]`: the HTTP API on its own, reading the store
+ * `jieneng api run --site FILE [--port N] [--host H] [--mqtt URL] [--data DIR]`: the HTTP API on its own, on
+ * 127.0.0.1 unless --host says otherwise, with its keys and audit log in `<DIR>/security.sqlite` (DATA_DIR, else
+ * ./data; keys from `jieneng keys create`), reading the store
  * configured by the environment (INFLUX_URL … or the embedded file) and the gateways' retained statuses from the
  * broker (`--mqtt`, else MQTT_URL, with MQTT_USERNAME/MQTT_PASSWORD), until SIGINT/SIGTERM.
  */
@@ -8,8 +10,9 @@ import { loadSite } from '../core/site/load.ts';
 import { logger } from '../core/log.ts';
 import { startApi } from './server.ts';
 import { startStatusFeed } from './status-feed.ts';
+import { openSecurityStore, securityFile } from './security/store.ts';
 
-const USAGE = 'usage: jieneng api run --site <site.yaml> [--port 8080] [--host 0.0.0.0] [--mqtt mqtt://broker:1883]';
+const USAGE = 'usage: jieneng api run --site <site.yaml> [--port 8080] [--host 127.0.0.1] [--mqtt mqtt://broker:1883] [--data ./data]';
 
 /** Entry of `jieneng api …`; returns the exit code. */
 export async function apiCli(argv: string[]): Promise<number> {
@@ -18,9 +21,9 @@ export async function apiCli(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command ? 2 : 0;
   }
-  let values: { site?: string; port?: string; host?: string; mqtt?: string };
+  let values: { site?: string; port?: string; host?: string; mqtt?: string; data?: string };
   try {
-    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, mqtt: { type: 'string' } } }));
+    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, mqtt: { type: 'string' }, data: { type: 'string' } } }));
   } catch (err) {
     process.stderr.write(`jieneng api: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -40,7 +43,9 @@ export async function apiCli(argv: string[]): Promise<number> {
     ? startStatusFeed({ url: mqttUrl, site: site.site.id, mqttOptions: { username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD } })
     : undefined;
   if (!statusFeed) log.warn('no --mqtt or MQTT_URL: device state from telemetry age only');
-  const api = await startApi({ site, storage, port, host: values.host ?? '0.0.0.0', statusFeed });
+  const security = openSecurityStore(securityFile(values.data ?? process.env.DATA_DIR ?? './data'));
+  if (security.keys.list().every((k) => k.revoked_at !== null)) log.warn('no API key yet: every route but /api/v1/health answers 401; create one with jieneng keys create --role admin');
+  const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -49,5 +54,6 @@ export async function apiCli(argv: string[]): Promise<number> {
   await api.stop();
   await statusFeed?.stop();
   await storage.close();
+  security.close();
   return 0;
 }

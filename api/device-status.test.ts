@@ -22,7 +22,9 @@ import { waitFor } from '../test/harness/ports.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
 import { startApi } from './server.ts';
 import { startStatusFeed, type StatusFeed } from './status-feed.ts';
-import { fixtureSite } from './testing/fixture.ts';
+import { fixtureSite, testKeys } from './testing/fixture.ts';
+
+const keys = testKeys();
 
 interface DeviceBody { id: string; online: boolean; status: string; status_source: string; status_reason?: string; status_since?: string }
 
@@ -51,7 +53,7 @@ describe('device state from the gateway status', () => {
     await storage.flush();
     gw = await mqtt.connectAsync(broker.url, { clientId: 'as-a-gateway' });
     feed = startStatusFeed({ url: broker.url, site: site.site.id });
-    const api = await startApi({ site, storage, port: 0, statusFeed: feed });
+    const api = await startApi({ site, storage, port: 0, statusFeed: feed, security: keys.security });
     base = `http://127.0.0.1:${api.port}`;
     stopApi = api.stop;
   });
@@ -65,7 +67,7 @@ describe('device state from the gateway status', () => {
   });
 
   async function devices(): Promise<Map<string, DeviceBody>> {
-    const res = await fetch(`${base}/api/v1/devices`);
+    const res = await fetch(`${base}/api/v1/devices`, { headers: keys.headers('technician') });
     const body = await res.json() as DeviceBody[];
     assertMatchesOpenApi('get', '/api/v1/devices', res.status, body);
     return new Map(body.map((d) => [d.id, d]));
@@ -86,7 +88,7 @@ describe('device state from the gateway status', () => {
     // no device status from the gateway: telemetry age decides (10 s old: online)
     expect(d.get('m3')).toMatchObject({ online: true, status: 'online', status_source: 'telemetry' });
 
-    const res = await fetch(`${base}/api/v1/devices/m1/latest`);
+    const res = await fetch(`${base}/api/v1/devices/m1/latest`, { headers: keys.headers('technician') });
     const latest = await res.json() as DeviceBody & { points: unknown[] };
     assertMatchesOpenApi('get', '/api/v1/devices/{id}/latest', res.status, latest);
     expect(latest).toMatchObject({ online: false, status: 'offline', status_source: 'gateway' });
@@ -137,12 +139,12 @@ describe('device state end to end from a real gateway', () => {
     });
     const storage = await openStorage({ kind: 'embedded', path: join(dir, 'store.sqlite') });
     const feed = startStatusFeed({ url: broker.url, site: 'e2e-status' });
-    const api = await startApi({ site, storage, port: 0, statusFeed: feed });
+    const api = await startApi({ site, storage, port: 0, statusFeed: feed, security: keys.security });
     const gateway = await startGateway({ site, gatewayId: 'gw1', mqttUrl: broker.url, dataDir: join(dir, 'gw') });
     try {
       let body: DeviceBody[] = [];
       await waitFor('both devices judged by the gateway', async () => {
-        const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/devices`);
+        const res = await fetch(`http://127.0.0.1:${api.port}/api/v1/devices`, { headers: keys.headers('technician') });
         body = await res.json() as DeviceBody[];
         assertMatchesOpenApi('get', '/api/v1/devices', res.status, body);
         return body.every((d) => d.status_source === 'gateway');

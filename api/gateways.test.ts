@@ -10,10 +10,11 @@ import { startApi } from './server.ts';
 import type { StatusFeed } from './status-feed.ts';
 import { storageBackends } from './testing/backends.ts';
 import { memoryStorage } from './testing/memory-storage.ts';
-import { fixtureSite, sh } from './testing/fixture.ts';
+import { fixtureSite, sh, testKeys } from './testing/fixture.ts';
 
 for (const backend of storageBackends({ memory: true })) {
   describe(`GET /api/v1/gateways on ${backend.name}`, () => {
+    const keys = testKeys();
     let storage: Storage;
     let cleanup: () => Promise<void> = async () => {};
     let stop: () => Promise<void> = async () => {};
@@ -30,7 +31,7 @@ for (const backend of storageBackends({ memory: true })) {
       await storage.flush();
       const fixture = fixtureSite();
       const site = checkSite({ ...fixture, gateways: [...fixture.gateways, { id: 'gw-new', name: '新网关' }] });
-      const api = await startApi({ site, storage, port: 0, now: () => now });
+      const api = await startApi({ site, storage, port: 0, now: () => now, security: keys.security });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;
     });
@@ -40,7 +41,7 @@ for (const backend of storageBackends({ memory: true })) {
     });
 
     it("shows each gateway's last report, and nulls for one never reported", async () => {
-      const res = await fetch(`${base}/api/v1/gateways`);
+      const res = await fetch(`${base}/api/v1/gateways`, { headers: keys.headers('technician') });
       const body: unknown = await res.json();
       expect(res.status).toBe(200);
       assertMatchesOpenApi('get', '/api/v1/gateways', 200, body);
@@ -64,9 +65,10 @@ describe('GET /api/v1/gateways with the status feed', () => {
       device: () => undefined,
       stop: async () => {},
     };
-    const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, statusFeed });
+    const keys = testKeys();
+    const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, statusFeed, security: keys.security });
     try {
-      const body: unknown = await (await fetch(`http://127.0.0.1:${api.port}/api/v1/gateways`)).json();
+      const body: unknown = await (await fetch(`http://127.0.0.1:${api.port}/api/v1/gateways`, { headers: keys.headers('technician') })).json();
       assertMatchesOpenApi('get', '/api/v1/gateways', 200, body);
       expect(body).toMatchObject([{ id: 'gw1', last_seq: 9, online: false, queued: 7 }]);
     } finally {

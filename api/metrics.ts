@@ -1,10 +1,11 @@
 /** Prometheus metrics of the API on prom-client's default registry (shared with the other components in-process). */
-import { collectDefaultMetrics, Histogram, register } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, register } from 'prom-client';
 
 let requestDuration: Histogram<'method' | 'route' | 'status'> | undefined;
+let authFailures: Counter<'reason'> | undefined;
 
-/** The request-duration histogram; created once per process, default process metrics enabled once. */
-export function apiMetrics(): { requestDuration: Histogram<'method' | 'route' | 'status'> } {
+/** The API's metrics; created once per process, default process metrics enabled once. */
+export function apiMetrics(): { requestDuration: Histogram<'method' | 'route' | 'status'>; authFailures: Counter<'reason'> } {
   if (!register.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics();
   requestDuration ??= (register.getSingleMetric('jieneng_api_request_duration_seconds') as Histogram<'method' | 'route' | 'status'> | undefined)
     ?? new Histogram({
@@ -13,7 +14,13 @@ export function apiMetrics(): { requestDuration: Histogram<'method' | 'route' | 
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
     });
-  return { requestDuration };
+  authFailures ??= (register.getSingleMetric('jieneng_api_auth_failures_total') as Counter<'reason'> | undefined)
+    ?? new Counter({
+      name: 'jieneng_api_auth_failures_total',
+      help: 'Refused authentications by reason: missing, malformed, unknown, wrong_secret, expired, revoked, rate_limited',
+      labelNames: ['reason'],
+    });
+  return { requestDuration, authFailures };
 }
 
 /** The registry's text exposition. */

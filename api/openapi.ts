@@ -3,6 +3,7 @@
  * against the schemas here (api/openapi-check.ts), so the document cannot drift from the code.
  */
 import { STORAGE_KINDS } from '../storage/port.ts';
+import { secureOperations, securityPaths, securitySchemas, securitySchemes } from './openapi-security.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = { [key: string]: Json };
@@ -54,7 +55,7 @@ const schemas: Record<string, Schema> = {
       detail: str,
     }),
     broker: obj({ ok: { type: 'boolean' }, detail: str }),
-  }),
+  }, ['status']),
   Device: obj({
     id: str, name: str, kind: { enum: ['meter', 'inverter', 'sensor', 'hvac'] }, building: str, gateway: str,
     protocol: { enum: ['modbus-tcp', 'modbus-rtu', 'bacnet-ip', 'mqtt'] }, template: str, enabled: { type: 'boolean' },
@@ -282,6 +283,10 @@ const paths: Record<string, Schema> = {
   },
 };
 
+Object.assign(paths, securityPaths);
+Object.assign(schemas, securitySchemas);
+secureOperations(paths);
+
 /** The document served at /api/v1/openapi.json. */
 export const openApiDocument: Schema = {
   openapi: '3.1.0',
@@ -294,7 +299,8 @@ export const openApiDocument: Schema = {
   },
   servers: [{ url: '/' }],
   paths,
-  components: { schemas },
+  security: [{ apiKey: [] }],
+  components: { schemas, securitySchemes },
 };
 
 export type { Json, Schema };

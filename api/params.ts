@@ -38,6 +38,8 @@ export function parseInstant(value: string, name: string, tz: string): number {
   const m = ISO.exec(value);
   if (!m) throw badParameter(name, `'${value}' is not an ISO 8601 date or date-time (e.g. 2025-03-01 or 2025-03-01T00:00:00+08:00)`);
   const [, y, mo, d, h, mi, s, zone] = m;
+  // Date.UTC reads years 0–99 as 1900–1999, and nothing is measured before the epoch: refuse, never guess
+  if (Number(y) < 1970) throw badParameter(name, `'${value}': years before 1970 are not accepted`);
   const month = Number(mo), day = Number(d), hour = Number(h ?? 0), minute = Number(mi ?? 0), second = Number(s ?? 0);
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) {
     throw badParameter(name, `'${value}' is not a valid date`);

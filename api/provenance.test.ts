@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from './server.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
-import { fixtureSite, monthsOfDailyRollups, partialDays, sh, withBuildingRollups } from './testing/fixture.ts';
+import { fixtureSite, monthsOfDailyRollups, partialDays, sh, testKeys, withBuildingRollups } from './testing/fixture.ts';
 import { storageBackends } from './testing/backends.ts';
 import { coverageOf, expectedIntervals } from './domain/provenance.ts';
 
@@ -27,6 +27,7 @@ describe('coverage', () => {
 
 for (const backend of storageBackends()) {
   describe(`KPI provenance on ${backend.name}`, () => {
+    const keys = testKeys();
     let base = '';
     let stop: () => Promise<void> = async () => {};
     let cleanup: () => Promise<void> = async () => {};
@@ -37,7 +38,7 @@ for (const backend of storageBackends()) {
       const rows = withBuildingRollups([...monthsOfDailyRollups(), ...partialDays()]);
       for (let i = 0; i < rows.length; i += 2000) await opened.storage.write(rows.slice(i, i + 2000));
       await opened.storage.flush();
-      const api = await startApi({ site: fixtureSite(), storage: opened.storage, port: 0, now: () => sh(2025, 6, 15, 12) });
+      const api = await startApi({ site: fixtureSite(), storage: opened.storage, port: 0, now: () => sh(2025, 6, 15, 12), security: keys.security });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;
     }, 60_000);
@@ -47,7 +48,7 @@ for (const backend of storageBackends()) {
     });
 
     async function get(path: string, template: string): Promise<Body> {
-      const res = await fetch(base + path);
+      const res = await fetch(base + path, { headers: keys.headers('viewer') });
       const body = await res.json() as Body;
       expect(res.status, JSON.stringify(body).slice(0, 400)).toBe(200);
       assertMatchesOpenApi('get', template, 200, body);

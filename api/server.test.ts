@@ -5,12 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from './server.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
-import { dayOfRollups, fixtureSite, partialDays, sh, withBuildingRollups } from './testing/fixture.ts';
+import { dayOfRollups, fixtureSite, partialDays, sh, testKeys, withBuildingRollups } from './testing/fixture.ts';
 import { storageBackends } from './testing/backends.ts';
 import type { Storage } from '../storage/port.ts';
 
 for (const backend of storageBackends({ memory: true })) {
   describe(`API v1 on ${backend.name}`, () => {
+    const keys = testKeys();
     let storage: Storage;
     let base = '';
     let stop: () => Promise<void> = async () => {};
@@ -26,7 +27,7 @@ for (const backend of storageBackends({ memory: true })) {
         { measurement: 'telemetry', tags: { site: 'test-site', building: 'b1', gateway: 'gw1', device: 'hvac1', point: 'fan_power_kw', quality: 'uncertain' }, fields: { value: 3.2 }, time: now - 20_000 },
       ]);
       await storage.flush();
-      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, brokerHealth: () => ({ ok: true, detail: 'connected' }) });
+      const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => now, brokerHealth: () => ({ ok: true, detail: 'connected' }), security: keys.security });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;
     });
@@ -37,7 +38,7 @@ for (const backend of storageBackends({ memory: true })) {
 
     /** GET, check against the document, return the body. */
     async function get(path: string, template: string, status = 200): Promise<Record<string, unknown> & unknown[]> {
-      const res = await fetch(base + path);
+      const res = await fetch(base + path, { headers: keys.headers('technician') });
       const body = await res.json() as Record<string, unknown> & unknown[];
       expect(res.status, JSON.stringify(body)).toBe(status);
       assertMatchesOpenApi('get', template, status, body);
@@ -112,12 +113,12 @@ for (const backend of storageBackends({ memory: true })) {
 
     it('reports health, metrics and its own document', async () => {
       expect(await get('/api/v1/health', '/api/v1/health')).toMatchObject({ status: 'ok', broker: { ok: true }, storage: { ok: true, kind: storage.kind } });
-      const metrics = await fetch(`${base}/metrics`);
+      const metrics = await fetch(`${base}/metrics`, { headers: keys.headers('technician') });
       expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
       expect(await metrics.text()).toMatch(/jieneng_api_request_duration_seconds_bucket\{.*route="\/api\/v1\/buildings"/);
       const doc = await (await fetch(`${base}/api/v1/openapi.json`)).json() as { openapi: string };
       expect(doc.openapi).toBe('3.1.0');
-      const unknown = await fetch(`${base}/api/v1/nothing-here`);
+      const unknown = await fetch(`${base}/api/v1/nothing-here`, { headers: keys.headers() });
       expect(unknown.status).toBe(404);
       expect(await unknown.json()).toMatchObject({ error: { code: 'not_found' } });
     });

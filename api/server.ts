@@ -19,6 +19,10 @@ import { gatewayRoutes } from './routes/gateways.ts';
 import { healthRoutes } from './routes/health.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { loadReferenceData, type ReferenceData } from './reference.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { assertEveryRouteHasRule, securityGate, type GateOptions } from './security/enforce.ts';
+import type { SecurityStore } from './security/store.ts';
 
 const log = logger('api');
 
@@ -27,7 +31,12 @@ export interface ApiOptions {
   site: SiteModel;
   storage: Storage;
   port: number;
+  /** loopback unless told otherwise (issue #13) */
   host?: string;
+  /** API keys and the audit log (api/security/store.ts): every route but health and the document needs a key */
+  security: SecurityStore;
+  /** failed-authentication limit per client address (default 10 a minute) */
+  gate?: GateOptions;
   brokerHealth?: () => { ok: boolean; detail: string };
   /** the gateways' retained statuses (api/status-feed.ts), owned by the caller; absent: device state from telemetry age */
   statusFeed?: StatusFeed;
@@ -38,7 +47,7 @@ export interface ApiOptions {
 }
 
 /** The shared state of the routes. */
-function createContext(opts: Omit<ApiOptions, 'port' | 'host'>): ApiContext {
+function createContext(opts: AppOptions): ApiContext {
   return {
     index: new SiteIndex(opts.site),
     storage: opts.storage,
@@ -49,8 +58,11 @@ function createContext(opts: Omit<ApiOptions, 'port' | 'host'>): ApiContext {
   };
 }
 
+/** Options of `createApp`. */
+export type AppOptions = Omit<ApiOptions, 'port' | 'host'>;
+
 /** Build the express application without listening (tests and embedding). */
-export function createApp(opts: Omit<ApiOptions, 'port' | 'host'>, ctx: ApiContext = createContext(opts)): express.Express {
+export function createApp(opts: AppOptions, ctx: ApiContext = createContext(opts)): express.Express {
   const { requestDuration } = apiMetrics();
   const app = express();
   app.disable('x-powered-by');
@@ -61,6 +73,8 @@ export function createApp(opts: Omit<ApiOptions, 'port' | 'host'>, ctx: ApiConte
     res.on('finish', () => end({ route: routeLabel(req), status: String(res.statusCode) }));
     next();
   });
+  // one gate before every route: key, role, building scope, audit of writes (decision 0701)
+  app.use(securityGate(ctx, opts.security, opts.gate));
 
   const v1 = express.Router();
   v1.get('/openapi.json', (_req, res) => { res.json(openApiDocument); });
@@ -69,17 +83,26 @@ export function createApp(opts: Omit<ApiOptions, 'port' | 'host'>, ctx: ApiConte
   v1.use(deviceRoutes(ctx));
   v1.use(gatewayRoutes(ctx));
   v1.use(analyticsRoutes(ctx));
+  v1.use(auditRoutes(ctx, opts.security));
+  v1.use(keyRoutes(ctx, opts.security));
   app.use('/api/v1', v1);
 
   app.get('/metrics', async (_req, res) => {
     const { contentType, body } = await metricsText();
     res.type(contentType).send(body);
   });
+  assertEveryRouteHasRule(app);
 
   app.use((req, _res, next) => next(new ApiError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof ApiError) {
       res.status(err.status).json(errorBody(err));
+    } else if (clientError(err)) {
+      // express's body parser: malformed JSON (400), a body over the limit (413)
+      res.status(err.status).json(errorBody(new ApiError(err.status, 'bad_request', err.message)));
+    } else if (err instanceof URIError) {
+      // express could not decode a path parameter (`/devices/%ff/latest`): the client's fault, not ours
+      res.status(400).json(errorBody(new ApiError(400, 'bad_parameter', `the path holds a malformed percent-escape: ${req.path.slice(0, 200)}`, 'path')));
     } else if (err instanceof StorageError) {
       log.warn({ err: err.message, path: req.path }, 'storage unavailable');
       res.status(503).json(errorBody(new ApiError(503, 'storage_unavailable', `the store did not answer: ${err.message}`)));
@@ -89,6 +112,12 @@ export function createApp(opts: Omit<ApiOptions, 'port' | 'host'>, ctx: ApiConte
     }
   });
   return app;
+}
+
+/** An error express or its body parser marked as the client's (http-errors: 4xx with `expose`). */
+function clientError(err: unknown): err is { status: number; message: string } {
+  const e = err as { status?: unknown; expose?: unknown };
+  return typeof err === 'object' && err !== null && typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true;
 }
 
 /** Route template for metrics labels (`/api/v1/buildings/:id/energy`), never the raw path (unbounded cardinality). */

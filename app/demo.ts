@@ -5,7 +5,7 @@
  * reverse order.
  */
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSite } from '../core/site/load.ts';
 import { logger } from '../core/log.ts';
@@ -18,6 +18,8 @@ import { startGateway } from '../gateway/runtime.ts';
 import { startCollector } from '../collector/runtime.ts';
 import { startApi } from '../api/server.ts';
 import { kpiSources, scheduleKpiWriteBack } from '../jobs/kpi-writeback.ts';
+import { openSecurityStore, securityFile } from '../api/security/store.ts';
+import { ensureLocalAdminKey } from '../api/security/local-key.ts';
 import { DEFAULT_SITE_FILE } from './config-cli.ts';
 
 const log = logger('demo');
@@ -26,6 +28,8 @@ export interface DemoOptions {
   siteFile: string;
   dataDir: string;
   apiPort: number;
+  /** the API's address; loopback unless told otherwise (issue #13) */
+  apiHost: string;
   /** external broker; unset: embedded aedes on mqttPort */
   mqttUrl?: string;
   mqttPort: number;
@@ -36,6 +40,8 @@ export interface DemoOptions {
 export interface RunningDemo {
   apiUrl: string;
   mqttUrl: string;
+  /** the file holding the local admin key */
+  apiKeyFile: string;
   stop(): Promise<void>;
 }
 
@@ -72,7 +78,11 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
 
     const statusFeed = startStatusFeed({ url: mqttUrl, site: site.site.id });
     stops.push(() => statusFeed.stop());
-    const api = await startApi({ site, storage, port: opts.apiPort, brokerHealth: watch.health, statusFeed });
+    const security = openSecurityStore(securityFile(opts.dataDir));
+    stops.push(async () => security.close());
+    const apiKey = ensureLocalAdminKey(security, opts.dataDir);
+    if (apiKey.created) log.info({ file: apiKey.file }, 'created a local admin API key');
+    const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security });
     stops.push(() => api.stop());
 
     const collector = await startCollector({ site, mqttUrl, storage, dataDir: resolve(opts.dataDir, 'collector') });
@@ -86,25 +96,26 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
       const gateway = await startGateway({ site, gatewayId: gw.id, mqttUrl, dataDir: resolve(opts.dataDir, 'gateway', gw.id) });
       stops.push(() => gateway.stop());
     }
-    const apiUrl = `http://localhost:${api.port}`;
-    log.info({ api: apiUrl, mqtt: mqttUrl, storage: storage.kind, site: site.site.id }, 'Jieneng demo running');
-    return { apiUrl, mqttUrl, stop: stopAll };
+    const apiUrl = `http://${opts.apiHost === '127.0.0.1' ? 'localhost' : opts.apiHost}:${api.port}`;
+    log.info({ api: apiUrl, mqtt: mqttUrl, storage: storage.kind, site: site.site.id, api_key_file: apiKey.file }, 'Jieneng demo running');
+    return { apiUrl, mqttUrl, apiKeyFile: apiKey.file, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
 }
 
-/** Options from flags and environment: PORT, MQTT_URL, MQTT_PORT, DATA_DIR, SITE_FILE, SIM_SEED, INFLUX_*. */
+/** Options from flags (--site, --data, --port, --host) and environment: PORT, MQTT_URL, MQTT_PORT, DATA_DIR, SITE_FILE, SIM_SEED, INFLUX_*. */
 export function demoOptions(argv: string[], env: NodeJS.ProcessEnv): DemoOptions {
   const { values } = parseArgs({
     args: argv,
-    options: { site: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' } },
+    options: { site: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
   });
   return {
     siteFile: values.site ?? env.SITE_FILE ?? DEFAULT_SITE_FILE,
     dataDir: values.data ?? env.DATA_DIR ?? './data',
     apiPort: Number(values.port ?? env.PORT ?? 8080),
+    apiHost: values.host ?? '127.0.0.1',
     mqttUrl: env.MQTT_URL || undefined,
     mqttPort: Number(env.MQTT_PORT ?? 1883),
     seed: Number(env.SIM_SEED ?? 1),
@@ -114,7 +125,10 @@ export function demoOptions(argv: string[], env: NodeJS.ProcessEnv): DemoOptions
 
 export async function demoCli(argv: string[]): Promise<number> {
   const demo = await startDemo(demoOptions(argv, process.env));
-  process.stderr.write(`\nJieneng demo: API ${demo.apiUrl}/api/v1/buildings · MQTT ${demo.mqttUrl} · Ctrl-C stops\n\n`);
+  const inCwd = relative(process.cwd(), demo.apiKeyFile);
+  const keyFile = inCwd.startsWith('..') || isAbsolute(inCwd) ? demo.apiKeyFile : inCwd;
+  process.stderr.write(`\nJieneng demo: API ${demo.apiUrl}/api/v1/buildings · MQTT ${demo.mqttUrl} · Ctrl-C stops\n`
+    + `Admin API key in ${keyFile} (mode 0600): curl -H "Authorization: Bearer $(cat ${keyFile})" ${demo.apiUrl}/api/v1/buildings\n\n`);
   await new Promise<void>((resolveStop) => {
     const onSignal = () => {
       process.off('SIGINT', onSignal);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApi } from '../api/server.ts';
+import { openSecurityStore } from '../api/security/store.ts';
 import { checkSite } from '../core/site/load.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import { zonedTime } from '../core/time.ts';
@@ -117,9 +118,13 @@ const KINDS: Record<string, (r: () => number) => string> = {
   'TOU cost, building-month': (r) => { const m = 1 + Math.floor(r() * 12); return `/api/v1/buildings/b${Math.floor(r() * BUILDINGS)}/cost?from=${monthStart(m)}&to=${monthEnd(m)}`; },
 };
 
+/** The bench's own viewer key: every measured request is authenticated, as in production (issue #13). */
+const security = openSecurityStore(':memory:');
+const auth = { headers: { authorization: `Bearer ${security.keys.create({ name: 'bench', role: 'viewer', expires_at: null }).token}` } };
+
 async function timeGet(url: string): Promise<number> {
   const t0 = performance.now();
-  const res = await fetch(url);
+  const res = await fetch(url, auth);
   await res.arrayBuffer();
   const took = performance.now() - t0;
   if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
@@ -129,7 +134,7 @@ async function timeGet(url: string): Promise<number> {
 async function runStore(name: string, storage: Storage, site: SiteModel): Promise<{ all: number[]; byKind: Map<string, number[]> }> {
   const f = await fill(storage);
   process.stderr.write(`${name}: filled ${f.rows.toLocaleString('en-US')} rows in ${f.seconds.toFixed(1)} s\n`);
-  const api = await startApi({ site, storage, port: 0 });
+  const api = await startApi({ site, storage, port: 0, security });
   const base = `http://127.0.0.1:${api.port}`;
   try {
     const kinds = Object.keys(KINDS);

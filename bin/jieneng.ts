@@ -6,6 +6,7 @@
  *   jieneng gateway …                  run | plan | scan (gateway/cli.ts)
  *   jieneng collector …                run (collector/cli.ts)
  *   jieneng api …                      run (api/cli.ts)
+ *   jieneng keys …                     create | list | revoke API keys (api/security/keys-cli.ts)
  *   jieneng sim …                      run | backfill (simulators/cli.ts)
  *   jieneng kpi writeback …            the daily KPI write-back, once or on a schedule (jobs/cli.ts)
  *   jieneng verify energy …            stored intervals against the meters' counters (collector/verify-cli.ts)
@@ -21,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
   gateway: async () => (await import('../gateway/cli.ts')).gatewayCli,
   collector: async () => (await import('../collector/cli.ts')).collectorCli,
   api: async () => (await import('../api/cli.ts')).apiCli,
+  keys: async () => (await import('../api/security/keys-cli.ts')).keysCli,
   sim: async () => (await import('../simulators/cli.ts')).simCli,
   kpi: async () => (await import('../jobs/cli.ts')).kpiCli,
   verify: async () => (await import('../collector/verify-cli.ts')).verifyCli,

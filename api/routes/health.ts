@@ -1,6 +1,10 @@
-/** `GET /health`: broker and storage status; 503 when either is down so load balancers can act on it. */
+/**
+ * `GET /health`: broker and storage status; 503 when either is down so load balancers can act on it. Open to
+ * anyone (issue #13) but only the status word: the storage and broker details (addresses, errors) need a key.
+ */
 import { Router } from 'express';
 import type { ApiContext } from '../context.ts';
+import { principalOf } from '../security/enforce.ts';
 
 /** Health of the dependencies the API and the pipeline behind it need. */
 export function healthRoutes(ctx: ApiContext): Router {
@@ -11,7 +15,8 @@ export function healthRoutes(ctx: ApiContext): Router {
     }));
     const broker = ctx.brokerHealth ? ctx.brokerHealth() : { ok: true, detail: 'not monitored by this process' };
     const ok = storage.ok && broker.ok;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', storage, broker });
+    const status = ok ? 'ok' : 'degraded';
+    res.status(ok ? 200 : 503).json(principalOf(res) ? { status, storage, broker } : { status });
   });
   return router;
 }

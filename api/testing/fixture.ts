@@ -5,6 +5,8 @@ import type { StoredPoint } from '../../storage/port.ts';
 import { zonedTime } from '../../core/time.ts';
 import { isWorkingDay, workCalendar } from '../domain/calendar.ts';
 import { loadReferenceData } from '../reference.ts';
+import { openSecurityStore, type SecurityStore } from '../security/store.ts';
+import { ROLES, type Role } from '../security/roles.ts';
 
 const TZ = 'Asia/Shanghai';
 const meter = (id: string, building: string, extra: Record<string, unknown> = {}) => ({
@@ -198,4 +200,20 @@ export function contractDays(): StoredPoint[] {
     rows.push(telemetry('met1', 'temp_c', t + 12 * 3_600_000, temp));
   }
   return rows;
+}
+
+/** A key store in memory with one key per role, for the route tests (issue #13). */
+export interface TestKeys {
+  security: SecurityStore;
+  /** bearer token of each role's key */
+  token: Record<Role, string>;
+  /** `{ authorization: 'Bearer …' }` of a role's key, admin by default */
+  headers(role?: Role): { authorization: string };
+}
+
+/** Open an in-memory security store holding one unexpiring key per role. */
+export function testKeys(opts: { now?: () => number } = {}): TestKeys {
+  const security = openSecurityStore(':memory:', opts);
+  const token = Object.fromEntries(ROLES.map((role) => [role, security.keys.create({ name: `test ${role}`, role, expires_at: null }).token])) as Record<Role, string>;
+  return { security, token, headers: (role = 'admin') => ({ authorization: `Bearer ${token[role]}` }) };
 }

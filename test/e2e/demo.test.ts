@@ -5,7 +5,7 @@
  * first and last stored readings (decision 0500: counters are exact integrals, reproducible from the seed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { DEMO_SITE_FILE } from '../harness/site.ts';
 import { loadSite } from '../../core/site/load.ts';
 import type { Device } from '../../core/site/schema.ts';
 import { startApi } from '../../api/server.ts';
+import { testKeys } from '../../api/testing/fixture.ts';
 import { openStorage } from '../../storage/index.ts';
 import { buildSitePhysics } from '../../simulators/physics/site.ts';
 
@@ -50,8 +51,14 @@ describe('the demo stack (npm start)', () => {
     const api = `http://127.0.0.1:${port}/api/v1`;
 
     // within the 90 s the README promises for the first interval: on a loaded machine start-up alone can take 30 s
-    await waitFor('the demo API', async () => (await fetch(`${api}/buildings`)).ok, 60_000, 250);
-    const buildings = (await (await fetch(`${api}/buildings`)).json()) as { id: string }[];
+    // the demo's own admin key (issue #13): in <DATA_DIR>/api-key, readable by its owner only
+    const keyFile = join(dataDir, 'api-key');
+    await waitFor('the demo API key', async () => existsSync(keyFile) && readFileSync(keyFile, 'utf8').endsWith('\n'), 60_000, 250);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const auth = { headers: { authorization: `Bearer ${readFileSync(keyFile, 'utf8').trim()}` } };
+    await waitFor('the demo API', async () => (await fetch(`${api}/buildings`, auth).catch(() => undefined))?.ok === true, 60_000, 250);
+    expect((await fetch(`${api}/buildings`)).status).toBe(401);
+    const buildings = (await (await fetch(`${api}/buildings`, auth)).json()) as { id: string }[];
     expect(buildings.map((b) => b.id)).toContain('centre-b1');
 
     // Main meters count in steps of 0.01 kWh × CT ratio, as real ones do: whichever building ticks first counts.
@@ -59,7 +66,7 @@ describe('the demo stack (npm start)', () => {
     await waitFor('a non-zero interval of a demo building', async () => {
       for (const b of buildings) {
         // exactly the request of the README: without from and to it answers today
-        const res = await fetch(`${api}/buildings/${b.id}/energy?interval=15m`);
+        const res = await fetch(`${api}/buildings/${b.id}/energy?interval=15m`, auth);
         const body = (await res.json()) as { points: { energy_kwh: number }[] };
         if (body.points.some((p) => p.energy_kwh > 0)) ticked = b.id;
         if (ticked) return true;
@@ -71,18 +78,22 @@ describe('the demo stack (npm start)', () => {
     child.kill('SIGINT');
     expect(await exit).toBe(0);
     expect(stderr).not.toMatch(/unexpected error/);
+    // where the key is, never the key itself
+    expect(stderr).toContain(`Bearer $(cat ${keyFile})`);
+    expect(stderr).not.toContain(auth.headers.authorization.slice(7));
 
     // What the stopped demo stored, read back through the API on its store.
     const site = loadSite(DEMO_SITE_FILE);
     const meter = site.devices.find((d) => d.building === ticked && d.kind === 'meter' && d.medium === 'electricity' && d.parent === undefined)!;
     const storage = await openStorage({ kind: 'embedded', path: join(dataDir, 'jieneng.sqlite') });
-    const reader = await startApi({ site, storage, port: 0 });
+    const readerKeys = testKeys();
+    const reader = await startApi({ site, storage, port: 0, security: readerKeys.security });
     try {
       const readings = await storage.raw({ measurement: 'telemetry', from: started, to: Date.now() + 1, where: { device: meter.id, point: 'energy_import_kwh' } });
       const [first, last] = [readings[0], readings.at(-1)!];
       const from = new Date(started - 3_600_000).toISOString();
       const to = new Date(Date.now() + 900_000).toISOString();
-      const body = (await (await fetch(`http://127.0.0.1:${reader.port}/api/v1/buildings/${ticked}/energy?from=${from}&to=${to}&interval=15m`)).json()) as { points: { energy_kwh: number }[] };
+      const body = (await (await fetch(`http://127.0.0.1:${reader.port}/api/v1/buildings/${ticked}/energy?from=${from}&to=${to}&interval=15m`, { headers: readerKeys.headers('viewer') })).json()) as { points: { energy_kwh: number }[] };
       const apiKwh = body.points.reduce((sum, p) => sum + p.energy_kwh, 0);
 
       // SIM_SEED 1, as the demo ran: the same counters, computed here

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startEmbeddedBroker } from '../../app/broker.ts';
 import { watchBroker } from '../../app/broker-watch.ts';
 import { startApi } from '../../api/server.ts';
+import { testKeys } from '../../api/testing/fixture.ts';
 import { startCollector } from '../../collector/runtime.ts';
 import { startGateway } from '../../gateway/runtime.ts';
 import { startSiteSimulators } from '../../simulators/fleet.ts';
@@ -64,6 +65,8 @@ describe.each(cases)('end to end through %s into the %s store', (brokerKind, sto
   const clock = testClock(Date.UTC(2026, 11, 2, 2));
   const startedAt = Date.now();
   let apiUrl = '';
+  const keys = testKeys();
+  const auth = { headers: keys.headers('technician') };
   let storage: Storage;
   let mainMeter: SimulatedDevice;
 
@@ -89,7 +92,7 @@ describe.each(cases)('end to end through %s into the %s store', (brokerKind, sto
     const sims = await startSiteSimulators({ site, seed: 7, now: clock.now });
     stops.push(() => sims.stop());
     mainMeter = sims.devices.get('centre-b2-main')!;
-    const api = await startApi({ site, storage, port: await freePort(), brokerHealth: watch.health });
+    const api = await startApi({ site, storage, port: await freePort(), brokerHealth: watch.health, security: keys.security });
     stops.push(() => api.stop());
     apiUrl = `http://127.0.0.1:${api.port}`;
     const collector = await startCollector({ site, mqttUrl, storage, dataDir: join(dataDir, 'collector'), clientId: `e2e-collector-${brokerKind}-${storeKind}-${process.pid}` });
@@ -105,14 +108,14 @@ describe.each(cases)('end to end through %s into the %s store', (brokerKind, sto
 
   /** When the main meter's counter was last stored, as the API reports it (epoch ms), or undefined. */
   async function lastCounterReading(): Promise<number | undefined> {
-    const res = await fetch(`${apiUrl}/api/v1/devices/centre-b2-main/latest`);
+    const res = await fetch(`${apiUrl}/api/v1/devices/centre-b2-main/latest`, auth);
     const body = (await res.json()) as { points: { point: string; timestamp: string }[] };
     const counter = body.points.find((p) => p.point === 'energy_import_kwh');
     return counter ? Date.parse(counter.timestamp) : undefined;
   }
 
   it('lists the building', async () => {
-    const res = await fetch(`${apiUrl}/api/v1/buildings`);
+    const res = await fetch(`${apiUrl}/api/v1/buildings`, auth);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual([{ id: 'centre-b2', name: '区行政中心2号楼', floor_area_m2: 12400 }]);
   });
@@ -139,7 +142,7 @@ describe.each(cases)('end to end through %s into the %s store', (brokerKind, sto
     let totalKwh = Number.NaN;
     await waitFor('the stored energy to reach the counter difference', async () => {
       await storage.flush();
-      const res = await fetch(`${apiUrl}/api/v1/buildings/centre-b2/energy?from=${from}&to=${to}&interval=15m`);
+      const res = await fetch(`${apiUrl}/api/v1/buildings/centre-b2/energy?from=${from}&to=${to}&interval=15m`, auth);
       body = (await res.json()) as EnergyResponse;
       totalKwh = body.points.reduce((s, p) => s + p.energy_kwh, 0);
       return res.status === 200 && Math.abs(totalKwh - expectedKwh) <= MAIN_METER_QUANTUM_KWH + 1e-9;
@@ -150,7 +153,7 @@ describe.each(cases)('end to end through %s into the %s store', (brokerKind, sto
   }, 120_000);
 
   it('reports broker and storage healthy', async () => {
-    const res = await fetch(`${apiUrl}/api/v1/health`);
+    const res = await fetch(`${apiUrl}/api/v1/health`, auth);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', storage: { ok: true, kind: storeKind }, broker: { ok: true } });
   });
