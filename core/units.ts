@@ -75,13 +75,13 @@ export function suffixesMatching(point: string): string[] {
 /** Point names seen so far (names come from gateways: bounded); the suffix tests cost more than a point's other checks. */
 const byName = new Map<string, PointUnit | string>();
 
-/** The unit of a point name, or the problem with it (no suffix, or a spelling that is not the catalogue's). */
+/** The unit of a point name, or the one-line problem with it (no suffix, or a spelling that is not the catalogue's). */
 function resolve(point: string): PointUnit | string {
   let hit = byName.get(point);
   if (hit === undefined) {
     const longest = suffixesMatching(point).sort((a, b) => b.length - a.length)[0];
     const misspelt = longest === undefined ? undefined : MISSPELLINGS.get(longest);
-    hit = misspelt ?? POINT_UNITS.find((u) => u.suffix === longest)
+    hit = misspelt ? `point '${point}': ${misspelt}` : POINT_UNITS.find((u) => u.suffix === longest)
       ?? `point name '${point}' must end in a unit suffix (${POINT_SUFFIXES.join(', ')})`;
     if (byName.size >= 10_000) byName.clear();
     byName.set(point, hit);
@@ -98,7 +98,7 @@ export function unitOfPoint(point: string): PointUnit | undefined {
 /** Why a point name has no unit (one line for a configuration error), or undefined when it has one. */
 export function pointUnitProblem(point: string): string | undefined {
   const hit = resolve(point);
-  return typeof hit === 'string' ? (hit.startsWith('point name ') ? hit : `point '${point}': ${hit}`) : undefined;
+  return typeof hit === 'string' ? hit : undefined;
 }
 
 /** The physical range implied by a point name's unit, or undefined when the name carries no known unit. */
