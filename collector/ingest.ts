@@ -6,6 +6,7 @@
  * in one SQLite transaction before resolving. The outbox writer then moves the rows to storage. Used by the MQTT
  * runtime and, directly, by backfills.
  */
+import type Database from 'better-sqlite3';
 import { DAY_MS } from '../core/measurements.ts';
 import { parseReadingsTopic, type ReadingBatch } from '../core/contract/v1.ts';
 import { logger, type Logger } from '../core/log.ts';
@@ -49,8 +50,9 @@ export interface IngestorOptions {
   /** beyond this many points waiting for storage, `ingest` waits (and MQTT acknowledgements with it) */
   maxBufferedPoints?: number;
   writer?: OutboxWriterOptions;
-  /** per-gateway seq accounting (collector/sequence/): duplicates dropped, stored seq reported */
-  sequence?: SequenceGate;
+  /** per-gateway seq accounting (collector/sequence/), made on the state database: duplicates dropped, stored seq
+   * written in each batch's transaction */
+  sequence?: (stateDatabase: Database.Database) => SequenceGate;
   log?: Logger;
 }
 
@@ -58,8 +60,10 @@ export interface IngestorOptions {
 export interface SequenceGate {
   /** Was a batch of this gateway and seq already stored? Then it is acknowledged and not stored again. */
   isDuplicate(gateway: string, seq: number, sentTs: number): boolean;
-  /** A batch was committed. */
+  /** A batch is being committed: called inside its transaction. */
   stored(gateway: string, seq: number, sentTs: number): void;
+  /** That transaction failed: forget what `stored` changed for the gateway. */
+  rollback(gateway: string): void;
 }
 
 /** Rejections of a whole batch: after any other verdict the batch is a valid ReadingBatch of this site. */
@@ -103,6 +107,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   const renderer = new LineRenderer(site.site.id);
 
   const store = new StateStore(opts.stateDir);
+  const gate = opts.sequence?.(store.database);
   const accumulator = doEnergy
     ? new EnergyAccumulator(site, index, new LocalDays(site.site.timezone ?? 'Asia/Shanghai'), {
       recomputeHorizonMs: opts.recomputeHorizonMs ?? 6 * 3_600_000,
@@ -117,7 +122,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   let closed = false;
 
   /** The commit step: the judged batch's energy and lines, committed in one transaction and handed to the writer. */
-  function commit(verdict: BatchVerdict): IngestResult {
+  function commit(verdict: BatchVerdict, alongside?: () => void): IngestResult {
     const energy = accumulator?.accumulate(verdict.accepted);
     if (energy && energy.rejected.length > 0) { // implausible counter readings: out of the telemetry too
       verdict.acceptedPoints -= energy.rejected.length;
@@ -128,6 +133,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     const changes: BatchChanges = {
       readings: energy?.readings ?? [], intervals: energy?.intervals ?? [], evicted: energy?.evicted ?? [],
       energy: energy ? renderer.energyLines(energy.rows) + counterEventLines(energy.events) : '', count: 0, newest_ts: 0,
+      alongside,
     };
     result.energyRows = (energy?.rows.length ?? 0) + (energy?.events.length ?? 0);
     if (doTelemetry && verdict.acceptedPoints > 0) {
@@ -149,12 +155,15 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     if (closed) throw new Error('ingestor is closed');
     while (!closed && writer.depthPoints() > maxBuffered) await new Promise((r) => setTimeout(r, 100)); // backpressure
     const verdict = judgeBatch(batch, index, limits, now());
-    const gate = opts.sequence;
     const seq = gate && !verdict.rejected.some((r) => BATCH_REJECTIONS.has(r.reason)) ? batch as ReadingBatch : undefined;
-    if (gate && seq && gate.isDuplicate(seq.gateway, seq.seq, seq.sent_ts)) return { accepted: 0, energyRows: 0, rejected: [], duplicate: true };
-    const result = commit(verdict);
-    if (gate && seq) gate.stored(seq.gateway, seq.seq, seq.sent_ts);
-    return result;
+    if (!gate || !seq) return commit(verdict);
+    if (gate.isDuplicate(seq.gateway, seq.seq, seq.sent_ts)) return { accepted: 0, energyRows: 0, rejected: [], duplicate: true };
+    try {
+      return commit(verdict, () => gate.stored(seq.gateway, seq.seq, seq.sent_ts));
+    } catch (err) {
+      gate.rollback(seq.gateway);
+      throw err;
+    }
   }
 
   const rewrite = accumulator ? store.pendingRewrites() : new Map<string, number[]>();

@@ -44,7 +44,7 @@ it('a killed collector\'s share of the telemetry reaches the survivor, and nothi
   const gateways = new Map(['gw1', 'gw2'].map((g) => [g, startStreamGateway({ mqttUrl, site: SITE, gateway: g, dir: join(dir, 'gateway') })]));
   for (const g of gateways.values()) cleanups.push(() => g.stop());
 
-  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3 * 3_600_000, 1000, SITE);
+  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 4 * 3_600_000, 15_000, SITE);
   let steps = 0;
   const poll = setInterval(() => { for (const b of stream.step(steps++)) gateways.get(b.gateway)!.send(b); }, 50);
   cleanups.push(() => clearInterval(poll));

@@ -121,23 +121,19 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
 }
 
 /**
- * An ingestor whose batches are accounted by seq (decision 0309): the tracker opens its table in the state
- * database the ingestor has just opened, and the ingestor asks it about each batch.
+ * An ingestor whose batches are accounted by seq (decision 0309): the tracker keeps its table in the ingestor's
+ * state database, and the ingestor asks it about each batch and records each one in the batch's transaction.
  */
 function accountedIngestor(opts: CollectorOptions, log: Logger, requester: string, gateways: string[],
   ingest: Pick<IngestorOptions, 'stateDir' | 'roles'>): { ingestor: Ingestor; sequence: SequenceTracker } {
   let tracker: SequenceTracker | undefined;
   const ingestor = createIngestor({
     ...opts.ingest, ...ingest, site: opts.site, storage: opts.storage, log,
-    sequence: {
-      isDuplicate: (gateway, seq, sentTs) => tracker?.isDuplicate(gateway, seq, sentTs) ?? false,
-      stored: (gateway, seq, sentTs) => tracker?.stored(gateway, seq, sentTs),
-    },
+    sequence: (db) => (tracker = new SequenceTracker({
+      siteId: opts.site.site.id, gateways, db, requester, storage: opts.storage, log, tickMs: opts.sequence?.tickMs, ledger: opts.sequence,
+    })),
   });
-  tracker = new SequenceTracker({
-    siteId: opts.site.site.id, gateways, stateDir: ingest.stateDir, requester, storage: opts.storage, log,
-    tickMs: opts.sequence?.tickMs, ledger: opts.sequence,
-  });
+  if (!tracker) throw new Error('the ingestor did not open the seq accounting');
   return { ingestor, sequence: tracker };
 }
 

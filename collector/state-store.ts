@@ -42,6 +42,8 @@ export interface BatchChanges {
   energy: string;
   /** true: these are the rows `pendingRewrites` asked for, which are then forgotten */
   rewritten?: boolean;
+  /** more state of the same batch, written in its transaction through `database` (the seq ledger, decision 0309) */
+  alongside?: () => void;
   /** storage rows the entry stands for (telemetry + energy) */
   count: number;
   newest_ts: number;
@@ -114,10 +116,16 @@ export class StateStore {
       this.upsIntervals.run(c.intervals);
       for (const m of c.evicted) this.setEvicted.run(m);
       if (c.rewritten) this.db.exec('DELETE FROM meter_rewrite');
+      c.alongside?.();
       if (c.count === 0) return { id: 0, count: 0, newest_ts: c.newest_ts };
       const info = this.insOutbox.run(c.count, c.newest_ts, at?.seg ?? null, at?.pos ?? null, at?.len ?? null, c.energy);
       return { id: Number(info.lastInsertRowid), count: c.count, newest_ts: c.newest_ts };
     });
+  }
+
+  /** The connection, for state kept beside the counters and written in the same transactions (the seq ledger). */
+  get database(): Database.Database {
+    return this.db;
   }
 
   /** Commit one batch's counter state and outbox points atomically; returns the outbox entry (id 0: none). */

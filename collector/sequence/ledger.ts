@@ -2,9 +2,8 @@
  * Per-gateway sequence accounting (DESIGN.md D10, issue #12.5, decision 0309): which `seq` of each gateway were
  * stored, which are missing (gaps), which came back after a resend request (recovered) and which the gateway no
  * longer had or never sent again (lost). A batch whose seq was already stored is a duplicate and is not stored
- * again. The state lives in the collector's state database (its own table, one row per gateway), written after
- * each stored batch: a crash between the batch's commit and this write only makes the broker redeliver a batch
- * whose readings are then recognised by their timestamps (decision 0201), never a false gap.
+ * again. The state lives in the collector's state database (its own table, one row per gateway), written in the
+ * transaction of each stored batch: the accounting is exactly what was committed, across crashes too.
  */
 import type Database from 'better-sqlite3';
 import type { SeqRange } from '../../core/contract/v1.ts';
@@ -65,6 +64,7 @@ const count = (r: SeqRange) => r.to_seq - r.from_seq + 1;
 export class SeqLedger {
   private readonly accounts = new Map<string, GatewayAccount>();
   private readonly save: Database.Statement<[string, string]>;
+  private readonly load: Database.Statement<[string], { account: string } | undefined>;
   private readonly now: () => number;
 
   constructor(db: Database.Database, private readonly opts: LedgerOptions = {}) {
@@ -74,6 +74,7 @@ export class SeqLedger {
       this.accounts.set(r.gateway, JSON.parse(r.account) as GatewayAccount);
     }
     this.save = db.prepare('INSERT OR REPLACE INTO gateway_seq (gateway, account) VALUES (?, ?)');
+    this.load = db.prepare('SELECT account FROM gateway_seq WHERE gateway = ?');
   }
 
   private account(gateway: string): GatewayAccount {
@@ -105,7 +106,14 @@ export class SeqLedger {
     this.persist(a);
   }
 
-  /** A batch was stored: advance, open a gap for what was skipped, or close the gap it fills. */
+  /** The transaction that held `stored` failed: take the gateway's account back from the database. */
+  rollback(gateway: string): void {
+    const row = this.load.get(gateway);
+    if (row) this.accounts.set(gateway, JSON.parse(row.account) as GatewayAccount);
+    else this.accounts.delete(gateway);
+  }
+
+  /** A batch is stored: advance, open a gap for what was skipped, or close the gap it fills. */
   stored(gateway: string, seq: number, sentTs: number): void {
     // a batch from a broken clock or a forger must not make the real batches after it look older
     if (sentTs > this.now() + (this.opts.maxFutureMs ?? 300_000)) return;

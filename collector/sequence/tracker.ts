@@ -4,8 +4,7 @@
  * results, and the gateways' retained status (queue depth, online). Its accounting goes to Prometheus and, as the
  * `gateway_accounting` measurement, to storage, where the API (another process) reads it.
  */
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { MqttClient } from 'mqtt';
 import { parseCommandResultTopic, parseStatusTopic, topics, type CommandResult, type GatewayCommand } from '../../core/contract/v1.ts';
 import type { Logger } from '../../core/log.ts';
@@ -15,16 +14,13 @@ import type { SequenceGate } from '../ingest.ts';
 import { openGapBatches, SeqLedger, type GatewayAccount, type LedgerOptions } from './ledger.ts';
 import { gatewayMetrics as metrics } from './metrics.ts';
 
-/** The collector's state database (collector/state-store.ts): the ledger keeps its own table there. */
-const STATE_FILE = 'collector-state.sqlite';
-
 /** Options of a tracker. */
 export interface TrackerOptions {
   siteId: string;
   /** the gateways this link receives every batch of */
   gateways: string[];
-  /** folder of the link's state database */
-  stateDir: string;
+  /** the link's state database (collector/state-store.ts), where the ledger keeps its table */
+  db: Database.Database;
   /** prefix of the request ids, unique per link (its MQTT client id) */
   requester: string;
   storage: Storage;
@@ -43,7 +39,6 @@ interface GatewayState {
 
 /** Seq accounting and resend requests for the gateways of one link. */
 export class SequenceTracker implements SequenceGate {
-  private readonly db: Database.Database;
   private readonly ledger: SeqLedger;
   private readonly owned: Set<string>;
   private readonly state = new Map<string, GatewayState>();
@@ -56,10 +51,7 @@ export class SequenceTracker implements SequenceGate {
 
   constructor(private readonly o: TrackerOptions) {
     this.owned = new Set(o.gateways);
-    this.db = new Database(join(o.stateDir, STATE_FILE));
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.ledger = new SeqLedger(this.db, {
+    this.ledger = new SeqLedger(o.db, {
       ...o.ledger,
       onLost: (gateway, ranges, why) => o.log.error({ gateway, ranges, why }, 'batches lost: the gateway cannot send them again'),
     });
@@ -83,6 +75,10 @@ export class SequenceTracker implements SequenceGate {
 
   stored(gateway: string, seq: number, sentTs: number): void {
     if (this.owned.has(gateway)) this.ledger.stored(gateway, seq, sentTs);
+  }
+
+  rollback(gateway: string): void {
+    this.ledger.rollback(gateway);
   }
 
   /** A command result or a gateway status. */
@@ -184,6 +180,5 @@ export class SequenceTracker implements SequenceGate {
     clearInterval(this.timer);
     this.client = undefined;
     if (report) await this.report(true);
-    this.db.close();
   }
 }

@@ -43,8 +43,8 @@ it('a broker restarted without persistence under polling: every seq stored exact
   })]));
   for (const g of gateways.values()) cleanups.push(() => g.stop());
 
-  // "polling": one batch per gateway every 50 ms, readings 1 s apart in the recent past
-  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 2 * 3_600_000, 1000, SITE);
+  // "polling": one batch per gateway every 50 ms, readings 15 s apart (plausible power) from 4 h ago
+  const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 4 * 3_600_000, 15_000, SITE);
   let steps = 0;
   const poll = setInterval(() => { for (const b of stream.step(steps++)) gateways.get(b.gateway)!.send(b); }, 50);
   cleanups.push(() => clearInterval(poll));
