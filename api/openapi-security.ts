@@ -115,16 +115,17 @@ export function secureOperations(paths: Record<string, Schema>): void {
       const rule = ACCESS[key];
       if (!rule) throw new Error(`api/openapi.ts: ${key} has no rule in api/security/access.ts`);
       const responses = operation.responses as Record<string, Schema>;
+      responses[429] = errorResponse('too many failed authentications from this address (Retry-After says when to retry)');
       if (rule.role === 'public') {
         operation.security = [{}, { apiKey: [] }];
-        operation.description = 'Open: no key needed.';
+        operation.description = 'Open: no key needed; a key that is sent must be valid.';
+        responses[401] = errorResponse('a key was sent and is unknown, revoked or expired');
         continue;
       }
       operation.security = [{ apiKey: [] }];
       operation.description = `Needs a key of role ${rule.role} or above${rule.buildings ? '; a key limited to buildings only for its own' : '; not for a key limited to buildings'}.`;
       responses[401] = errorResponse('no key, or an unknown, revoked or expired one');
       responses[403] = errorResponse(`the key's role is below ${rule.role}, or its buildings do not cover the request`);
-      responses[429] = errorResponse('too many failed authentications from this address (Retry-After says when to retry)');
     }
   }
 }
