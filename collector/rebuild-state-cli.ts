@@ -43,8 +43,10 @@ function setAsideIfUnreadable(stateDir: string): string | undefined {
   const file = join(stateDir, STATE_FILE);
   if (!existsSync(file)) return undefined;
   try {
-    new StateStore(stateDir).close();
-    return undefined;
+    const store = new StateStore(stateDir);
+    const problem = store.problem(); // damage the start-up reads would not reach (the outbox's pages)
+    store.close();
+    if (problem === undefined) return undefined;
   } catch (err) {
     if (!(err instanceof StartupError)) throw err;
   }

@@ -3,7 +3,7 @@
  * the stored day still equals the counter difference; against the real embedded store and a real InfluxDB 1.x.
  * Before the rebuild the restarted collector took every meter as new and overwrote the day with a partial total.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
@@ -144,6 +144,23 @@ describe('an unreadable state file', () => {
     expect(message).toContain(join(stateDir, STATE_FILE));
     expect(message).toContain('file is not a database');
     expect(message).toContain(`jieneng collector rebuild-state --site <site.yaml> --data ${stateDir}`);
+  });
+
+  it('is the same one line when pages of the file are damaged', async () => {
+    const stateDir = join(dir, 'state');
+    const storage = openEmbeddedStorage({ path: join(dir, 'store.sqlite') });
+    cleanups.push(() => storage.close());
+    const stream = new ReadingStream(MIDNIGHT, STEP, site.site.id);
+    const ingestor = await openIngestor({ site, storage, stateDir, now: () => NOW });
+    for (let i = 0; i < STEPS; i++) for (const b of stream.step(i)) await ingestor.ingest(b);
+    await ingestor.close(); // checkpoints the log into the file
+    const file = join(stateDir, STATE_FILE);
+    const bytes = readFileSync(file);
+    bytes.fill(0xa5, 4 * 4096, bytes.length - 4096); // the counter tables' pages, not the schema on page 1
+    writeFileSync(file, bytes);
+    const err = await openIngestor({ site, storage, stateDir, now: () => NOW }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(StartupError);
+    expect((err as Error).message).toMatch(new RegExp(`^collector state file ${file} is unreadable \\(.*\\): run \`jieneng collector rebuild-state --site <site.yaml> --data ${stateDir}\` to set it aside`));
   });
 
   it('stops the start in one line when state is missing and storage cannot be read', async () => {

@@ -15,6 +15,11 @@ import { OutboxLog, type LogLocation } from './outbox-log.ts';
 /** The state database's file name in its folder. */
 export const STATE_FILE = 'collector-state.sqlite';
 
+/** The one line an unreadable state file stops the start with (issue 12.6), never `SqliteError: file is not a database`. */
+function unreadable(path: string, dir: string, err: unknown): StartupError {
+  return new StartupError(`collector state file ${path} is unreadable (${(err as Error).message}): run \`jieneng collector rebuild-state --site <site.yaml> --data ${dir}\` to set it aside and rebuild the counter state from storage`, { cause: err });
+}
+
 /** One outbox entry: the storage rows of one ingested batch. */
 export interface OutboxEntry {
   id: number;
@@ -61,6 +66,8 @@ export interface MeterSnapshot {
 /** The collector's state database. */
 export class StateStore {
   private readonly db: Database.Database;
+  /** the file and its folder, for the one-line error of an unreadable file */
+  private readonly where: [string, string];
   private readonly insReadings: RowWriter<BatchChanges['readings'][number]>;
   private readonly upsIntervals: RowWriter<BatchChanges['intervals'][number]>;
   private readonly setEvicted: Database.Statement;
@@ -77,6 +84,7 @@ export class StateStore {
   constructor(dir: string, file = STATE_FILE) {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, file);
+    this.where = [path, dir];
     try {
       this.db = new Database(path);
       // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash may lose the last commits,
@@ -85,25 +93,26 @@ export class StateStore {
       this.db.pragma('synchronous = NORMAL');
       this.db.prepare("SELECT count(*) FROM sqlite_master").get(); // reads a page: a damaged file fails here
     } catch (err) {
-      // A file that is no database (or a damaged one) is one line for a person, never `SqliteError: file is not a database`.
-      throw new StartupError(`collector state file ${path} is unreadable (${(err as Error).message}): run \`jieneng collector rebuild-state --site <site.yaml> --data ${dir}\` to set it aside and rebuild the counter state from storage`, { cause: err });
+      throw unreadable(path, dir, err);
     }
     this.log = new OutboxLog(join(dir, `${basename(file, '.sqlite')}-outbox`));
     // Checkpoint every ~40 MB of log instead of every 4 MB: the outbox's pages are rewritten many times between
     // two checkpoints and copied back once (measured: −10 to −20 % of the commit's time at full load).
     this.db.pragma('wal_autocheckpoint = 10000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS meter_reading (ts INTEGER NOT NULL, meter TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (ts, meter)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS meter_interval (start INTEGER NOT NULL, meter TEXT NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (start, meter)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS meter_meta (meter TEXT PRIMARY KEY, evicted INTEGER NOT NULL) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS meter_rewrite (meter TEXT NOT NULL, start INTEGER NOT NULL, PRIMARY KEY (meter, start)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS outbox_batch (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, energy TEXT NOT NULL, seg INTEGER, pos INTEGER, len INTEGER);
-      CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, energy TEXT NOT NULL, lines BLOB);
-    `);
-    // Counter readings and intervals are keyed time first: a batch's rows land on the same few B-tree pages. The
-    // telemetry lines of an outbox entry are in the outbox log (`seg`, `pos`, `len`; decision 0304); an entry
-    // without them lost its lines to an operating-system crash (`dropLostLines`).
-    this.lostEntries = this.dropLostLines();
+    this.lostEntries = this.readable(() => {
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS meter_reading (ts INTEGER NOT NULL, meter TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (ts, meter)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS meter_interval (start INTEGER NOT NULL, meter TEXT NOT NULL, quantity REAL NOT NULL, estimated INTEGER NOT NULL, PRIMARY KEY (start, meter)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS meter_meta (meter TEXT PRIMARY KEY, evicted INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS meter_rewrite (meter TEXT NOT NULL, start INTEGER NOT NULL, PRIMARY KEY (meter, start)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS outbox_batch (id INTEGER PRIMARY KEY AUTOINCREMENT, count INTEGER NOT NULL, newest_ts INTEGER NOT NULL, energy TEXT NOT NULL, seg INTEGER, pos INTEGER, len INTEGER);
+        CREATE TABLE IF NOT EXISTS outbox_refused (id INTEGER PRIMARY KEY, count INTEGER NOT NULL, error TEXT NOT NULL, energy TEXT NOT NULL, lines BLOB);
+      `);
+      // Counter readings and intervals are keyed time first: a batch's rows land on the same few B-tree pages. The
+      // telemetry lines of an outbox entry are in the outbox log (`seg`, `pos`, `len`; decision 0304); an entry
+      // without them lost its lines to an operating-system crash (`dropLostLines`).
+      return this.dropLostLines();
+    }, () => this.close());
     this.insReadings = new RowWriter(this.db, 'INSERT OR IGNORE INTO meter_reading (meter, ts, value)', 3, (r, out) => out.push(r.meter, r.ts, r.value));
     this.upsIntervals = new RowWriter(this.db, 'INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated)', 4, (i, out) => out.push(i.meter, i.start, i.total.quantity, i.total.estimated));
     this.setEvicted = this.db.prepare('INSERT OR REPLACE INTO meter_meta (meter, evicted) VALUES (?, 1)');
@@ -137,6 +146,10 @@ export class StateStore {
 
   /** Every meter's persisted state. */
   loadMeters(): Map<string, MeterSnapshot> {
+    return this.readable(() => this.readMeters());
+  }
+
+  private readMeters(): Map<string, MeterSnapshot> {
     const out = new Map<string, MeterSnapshot>();
     const get = (meter: string) => {
       let s = out.get(meter);
@@ -156,9 +169,19 @@ export class StateStore {
     return out;
   }
 
+  /** SQLite's `quick_check` of the whole file: undefined when sound, else its first problem (a slow full read). */
+  problem(): string | undefined {
+    try {
+      const first = (this.db.pragma('quick_check', { simple: true }) as string);
+      return first === 'ok' ? undefined : first;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
   /** Meters the state database holds counter state of (interval totals, or a settled mark). */
   metersWithState(): Set<string> {
-    const rows = this.db.prepare('SELECT DISTINCT meter FROM meter_interval UNION SELECT meter FROM meter_meta').all() as { meter: string }[];
+    const rows = this.readable(() => this.db.prepare('SELECT DISTINCT meter FROM meter_interval UNION SELECT meter FROM meter_meta').all() as { meter: string }[]);
     return new Set(rows.map((r) => r.meter));
   }
 
@@ -227,6 +250,17 @@ export class StateStore {
     const row = this.readOutbox.get(id) as ({ energy: string } & NullableLocation) | undefined;
     if (!row) return { energy: '' };
     return { lines: row.seg !== null ? this.log.read(row as LogLocation) : undefined, energy: row.energy };
+  }
+
+  /** A read of the whole counter state, a damaged page reported as the one-line `unreadable` error. */
+  private readable<T>(read: () => T, onError?: () => void): T {
+    try {
+      return read();
+    } catch (err) {
+      onError?.();
+      if (/^SQLITE_(CORRUPT|NOTADB)/.test(String((err as { code?: unknown }).code))) throw unreadable(...this.where, err);
+      throw err;
+    }
   }
 
   /**
