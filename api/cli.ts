@@ -3,16 +3,18 @@
  * 127.0.0.1 unless --host says otherwise, with its keys and audit log in `<DIR>/security.sqlite` (DATA_DIR, else
  * ./data; keys from `jieneng keys create`), reading the store
  * configured by the environment (INFLUX_URL … or the embedded file) and the gateways' retained statuses from the
- * broker (`--mqtt`, else MQTT_URL, with MQTT_USERNAME/MQTT_PASSWORD), until SIGINT/SIGTERM.
+ * broker (`--mqtt`, else MQTT_URL, with MQTT_USERNAME and MQTT_PASSWORD or MQTT_PASSWORD_FILE, TLS files from
+ * `--mqtt-ca/--mqtt-cert/--mqtt-key`: core/mqtt/connection.ts), until SIGINT/SIGTERM.
  */
 import { parseArgs } from 'node:util';
 import { loadSite } from '../core/site/load.ts';
 import { logger } from '../core/log.ts';
+import { mqttConnection, mqttFlagOptions, MQTT_FLAGS_USAGE, type MqttFlags } from '../core/mqtt/connection.ts';
 import { startApi } from './server.ts';
 import { startStatusFeed } from './status-feed.ts';
 import { openSecurityStore, securityFile } from './security/store.ts';
 
-const USAGE = 'usage: jieneng api run --site <site.yaml> [--port 8080] [--host 127.0.0.1] [--mqtt mqtt://broker:1883] [--data ./data]';
+const USAGE = `usage: jieneng api run --site <site.yaml> [--port 8080] [--host 127.0.0.1] ${MQTT_FLAGS_USAGE} [--data ./data]`;
 
 /** Entry of `jieneng api …`; returns the exit code. */
 export async function apiCli(argv: string[]): Promise<number> {
@@ -21,9 +23,9 @@ export async function apiCli(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return command ? 2 : 0;
   }
-  let values: { site?: string; port?: string; host?: string; mqtt?: string; data?: string };
+  let values: { site?: string; port?: string; host?: string; data?: string } & MqttFlags;
   try {
-    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, mqtt: { type: 'string' }, data: { type: 'string' } } }));
+    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, ...mqttFlagOptions } }));
   } catch (err) {
     process.stderr.write(`jieneng api: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
@@ -38,10 +40,9 @@ export async function apiCli(argv: string[]): Promise<number> {
   const storage = await openStorage(storageConfigFromEnv(process.env), { timezone: site.site.timezone });
   const log = logger('api');
   // device state from the gateways' retained statuses (decision 0405); without a broker, from telemetry age
-  const mqttUrl = values.mqtt ?? process.env.MQTT_URL;
-  const statusFeed = mqttUrl
-    ? startStatusFeed({ url: mqttUrl, site: site.site.id, mqttOptions: { username: process.env.MQTT_USERNAME, password: process.env.MQTT_PASSWORD } })
-    : undefined;
+  const mqtt = mqttConnection(values, process.env);
+  if (mqtt?.warning) log.warn(mqtt.warning);
+  const statusFeed = mqtt ? startStatusFeed({ url: mqtt.url, site: site.site.id, mqttOptions: mqtt.options }) : undefined;
   if (!statusFeed) log.warn('no --mqtt or MQTT_URL: device state from telemetry age only');
   const security = openSecurityStore(securityFile(values.data ?? process.env.DATA_DIR ?? './data'));
   if (security.keys.list().every((k) => k.revoked_at !== null)) log.warn('no API key yet: every route but /api/v1/health answers 401; create one with jieneng keys create --role admin');

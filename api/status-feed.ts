@@ -9,6 +9,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Value } from '@sinclair/typebox/value';
 import { DeviceStatus, GatewayStatus, parseStatusTopic, topics } from '../core/contract/v1.ts';
 import { logger } from '../core/log.ts';
+import { redactUrl } from '../core/secrets.ts';
 
 /** A status as received: the message and when this process received it (UTC epoch ms). */
 export interface Received<T> {
@@ -53,13 +54,13 @@ export function startStatusFeed(opts: StatusFeedOptions): StatusFeed {
     // a clean session forgets subscriptions: subscribe on every connect; the broker sends the retained statuses again
     client.subscribe(topics.allStatus(opts.site), { qos: 1 }, (err) => {
       subscribed = !err;
-      if (err) log.warn({ err: err.message, url: opts.url }, 'status topics: subscription refused');
-      else if (down) log.info({ url: opts.url }, 'status topics: subscribed again');
+      if (err) log.warn({ err: err.message, url: redactUrl(opts.url) }, 'status topics: subscription refused');
+      else if (down) log.info({ url: redactUrl(opts.url) }, 'status topics: subscribed again');
       down = false;
     });
   });
   client.on('close', () => {
-    if (subscribed && !down) log.warn({ url: opts.url }, 'status topics: broker connection lost; device status falls back to telemetry age');
+    if (subscribed && !down) log.warn({ url: redactUrl(opts.url) }, 'status topics: broker connection lost; device status falls back to telemetry age');
     subscribed = false;
     down = true;
   });

@@ -13,6 +13,7 @@
  */
 import { ConfigError } from '../core/config/yaml-file.ts';
 import { StartupError } from '../core/errors.ts';
+import { redact } from '../core/secrets.ts';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -43,9 +44,9 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     // Configuration and start-up problems are one line for a person, never a stack trace.
     if (err instanceof ConfigError || err instanceof StartupError) {
-      process.stderr.write(`jieneng: ${err.message}\n`);
+      process.stderr.write(`jieneng: ${redact(err.message)}\n`);
     } else {
-      process.stderr.write(`jieneng: unexpected error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      process.stderr.write(`jieneng: unexpected error: ${redact(err instanceof Error ? err.stack ?? err.message : String(err))}\n`);
     }
     process.exitCode = 1;
   },

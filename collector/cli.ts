@@ -8,13 +8,15 @@ import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { logger } from '../core/log.ts';
+import { mqttConnection, mqttFlagOptions, MQTT_FLAGS_USAGE } from '../core/mqtt/connection.ts';
 import { loadSite } from '../core/site/load.ts';
 import { metricsRegistry } from './metrics.ts';
 import { parsePartition } from './partition.ts';
 import { startCollector } from './runtime.ts';
 
-const USAGE = 'usage: jieneng collector run --site <site.yaml> [--mqtt mqtt://127.0.0.1:1883] [--data ./data/collector] '
-  + '[--share GROUP [--partition k/N] [--share-session-expiry 30]] [--client-id ID] [--metrics-port N]\n'
+const USAGE = `usage: jieneng collector run --site <site.yaml> ${MQTT_FLAGS_USAGE} [--data ./data/collector] `
+  + '[--share GROUP [--partition k/N] [--share-session-expiry 30]] [--client-id ID] [--metrics-port N] [--metrics-host 127.0.0.1]\n'
+  + '       (MQTT_USERNAME, MQTT_PASSWORD or MQTT_PASSWORD_FILE from the environment)\n'
   + '       jieneng collector rebuild-state --site <site.yaml> [--data ./data/collector]';
 
 /** Entry of `jieneng collector …`; returns the exit code. */
@@ -30,7 +32,8 @@ export async function collectorCli(argv: string[]): Promise<number> {
     ({ values } = parseArgs({
       args: rest,
       options: {
-        site: { type: 'string' }, mqtt: { type: 'string' }, data: { type: 'string' }, share: { type: 'string' },
+        site: { type: 'string' }, data: { type: 'string' }, share: { type: 'string' }, ...mqttFlagOptions,
+        'metrics-host': { type: 'string' },
         partition: { type: 'string' }, 'client-id': { type: 'string' }, 'metrics-port': { type: 'string' },
         'share-session-expiry': { type: 'string' },
       },
@@ -57,6 +60,8 @@ export async function collectorCli(argv: string[]): Promise<number> {
   }
 
   const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  const mqtt = mqttConnection(values, process.env, 'mqtt://127.0.0.1:1883');
+  if (mqtt.warning) logger('collector').warn(mqtt.warning);
   const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
   const storage = await openStorage(storageConfigFromEnv(process.env));
   const log = logger('collector');
@@ -65,16 +70,16 @@ export async function collectorCli(argv: string[]): Promise<number> {
     const collector = await startCollector({
       site,
       storage,
-      mqttUrl: values.mqtt ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',
+      mqttUrl: mqtt.url,
+      mqttOptions: mqtt.options,
       dataDir: resolve(values.data ?? resolve(process.env.DATA_DIR ?? './data', 'collector')),
       shareGroup: values.share,
       partition,
       shareSessionExpiryS: expiryS,
       clientId: values['client-id'],
-      username: process.env.MQTT_USERNAME,
-      password: process.env.MQTT_PASSWORD,
     });
-    if (metricsPort !== undefined) metricsServer = await serveMetrics(metricsPort);
+    // loopback unless told otherwise: the metrics name every gateway and device of the site (issue 13)
+    if (metricsPort !== undefined) metricsServer = await serveMetrics(metricsPort, values['metrics-host'] ?? process.env.METRICS_HOST ?? '127.0.0.1');
     await new Promise<void>((done) => {
       process.once('SIGINT', done);
       process.once('SIGTERM', done);
@@ -89,7 +94,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
 }
 
 /** `/metrics` in Prometheus text format from the default registry. */
-function serveMetrics(port: number): Promise<Server> {
+function serveMetrics(port: number, host: string): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404).end('not found\n');
@@ -102,8 +107,8 @@ function serveMetrics(port: number): Promise<Server> {
   });
   return new Promise((resolveServer, reject) => {
     server.once('error', reject);
-    server.listen(port, '0.0.0.0', () => {
-      logger('collector').info({ port: (server.address() as { port: number }).port }, 'serving /metrics');
+    server.listen(port, host, () => {
+      logger('collector').info({ host, port: (server.address() as { port: number }).port }, 'serving /metrics');
       resolveServer(server);
     });
   });

@@ -9,10 +9,11 @@
  * partition owns, so one meter's counter state lives in exactly one collector.
  */
 import { join } from 'node:path';
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { topics, type DeadLetter } from '../core/contract/v1.ts';
 import { StartupError } from '../core/errors.ts';
 import { logger, type Logger } from '../core/log.ts';
+import { redactUrl } from '../core/secrets.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { createIngestor, type IngestResult, type Ingestor, type IngestorOptions } from './ingest.ts';
@@ -39,9 +40,8 @@ export interface CollectorOptions {
   partition?: Partition;
   /** ingestion settings (clock, limits) */
   ingest?: Partial<Omit<IngestorOptions, 'site' | 'storage' | 'stateDir' | 'roles'>>;
-  /** MQTT username and password, when the broker asks for them */
-  username?: string;
-  password?: string;
+  /** credentials and TLS material (core/mqtt/connection.ts) */
+  mqttOptions?: IClientOptions;
   /** how long start-up waits for the broker */
   connectTimeoutMs?: number;
   /**
@@ -163,13 +163,12 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
   const maxReconnectMs = opts.maxReconnectMs ?? 5000;
   let stopping = false;
   const client = mqtt.connect(opts.mqttUrl, {
+    ...opts.mqttOptions,
     clientId: spec.clientId,
     clean: false, // persistent session: QoS 1 messages wait at the broker while we are away
     ...(lostShare?.connectOptions() ?? { protocolVersion: 4 }),
     reconnectPeriod: 1000,
     connectTimeout: opts.connectTimeoutMs ?? 10_000,
-    username: opts.username,
-    password: opts.password,
     manualConnect: true,
   });
 
@@ -249,7 +248,7 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
   const lost = (why: string) => {
     metrics.brokerConnected.set(0);
     if (!connectedOnce || stopping) return;
-    if (!outage) log.warn({ broker: opts.mqttUrl, why }, 'broker connection lost; reconnecting with backoff');
+    if (!outage) log.warn({ broker: redactUrl(opts.mqttUrl), why }, 'broker connection lost; reconnecting with backoff');
     outage = true;
     client.options.reconnectPeriod = Math.min((client.options.reconnectPeriod ?? 1000) * 2, maxReconnectMs);
   };
@@ -263,7 +262,7 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
     const fail = (err: Error) => {
       client.removeListener('connect', ok);
       client.end(true);
-      reject(new StartupError(`MQTT broker at ${opts.mqttUrl} is not reachable (${err.message}): start the broker or point --mqtt / MQTT_URL at it`, { cause: err }));
+      reject(new StartupError(`MQTT broker at ${redactUrl(opts.mqttUrl)} is not reachable (${err.message}): start the broker or point --mqtt / MQTT_URL at it`, { cause: err }));
     };
     const ok = () => {
       client.removeListener('error', fail);
@@ -289,7 +288,7 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
     client.end(true);
     await sequence?.stop(false);
     await ingestor.close();
-    throw new StartupError(`MQTT broker at ${opts.mqttUrl} refused the subscription (${(err as Error).message}): check its ACL${opts.shareGroup ? ' and that it supports shared subscriptions ($share, not aedes)' : ''}`, { cause: err });
+    throw new StartupError(`MQTT broker at ${redactUrl(opts.mqttUrl)} refused the subscription (${(err as Error).message}): check its ACL${opts.shareGroup ? ' and that it supports shared subscriptions ($share, not aedes)' : ''}`, { cause: err });
   }
   connectedOnce = true;
   sequence?.start(client);

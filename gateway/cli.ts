@@ -1,6 +1,7 @@
 /**
  * `jieneng gateway …`
- *   run  --site F --gateway ID [--mqtt URL] [--data DIR]     poll the gateway's devices and publish (Ctrl-C stops)
+ *   run  --site F --gateway ID [--mqtt URL] [--data DIR]     poll the gateway's devices and publish (Ctrl-C stops);
+ *                                                            credentials from MQTT_USERNAME, MQTT_PASSWORD(_FILE)
  *   plan --site F --device ID                                print the Modbus read plan of a configured device
  *   scan modbus --host H [--port P] | --path DEV [--baud B] [--parity none|even|odd]  [--units 1-247] [--timeout MS]
  *                                                            find the slaves answering at an address, guess templates
@@ -9,6 +10,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config/yaml-file.ts';
+import { logger } from '../core/log.ts';
+import { mqttConnection, mqttFlagOptions, MQTT_FLAGS_USAGE } from '../core/mqtt/connection.ts';
 import { loadSite } from '../core/site/load.ts';
 import { asModbusTemplate, listTemplates, loadTemplate } from './devices/templates.ts';
 import { endpointKey, ModbusBus, ModbusError, type ModbusEndpoint } from './protocols/modbus/bus.ts';
@@ -19,7 +22,8 @@ import { startModbusProxy } from './protocols/modbus/proxy.ts';
 import { startGateway } from './runtime.ts';
 
 const USAGE = `usage:
-  jieneng gateway run --site FILE --gateway ID [--mqtt URL] [--data DIR] [--replay-window-h 24] [--replay-max-mb 64]
+  jieneng gateway run --site FILE --gateway ID ${MQTT_FLAGS_USAGE} [--data DIR] [--replay-window-h 24] [--replay-max-mb 64]
+      (MQTT_USERNAME, MQTT_PASSWORD or MQTT_PASSWORD_FILE from the environment)
   jieneng gateway plan --site FILE --device ID
   jieneng gateway scan modbus (--host HOST [--port 502] | --path DEV [--baud 9600] [--parity none]) [--units 1-247] [--timeout 300]
   jieneng gateway scan sunspec --host HOST [--port 502] [--unit 1]
@@ -68,13 +72,15 @@ function need(value: string | undefined, flag: string): string {
 
 async function runCli(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: {
-    site: { type: 'string' }, gateway: { type: 'string' }, mqtt: { type: 'string' }, data: { type: 'string' },
+    site: { type: 'string' }, gateway: { type: 'string' }, data: { type: 'string' }, ...mqttFlagOptions,
     'replay-window-h': { type: 'string' }, 'replay-max-mb': { type: 'string' },
   } });
   const site = loadSite(need(values.site ?? process.env.SITE_FILE, '--site'));
+  const mqtt = mqttConnection(values, process.env, 'mqtt://127.0.0.1:1883');
+  if (mqtt.warning) logger('gateway').warn(mqtt.warning);
   const gw = await startGateway({
     site, gatewayId: need(values.gateway, '--gateway'),
-    mqttUrl: values.mqtt ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',
+    mqttUrl: mqtt.url, mqttOptions: mqtt.options,
     dataDir: values.data ?? 'data/gateway',
     replayWindowMs: positive(values['replay-window-h'], '--replay-window-h', 3_600_000),
     replayMaxBytes: positive(values['replay-max-mb'], '--replay-max-mb', 1024 * 1024),

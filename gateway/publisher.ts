@@ -10,6 +10,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { topics, type CommandResult, type DeviceStatus, type GatewayStatus } from '../core/contract/v1.ts';
 import type { Logger } from '../core/log.ts';
+import { redactUrl } from '../core/secrets.ts';
 import type { DiskQueue } from './queue.ts';
 
 /** Publisher settings. */
@@ -91,13 +92,13 @@ export class Publisher {
     this.client.on('connect', () => this.onConnect(statusTopic));
     this.client.on('close', () => this.onClose());
     this.client.on('error', (err) => {
-      if (!this.outageLogged) o.log.warn({ err: err.message, url: o.mqttUrl }, 'broker error');
+      if (!this.outageLogged) o.log.warn({ err: err.message, url: redactUrl(o.mqttUrl) }, 'broker error');
     });
   }
 
   private onConnect(statusTopic: string): void {
     this.connected = true;
-    if (this.outageLogged || !this.everConnected) this.o.log.info({ url: this.o.mqttUrl, queued: this.o.queue.stats().queued }, 'broker connected');
+    if (this.outageLogged || !this.everConnected) this.o.log.info({ url: redactUrl(this.o.mqttUrl), queued: this.o.queue.stats().queued }, 'broker connected');
     this.everConnected = true;
     this.outageLogged = false;
     this.publishStatus(statusTopic);
@@ -126,7 +127,7 @@ export class Publisher {
     if (this.stopped) return;
     this.connected = false;
     if (!this.outageLogged) {
-      this.o.log.warn({ url: this.o.mqttUrl }, this.everConnected ? 'broker lost; buffering batches on disk' : 'broker unreachable; buffering batches on disk');
+      this.o.log.warn({ url: redactUrl(this.o.mqttUrl) }, this.everConnected ? 'broker lost; buffering batches on disk' : 'broker unreachable; buffering batches on disk');
       this.outageLogged = true;
     }
   }

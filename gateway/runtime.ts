@@ -7,6 +7,7 @@ import type { IClientOptions } from 'mqtt';
 import { ConfigError } from '../core/config/yaml-file.ts';
 import type { DeviceReading, ReadingBatch } from '../core/contract/v1.ts';
 import { logger } from '../core/log.ts';
+import { redactUrl } from '../core/secrets.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import { loadTemplate } from './devices/templates.ts';
 import { createSource } from './protocols/index.ts';
@@ -24,6 +25,7 @@ export interface GatewayOptions {
   mqttUrl: string;
   /** where the store-and-forward queue lives */
   dataDir: string;
+  /** credentials, TLS material (core/mqtt/connection.ts) */
   mqttOptions?: IClientOptions;
   /** readings arriving within this window after the first one of a cycle share one batch, default 1000 ms */
   batchWindowMs?: number;
@@ -116,7 +118,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       publisher?.setDeviceStatus(device.id, status);
     });
     return createSource({
-      site, device, log: dlog, mqttUrl: opts.mqttUrl,
+      site, device, log: dlog, mqttUrl: opts.mqttUrl, mqttOptions: opts.mqttOptions,
       emit(reading) {
         // a source that emits after it was stopped: nothing is queued any more
         if (queueClosed) return;
@@ -159,7 +161,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     q.close();
     throw err;
   }
-  log.info({ devices: sources.length, mqtt: opts.mqttUrl }, 'gateway started');
+  log.info({ devices: sources.length, mqtt: redactUrl(opts.mqttUrl) }, 'gateway started');
 
   let stopping: Promise<void> | undefined;
   let final: GatewayStats | undefined;

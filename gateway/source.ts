@@ -6,6 +6,7 @@
  * Sources convert to canonical point names and units at the edge (DESIGN.md boundary 3): what they emit
  * needs no further conversion downstream.
  */
+import type { IClientOptions } from 'mqtt';
 import type { DeviceReading } from '../core/contract/v1.ts';
 import type { Logger } from '../core/log.ts';
 import type { Device, SiteModel } from '../core/site/schema.ts';
@@ -16,6 +17,8 @@ export interface SourceContext {
   log: Logger;
   /** the broker this gateway publishes to; MQTT-native devices without a broker of their own use it */
   mqttUrl: string;
+  /** this gateway's credentials and TLS material for that broker */
+  mqttOptions?: IClientOptions;
   /** hand a reading to the gateway (it is batched, sequenced and queued on disk before publishing) */
   emit(reading: DeviceReading): void;
   /**

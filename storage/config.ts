@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { ConfigError } from '../core/config/yaml-file.ts';
+import { readSecret, urlPassword } from '../core/secrets.ts';
 
 /** InfluxDB major version: 1 (InfluxQL + /write), 2 (v1 compatibility API), 3 (InfluxQL on /query). */
 export type InfluxVersion = 1 | 2 | 3;
@@ -49,6 +50,7 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
   if (!url) {
     return { kind: 'embedded', path: join(resolve(get('DATA_DIR') ?? './data'), 'jieneng.sqlite') };
   }
+  urlPassword(url); // a password in the URL is redacted from every log line
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -65,7 +67,8 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
     if (major !== 1 && major !== 2 && major !== 3) throw new ConfigError(ENV, 'INFLUX_VERSION', `must be 1, 2 or 3, got ${JSON.stringify(versionText)}`);
     version = major;
   }
-  const username = get('INFLUX_USERNAME'), password = get('INFLUX_PASSWORD');
+  // secrets from the variable or the file INFLUX_PASSWORD_FILE / INFLUX_TOKEN_FILE names (Docker secrets)
+  const username = get('INFLUX_USERNAME'), password = readSecret(env, 'INFLUX_PASSWORD')?.trim() || undefined;
   if (password !== undefined && username === undefined) throw new ConfigError(ENV, 'INFLUX_USERNAME', 'INFLUX_PASSWORD is set but INFLUX_USERNAME is not');
   return {
     kind: 'influxdb',
@@ -77,6 +80,6 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
     bucket: get('INFLUX_BUCKET'),
     username,
     password,
-    token: get('INFLUX_TOKEN'),
+    token: readSecret(env, 'INFLUX_TOKEN')?.trim() || undefined,
   };
 }

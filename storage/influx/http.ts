@@ -5,6 +5,7 @@
 import { StorageError } from '../port.ts';
 import type { InfluxVersion } from '../config.ts';
 import { basicAuth } from './transport.ts';
+import { redactUrl } from '../../core/secrets.ts';
 
 /** Where and how to send InfluxQL. */
 export interface QueryTarget {
@@ -64,7 +65,7 @@ export function isDatabaseNotFound(err: unknown): boolean {
 export async function query(t: QueryTarget, statement: string): Promise<ResultSeries[]> {
   const params = new URLSearchParams({ q: statement, db: t.database, epoch: 'ms' });
   if (t.retentionPolicy) params.set('rp', t.retentionPolicy);
-  const what = `InfluxDB query at ${t.url}`;
+  const what = `InfluxDB query at ${redactUrl(t.url)}`;
   let res: Response;
   try {
     res = await fetch(`${t.url}/query`, {

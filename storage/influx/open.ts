@@ -9,6 +9,7 @@ import { StorageError } from '../port.ts';
 import { ping, query, type QueryTarget } from './http.ts';
 import { quoteIdent } from './influxql.ts';
 import { InfluxStorage, type InfluxStorageOptions } from './store.ts';
+import { redactUrl } from '../../core/secrets.ts';
 
 const FALLBACK = 'or unset INFLUX_URL to use the embedded store';
 
@@ -20,7 +21,7 @@ export function parseVersion(text: string | undefined): { major: number; minor: 
 
 /** Open InfluxDB as the store, or throw StartupError. */
 export async function openInfluxStorage(config: InfluxConfig, extra: Pick<InfluxStorageOptions, 'writeOptions' | 'maxInFlight'> = {}): Promise<InfluxStorage> {
-  const where = `InfluxDB at ${config.url}`;
+  const where = `InfluxDB at ${redactUrl(config.url)}`;
   let versionText: string | undefined;
   try {
     versionText = (await ping(config.url)).version;
@@ -82,6 +83,6 @@ async function ensureDatabase(t: QueryTarget): Promise<void> {
   try {
     await query(t, `CREATE DATABASE ${quoteIdent(t.database)}`);
   } catch (err) {
-    throw new StorageError(`InfluxDB at ${t.url}: database ${t.database} does not exist and could not be created (${(err as Error).message})`, false, (err as StorageError).status, { cause: err });
+    throw new StorageError(`InfluxDB at ${redactUrl(t.url)}: database ${t.database} does not exist and could not be created (${(err as Error).message})`, false, (err as StorageError).status, { cause: err });
   }
 }

@@ -5,6 +5,7 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import type { PointValue } from '../../../core/contract/v1.ts';
+import { redactUrl, registerSecret } from '../../../core/secrets.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { valueAt } from './path.ts';
 import { compilePoints, parsePathCached, type CompiledPoint, type MqttTemplate } from './template.ts';
@@ -78,10 +79,14 @@ export class MqttNativeSource implements DeviceSource {
     const a = this.ctx.device.address;
     if (a.protocol !== 'mqtt') return;
     const brokerUrl = a.broker_url ?? this.ctx.mqttUrl;
+    registerSecret(a.password);
+    // the gateway's own broker: its credentials and TLS material unless the address names others; a controller's
+    // broker: the address's credentials
+    const own = a.username !== undefined ? { username: a.username, password: a.password } : {};
+    const auth = a.broker_url ? own : { ...this.ctx.mqttOptions, ...own };
     const client = mqtt.connect(brokerUrl, {
       clientId: `jieneng-${this.ctx.device.gateway}-${this.deviceId}`.slice(0, 64),
-      username: a.username,
-      password: a.password,
+      ...auth,
       reconnectPeriod: 2000,
       connectTimeout: 5000,
     });
@@ -92,7 +97,7 @@ export class MqttNativeSource implements DeviceSource {
         if (err) this.setOnline(false, `cannot subscribe to ${a.topic}: ${err.message}`);
       });
     });
-    client.on('offline', () => this.setOnline(false, `broker ${brokerUrl} unreachable`));
+    client.on('offline', () => this.setOnline(false, `broker ${redactUrl(brokerUrl)} unreachable`));
     client.on('error', (err) => this.ctx.log.warn({ device: this.deviceId, err: err.message }, 'MQTT-native source: client error'));
     const staleMs = (this.template.stale_s ?? 180) * 1000;
     this.staleTimer = setInterval(() => {
