@@ -98,7 +98,15 @@ export class EnergyAccumulator {
       if (!rules.counterPoint || !medium) continue;
       const energy = new MeterEnergy(meterCounterRules(d, gateways.get(d.gateway), rules, opts.gapMs), opts.recomputeHorizonMs, undefined, (ms) => days.dayOf(ms)[0]);
       const s = saved.get(d.id);
-      if (s) energy.restore(s.readings, s.intervals, s.evicted);
+      if (s) {
+        energy.restore(s.readings, s.intervals, s.evicted);
+        // What an earlier run may have forgotten, so that group rows are never rebuilt without it: the state
+        // database forgets whole days before a cutoff, lazily, so a meter that dropped readings holds every
+        // interval from the day of its oldest restored one.
+        let first = Infinity;
+        for (const start of energy.intervals.keys()) if (start < first) first = start;
+        if (energy.evicted && first !== Infinity) this.prunedBefore.set(d.id, days.dayOf(first)[0]);
+      }
       this.meters.set(d.id, {
         energy, counterPoint: rules.counterPoint, series: seriesOf(d.building, d.id, medium, d.category),
         eventTags: { site: siteId, building: d.building, meter: d.id, medium }, held: false,
@@ -191,13 +199,29 @@ export class EnergyAccumulator {
     }
     for (const [g, starts] of groupTouched) {
       const series = this.groupSeries.get(g)!;
+      // A member that already forgot an interval (or its day) would be missing from the recomputed total: such a
+      // row is left as stored rather than replaced by a partial sum (its `intervals` then show what it lacks).
+      const forgotten = this.forgottenBefore(g);
       const dayStarts = new Set<number>();
       for (const start of starts) {
+        if (start < forgotten) continue;
         changes.rows.push({ series, daily: false, time: start, total: this.groupTotal(g, (m) => { const t = m.intervals.get(start); return t && intervalRow(t); }) });
         dayStarts.add(this.days.dayOf(start)[0]);
       }
       for (const ds of dayStarts) changes.rows.push({ series, daily: true, time: ds, total: this.groupTotal(g, (m) => m.dayTotal(ds)) });
     }
+  }
+
+  /** The latest start before which some member of the group has forgotten its intervals (−∞: none has). */
+  private forgottenBefore(g: RollupGroup): number {
+    let before = -Infinity;
+    for (const ids of [g.plus, g.minus]) {
+      for (const id of ids) {
+        const p = this.prunedBefore.get(id);
+        if (p !== undefined && p > before) before = p;
+      }
+    }
+    return before;
   }
 
   /**
