@@ -1,6 +1,7 @@
 /**
  * How much a cumulative register advanced between two readings, telling a normal advance apart from a counter
- * reset, a register roll-over and a meter replacement. Pure: no state, no I/O.
+ * reset, a register roll-over and a meter replacement, and any of them apart from an implausible jump beyond what
+ * the meter can deliver in the time (issue 12.3, decision 0307). Pure: no state, no I/O.
  *
  * Values are canonical (DESIGN.md boundary 3): the gateway has already applied CT and PT ratios, so a
  * multiplier is never applied here (doing it again would multiply the energy twice).
