@@ -34,6 +34,7 @@ describe('sequence ledger', () => {
     ledger.unavailable('gw', [{ from_seq: 0, to_seq: 3 }]);
     expect(ledger.snapshot()[0]).toMatchObject({ lost: 3, gaps: [{ from_seq: 4, to_seq: 9, attempts: 1 }] });
     now = 30_000;
+    expect(ledger.due(5, () => true)).toEqual([]); // the gateway is offline: no attempt spent
     expect(ledger.due()).toEqual([{ gateway: 'gw', from_seq: 4, to_seq: 9, attempt: 2 }]);
     now = 60_000;
     expect(ledger.due()).toEqual([]);

@@ -156,15 +156,17 @@ export class SeqLedger {
 
   /**
    * The ranges to ask for now (first asks after `askAfterMs`, repeats after `answerTimeoutMs`); gaps asked
-   * `maxAttempts` times without coming back are counted lost. At most `limit` requests per gateway per call.
+   * `maxAttempts` times without coming back are counted lost. At most `limit` requests per gateway per call;
+   * gateways `waiting` says are unreachable are left for later (an attempt they cannot hear is not spent).
    */
-  due(limit = 5): ResendRequest[] {
+  due(limit = 5, waiting: (gateway: string) => boolean = () => false): ResendRequest[] {
     const now = this.now();
     const askAfter = this.opts.askAfterMs ?? 3000;
     const timeout = this.opts.answerTimeoutMs ?? 20_000;
     const maxAttempts = this.opts.maxAttempts ?? 3;
     const out: ResendRequest[] = [];
     for (const a of this.accounts.values()) {
+      if (a.gaps.length === 0 || waiting(a.gateway)) continue;
       let asked = 0;
       let changed = false;
       const expired: Gap[] = [];

@@ -120,7 +120,8 @@ export class SequenceTracker implements SequenceGate {
   private tick(): void {
     const client = this.client;
     if (client?.connected) {
-      for (const r of this.ledger.due()) {
+      // a gateway whose status says offline cannot hear a request (its command subscription is not persistent)
+      for (const r of this.ledger.due(5, (g) => this.state.get(g)?.online === false)) {
         const id = `${this.o.requester}-${this.nextId++}`;
         this.requests.set(id, r.gateway);
         const command: GatewayCommand = { v: 1, type: 'resend', id, from_seq: r.from_seq, to_seq: r.to_seq };

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { collectorMetrics } from '../../collector/metrics.ts';
+import { collectorMetrics, metricsRegistry } from '../../collector/metrics.ts';
 import { startCollector } from '../../collector/runtime.ts';
 import { collectorTestSite } from '../../collector/testing/site.ts';
 import { ReadingStream } from '../../collector/testing/stream.ts';
@@ -74,6 +74,12 @@ it('a broker restarted without persistence under polling: every seq stored exact
   expect(water.reduce((s, r) => s + Number(r.fields.water_m3), 0)).toBeCloseTo(stream.total('water'), 6);
   // the back-off stays within a few seconds (it had grown to 30 s, #12.5)
   expect(backAfterMs).toBeLessThan(6000);
+  // the accounting is in /metrics
+  const metrics = await metricsRegistry.metrics();
+  expect(metrics).toContain(`jieneng_gateway_last_seq{gateway="gw1"} ${steps - 1}`);
+  expect(metrics).toContain('jieneng_gateway_lost_batches{gateway="gw1"} 0');
+  expect(metrics).toContain(`jieneng_gateway_recovered_batches{gateway="gw1"} ${accounts[0].recovered}`);
+  expect(metrics).toContain('jieneng_gateway_online{gateway="gw1"} 1');
   // the accounting reaches storage, where the API reads it
   await collector.stop();
   const rows = await storage.raw({ measurement: 'gateway_accounting', from: restartedAt - 60_000, to: Date.now() + 1 });
