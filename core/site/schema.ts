@@ -113,6 +113,7 @@ export const Device = Obj({
   pt_ratio: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 1 })),
   poll_interval_s: Type.Optional(Type.Number({ minimum: 1, maximum: 3600 })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
+  tags: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'free labels, e.g. for alert rule scopes (docs/alerts.md)' })),
   counter_rollover: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'value (in the counter point\'s unit, after CT/PT) at which the cumulative register wraps to zero; default from the template' })),
   replacements: Type.Optional(Type.Array(MeterReplacement, { description: 'meter swaps, bridged by the collector (D3)' })),
   max_power_kw: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'most power the meter can measure, after CT/PT (kWh counters): a counter advance beyond max_power_kw × elapsed hours × 2 is implausible and not counted; default for electricity meters from the template: Σ phases U_max × I_max × PT × CT' })),

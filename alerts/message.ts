@@ -1,0 +1,61 @@
+/**
+ * Chinese alert messages from the rule's template: `{name}` placeholders are filled with the alert's values.
+ * The placeholders are checked when the rules file is loaded, so a misspelt one is a configuration error, not a
+ * message with a hole in it.
+ */
+import type { AlertRule, Severity } from './rules/schema.ts';
+
+/** The values a message may name. */
+export interface MessageValues {
+  rule: string;
+  rule_name: string;
+  severity: Severity;
+  /** 严重 / 重要 / 次要 / 提示 */
+  severity_zh: string;
+  /** 告警 (firing) or 恢复 (resolved) */
+  state_zh: string;
+  device: string;
+  device_name: string;
+  building: string;
+  building_name: string;
+  point: string;
+  value: string;
+  unit: string;
+  threshold: string;
+  recover: string;
+  /** the counter event or device state, in Chinese */
+  event_zh: string;
+  /** local time of the transition, e.g. 2026-12-05 08:30:00 */
+  time: string;
+}
+
+export const PLACEHOLDERS: ReadonlySet<string> = new Set<keyof MessageValues>([
+  'rule', 'rule_name', 'severity', 'severity_zh', 'state_zh', 'device', 'device_name', 'building', 'building_name',
+  'point', 'value', 'unit', 'threshold', 'recover', 'event_zh', 'time',
+]);
+
+export const SEVERITY_ZH: Record<Severity, string> = { critical: '严重', major: '重要', minor: '次要', info: '提示' };
+
+/** Chinese names of counter events and device states. */
+export const EVENT_ZH: Record<string, string> = {
+  reset: '计数器复位', rollover: '计数器翻转', implausible: '读数跳变不合理', new_track: '计数器换轨（疑似换表）',
+  offline: '离线', degraded: '通信异常（无可用数据）', stale: '无数据',
+};
+
+/** The default message of each rule kind, when the rule gives none. */
+export const DEFAULT_MESSAGE: Record<AlertRule['kind'], string> = {
+  threshold: '【{severity_zh}{state_zh}】{building_name} {device_name}：{point} = {value} {unit}（阈值 {threshold} {unit}）— {rule_name}',
+  stale: '【{severity_zh}{state_zh}】{building_name} {device_name}：{point} 无数据 — {rule_name}',
+  device_state: '【{severity_zh}{state_zh}】{building_name} {device_name}：{event_zh} — {rule_name}',
+  counter: '【{severity_zh}{state_zh}】{building_name} {device_name}：{event_zh}，读数 {value} {unit} — {rule_name}',
+};
+
+/** The placeholders of a template that are not known, in order of appearance. */
+export function unknownPlaceholders(template: string): string[] {
+  return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]).filter((n) => !PLACEHOLDERS.has(n));
+}
+
+/** Fill a template. */
+export function renderMessage(template: string, values: MessageValues): string {
+  return template.replace(/\{([a-z_]+)\}/g, (whole, name: string) => (PLACEHOLDERS.has(name) ? values[name as keyof MessageValues] : whole));
+}

@@ -1,0 +1,129 @@
+/**
+ * The one loader of the alert rules file: schema first (core/config/yaml-file.ts), then what a schema cannot
+ * say — references to the site model and between rules and channels, a threshold's direction and its recovery
+ * threshold, message placeholders, secrets named as `${ENV}`. Every problem is one ConfigError line naming
+ * file:line, the setting's path and the problem. A scope that matches no device is an error, not a silent no-op.
+ */
+import { ConfigError, displayPath, lineOf, readYaml, validate, type SourceDoc } from '../../core/config/yaml-file.ts';
+import type { Device, SiteModel } from '../../core/site/schema.ts';
+import { DEFAULT_MESSAGE, unknownPlaceholders } from '../message.ts';
+import { durationMs } from './duration.ts';
+import { AlertRulesFile, type AlertRule, type Channel, type Scope } from './schema.ts';
+
+/** A rule ready for evaluation: its devices resolved, durations in ms, message and channels settled. */
+export interface CompiledRule {
+  rule: AlertRule;
+  /** enabled devices in scope */
+  devices: Device[];
+  for_ms: number;
+  keep_firing_for_ms: number;
+  message: string;
+  channels: string[];
+}
+
+/** The loaded rules file. */
+export interface AlertConfig {
+  file: string;
+  rules: CompiledRule[];
+  /** channels with their `${ENV}` settings replaced by the values */
+  channels: Map<string, Channel>;
+}
+
+/** Default of `keep_firing_for`: a firing alert resolves only after its condition stayed clear this long. */
+export const DEFAULT_KEEP_FIRING_MS = 2 * 60_000;
+/** Counter events are instants: their alert resolves after this long without another event. */
+export const DEFAULT_EVENT_KEEP_MS = 60 * 60_000;
+
+/** Read, validate and cross-check an alert rules file against the site model. */
+export function loadAlertRules(file: string, site: SiteModel, env: NodeJS.ProcessEnv = process.env): AlertConfig {
+  const { value, source } = readYaml(file);
+  return checkAlertRules(value, site, file, source, env);
+}
+
+/** Validate an already-parsed rules file (tests and tools that build one in code). */
+export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert rules)', source?: SourceDoc, env: NodeJS.ProcessEnv = process.env): AlertConfig {
+  const parsed = validate(AlertRulesFile, value, file, source);
+  const fail = (path: (string | number)[], problem: string): never => {
+    throw new ConfigError(file, displayPath(path), problem, lineOf(source, path));
+  };
+
+  const channels = new Map<string, Channel>();
+  (parsed.channels ?? []).forEach((c, i) => {
+    if (channels.has(c.id)) fail(['channels', i, 'id'], `duplicate channel id '${c.id}'`);
+    channels.set(c.id, resolveEnv(c, env, (key, name) => fail(['channels', i, key], `environment variable ${name} is not set`)));
+  });
+  const checkChannels = (ids: string[] | undefined, path: (string | number)[]) => (ids ?? []).forEach((id, j) => {
+    if (!channels.has(id)) fail([...path, j], `unknown channel '${id}'`);
+  });
+  checkChannels(parsed.default_channels, ['default_channels']);
+
+  const devices = site.devices.filter((d) => d.enabled !== false);
+  const ruleIds = new Set<string>();
+  const rules = parsed.rules.map((rule, i): CompiledRule => {
+    const at = (...p: (string | number)[]) => ['rules', i, ...p];
+    if (ruleIds.has(rule.id)) fail(at('id'), `duplicate rule id '${rule.id}'`);
+    ruleIds.add(rule.id);
+    checkChannels(rule.notify, at('notify'));
+    if (rule.kind === 'threshold') checkThreshold(rule, (p, problem) => fail(at(p), problem));
+    const message = rule.message ?? DEFAULT_MESSAGE[rule.kind];
+    const unknown = unknownPlaceholders(message);
+    if (unknown.length > 0) fail(at('message'), `unknown placeholder {${unknown[0]}} (docs/alerts.md lists them)`);
+    const inScope = scopeDevices(rule.scope ?? {}, site, devices, (p, problem) => fail(at('scope', ...p), problem));
+    if (rule.kind === 'counter' || (rule.kind === 'threshold' && rule.interval_energy)) {
+      if (!inScope.some((d) => d.kind === 'meter' || d.kind === 'inverter')) fail(at('scope'), 'no meter in scope: counter and interval energy rules watch meters');
+    }
+    return {
+      rule,
+      devices: inScope,
+      for_ms: durationMs(rule.for) ?? 0,
+      keep_firing_for_ms: durationMs(rule.keep_firing_for) ?? (rule.kind === 'counter' ? DEFAULT_EVENT_KEEP_MS : DEFAULT_KEEP_FIRING_MS),
+      message,
+      channels: rule.notify ?? parsed.default_channels ?? [],
+    };
+  });
+  return { file, rules: rules.filter((r) => r.rule.enabled !== false), channels };
+}
+
+function checkThreshold(rule: Extract<AlertRule, { kind: 'threshold' }>, fail: (path: string, problem: string) => never): void {
+  if ((rule.point === undefined) === (rule.interval_energy === undefined)) fail('point', "give exactly one of 'point' and 'interval_energy'");
+  if ((rule.above === undefined) === (rule.below === undefined)) fail('above', "give exactly one of 'above' and 'below'");
+  if (rule.recover === undefined) return;
+  if (rule.above !== undefined && rule.recover > rule.above) fail('recover', `must not be above 'above' (${rule.above}): the alert resolves when the value falls below it`);
+  if (rule.below !== undefined && rule.recover < rule.below) fail('recover', `must not be below 'below' (${rule.below}): the alert resolves when the value rises above it`);
+}
+
+/** The devices a scope names; every named id must exist and every dimension must match some device. */
+function scopeDevices(scope: Scope, site: SiteModel, devices: Device[], fail: (path: (string | number)[], problem: string) => never): Device[] {
+  const buildingIds = new Set(site.buildings.map((b) => b.id));
+  const deviceIds = new Set(site.devices.map((d) => d.id));
+  scope.building?.forEach((b, j) => { if (!buildingIds.has(b)) fail(['building', j], `unknown building '${b}'`); });
+  scope.device?.forEach((d, j) => { if (!deviceIds.has(d)) fail(['device', j], `unknown device '${d}'`); });
+  const matchesSome = (key: 'category' | 'template' | 'tag', has: (d: Device, v: string) => boolean) => scope[key]?.forEach((v, j) => {
+    if (!devices.some((d) => has(d, v))) fail([key, j], `no enabled device of the site has ${key} '${v}'`);
+  });
+  matchesSome('category', (d, v) => d.category === v);
+  matchesSome('template', (d, v) => d.template === v);
+  matchesSome('tag', (d, v) => d.tags?.includes(v) ?? false);
+  const inScope = devices.filter((d) =>
+    (!scope.device || scope.device.includes(d.id))
+    && (!scope.building || scope.building.includes(d.building))
+    && (!scope.category || (d.category !== undefined && scope.category.includes(d.category)))
+    && (!scope.template || scope.template.includes(d.template))
+    && (!scope.tag || scope.tag.some((t) => d.tags?.includes(t))));
+  if (inScope.length === 0) fail([], 'matches no enabled device (its dimensions exclude each other)');
+  return inScope;
+}
+
+/** A channel with each `${NAME}` setting replaced by the environment variable's value. */
+function resolveEnv(c: Channel, env: NodeJS.ProcessEnv, missing: (key: string, name: string) => never): Channel {
+  const out: Record<string, unknown> = { ...c };
+  for (const [key, v] of Object.entries(c)) {
+    if (typeof v !== 'string') continue;
+    const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
+    if (!m) continue;
+    const value = env[m[1]];
+    if (value === undefined || value === '') missing(key, m[1]);
+    out[key] = value;
+  }
+  return out as Channel;
+}
