@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../core/log.ts';
 import { StorageError, type Storage } from '../storage/port.ts';
-import { exposedGc, trimHeap } from './heap.ts';
+import { exposedGc, trimHeap } from '../core/heap.ts';
 import { collectorMetrics as m } from './metrics.ts';
 import type { OutboxEntry, StateStore } from './state-store.ts';
 

@@ -5,6 +5,7 @@
  */
 import type { IClientOptions } from 'mqtt';
 import { ConfigError } from '../core/config/yaml-file.ts';
+import { trimHeap } from '../core/heap.ts';
 import type { DeviceReading, ReadingBatch } from '../core/contract/v1.ts';
 import { logger } from '../core/log.ts';
 import { redactUrl } from '../core/secrets.ts';
@@ -43,6 +44,11 @@ export interface GatewayOptions {
   statusEveryMs?: number;
   /** override every device's poll interval (benchmarks, tests); below the site schema's 1 s minimum is allowed here */
   pollIntervalMs?: number;
+  /**
+   * a full garbage collection after a batch is queued once the old generation holds more than this, default
+   * 24 MiB (0: never); it needs NODE_OPTIONS=--expose-gc, without which V8 decides alone (core/heap.ts)
+   */
+  heapLimitBytes?: number;
 }
 
 /** Counters of a running gateway. */
@@ -94,6 +100,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   let queue: DiskQueue | undefined;
 
   let queueClosed = false;
+  const heapLimitBytes = opts.heapLimitBytes ?? 24 * 1024 * 1024;
   const flush = (): void => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
@@ -107,6 +114,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     batches++;
     readings += batchReadings.length;
     publisher?.notify();
+    if (heapLimitBytes > 0) trimHeap(heapLimitBytes);
   };
 
   // build every source first: a bad template or address fails here, before the queue or broker is touched
