@@ -4,7 +4,7 @@
  * (scrypt) adds nothing against guessing and would cost every request. Comparison in constant time.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { isRole, type Principal, type Role } from './roles.ts';
 
 const TOKEN = /^jn_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -32,7 +32,12 @@ const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /** Create, list, revoke and verify keys. */
 export class KeyStore {
-  constructor(private readonly db: Database, private readonly now: () => number) {}
+  /** prepared once: verify runs on every request */
+  private readonly byId: Statement<[string], KeyRow>;
+
+  constructor(private readonly db: Database, private readonly now: () => number) {
+    this.byId = db.prepare<[string], KeyRow>('SELECT * FROM api_keys WHERE id = ?');
+  }
 
   /** Create a key; the returned token is the only copy of its secret. */
   create(opts: { name: string; role: Role; expires_at: number | null; buildings?: string[] }): { token: string; key: KeyInfo } {
@@ -62,7 +67,7 @@ export class KeyStore {
     const m = TOKEN.exec(token);
     if (!m) return { failure: 'malformed' };
     const [, id, secret] = m;
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as KeyRow | undefined;
+    const row = this.byId.get(id);
     if (!row) return { failure: 'unknown' };
     if (!timingSafeEqual(sha256(secret), row.secret_sha256)) return { failure: 'wrong_secret', keyId: id };
     if (row.revoked_at !== null) return { failure: 'revoked', keyId: id };
