@@ -4,7 +4,7 @@
  * after the expiry, sends its will, and the survivor has the gateways resend what the dead one held (decision
  * 0310) — and nothing is lost: every point published before and after the kill is in InfluxDB.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, inject, it } from 'vitest';
@@ -62,6 +62,8 @@ it('a killed collector\'s share of the telemetry reaches the survivor, and nothi
   // everything, including what the dead collector held and its share since, is stored by the survivor
   await waitFor('every point in InfluxDB', async () => (await count()) === published, 30_000, 250);
   expect(await count()).toBe(published);
+  // the survivor heard the dead one's will and asked the gateways for its share
+  expect(readFileSync(join(dir, 'c0.log'), 'utf8')).toContain('a collector of the group is gone: asking the gateways to resend its share');
   console.log(JSON.stringify({
     points: published, stored_when_polling_stopped: storedAtEnd, polling_after_kill_s: Math.round((endedAt - killedAt) / 100) / 10,
     all_stored_after_polling_stopped_s: Math.round((Date.now() - endedAt) / 100) / 10,
