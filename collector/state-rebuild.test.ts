@@ -3,6 +3,7 @@
  * the stored day still equals the counter difference; against the real embedded store and a real InfluxDB 1.x.
  * Before the rebuild the restarted collector took every meter as new and overwrote the day with a partial total.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +128,29 @@ describe.each(stores)('state rebuilt from %s', (_name, open) => {
     await run(stream, 260, STEPS);
     await expectDayEqualsCounterDifference(stream);
   });
+});
+
+it('rebuilds only the meters a state database lacks (a gateway a partition change handed to this collector)', async () => {
+  const storage = openEmbeddedStorage({ path: join(dir, 'store.sqlite') });
+  cleanups.push(() => storage.close());
+  const stateDir = join(dir, 'state');
+  const stream = new ReadingStream(MIDNIGHT, STEP, site.site.id);
+  let ingestor = await openIngestor({ site, storage, stateDir, now: () => NOW });
+  for (let i = 0; i < 250; i++) for (const b of stream.step(i)) await ingestor.ingest(b);
+  await ingestor.flush();
+  await ingestor.close();
+  const db = new Database(join(stateDir, STATE_FILE));
+  for (const table of ['meter_reading', 'meter_interval', 'meter_meta']) db.prepare(`DELETE FROM ${table} WHERE meter = 'water'`).run();
+  db.close();
+  expect(await rebuildMissingMeterState({ site, storage, stateDir, now: () => NOW })).toMatchObject({ missing: 1, rebuilt: 1 });
+  ingestor = await openIngestor({ site, storage, stateDir, now: () => NOW });
+  for (let i = 250; i < STEPS; i++) for (const b of stream.step(i)) await ingestor.ingest(b);
+  await ingestor.flush();
+  await ingestor.close();
+  for (const [meter, field] of [['water', 'water_m3'], ['main', 'energy_kwh']]) {
+    const day = await storage.raw({ measurement: MEASUREMENT.energy1d, from: MIDNIGHT, to: MIDNIGHT + 1, where: { meter } });
+    expect(Number(day[0].fields[field]), meter).toBeCloseTo(stream.total(meter), QUANTUM_DIGITS);
+  }
 });
 
 describe('an unreadable state file', () => {
