@@ -9,7 +9,7 @@ import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { apiMetrics } from '../metrics.ts';
 import { ACCESS, findRule } from './access.ts';
-import { FailureLimiter } from './rate-limit.ts';
+import { clientKey, FailureLimiter } from './rate-limit.ts';
 import { roleAtLeast, type Principal } from './roles.ts';
 import type { SecurityStore } from './store.ts';
 
@@ -36,7 +36,8 @@ export function securityGate(ctx: ApiContext, security: SecurityStore, opts: Gat
     const header = req.headers.authorization;
     let principal: Principal | undefined;
     if (header !== undefined) {
-      const retry = limiter.retryAfterS(client);
+      const counted = clientKey(client);
+      const retry = limiter.retryAfterS(counted);
       if (retry > 0) {
         authFailures.inc({ reason: 'rate_limited' });
         res.setHeader('Retry-After', String(retry));
@@ -45,7 +46,7 @@ export function securityGate(ctx: ApiContext, security: SecurityStore, opts: Gat
       const token = /^Bearer +(\S+) *$/i.exec(header)?.[1];
       const verdict = token === undefined ? { failure: 'malformed' as const } : security.keys.verify(token);
       if ('failure' in verdict) {
-        limiter.fail(client);
+        limiter.fail(counted);
         authFailures.inc({ reason: verdict.failure });
         log.info({ client, reason: verdict.failure, key: 'keyId' in verdict ? verdict.keyId : undefined, path: req.path }, 'authentication failed');
         res.setHeader('WWW-Authenticate', 'Bearer realm="jieneng", error="invalid_token"');

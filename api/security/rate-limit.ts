@@ -3,6 +3,21 @@
  * refused with 429 and Retry-After until its oldest failure leaves the window. In memory, per API process.
  */
 
+/**
+ * The client a failure counts against: an IPv4 address (also when IPv4-mapped, `::ffff:10.0.0.5`), or the /64
+ * prefix of an IPv6 address, since one host usually holds a whole /64 and could rotate through it (RFC 7421 §1).
+ */
+export function clientKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1];
+  if (!address.includes(':')) return address;
+  const [head, tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /** Sliding-window failure counter per client. */
 export class FailureLimiter {
   private readonly failures = new Map<string, number[]>();
