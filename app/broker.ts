@@ -14,9 +14,29 @@ export interface EmbeddedBroker {
   stop(): Promise<void>;
 }
 
+/** Options of the embedded broker. */
+export interface EmbeddedBrokerOptions {
+  /** a PUBLISH whose payload is larger is acknowledged and dropped, forwarded to nobody; default 1 MiB */
+  maxMessageBytes?: number;
+}
+
+/** The embedded broker's message size limit by default: the collector's, and the shipped Mosquitto config's. */
+export const BROKER_MAX_MESSAGE_BYTES = 1024 * 1024;
+
 /** Start aedes on host:port (port 0 picks a free one). Throws StartupError when the port is taken. */
-export async function startEmbeddedBroker(port: number, host = '127.0.0.1'): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker();
+export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
+  const limit = opts.maxMessageBytes ?? BROKER_MAX_MESSAGE_BYTES;
+  const aedes = await Aedes.createBroker({
+    // As Mosquitto's `message_size_limit` (config/mosquitto/mosquitto.conf): an oversize message completes its QoS
+    // flow but reaches no subscriber, so one huge message can neither freeze the collector nor stall its sender
+    // (issue 12, defect 2). aedes has no size option; forwarding nothing clears it from stored sessions too.
+    authorizePublish: (client, packet, done) => {
+      if (packet.topic.startsWith('$SYS/')) return done(new Error('$SYS/ topic is reserved')); // aedes' default check
+      if (packet.payload.length > limit) packet.retain = false;
+      done(null);
+    },
+    authorizeForward: (_client, packet) => (packet.payload.length > limit ? null : packet),
+  });
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);

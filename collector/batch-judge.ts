@@ -9,6 +9,9 @@ import type { Device, SiteModel } from '../core/site/schema.ts';
 import { devicePointRules, type DevicePointRules } from './point-rules.ts';
 import { schemaProblem, type RejectReason, type Rejection } from './validate.ts';
 
+/** The largest distance from 1970 a JavaScript date can be (ECMA-262 §21.4.1.1: 100 000 000 days). */
+const MAX_DATE_MS = 8.64e15;
+
 /** A device the collector knows, with the rules its points are judged by. */
 export interface JudgedDevice {
   device: Device;
@@ -85,11 +88,12 @@ export function judgeBatch(batch: unknown, index: SiteIndex, limits: TimestampLi
       reject('wrong_gateway', `device '${d.id}' belongs to gateway '${d.gateway}', not '${b.gateway}'`, d.id);
       continue;
     }
-    if (reading.ts > now_ms + limits.maxFutureMs) {
+    // Beyond ±8.64e15 ms JavaScript has no date (ECMA-262 §21.4.1.1): never a reading, whatever the limits allow.
+    if (reading.ts > now_ms + limits.maxFutureMs || reading.ts > MAX_DATE_MS) {
       reject('future_timestamp', `ts ${timestampText(reading.ts)} is ahead of the collector clock by ${Math.round((reading.ts - now_ms) / 1000)} s`, d.id);
       continue;
     }
-    if (reading.ts < now_ms - limits.maxAgeMs) {
+    if (reading.ts < now_ms - limits.maxAgeMs || reading.ts < -MAX_DATE_MS) {
       reject('past_timestamp', `ts ${timestampText(reading.ts)} is older than ${Math.round(limits.maxAgeMs / DAY_MS)} days`, d.id);
       continue;
     }

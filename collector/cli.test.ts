@@ -22,6 +22,9 @@ describe('jieneng collector', () => {
       expect(await collectorCli(['run', '--partition', '0/2'])).toBe(2);
       expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/--partition needs --share/);
       expect(await collectorCli(['run', '--metrics-port', 'x'])).toBe(2);
+      expect(await collectorCli(['run', '--max-age-days', 'forever'])).toBe(2);
+      expect(String(err.mock.calls.at(-1)?.[0])).toMatch(/--max-age-days: 'forever' is not a number of days/);
+      expect(await collectorCli(['run', '--max-message-bytes', '1.5'])).toBe(2);
       expect(await collectorCli(['frobnicate'])).toBe(2);
       expect(await collectorCli([])).toBe(0);
     } finally {

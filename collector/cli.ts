@@ -1,8 +1,8 @@
 /**
  * `jieneng collector run --site FILE [--mqtt URL] [--data DIR] [--share GROUP] [--partition k/N]
- * [--share-session-expiry S] [--metrics-port N]`: the collector on its own, writing to the store configured by the
- * environment (INFLUX_URL … or the embedded file under DATA_DIR), until SIGINT/SIGTERM. `jieneng collector
- * rebuild-state`: collector/rebuild-state-cli.ts.
+ * [--share-session-expiry S] [--metrics-port N] [--max-age-days N] [--max-message-bytes N]`: the collector on its own,
+ * writing to the store configured by the environment (INFLUX_URL … or the embedded file under DATA_DIR), until
+ * SIGINT/SIGTERM. `jieneng collector rebuild-state`: collector/rebuild-state-cli.ts.
  */
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { startCollector } from './runtime.ts';
 
 const USAGE = `usage: jieneng collector run --site <site.yaml> ${MQTT_FLAGS_USAGE} [--data ./data/collector] `
   + '[--share GROUP [--partition k/N] [--share-session-expiry 30]] [--client-id ID] [--metrics-port N] [--metrics-host 127.0.0.1]\n'
+  + '       [--max-age-days 35] [--max-message-bytes 1048576]\n'
   + '       (MQTT_USERNAME, MQTT_PASSWORD or MQTT_PASSWORD_FILE from the environment)\n'
   + '       jieneng collector rebuild-state --site <site.yaml> [--data ./data/collector]';
 
@@ -35,7 +36,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
         site: { type: 'string' }, data: { type: 'string' }, share: { type: 'string' }, ...mqttFlagOptions,
         'metrics-host': { type: 'string' },
         partition: { type: 'string' }, 'client-id': { type: 'string' }, 'metrics-port': { type: 'string' },
-        'share-session-expiry': { type: 'string' },
+        'share-session-expiry': { type: 'string' }, 'max-age-days': { type: 'string' }, 'max-message-bytes': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -59,6 +60,18 @@ export async function collectorCli(argv: string[]): Promise<number> {
     return fail(`--metrics-port: '${values['metrics-port']}' is not a TCP port`);
   }
 
+  // How old a reading may be (past_timestamp beyond it): raise it to take in a gateway's replay or an import of
+  // history (issue 12, defect 8). Also COLLECTOR_MAX_AGE_DAYS, for deployments configured by environment.
+  const maxAgeText = values['max-age-days'] ?? process.env.COLLECTOR_MAX_AGE_DAYS;
+  const maxAgeDays = maxAgeText !== undefined ? Number(maxAgeText) : undefined;
+  if (maxAgeDays !== undefined && !(maxAgeDays > 0 && maxAgeDays <= 36_500)) {
+    return fail(`--max-age-days: '${maxAgeText}' is not a number of days between 0 and 36 500`);
+  }
+  const maxMessageBytes = values['max-message-bytes'] !== undefined ? Number(values['max-message-bytes']) : undefined;
+  if (maxMessageBytes !== undefined && !(Number.isInteger(maxMessageBytes) && maxMessageBytes > 0)) {
+    return fail(`--max-message-bytes: '${values['max-message-bytes']}' is not a positive whole number of bytes`);
+  }
+
   const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
   const mqtt = mqttConnection(values, process.env, 'mqtt://127.0.0.1:1883');
   if (mqtt.warning) logger('collector').warn(mqtt.warning);
@@ -77,6 +90,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
       partition,
       shareSessionExpiryS: expiryS,
       clientId: values['client-id'],
+      ingest: { maxAgeMs: maxAgeDays !== undefined ? maxAgeDays * 86_400_000 : undefined, maxMessageBytes },
     });
     // loopback unless told otherwise: the metrics name every gateway and device of the site (issue 13)
     if (metricsPort !== undefined) metricsServer = await serveMetrics(metricsPort, values['metrics-host'] ?? process.env.METRICS_HOST ?? '127.0.0.1');

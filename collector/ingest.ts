@@ -14,16 +14,19 @@ import type { Device, SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { judgeBatch, siteIndex, type BatchVerdict } from './batch-judge.ts';
 import { LocalDays } from '../core/time.ts';
-import { EnergyAccumulator } from './energy/accumulator.ts';
+import { EnergyAccumulator, type EnergyChanges } from './energy/accumulator.ts';
 import { counterEventLines } from './energy/counter-events.ts';
 import { LineRenderer } from './line-renderer.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
 import { OutboxWriter, type OutboxWriterOptions } from './outbox-writer.ts';
 import { devicePointRules, type DevicePointRules } from './point-rules.ts';
 import { StateStore, type BatchChanges } from './state-store.ts';
-import { schemaProblem, type Rejection } from './validate.ts';
+import { schemaProblem, type RejectReason, type Rejection } from './validate.ts';
 
 const MIN_MS = 60_000;
+
+/** The default message size limit, the same as the embedded broker's and the shipped Mosquitto config's: 1 MiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /** Options of `createIngestor`. */
 export interface IngestorOptions {
@@ -49,6 +52,8 @@ export interface IngestorOptions {
   pruneEveryReadings?: number;
   /** beyond this many points waiting for storage, `ingest` waits (and MQTT acknowledgements with it) */
   maxBufferedPoints?: number;
+  /** a message larger than this is rejected whole (`oversize`) before it is parsed; default 1 MiB (issue 12, defect 2) */
+  maxMessageBytes?: number;
   writer?: OutboxWriterOptions;
   /** per-gateway seq accounting (collector/sequence/), made on the state database: duplicates dropped, stored seq
    * written in each batch's transaction */
@@ -68,6 +73,7 @@ export interface SequenceGate {
 
 /** Rejections of a whole batch: after any other verdict the batch is a valid ReadingBatch of this site. */
 const BATCH_REJECTIONS: ReadonlySet<string> = new Set(['schema', 'unknown_site', 'unknown_gateway']);
+
 
 /** What one message or batch produced. */
 export interface IngestResult {
@@ -94,6 +100,33 @@ export interface Ingestor {
   bufferedPoints(): number;
 }
 
+/**
+ * The state database refused (disk full, I/O error): nothing of the message was committed, and it must be kept and
+ * retried, never dropped. Every other failure of a message is rejected as `internal` instead.
+ */
+export class StateStoreError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StateStoreError';
+  }
+}
+
+/** The whole message rejected for one reason (counted in the metric). */
+function rejectedAs(reason: RejectReason, detail: string): IngestResult {
+  metrics.rejected.inc({ reason });
+  return { accepted: 0, energyRows: 0, rejected: [{ reason, detail }] };
+}
+
+/** Energy rows of a batch: intervals and days of meters and groups, and counter events. */
+function energyRows(energy: EnergyChanges | undefined): number {
+  return (energy?.rows.length ?? 0) + (energy?.events.length ?? 0);
+}
+
+/** An error's text for a dead letter or a log line, whatever was thrown. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
 /** Create the ingestion pipeline: opens the state database, restores counter state, starts the outbox writer. */
 export function createIngestor(opts: IngestorOptions): Ingestor {
   const { site } = opts;
@@ -103,6 +136,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   const doTelemetry = opts.roles?.telemetry ?? true;
   const doEnergy = opts.roles?.energy ?? true;
   const maxBuffered = opts.maxBufferedPoints ?? 2_000_000;
+  const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const index = siteIndex(site, opts.pointRules ?? devicePointRules);
   const renderer = new LineRenderer(site.site.id);
 
@@ -121,49 +155,89 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   const writer = new OutboxWriter(store, opts.storage, log, opts.writer);
   let closed = false;
 
-  /** The commit step: the judged batch's energy and lines, committed in one transaction and handed to the writer. */
-  function commit(verdict: BatchVerdict, alongside?: () => void): IngestResult {
-    const energy = accumulator?.accumulate(verdict.accepted);
-    if (energy && energy.rejected.length > 0) { // implausible counter readings: out of the telemetry too
-      verdict.acceptedPoints -= energy.rejected.length;
-      verdict.rejected.push(...energy.rejected);
-    }
-    const result: IngestResult = { accepted: verdict.acceptedPoints, energyRows: 0, rejected: verdict.rejected };
-    for (const r of verdict.rejected) metrics.rejected.inc({ reason: r.reason });
-    const changes: BatchChanges = {
-      readings: energy?.readings ?? [], intervals: energy?.intervals ?? [], evicted: energy?.evicted ?? [],
-      energy: energy ? renderer.energyLines(energy.rows) + counterEventLines(energy.events) : '', count: 0, newest_ts: 0,
-      alongside,
-    };
-    result.energyRows = (energy?.rows.length ?? 0) + (energy?.events.length ?? 0);
-    if (doTelemetry && verdict.acceptedPoints > 0) {
-      changes.lines = renderer.encode(renderer.telemetryLines(verdict.accepted));
-      for (const r of verdict.accepted) if (r.ts > changes.newest_ts) changes.newest_ts = r.ts;
-    }
-    changes.count = result.energyRows + (doTelemetry ? verdict.acceptedPoints : 0);
+  /** Counter state in memory is ahead of the state database (a batch failed after `accumulate`): reload it first. */
+  let countersStale = false;
 
-    const entry = store.commit(changes);
+  /** Reload counter state from the state database, the last committed truth; a failure there is a storage failure. */
+  function reloadCounters(): void {
+    if (!accumulator) return;
+    countersStale = true;
+    try {
+      accumulator.rollback(store.loadMeters());
+    } catch (err) {
+      throw new StateStoreError(`the state database could not be read to restore counter state: ${errorText(err)}`, { cause: err });
+    }
+    countersStale = false;
+  }
+
+  /**
+   * Judge, accumulate, render and commit one batch. A failure before the commit is this message's fault or a bug:
+   * the counter state is reloaded and the message rejected as `internal` with the error text (issue 12, defect 1).
+   * A failure of the commit is the state database's: `StateStoreError`, and the caller retries the message.
+   */
+  function ingestOne(batch: unknown): IngestResult {
+    if (countersStale) reloadCounters();
+    let verdict: BatchVerdict;
+    let energy: EnergyChanges | undefined;
+    let countersTouched = false;
+    const changes: BatchChanges = { readings: [], intervals: [], evicted: [], energy: '', count: 0, newest_ts: 0 };
+    let seq: ReadingBatch | undefined;
+    try {
+      verdict = judgeBatch(batch, index, limits, now());
+      seq = gate && !verdict.rejected.some((r) => BATCH_REJECTIONS.has(r.reason)) ? batch as ReadingBatch : undefined;
+      if (gate && seq) {
+        if (gate.isDuplicate(seq.gateway, seq.seq, seq.sent_ts)) return { accepted: 0, energyRows: 0, rejected: [], duplicate: true };
+        const { gateway, seq: n, sent_ts } = seq;
+        changes.alongside = () => gate.stored(gateway, n, sent_ts); // in the commit's transaction
+      }
+      countersTouched = accumulator !== undefined;
+      energy = accumulator?.accumulate(verdict.accepted);
+      if (energy && energy.rejected.length > 0) { // implausible counter readings: out of the telemetry too
+        verdict.acceptedPoints -= energy.rejected.length;
+        verdict.rejected.push(...energy.rejected);
+      }
+      if (energy) {
+        Object.assign(changes, { readings: energy.readings, intervals: energy.intervals, evicted: energy.evicted });
+        changes.energy = renderer.energyLines(energy.rows) + counterEventLines(energy.events);
+      }
+      if (doTelemetry && verdict.acceptedPoints > 0) {
+        changes.lines = renderer.encode(renderer.telemetryLines(verdict.accepted));
+        for (const r of verdict.accepted) if (r.ts > changes.newest_ts) changes.newest_ts = r.ts;
+      }
+      changes.count = energyRows(energy) + (doTelemetry ? verdict.acceptedPoints : 0);
+    } catch (err) {
+      log.error({ err: err instanceof Error ? err.stack : String(err) }, 'a message could not be processed; dead-lettered as internal');
+      if (countersTouched) reloadCounters();
+      return rejectedAs('internal', errorText(err));
+    }
+    for (const r of verdict.rejected) metrics.rejected.inc({ reason: r.reason });
+
+    let entry;
+    try {
+      entry = store.commit(changes);
+    } catch (err) {
+      if (gate && seq) gate.rollback(seq.gateway);
+      reloadCounters();
+      throw new StateStoreError(`the state database refused a commit: ${errorText(err)}`, { cause: err });
+    }
     if (entry.id > 0) writer.enqueue(entry);
     const cutoffs = accumulator?.settledCutoffs();
-    if (cutoffs) store.pruneSettled(cutoffs);
+    if (cutoffs) {
+      try {
+        store.pruneSettled(cutoffs);
+      } catch (err) { // committed already: the rows stay and the next prune takes them
+        log.warn({ err: errorText(err) }, 'could not forget settled counter state');
+      }
+    }
     metrics.pointsIn.inc(verdict.acceptedPoints);
     for (const [outcome, n] of energy?.outcomes ?? []) metrics.counterEvents.inc({ outcome }, n);
-    return result;
+    return { accepted: verdict.acceptedPoints, energyRows: energyRows(energy), rejected: verdict.rejected };
   }
 
   async function ingest(batch: unknown): Promise<IngestResult> {
     if (closed) throw new Error('ingestor is closed');
     while (!closed && writer.depthPoints() > maxBuffered) await new Promise((r) => setTimeout(r, 100)); // backpressure
-    const verdict = judgeBatch(batch, index, limits, now());
-    const seq = gate && !verdict.rejected.some((r) => BATCH_REJECTIONS.has(r.reason)) ? batch as ReadingBatch : undefined;
-    if (!gate || !seq) return commit(verdict);
-    if (gate.isDuplicate(seq.gateway, seq.seq, seq.sent_ts)) return { accepted: 0, energyRows: 0, rejected: [], duplicate: true };
-    try {
-      return commit(verdict, () => gate.stored(seq.gateway, seq.seq, seq.sent_ts));
-    } catch (err) {
-      gate.rollback(seq.gateway);
-      throw err;
-    }
+    return ingestOne(batch);
   }
 
   const rewrite = accumulator ? store.pendingRewrites() : new Map<string, number[]>();
@@ -177,19 +251,19 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   return {
     ingest: (batch) => ingest(batch),
     async ingestMessage(topic, payload) {
+      const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+      if (bytes > maxMessageBytes) return rejectedAs('oversize', `${bytes} bytes, more than the limit of ${maxMessageBytes}`);
       let value: unknown;
       const text = typeof payload === 'string' ? payload : payload.toString('utf8');
       try {
         value = JSON.parse(text);
       } catch (err) {
-        metrics.rejected.inc({ reason: 'not_json' });
-        return { accepted: 0, energyRows: 0, rejected: [{ reason: 'not_json', detail: (err as Error).message }] };
+        return rejectedAs('not_json', (err as Error).message);
       }
       const where = parseReadingsTopic(topic);
       const v = value as { site?: unknown; gateway?: unknown } | null;
       if (where && v && typeof v === 'object' && (v.site !== where.site || v.gateway !== where.gateway) && !schemaProblem(value)) {
-        metrics.rejected.inc({ reason: 'topic_mismatch' });
-        return { accepted: 0, energyRows: 0, rejected: [{ reason: 'topic_mismatch', detail: `payload names ${String(v.site)}/${String(v.gateway)}, topic ${where.site}/${where.gateway}` }] };
+        return rejectedAs('topic_mismatch', `payload names ${String(v.site)}/${String(v.gateway)}, topic ${where.site}/${where.gateway}`);
       }
       return ingest(value);
     },

@@ -10,13 +10,14 @@
  */
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { topics, type DeadLetter } from '../core/contract/v1.ts';
+import { topics } from '../core/contract/v1.ts';
 import { StartupError } from '../core/errors.ts';
 import { logger, type Logger } from '../core/log.ts';
 import { redactUrl } from '../core/secrets.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
-import { createIngestor, type IngestResult, type Ingestor, type IngestorOptions } from './ingest.ts';
+import { deadLetters } from './dead-letters.ts';
+import { createIngestor, StateStoreError, type IngestResult, type Ingestor, type IngestorOptions } from './ingest.ts';
 import type { GatewayAccount } from './sequence/ledger.ts';
 import { LostShareRecovery } from './sequence/lost-share.ts';
 import { SequenceTracker } from './sequence/tracker.ts';
@@ -65,8 +66,6 @@ export interface RunningCollector {
   gateways(): GatewayAccount[];
   stop(): Promise<void>;
 }
-
-const DEAD_LETTER_MAX_PAYLOAD = 64 * 1024;
 
 /** Connect, subscribe and ingest until stopped. Throws StartupError when the broker cannot be reached. */
 export async function startCollector(opts: CollectorOptions): Promise<RunningCollector> {
@@ -197,31 +196,35 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
       try {
         result = await ingestor.ingestMessage(packet.topic, payload);
       } catch (err) {
-        // The state database refused (disk full, I/O error): keep the message and try again, never drop it.
-        log.error({ err: String(err) }, 'could not buffer a message; retrying');
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 30_000);
-        continue;
+        if (stopping) throw err;
+        if (err instanceof StateStoreError) {
+          // The state database refused (disk full, I/O error): keep the message and try again, never drop it.
+          log.error({ err: String(err) }, 'could not buffer a message; retrying');
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, 30_000);
+          continue;
+        }
+        // Anything else is this message's doing or a bug: retrying would block every message behind it, and a
+        // persistent session would bring it back after each restart (issue 12, defect 1). Dead-letter it, ack it.
+        log.error({ err: err instanceof Error ? err.stack : String(err) }, 'a message could not be processed; dead-lettered as internal');
+        result = { accepted: 0, energyRows: 0, rejected: [{ reason: 'internal', detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }] };
       }
-      if (spec.deadLetters && result.rejected.length > 0) deadLetter(packet.topic, payload, result.rejected);
+      if (spec.deadLetters && result.rejected.length > 0) {
+        try {
+          deadLetter(packet.topic, payload, result.rejected);
+        } catch (err) { // never a reason to hold the acknowledgement back
+          log.warn({ err: String(err) }, 'could not build a dead letter');
+        }
+      }
       return;
     }
   }
 
   function deadLetter(topic: string, payload: Buffer, rejected: Rejection[]): void {
-    const byReason = new Map<string, Rejection[]>();
-    for (const r of rejected) byReason.set(r.reason, [...(byReason.get(r.reason) ?? []), r]);
-    const text = payload.toString('utf8');
-    for (const [reason, list] of byReason) {
-      const detail = list.slice(0, 20).map((r) => [r.device, r.point, r.detail].filter(Boolean).join(': ')).join('; ')
-        + (list.length > 20 ? `; … ${list.length - 20} more` : '');
-      const dl: DeadLetter = {
-        v: 1, reason, detail, topic, ts: Date.now(),
-        payload: text.length > DEAD_LETTER_MAX_PAYLOAD ? text.slice(0, DEAD_LETTER_MAX_PAYLOAD) : text,
-      };
-      metrics.deadLettered.inc({ reason });
+    for (const dl of deadLetters(topic, payload, rejected, Date.now())) {
+      metrics.deadLettered.inc({ reason: dl.reason });
       client.publish(topics.deadLetter(opts.site.site.id), JSON.stringify(dl), { qos: 1 }, (err) => {
-        if (err && !stopping) log.warn({ err: String(err), reason }, 'could not publish a dead letter');
+        if (err && !stopping) log.warn({ err: String(err), reason: dl.reason }, 'could not publish a dead letter');
       });
     }
   }

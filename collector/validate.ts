@@ -11,7 +11,11 @@ export type RejectReason =
   | 'not_json' | 'schema' | 'topic_mismatch' | 'unknown_site' | 'unknown_gateway'
   | 'unknown_device' | 'wrong_gateway' | 'future_timestamp' | 'past_timestamp'
   | 'unknown_point' | 'out_of_range'
-  | 'implausible'; // a counter jump beyond the meter's maximum power × time (collector/energy/counter-events.ts)
+  | 'implausible' // a counter jump beyond the meter's maximum power × time (collector/energy/counter-events.ts)
+  /** larger than the collector's message size limit: rejected before parsing */
+  | 'oversize'
+  /** the collector failed on this message (a bug or an input nobody foresaw): dead-lettered with the error text, never retried */
+  | 'internal';
 
 /** One rejected message, reading or point. */
 export interface Rejection {

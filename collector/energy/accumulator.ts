@@ -241,6 +241,18 @@ export class EnergyAccumulator {
   }
 
   /**
+   * Set every meter's counter state back to what the state database holds (`saved`), after a batch failed
+   * between `accumulate` and its commit: the memory must not run ahead of the committed truth.
+   */
+  rollback(saved: ReadonlyMap<string, MeterSnapshot>): void {
+    for (const [id, m] of this.meters) {
+      const s = saved.get(id);
+      m.energy.restore(s?.readings ?? [], s?.intervals ?? [], s?.evicted ?? false);
+    }
+    this.prunedBefore.clear();
+  }
+
+  /**
    * Forget in memory what can no longer change: intervals before the local day of the oldest reading kept (that
    * day's sum still needs all of its intervals). Runs as data advances, so a fast backfill stays small too.
    */
