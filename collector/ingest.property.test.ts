@@ -35,7 +35,7 @@ const timestamp = fc.oneof(
   { weight: 4, arbitrary: fc.integer({ min: -40 * DAY, max: 10 * 60_000 }).map((d) => Date.now() + d) },
   fc.constantFrom(9_000_000_000_000_000, -9_000_000_000_000_000, 8.64e15, 8.64e15 + 1, -8.64e15, -8.64e15 - 1, 1e20, -1e20, 0, -1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER),
   fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
-).map((ts) => (ts % 1000 === 1 ? ts + 1 : ts)); // never a good message's timestamp
+).map((ts) => (ts % 1000 === 1 ? ts + 1 : ts)); // never a good message's timestamp (…001 ms)
 const oddTimestamp = fc.oneof(timestamp, fc.double());
 const oddString = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme', maxLength: 300 }), fc.constant(''), fc.constant('x'.repeat(5_000)));
 const knownDevice = fc.constantFrom('main', 'lighting', 'hvac', 'water');
@@ -49,7 +49,7 @@ const quality = fc.constantFrom('good', 'uncertain', 'bad');
 const validBatch = fc.record({
   v: fc.constant(1),
   site: mostly(fc.constant(SITE), fc.string({ minLength: 1 })),
-  gateway: mostly(fc.constantFrom('gw1', 'gw2'), fc.oneof(fc.constant('gw9'), fc.string({ minLength: 1 }))),
+  gateway: mostly(fc.constant('gw2'), fc.oneof(fc.constant('gw9'), fc.string({ minLength: 1 }))),
   seq: fc.oneof(fc.nat(), fc.constantFrom(2 ** 53, 1e300)),
   sent_ts: timestamp,
   readings: fc.array(fc.record({
@@ -62,7 +62,7 @@ const validBatch = fc.record({
 const oddBatch = fc.record({
   v: mostly(fc.constant(1), extremeNumber),
   site: mostly(fc.constant(SITE), oddString),
-  gateway: mostly(fc.constantFrom('gw1', 'gw2'), oddString),
+  gateway: mostly(fc.constant('gw2'), oddString),
   seq: mostly(fc.nat(), extremeNumber),
   sent_ts: oddTimestamp,
   readings: fc.array(fc.record({
@@ -93,21 +93,16 @@ const hostile = fc.oneof(
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes).toString('latin1')) },
 );
 
-/** The topic's gateway: the batch's own when it names gw1 (else the collector rejects it as topic_mismatch only). */
-function gatewayOf(text: string): string {
-  try {
-    return (JSON.parse(text) as { gateway?: unknown }).gateway === 'gw1' ? 'gw1' : 'gw2';
-  } catch {
-    return 'gw2';
-  }
-}
-
 let goodCount = 0;
-/** A good message: the water meter's temperature, at a timestamp no hostile message uses (…001 ms). */
+/**
+ * A good message: the main meter's power from gateway gw1, numbered and timed as a real gateway does. The hostile
+ * batches come from gw2 (or name gateways that do not exist): a batch of gw1 with any seq would be seq accounting's
+ * business (a forged seq makes the real batches after it look like duplicates), not this property's.
+ */
 function good(): { batch: ReadingBatch; ts: number; value: number } {
   const k = goodCount++;
   const ts = Math.floor(Date.now() / 1000) * 1000 - 3_600_000 + 1 + k * 1000;
-  return { ts, value: k % 90, batch: { v: 1, site: SITE, gateway: 'gw2', seq: 1_000_000 + k, sent_ts: ts, readings: [{ device: 'water', ts, points: { temp_c: { value: k % 90, quality: 'good' } } }] } };
+  return { ts, value: k % 90, batch: { v: 1, site: SITE, gateway: 'gw1', seq: k, sent_ts: Date.now(), readings: [{ device: 'main', ts, points: { power_kw: { value: k % 90, quality: 'good' } } }] } };
 }
 
 it('acknowledges every hostile message and stores every good message interleaved with them', async () => {
@@ -115,24 +110,24 @@ it('acknowledges every hostile message and stores every good message interleaved
     const before = (await collectorMetrics.messagesIn.get()).values[0]?.value ?? 0;
     const goods: { ts: number; value: number }[] = [];
     for (const text of messages) {
-      await rig.publish(gatewayOf(text), text);
+      await rig.publish('gw2', text);
       const g = good();
       goods.push(g);
-      await rig.publish('gw2', g.batch);
+      await rig.publish('gw1', g.batch);
     }
     const from = goods[0].ts;
     const to = goods[goods.length - 1].ts + 1;
     const stored = async () => {
       await rig.collector.flush();
-      const rows = await rig.storage.raw({ measurement: 'telemetry', from, to, where: { device: 'water', point: 'temp_c' } });
+      const rows = await rig.storage.raw({ measurement: 'telemetry', from, to, where: { device: 'main', point: 'power_kw' } });
       return new Map(rows.map((p) => [p.time, Number(p.fields.value)]));
     };
-    await waitFor('the last good message', async () => (await stored()).has(goods[goods.length - 1].ts), 30_000);
+    await waitFor('the last good message', async () => (await stored()).has(goods[goods.length - 1].ts), 15_000);
     const byTs = await stored();
     expect(goods.filter((g) => byTs.get(g.ts) !== g.value)).toEqual([]);
     const after = (await collectorMetrics.messagesIn.get()).values[0]?.value ?? 0;
     expect(after - before).toBe(2 * messages.length); // each handed over once: none redelivered for want of an ack
-  }), { numRuns: 20 });
+  }), { numRuns: 20, endOnFailure: true }); // no shrinking: each failing try would wait out its timeout
   const reasons = (await collectorMetrics.rejected.get()).values.filter((v) => v.value > 0).map((v) => `${String(v.labels.reason)}=${v.value}`);
   const accepted = (await collectorMetrics.pointsIn.get()).values[0]?.value ?? 0;
   const counter = (await collectorMetrics.counterEvents.get()).values.filter((v) => v.value > 0).map((v) => `${String(v.labels.outcome)}=${v.value}`);
