@@ -41,9 +41,9 @@ it.each([
   await pub.subscribeAsync(topics.deadLetter(site), { qos: 1 });
   pub.on('message', (_t, m) => dead.push(JSON.parse(m.toString()) as DeadLetter));
   const now = Date.now();
-  const batch = (seq: number, ts: number): ReadingBatch => ({ v: 1, site, gateway: 'gw2', seq, sent_ts: now, readings: [{ device: 'water', ts, points: { temp_c: { value: 20, quality: 'good' } } }] });
-  await pub.publishAsync(topics.readings(site, 'gw2'), JSON.stringify(batch(1, now - 100 * DAY)), { qos: 1 });
-  await pub.publishAsync(topics.readings(site, 'gw2'), JSON.stringify(batch(2, now - 60_000)), { qos: 1 }); // the fence
+  const batch = (seq: number, ts: number, m3: number): ReadingBatch => ({ v: 1, site, gateway: 'gw2', seq, sent_ts: now, readings: [{ device: 'water', ts, points: { water_m3: { value: m3, quality: 'good' } } }] });
+  await pub.publishAsync(topics.readings(site, 'gw2'), JSON.stringify(batch(1, now - 100 * DAY, 10)), { qos: 1 });
+  await pub.publishAsync(topics.readings(site, 'gw2'), JSON.stringify(batch(2, now - 60_000, 12)), { qos: 1 }); // the fence
   await waitFor('the fresh reading', async () => (await influxScalar(influx, db, `SELECT COUNT(value) FROM telemetry WHERE time > ${now - 120_000}ms`)) === 1, 20_000, 100);
   if (deadReason) await waitFor('the dead letter', () => dead.length === 1, 5_000);
   await pub.endAsync();
