@@ -12,7 +12,7 @@ import { parseReadingsTopic, type ReadingBatch } from '../core/contract/v1.ts';
 import { logger, type Logger } from '../core/log.ts';
 import type { Device, SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
-import { judgeBatch, siteIndex, type BatchVerdict } from './batch-judge.ts';
+import { judgeBatch, siteIndex, type AcceptedReading, type BatchVerdict } from './batch-judge.ts';
 import { LocalDays } from '../core/time.ts';
 import { EnergyAccumulator, type EnergyChanges } from './energy/accumulator.ts';
 import { counterEventLines } from './energy/counter-events.ts';
@@ -58,7 +58,18 @@ export interface IngestorOptions {
   /** per-gateway seq accounting (collector/sequence/), made on the state database: duplicates dropped, stored seq
    * written in each batch's transaction */
   sequence?: (stateDatabase: Database.Database) => SequenceGate;
+  /** told of every committed batch (alert evaluation where data arrives, D8) */
+  observer?: IngestObserver;
   log?: Logger;
+}
+
+/**
+ * What the ingest path tells an observer (alerts/engine/): called once per committed batch, after the commit, on
+ * the hot path — so it must be cheap (a map look-up per reading for devices without rules) and its failure never
+ * fails the batch.
+ */
+export interface IngestObserver {
+  committed(accepted: readonly AcceptedReading[], energy: Pick<EnergyChanges, 'rows' | 'anomalies'> | undefined): void;
 }
 
 /** What the ingestor asks and tells the per-gateway seq accounting (decision 0309). */
@@ -231,6 +242,13 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     }
     metrics.pointsIn.inc(verdict.acceptedPoints);
     for (const [outcome, n] of energy?.outcomes ?? []) metrics.counterEvents.inc({ outcome }, n);
+    if (opts.observer) {
+      try {
+        opts.observer.committed(verdict.accepted, energy);
+      } catch (err) {
+        log.error({ err: errorText(err) }, 'ingest observer failed; the batch is stored');
+      }
+    }
     return { accepted: verdict.acceptedPoints, energyRows: energyRows(energy), rejected: verdict.rejected };
   }
 

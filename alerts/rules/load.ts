@@ -15,8 +15,11 @@ export interface CompiledRule {
   rule: AlertRule;
   /** enabled devices in scope */
   devices: Device[];
+  /** `for`; 0 for counter rules, whose events are instants */
   for_ms: number;
   keep_firing_for_ms: number;
+  /** stale rules: no reading for this long */
+  after_ms: number;
   message: string;
   channels: string[];
 }
@@ -75,7 +78,8 @@ export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert 
     return {
       rule,
       devices: inScope,
-      for_ms: durationMs(rule.for) ?? 0,
+      for_ms: rule.kind === 'counter' ? 0 : durationMs(rule.for) ?? 0,
+      after_ms: rule.kind === 'stale' ? durationMs(rule.after) as number : 0,
       keep_firing_for_ms: durationMs(rule.keep_firing_for) ?? (rule.kind === 'counter' ? DEFAULT_EVENT_KEEP_MS : DEFAULT_KEEP_FIRING_MS),
       message,
       channels: rule.notify ?? parsed.default_channels ?? [],

@@ -10,7 +10,7 @@ import type { AcceptedReading, SiteIndex } from '../batch-judge.ts';
 import type { LocalDays } from '../../core/time.ts';
 import { rollupGroups, type RollupGroup } from '../rollups.ts';
 import type { BatchChanges, MeterSnapshot } from '../state-store.ts';
-import type { CounterReading } from './counter.ts';
+import { segmentQuantity, type CounterReading } from './counter.ts';
 import { collectorMetrics as metrics } from '../metrics.ts';
 import type { Rejection } from '../validate.ts';
 import { counterEvent, implausibleRejection, type CounterEvent } from './counter-events.ts';
@@ -42,6 +42,18 @@ export interface EnergyChanges extends Pick<BatchChanges, 'readings' | 'interval
   events: CounterEvent[];
   /** counter readings by outcome (for the metric) */
   outcomes: Map<ReadingOutcome, number>;
+  /** what a technician may want to hear of: resets, roll-overs, implausible readings, new tracks (issue 14) */
+  anomalies: CounterAnomaly[];
+}
+
+/** A counter reading that was not a plain advance, per meter (for alert rules of kind `counter`). */
+export interface CounterAnomaly {
+  meter: string;
+  point: string;
+  kind: 'reset' | 'rollover' | 'implausible' | 'new_track';
+  ts: number;
+  /** the register's reading, in the point's unit */
+  value: number;
 }
 
 /** Settings of the accumulator. */
@@ -126,7 +138,7 @@ export class EnergyAccumulator {
 
   /** Advance the counters by a batch's accepted readings; the rows and state changes that follow. */
   accumulate(accepted: readonly AcceptedReading[]): EnergyChanges {
-    const changes: EnergyChanges = { rows: [], rejected: [], events: [], readings: [], intervals: [], evicted: [], outcomes: new Map() };
+    const changes: EnergyChanges = { rows: [], rejected: [], events: [], readings: [], intervals: [], evicted: [], outcomes: new Map(), anomalies: [] };
     const touched = new Map<string, Set<number>>();
     const onTrack: CounterReading[] = [];
     for (const r of accepted) {
@@ -137,8 +149,15 @@ export class EnergyAccumulator {
       const wasEvicted = meter.energy.evicted;
       let set = touched.get(id);
       if (!set) touched.set(id, (set = new Set()));
+      const previous = meter.energy.readings[meter.energy.readings.length - 1];
       const outcome = meter.energy.add({ ts: r.ts, value }, set, onTrack);
       changes.outcomes.set(outcome, (changes.outcomes.get(outcome) ?? 0) + 1);
+      if (outcome === 'reset' || outcome === 'implausible' || outcome === 'new_track') {
+        changes.anomalies.push({ meter: id, point: meter.counterPoint, kind: outcome, ts: r.ts, value });
+      } else if (outcome === 'appended' && previous && value < previous.value && segmentQuantity(previous, { ts: r.ts, value }, meter.energy.rules).kind === 'rollover') {
+        // a drop appended as an advance is a roll-over (or a configured replacement): only the first is an anomaly
+        changes.anomalies.push({ meter: id, point: meter.counterPoint, kind: 'rollover', ts: r.ts, value });
+      }
       if (outcome === 'implausible' || outcome === 'new_track') {
         const event = counterEvent(meter.energy, { ts: r.ts, value }, outcome, meter.eventTags, meter.counterPoint);
         changes.events.push(event);
@@ -167,7 +186,7 @@ export class EnergyAccumulator {
 
   /** The rows of intervals whose totals changed without a reading (a state rebuilt from storage), to write again. */
   rewrite(starts: ReadonlyMap<string, readonly number[]>): EnergyChanges {
-    const changes: EnergyChanges = { rows: [], rejected: [], events: [], readings: [], intervals: [], evicted: [], outcomes: new Map() };
+    const changes: EnergyChanges = { rows: [], rejected: [], events: [], readings: [], intervals: [], evicted: [], outcomes: new Map(), anomalies: [] };
     const touched = new Map<string, Set<number>>();
     for (const [id, list] of starts) {
       const energy = this.meters.get(id)?.energy;

@@ -1,0 +1,147 @@
+/**
+ * Alert evaluation on the real ingest path: the collector's ingestor with the embedded store, the evaluator as
+ * its observer and the alert state in SQLite. The clock is the test's; restarts reopen the same files.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createIngestor, type Ingestor } from '../../collector/ingest.ts';
+import type { DeviceReading } from '../../core/contract/v1.ts';
+import { openEmbeddedStorage } from '../../storage/embedded/store.ts';
+import type { Storage } from '../../storage/port.ts';
+import { checkAlertRules } from '../rules/load.ts';
+import { AlertStore } from '../store.ts';
+import { alertTestSite } from '../testing/site.ts';
+import { AlertEvaluator } from './evaluator.ts';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 5, 2, 0); // 10:00 in Shanghai
+const site = alertTestSite('test-site');
+const rules = checkAlertRules({
+  version: 1,
+  channels: [{ id: 'hook', type: 'webhook', url: 'http://127.0.0.1:9/' }],
+  default_channels: ['hook'],
+  rules: [
+    { id: 'hvac-power', kind: 'threshold', name: '空调功率过高', severity: 'major', scope: { tag: ['hvac-plant'] }, point: 'power_kw', above: 500, recover: 450, for: '2m', keep_firing_for: '1m' },
+    { id: 'main-15m', kind: 'threshold', name: '总表15分钟能耗过高', severity: 'minor', scope: { device: ['main'] }, interval_energy: '15m', above: 30 },
+    { id: 'counters', kind: 'counter', name: '计数器异常', severity: 'minor', scope: { building: ['b1'] }, events: ['reset', 'rollover'] },
+    { id: 'water-stale', kind: 'stale', name: '水表无数据', severity: 'major', scope: { device: ['water'] }, after: '10m' },
+    { id: 'offline', kind: 'device_state', name: '设备离线', severity: 'critical', scope: { building: ['b2'] }, states: ['offline'], for: '1m', keep_firing_for: '0s' },
+  ],
+}, site, 'rules.yaml');
+
+let dir: string;
+let storage: Storage;
+let ingestor: Ingestor;
+let store: AlertStore;
+let evaluator: AlertEvaluator;
+let clock = T0;
+let seq = 0;
+
+function open() {
+  store = new AlertStore(join(dir, 'alerts'));
+  evaluator = new AlertEvaluator({ config: rules, site, store, now: () => clock });
+  ingestor = createIngestor({ site, storage, stateDir: join(dir, 'state'), now: () => clock, observer: evaluator });
+}
+async function close() {
+  evaluator.stop();
+  await ingestor.close();
+  store.close();
+}
+function reading(device: string, minute: number, points: Record<string, number>): DeviceReading {
+  return { device, ts: T0 + minute * MIN, points: Object.fromEntries(Object.entries(points).map(([k, v]) => [k, { value: v, quality: 'good' as const }])) };
+}
+async function send(gateway: string, ...readings: DeviceReading[]) {
+  clock = Math.max(clock, ...readings.map((r) => r.ts));
+  const result = await ingestor.ingest({ v: 1, site: 'test-site', gateway, seq: seq++, sent_ts: clock, readings });
+  expect(result.rejected).toEqual([]);
+}
+const events = (rule?: string) => store.events().reverse().filter((e) => !rule || e.rule === rule).map((e) => [e.rule, e.device, e.transition, (e.at_ms - T0) / MIN]);
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'jieneng-alerts-'));
+  storage = openEmbeddedStorage({ path: join(dir, 'store.sqlite') });
+  clock = T0;
+  open();
+});
+afterEach(async () => {
+  await close();
+  await storage.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('alert evaluation on the ingest path', () => {
+  it('a threshold with `for` and a recovery threshold: fires once, holds in the band, resolves below it', async () => {
+    const power = [100, 600, 620, 610, 480, 470, 520, 460, 440, 430, 420, 410];
+    for (let m = 0; m < power.length; m++) await send('gw1', reading('hvac', m, { power_kw: power[m] }));
+    // above 500 from minute 1; firing at 3 (2 min); 480/470/460 are in the band; below 450 from 8; resolved at 9 (1 min)
+    expect(events()).toEqual([['hvac-power', 'hvac', 'firing', 3], ['hvac-power', 'hvac', 'resolved', 9]]);
+    const [resolved, firing] = store.events();
+    expect(firing.message).toBe('【重要告警】一号楼 空调：power_kw = 610 kW（阈值 500 kW）— 空调功率过高');
+    expect(resolved.message).toContain('【重要恢复】');
+    expect(store.notificationCounts()).toEqual({ pending: 2 });
+  });
+
+  it('a restart neither loses a firing alert nor announces it again', async () => {
+    for (let m = 0; m <= 3; m++) await send('gw1', reading('hvac', m, { power_kw: 600 }));
+    expect(events()).toEqual([['hvac-power', 'hvac', 'firing', 2]]);
+    await close();
+    open();
+    expect(evaluator.firing().map((i) => i.key)).toEqual(['hvac-power|hvac|power_kw']);
+    for (let m = 4; m <= 6; m++) await send('gw1', reading('hvac', m, { power_kw: 600 }));
+    for (let m = 7; m <= 9; m++) await send('gw1', reading('hvac', m, { power_kw: 100 }));
+    expect(events()).toEqual([['hvac-power', 'hvac', 'firing', 2], ['hvac-power', 'hvac', 'resolved', 8]]);
+    expect(store.notificationCounts()).toEqual({ pending: 2 });
+  });
+
+  it('counter roll-over and reset from the collector fire the counter rule', async () => {
+    await send('gw1', reading('hvac', 0, { energy_import_kwh: 99_990 }), reading('main', 0, { energy_import_kwh: 5000 }));
+    await send('gw1', reading('hvac', 1, { energy_import_kwh: 5 })); // wraps at 100 000: 15 kWh
+    await send('gw1', reading('main', 2, { energy_import_kwh: 1 }), reading('main', 3, { energy_import_kwh: 2 })); // a reset, confirmed by the next reading
+    expect(events('counters')).toEqual([['counters', 'hvac', 'firing', 1], ['counters', 'main', 'firing', 3]]);
+    expect(store.events().find((e) => e.device === 'hvac')!.message).toBe('【次要告警】一号楼 空调：计数器翻转，读数 5 kWh — 计数器异常');
+    clock = T0 + 70 * MIN;
+    evaluator.tick();
+    expect(events('counters').slice(2)).toEqual([['counters', 'hvac', 'resolved', 70], ['counters', 'main', 'resolved', 70]]);
+  });
+
+  it('15-minute interval energy is judged when the interval is complete', async () => {
+    // 2.5 kWh a minute = 37.5 kWh per 15 minutes: above 30
+    for (let m = 0; m <= 16; m++) await send('gw1', reading('main', m, { energy_import_kwh: 1000 + 2.5 * m }));
+    expect(events()).toEqual([['main-15m', 'main', 'firing', 15]]);
+    expect(store.events()[0].message).toBe('【次要告警】一号楼 总表：15分钟能耗 = 37.5 kWh（阈值 30 kWh）— 总表15分钟能耗过高');
+  });
+
+  it('no data: a device not heard from for `after` is stale, and its next reading clears it', async () => {
+    await send('gw2', reading('water', 0, { water_m3: 10 }));
+    clock = T0 + 10 * MIN;
+    evaluator.tick();
+    expect(events()).toEqual([]);
+    clock = T0 + 11 * MIN;
+    evaluator.tick();
+    expect(events()).toEqual([['water-stale', 'water', 'firing', 11]]);
+    await send('gw2', reading('water', 12, { water_m3: 10.5 }));
+    for (const m of [13, 14]) {
+      clock = T0 + m * MIN;
+      evaluator.tick();
+    }
+    // clear from the tick at 13, resolved after keep_firing_for (2 min by default)
+    expect(events()).toEqual([['water-stale', 'water', 'firing', 11]]);
+    clock = T0 + 15 * MIN;
+    evaluator.tick();
+    expect(events()).toEqual([['water-stale', 'water', 'firing', 11], ['water-stale', 'water', 'resolved', 15]]);
+  });
+
+  it("device offline from the gateway's status, after `for`", () => {
+    evaluator.deviceState('water', 'offline', T0);
+    clock = T0 + 30_000;
+    evaluator.tick();
+    expect(events()).toEqual([]);
+    clock = T0 + MIN;
+    evaluator.tick();
+    evaluator.deviceState('water', 'online', T0 + 2 * MIN);
+    expect(events()).toEqual([['offline', 'water', 'firing', 1], ['offline', 'water', 'resolved', 2]]);
+    expect(store.events()[1].message).toBe('【严重告警】二号楼 水表：离线 — 设备离线');
+  });
+});

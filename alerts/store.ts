@@ -1,0 +1,186 @@
+/**
+ * The alerts' durable state (issue 14, D8): every instance that is not normal, the history of transitions, the
+ * notification outbox and the delivery log, in one SQLite file. A transition and the notifications it owes are
+ * written in one transaction, so a restart neither loses a firing alert (it is read back) nor notifies it twice
+ * (a sent notification is marked sent; only pending ones are delivered after a restart).
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { StartupError } from '../core/errors.ts';
+import type { LifecycleState, Transition } from './engine/lifecycle.ts';
+import type { Severity } from './rules/schema.ts';
+
+/** One instance as stored: who it is about and its lifecycle. */
+export interface StoredInstance extends LifecycleState {
+  key: string;
+  rule: string;
+  device: string;
+  point: string;
+  value?: number;
+}
+
+/** A transition to store, with what identifies and describes it. */
+export interface AlertEvent {
+  key: string;
+  rule: string;
+  device: string;
+  building: string;
+  point: string;
+  severity: Severity;
+  transition: Transition;
+  at_ms: number;
+  value?: number;
+  message: string;
+}
+
+/** A stored transition with its id. */
+export interface StoredEvent extends AlertEvent {
+  id: number;
+}
+
+/** A notification waiting for delivery, with its event. */
+export interface PendingNotification {
+  id: number;
+  channel: string;
+  attempts: number;
+  event: StoredEvent;
+}
+
+/** One delivery attempt, as logged. */
+export interface DeliveryAttempt {
+  notification_id: number;
+  channel: string;
+  attempt: number;
+  at_ms: number;
+  ok: boolean;
+  detail: string;
+  duration_ms: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS alert_instance (
+  key TEXT PRIMARY KEY, rule TEXT NOT NULL, device TEXT NOT NULL, point TEXT NOT NULL,
+  state TEXT NOT NULL, since_ms INTEGER NOT NULL, clear_since_ms INTEGER, breached INTEGER NOT NULL,
+  onsets TEXT NOT NULL, value REAL
+);
+CREATE TABLE IF NOT EXISTS alert_event (
+  id INTEGER PRIMARY KEY, key TEXT NOT NULL, rule TEXT NOT NULL, device TEXT NOT NULL, building TEXT NOT NULL,
+  point TEXT NOT NULL, severity TEXT NOT NULL, transition TEXT NOT NULL, at_ms INTEGER NOT NULL, value REAL,
+  message TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_event_at ON alert_event (at_ms);
+CREATE TABLE IF NOT EXISTS notification (
+  id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL REFERENCES alert_event (id), channel TEXT NOT NULL,
+  status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL,
+  last_error TEXT, sent_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS notification_due ON notification (status, next_attempt_ms);
+CREATE TABLE IF NOT EXISTS delivery (
+  id INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL, channel TEXT NOT NULL, attempt INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL, ok INTEGER NOT NULL, detail TEXT NOT NULL, duration_ms INTEGER NOT NULL
+);
+`;
+
+interface EventRow { id: number; key: string; rule: string; device: string; building: string; point: string; severity: Severity; transition: Transition; at_ms: number; value: number | null; message: string }
+
+/** The alerts' SQLite file `alerts.sqlite` in a folder. */
+export class AlertStore {
+  readonly db: Database.Database;
+  private readonly upsert: Database.Statement;
+  private readonly insertEvent: Database.Statement;
+  private readonly insertNotification: Database.Statement;
+
+  constructor(dir: string) {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'alerts.sqlite');
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
+    } catch (err) {
+      throw new StartupError(`alert state file ${path} is unreadable (${(err as Error).message}): move it aside to start with no alert state`, { cause: err });
+    }
+    this.upsert = this.db.prepare(`INSERT INTO alert_instance (key, rule, device, point, state, since_ms, clear_since_ms, breached, onsets, value)
+      VALUES (@key, @rule, @device, @point, @state, @since_ms, @clear_since_ms, @breached, @onsets, @value)
+      ON CONFLICT (key) DO UPDATE SET state = excluded.state, since_ms = excluded.since_ms, clear_since_ms = excluded.clear_since_ms,
+        breached = excluded.breached, onsets = excluded.onsets, value = excluded.value`);
+    this.insertEvent = this.db.prepare(`INSERT INTO alert_event (key, rule, device, building, point, severity, transition, at_ms, value, message)
+      VALUES (@key, @rule, @device, @building, @point, @severity, @transition, @at_ms, @value, @message)`);
+    this.insertNotification = this.db.prepare('INSERT INTO notification (event_id, channel, status, next_attempt_ms) VALUES (?, ?, \'pending\', ?)');
+  }
+
+  /** Every stored instance (firing ones, and others saved at shutdown). */
+  loadInstances(): StoredInstance[] {
+    const rows = this.db.prepare('SELECT * FROM alert_instance').all() as (Omit<StoredInstance, 'breached' | 'onsets' | 'value' | 'clear_since_ms'> & { breached: number; onsets: string; value: number | null; clear_since_ms: number | null })[];
+    return rows.map((r) => ({
+      ...r, breached: r.breached === 1, onsets: JSON.parse(r.onsets) as number[],
+      value: r.value ?? undefined, clear_since_ms: r.clear_since_ms ?? undefined,
+    }));
+  }
+
+  /** Save instances (at shutdown, or with a transition). */
+  saveInstances(instances: readonly StoredInstance[]): void {
+    this.db.transaction(() => { for (const i of instances) this.upsert.run(instanceRow(i)); })();
+  }
+
+  /** A transition: the instance, its event and one pending notification per channel, in one transaction. */
+  recordTransition(instance: StoredInstance, event: AlertEvent, channels: readonly string[], now_ms: number): number {
+    return this.db.transaction(() => {
+      this.upsert.run(instanceRow(instance));
+      const id = Number(this.insertEvent.run({ ...event, value: event.value ?? null }).lastInsertRowid);
+      for (const c of channels) this.insertNotification.run(id, c, now_ms);
+      return id;
+    })();
+  }
+
+  /** Notifications due for an attempt, oldest first. */
+  dueNotifications(now_ms: number, limit = 100): PendingNotification[] {
+    const rows = this.db.prepare(`SELECT n.id AS nid, n.channel, n.attempts, e.* FROM notification n JOIN alert_event e ON e.id = n.event_id
+      WHERE n.status = 'pending' AND n.next_attempt_ms <= ? ORDER BY n.id LIMIT ?`).all(now_ms, limit) as (EventRow & { nid: number; channel: string; attempts: number })[];
+    return rows.map(({ nid, channel, attempts, ...e }) => ({ id: nid, channel, attempts, event: eventOf(e) }));
+  }
+
+  /** Log an attempt and settle the notification: sent, retried at `retry_at_ms`, or failed for good. */
+  settle(attempt: DeliveryAttempt, outcome: { sent: true } | { retry_at_ms: number } | { failed: true }): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO delivery (notification_id, channel, attempt, at_ms, ok, detail, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(attempt.notification_id, attempt.channel, attempt.attempt, attempt.at_ms, attempt.ok ? 1 : 0, attempt.detail, attempt.duration_ms);
+      if ('sent' in outcome) this.db.prepare('UPDATE notification SET status = \'sent\', attempts = ?, sent_ms = ?, last_error = NULL WHERE id = ?').run(attempt.attempt, attempt.at_ms, attempt.notification_id);
+      else if ('retry_at_ms' in outcome) this.db.prepare('UPDATE notification SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE id = ?').run(attempt.attempt, outcome.retry_at_ms, attempt.detail, attempt.notification_id);
+      else this.db.prepare('UPDATE notification SET status = \'failed\', attempts = ?, last_error = ? WHERE id = ?').run(attempt.attempt, attempt.detail, attempt.notification_id);
+    })();
+  }
+
+  /** Transitions, newest first. */
+  events(limit = 1000): StoredEvent[] {
+    return (this.db.prepare('SELECT * FROM alert_event ORDER BY id DESC LIMIT ?').all(limit) as EventRow[]).map(eventOf);
+  }
+
+  /** The delivery log, oldest first. */
+  deliveries(): DeliveryAttempt[] {
+    return (this.db.prepare('SELECT * FROM delivery ORDER BY id').all() as (Omit<DeliveryAttempt, 'ok'> & { ok: number })[]).map((d) => ({ ...d, ok: d.ok === 1 }));
+  }
+
+  /** Notifications by status (tests, metrics). */
+  notificationCounts(): Record<string, number> {
+    const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM notification GROUP BY status').all() as { status: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function instanceRow(i: StoredInstance) {
+  return {
+    key: i.key, rule: i.rule, device: i.device, point: i.point, state: i.state, since_ms: i.since_ms,
+    clear_since_ms: i.clear_since_ms ?? null, breached: i.breached ? 1 : 0, onsets: JSON.stringify(i.onsets), value: i.value ?? null,
+  };
+}
+
+function eventOf(e: EventRow): StoredEvent {
+  return { ...e, value: e.value ?? undefined };
+}
