@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { StartupError } from '../core/errors.ts';
+import { brokerAuth, type BrokerAuthOptions } from './broker-auth.ts';
 
 export interface EmbeddedBroker {
   url: string;
@@ -18,6 +19,8 @@ export interface EmbeddedBroker {
 export interface EmbeddedBrokerOptions {
   /** a PUBLISH whose payload is larger is acknowledged and dropped, forwarded to nobody; default 1 MiB */
   maxMessageBytes?: number;
+  /** the site's accounts: every client needs one and may do only what it allows (app/broker-auth.ts); unset: anyone on the interface may do anything */
+  auth?: BrokerAuthOptions;
 }
 
 /** The embedded broker's message size limit by default: the collector's, and the shipped Mosquitto config's. */
@@ -26,6 +29,7 @@ export const BROKER_MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Start aedes on host:port (port 0 picks a free one). Throws StartupError when the port is taken. */
 export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const limit = opts.maxMessageBytes ?? BROKER_MAX_MESSAGE_BYTES;
+  const hooks = opts.auth ? brokerAuth(opts.auth) : undefined;
   const aedes = await Aedes.createBroker({
     // As Mosquitto's `message_size_limit` (config/mosquitto/mosquitto.conf): an oversize message completes its QoS
     // flow but reaches no subscriber, so one huge message can neither freeze the collector nor stall its sender
@@ -33,10 +37,13 @@ export async function startEmbeddedBroker(port: number, host = '127.0.0.1', opts
     authorizePublish: (client, packet, done) => {
       if (packet.topic.startsWith('$SYS/')) return done(new Error('$SYS/ topic is reserved')); // aedes' default check
       if (packet.payload.length > limit) packet.retain = false;
+      if (hooks) return hooks.authorizePublish(client, packet, done);
       done(null);
     },
     authorizeForward: (_client, packet) => (packet.payload.length > limit ? null : packet),
+    ...(hooks ? { authenticate: hooks.authenticate, authorizeSubscribe: hooks.authorizeSubscribe } : {}),
   });
+  hooks?.attach(aedes);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);

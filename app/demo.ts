@@ -9,7 +9,12 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSite } from '../core/site/load.ts';
 import { logger } from '../core/log.ts';
+import type { IClientOptions } from 'mqtt';
+import { gatewayUsername } from '../core/mqtt/access.ts';
+import { mqttConnection } from '../core/mqtt/connection.ts';
+import { redactUrl } from '../core/secrets.ts';
 import { startEmbeddedBroker } from './broker.ts';
+import { ensureSiteCredentials } from './mqtt-credentials.ts';
 import { watchBroker } from './broker-watch.ts';
 import { startStatusFeed } from '../api/status-feed.ts';
 import { openStorage, storageConfigFromEnv } from '../storage/index.ts';
@@ -64,19 +69,31 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     const storage = await openStorage(storageConfigFromEnv({ ...opts.env, DATA_DIR: opts.dataDir }), { timezone: site.site.timezone });
     stops.push(() => storage.close());
 
+    // The embedded broker asks every part for its own account (issue 13): the demo creates the site's accounts
+    // under DATA_DIR/mqtt (the files `jieneng mqtt credentials` writes) and hands each part its password. An
+    // external broker (MQTT_URL): every part uses the one account of MQTT_USERNAME / MQTT_PASSWORD(_FILE).
     let mqttUrl = opts.mqttUrl;
+    let account: (username: string) => IClientOptions;
     if (!mqttUrl) {
-      const broker = await startEmbeddedBroker(opts.mqttPort);
+      const creds = ensureSiteCredentials(site, resolve(opts.dataDir, 'mqtt'));
+      const broker = await startEmbeddedBroker(opts.mqttPort, '127.0.0.1', {
+        auth: { site: site.site.id, accounts: creds.accounts, passwordHashes: creds.hashes, log: logger('broker') },
+      });
       stops.push(() => broker.stop());
       mqttUrl = broker.url;
+      account = (username) => ({ username, password: creds.passwords.get(username) });
+      log.info({ folder: creds.dir }, 'MQTT accounts of the embedded broker (mosquitto_sub -u monitor -P "$(cat <folder>/monitor.password)" -t "jieneng/#" -v)');
+    } else {
+      const shared = mqttConnection({ mqtt: mqttUrl }, opts.env, mqttUrl).options;
+      account = () => shared;
     }
-    const watch = await watchBroker(mqttUrl);
+    const watch = await watchBroker(mqttUrl, undefined, account('monitor'));
     stops.push(() => watch.stop());
 
-    const sims = await startSiteSimulators({ site, seed: opts.seed, mqttUrl });
+    const sims = await startSiteSimulators({ site, seed: opts.seed, mqttUrl, mqttOptions: (device) => account(`device-${device}`) });
     stops.push(() => sims.stop());
 
-    const statusFeed = startStatusFeed({ url: mqttUrl, site: site.site.id });
+    const statusFeed = startStatusFeed({ url: mqttUrl, site: site.site.id, mqttOptions: account('api') });
     stops.push(() => statusFeed.stop());
     const security = openSecurityStore(securityFile(opts.dataDir));
     stops.push(async () => security.close());
@@ -85,7 +102,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security });
     stops.push(() => api.stop());
 
-    const collector = await startCollector({ site, mqttUrl, storage, dataDir: resolve(opts.dataDir, 'collector') });
+    const collector = await startCollector({ site, mqttUrl, mqttOptions: account('collector'), storage, dataDir: resolve(opts.dataDir, 'collector') });
     stops.push(() => collector.stop());
 
     // The daily KPIs (kpi_1d) of the last two days, every 15 minutes: the job compose runs as `kpi-writeback`.
@@ -93,11 +110,13 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     stops.push(() => kpiJob.stop());
 
     for (const gw of site.gateways) {
-      const gateway = await startGateway({ site, gatewayId: gw.id, mqttUrl, dataDir: resolve(opts.dataDir, 'gateway', gw.id) });
+      const gateway = await startGateway({
+        site, gatewayId: gw.id, mqttUrl, mqttOptions: account(gatewayUsername(gw.id)), dataDir: resolve(opts.dataDir, 'gateway', gw.id),
+      });
       stops.push(() => gateway.stop());
     }
     const apiUrl = `http://${opts.apiHost === '127.0.0.1' ? 'localhost' : opts.apiHost}:${api.port}`;
-    log.info({ api: apiUrl, mqtt: mqttUrl, storage: storage.kind, site: site.site.id, api_key_file: apiKey.file }, 'Jieneng demo running');
+    log.info({ api: apiUrl, mqtt: redactUrl(mqttUrl), storage: storage.kind, site: site.site.id, api_key_file: apiKey.file }, 'Jieneng demo running');
     return { apiUrl, mqttUrl, apiKeyFile: apiKey.file, stop: stopAll };
   } catch (err) {
     await stopAll();
@@ -127,7 +146,7 @@ export async function demoCli(argv: string[]): Promise<number> {
   const demo = await startDemo(demoOptions(argv, process.env));
   const inCwd = relative(process.cwd(), demo.apiKeyFile);
   const keyFile = inCwd.startsWith('..') || isAbsolute(inCwd) ? demo.apiKeyFile : inCwd;
-  process.stderr.write(`\nJieneng demo: API ${demo.apiUrl}/api/v1/buildings · MQTT ${demo.mqttUrl} · Ctrl-C stops\n`
+  process.stderr.write(`\nJieneng demo: API ${demo.apiUrl}/api/v1/buildings · MQTT ${redactUrl(demo.mqttUrl)} · Ctrl-C stops\n`
     + `Admin API key in ${keyFile} (mode 0600): curl -H "Authorization: Bearer $(cat ${keyFile})" ${demo.apiUrl}/api/v1/buildings\n\n`);
   await new Promise<void>((resolveStop) => {
     const onSignal = () => {

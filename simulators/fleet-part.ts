@@ -2,6 +2,7 @@
  * What the fleet of a site model hands each protocol's simulators, and what they hand back: the contract between
  * simulators/fleet.ts and the starters of simulators/{bacnet,mqtt}/fleet.ts, apart so that neither imports the other.
  */
+import type { IClientOptions } from 'mqtt';
 import type { Device, SiteModel } from '../core/site/schema.ts';
 import type { SimulatedDevice } from './device.ts';
 import type { ModbusFault } from './modbus/server.ts';
@@ -15,6 +16,8 @@ export interface FleetContext {
   now?: () => number;
   /** the site's broker, for simulated MQTT-native controllers that name none */
   mqttUrl?: string;
+  /** a simulated controller's credentials on the site's broker (its account `device-<id>`, issue 13) */
+  mqttOptions?: (deviceId: string) => IClientOptions | undefined;
 }
 
 /** A started group of simulators. */

@@ -51,7 +51,7 @@ export interface SiteSimulators {
 }
 
 /** Start the simulators of a site model: every enabled device on loopback (or only those listed). */
-export async function startSiteSimulators(opts: { site: SiteModel; seed?: number; only?: string[]; now?: () => number; mqttUrl?: string }): Promise<SiteSimulators> {
+export async function startSiteSimulators(opts: { site: SiteModel; seed?: number; only?: string[]; now?: () => number; mqttUrl?: string; mqttOptions?: FleetContext['mqttOptions'] }): Promise<SiteSimulators> {
   const { site } = opts;
   const seed = opts.seed ?? siteSeed(site);
   const physics = buildSitePhysics(site, seed);
@@ -76,7 +76,7 @@ export async function startSiteSimulators(opts: { site: SiteModel; seed?: number
         log.warn({ protocol, devices: devices.map((d) => d.id) }, 'no simulator for this protocol yet; devices not simulated');
         continue;
       }
-      parts.push(await starter({ site, devices, physics, seed, now: opts.now, mqttUrl: opts.mqttUrl }));
+      parts.push(await starter({ site, devices, physics, seed, now: opts.now, mqttUrl: opts.mqttUrl, mqttOptions: opts.mqttOptions }));
     }
   } catch (err) {
     await Promise.all(parts.map((p) => p.stop()));

@@ -20,6 +20,7 @@ export async function startMqttFleet(ctx: FleetContext): Promise<FleetPart & { m
     const sim = await startMqttVrfSimulator({
       brokerUrl: d.address.broker_url ?? ctx.mqttUrl ?? 'mqtt://127.0.0.1:1883',
       topic: d.address.topic,
+      mqttOptions: d.address.broker_url ? undefined : ctx.mqttOptions?.(d.id),
       serial: d.id,
       intervalMs: 5_000, // vendor units publish every 5–60 s
       model: shared instanceof VrfOutdoorUnit ? shared : undefined,

@@ -3,12 +3,14 @@
  * core/devices/templates/hvac-vrf-mqtt.yaml every interval, from the VRF physics model. Fault injection:
  * offline (stops publishing), malformed (publishes text that is not JSON).
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { VrfOutdoorUnit, type HvacOptions } from '../physics/hvac.ts';
 
 /** Where and how often the unit publishes. */
 export interface MqttVrfSimOptions {
   brokerUrl: string;
+  /** credentials and TLS material for the broker */
+  mqttOptions?: IClientOptions;
   topic: string;
   /** serial number in the payload */
   serial?: string;
@@ -63,7 +65,7 @@ export async function startMqttVrfSimulator(opts: MqttVrfSimOptions): Promise<Mq
   const model = opts.model ?? new VrfOutdoorUnit({ id: serial, ...opts.physics });
   const faults = { offline: false, malformed: false };
   let count = 0;
-  const client: MqttClient = mqtt.connect(opts.brokerUrl, { clientId: `sim-vrf-${serial}-${process.pid}`.slice(0, 64), reconnectPeriod: 1000 });
+  const client: MqttClient = mqtt.connect(opts.brokerUrl, { ...opts.mqttOptions, clientId: `sim-vrf-${serial}-${process.pid}`.slice(0, 64), reconnectPeriod: 1000 });
   client.on('error', () => undefined); // reconnects; a broker that is not up yet is not an error here
   const publishNow = async () => {
     if (faults.offline || !client.connected) return;

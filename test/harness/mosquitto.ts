@@ -50,3 +50,23 @@ function tcpOpen(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
   });
 }
+
+/**
+ * Mosquitto running a whole configuration of the test's making (the shipped one, adapted to temp paths and free
+ * ports): `render` gets the server's temp dir and returns the config text and the port to wait for.
+ */
+export async function startMosquittoConfig(render: (dir: string) => { config: string; port: number }): Promise<MosquittoServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'jieneng-mosquitto-'));
+  const { config, port } = render(dir);
+  const conf = join(dir, 'mosquitto.conf');
+  writeFileSync(conf, `${process.getuid?.() === 0 ? 'user root\n' : ''}${config}`);
+  const url = `mqtt://127.0.0.1:${port}`;
+  const server: MosquittoServer = {
+    url, port, dir,
+    ...serverLifecycle(`mosquitto on ${url}`, dir,
+      () => startProcess('mosquitto', ['-c', conf], join(dir, 'mosquitto.log')),
+      () => tcpOpen(port)),
+  };
+  await server.start();
+  return server;
+}

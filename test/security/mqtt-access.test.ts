@@ -1,0 +1,167 @@
+/**
+ * Issue 13, MQTT: the site's accounts (core/mqtt/access.ts) enforced by both brokers — the embedded aedes
+ * (app/broker-auth.ts) and a real Mosquitto 2 reading the password and ACL files `jieneng mqtt credentials`
+ * writes (so the `$7$` hashes are checked by Mosquitto itself). The same cases run against each: anonymous and
+ * wrong passwords refused, a gateway cannot publish as another nor read another's commands, the API reads only
+ * statuses, and collector and gateways work end to end with their credentials.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusedTotal } from '../../app/broker-auth.ts';
+import { startEmbeddedBroker } from '../../app/broker.ts';
+import { ensureSiteCredentials, type SiteCredentials } from '../../app/mqtt-credentials.ts';
+import { startCollector } from '../../collector/runtime.ts';
+import { collectorTestSite } from '../../collector/testing/site.ts';
+import { ReadingStream } from '../../collector/testing/stream.ts';
+import { topics, type DeadLetter } from '../../core/contract/v1.ts';
+import { logger } from '../../core/log.ts';
+import { openEmbeddedStorage } from '../../storage/embedded/store.ts';
+import { startMosquitto } from '../harness/mosquitto.ts';
+import { waitFor } from '../harness/ports.ts';
+import { startStreamGateway } from '../harness/stream-gateway.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'jieneng-mqtt-access-'));
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Broker { kind: 'aedes' | 'mosquitto'; url: string; creds: SiteCredentials; site: string }
+
+async function start(kind: Broker['kind']): Promise<Broker> {
+  const site = collectorTestSite(`acl-${kind}-${process.pid}`);
+  const creds = ensureSiteCredentials(site, join(dir, kind));
+  if (kind === 'aedes') {
+    const b = await startEmbeddedBroker(0, '127.0.0.1', { auth: { site: site.site.id, accounts: creds.accounts, passwordHashes: creds.hashes, log: logger('broker') } });
+    cleanups.push(() => b.stop());
+    return { kind, url: b.url, creds, site: site.site.id };
+  }
+  const b = await startMosquitto({ extraConfig: ['allow_anonymous false', `password_file ${join(creds.dir, 'passwd')}`, `acl_file ${join(creds.dir, 'acl')}`] });
+  cleanups.push(() => b.destroy());
+  return { kind, url: b.url, creds, site: site.site.id };
+}
+
+const as = (b: Broker, username: string, extra: IClientOptions = {}): IClientOptions => ({
+  username, password: b.creds.passwords.get(username), reconnectPeriod: 0, connectTimeout: 5000, ...extra,
+});
+
+async function connect(b: Broker, opts: IClientOptions): Promise<MqttClient> {
+  const c = await mqtt.connectAsync(b.url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  cleanups.push(() => c.endAsync(true));
+  return c;
+}
+
+/** Messages a client receives on a filter, collected. */
+async function watch(b: Broker, username: string, filter: string): Promise<{ topic: string; payload: string }[]> {
+  const seen: { topic: string; payload: string }[] = [];
+  const c = await connect(b, as(b, username, { clientId: `watch-${username}-${Math.random().toString(16).slice(2, 8)}` }));
+  c.on('message', (topic, payload) => seen.push({ topic, payload: payload.toString() }));
+  const [g] = await c.subscribeAsync(filter, { qos: 1 });
+  expect(g.qos, `${username} may subscribe to ${filter}`).toBeLessThan(3);
+  return seen;
+}
+
+const refusedCount = async (action: string, username: string) =>
+  (await refusedTotal.get()).values.find((v) => v.labels.action === action && v.labels.username === username)?.value ?? 0;
+
+describe.each(['aedes', 'mosquitto'] as const)('MQTT accounts on %s', (kind) => {
+  let b: Broker;
+  beforeAll(async () => { b = await start(kind); });
+
+  it('refuses anonymous clients and wrong passwords; accepts each account', async () => {
+    await expect(mqtt.connectAsync(b.url, { reconnectPeriod: 0, connectTimeout: 5000 })).rejects.toThrow(/Not authorized|Bad username or password/i);
+    await expect(mqtt.connectAsync(b.url, { username: 'gateway-gw1', password: 'not-the-password', reconnectPeriod: 0, connectTimeout: 5000 }))
+      .rejects.toThrow(/Not authorized|Bad username or password/i);
+    for (const a of b.creds.accounts) (await connect(b, as(b, a.username))).end(true);
+  });
+
+  it('a gateway publishing as another is refused; its own topics pass', async () => {
+    const seen = await watch(b, 'monitor', `jieneng/v1/${b.site}/#`);
+    const dead = await watch(b, 'monitor', topics.deadLetter(b.site));
+    const before = await refusedCount('publish', 'gateway-gw1');
+    const gw1 = await connect(b, as(b, 'gateway-gw1', { clientId: `gw1-${kind}` }));
+    const forged = JSON.stringify({ v: 1, site: b.site, gateway: 'gw2', seq: 0, sent_ts: Date.now(), readings: [] });
+    // aedes closes the connection of a refused publish; Mosquitto acknowledges and drops it (MQTT 3.1.1 has no NACK)
+    const sent = gw1.publishAsync(topics.readings(b.site, 'gw2'), forged, { qos: 1 }).catch(() => undefined);
+    if (kind === 'aedes') await waitFor('the impersonator disconnected', () => !gw1.connected, 5000);
+    else await sent;
+    const gw1again = kind === 'aedes' ? await connect(b, as(b, 'gateway-gw1', { clientId: `gw1b-${kind}` })) : gw1;
+    await gw1again.publishAsync(topics.gatewayStatus(b.site, 'gw1'), '{"v":1,"online":true,"ts":1}', { qos: 1 });
+    await waitFor('own status delivered', () => seen.some((m) => m.topic === topics.gatewayStatus(b.site, 'gw1')), 5000);
+    expect(seen.filter((m) => m.topic === topics.readings(b.site, 'gw2'))).toEqual([]);
+    if (kind === 'aedes') {
+      expect(await refusedCount('publish', 'gateway-gw1')).toBe(before + 1);
+      await waitFor('impersonation dead letter', () => dead.length > 0, 5000);
+      expect(JSON.parse(dead[0].payload) as DeadLetter).toMatchObject({ reason: 'impersonation', topic: topics.readings(b.site, 'gw2'), payload: forged });
+    }
+  });
+
+  it('subscriptions: a gateway receives only its command topic, the API only statuses', async () => {
+    // aedes refuses a filter outside the account (SUBACK 0x80); Mosquitto 2.0 grants it and delivers only what
+    // the ACL lets the account read: either way nothing outside the account arrives
+    const received = async (username: string, filters: string[]) => {
+      const c = await connect(b, as(b, username));
+      const got: string[] = [];
+      c.on('message', (topic) => got.push(topic));
+      for (const f of filters) {
+        const granted = await c.subscribeAsync(f, { qos: 1 }).then((g) => g[0].qos, () => 128);
+        if (kind === 'aedes') expect(granted, `${username} subscribing to ${f}`).toBe(f === filters[0] ? 1 : 128);
+      }
+      return got;
+    };
+    const gw1 = await received('gateway-gw1', [topics.command(b.site, 'gw1'), topics.command(b.site, 'gw2'), topics.allReadings(b.site)]);
+    const api = await received('api', [topics.allStatus(b.site)[0], topics.allReadings(b.site), '#']);
+    const collector = await connect(b, as(b, 'collector'));
+    const gw2 = await connect(b, as(b, 'gateway-gw2'));
+    await collector.publishAsync(topics.command(b.site, 'gw2'), '{}', { qos: 1 });
+    await gw2.publishAsync(topics.readings(b.site, 'gw2'), '{}', { qos: 1 });
+    await gw2.publishAsync(topics.gatewayStatus(b.site, 'gw2'), '{"v":1,"online":true,"ts":2}', { qos: 1 });
+    await collector.publishAsync(topics.command(b.site, 'gw1'), '{}', { qos: 1 });
+    await waitFor('gw1 gets its own command, the API the status', () => gw1.length > 0 && api.length > 0, 5000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gw1).toEqual([topics.command(b.site, 'gw1')]);
+    expect(api).toEqual([topics.gatewayStatus(b.site, 'gw2')]);
+  });
+
+  it.runIf(kind === 'aedes')('a client id held by another account cannot be taken over', async () => {
+    const holder = await connect(b, as(b, 'collector', { clientId: `held-${kind}` }));
+    await expect(mqtt.connectAsync(b.url, as(b, 'gateway-gw1', { clientId: `held-${kind}` }))).rejects.toThrow(/Not authorized/i);
+    expect(holder.connected).toBe(true);
+    expect(await refusedCount('connect', 'gateway-gw1')).toBeGreaterThan(0);
+  });
+
+  it('collector and gateways work end to end with their credentials', async () => {
+    const storage = openEmbeddedStorage({ path: join(dir, `${kind}.sqlite`) });
+    cleanups.push(() => storage.close());
+    const collector = await startCollector({
+      site: collectorTestSite(b.site), mqttUrl: b.url, mqttOptions: as(b, 'collector', { reconnectPeriod: 1000 }), storage,
+      dataDir: join(dir, `${kind}-collector`), clientId: `collector-acl-${kind}`,
+    });
+    cleanups.push(() => collector.stop());
+    const stream = new ReadingStream(Math.floor(Date.now() / 900_000) * 900_000 - 3_600_000, 15_000, b.site);
+    const gws = new Map(['gw1', 'gw2'].map((g) => [g, startStreamGateway({
+      mqttUrl: b.url, site: b.site, gateway: g, dir: join(dir, `${kind}-gw`), mqttOptions: as(b, `gateway-${g}`, { reconnectPeriod: 200 }),
+    })]));
+    for (const g of gws.values()) cleanups.push(() => g.stop());
+    for (let i = 0; i < 10; i++) for (const batch of stream.step(i)) gws.get(batch.gateway)!.send(batch);
+    await waitFor('every batch stored', () => collector.gateways().every((a) => a.last_seq === 9), 20_000, 100);
+    await collector.flush();
+    expect((await storage.raw({ measurement: 'telemetry', from: stream.start_ms, to: stream.start_ms + 10 * stream.step_ms })).length).toBe(stream.points);
+  });
+});
+
+describe('credentials folder', () => {
+  it('keeps passwords across runs and writes owner-only secret files', () => {
+    const site = collectorTestSite('acl-files');
+    const first = ensureSiteCredentials(site, join(dir, 'files'));
+    const again = ensureSiteCredentials(site, join(dir, 'files'));
+    expect(again.created).toEqual([]);
+    expect(again.passwords).toEqual(first.passwords);
+    expect(readFileSync(join(dir, 'files', 'gateway-gw1.env'), 'utf8')).toBe(`MQTT_USERNAME=gateway-gw1\nMQTT_PASSWORD=${first.passwords.get('gateway-gw1')}\n`);
+    expect(readFileSync(join(dir, 'files', 'acl'), 'utf8')).toContain('user gateway-gw1\ntopic write jieneng/v1/acl-files/gw1/readings\n');
+  });
+});
