@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, startApi } from './server.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
+import { openApiDocument } from './openapi.ts';
 import { dayOfRollups, fixtureSite, testKeys, withBuildingRollups } from './testing/fixture.ts';
 import { storageBackends } from './testing/backends.ts';
 import { ACCESS } from './security/access.ts';
@@ -78,6 +79,15 @@ describe('API security (issue 13)', () => {
     const app = createApp({ site: fixtureSite(), storage, security: keys.security });
     expect(routeKeys(app).sort()).toEqual(Object.keys(ACCESS).sort());
     expect(Object.keys(SAMPLES).sort()).toEqual(Object.keys(ACCESS).sort());
+    // and the OpenAPI document describes every route but itself, with the table's least role
+    const doc = openApiDocument as { paths: Record<string, Record<string, { description?: string; security?: unknown[] }>> };
+    for (const [key, rule] of Object.entries(ACCESS)) {
+      if (key === 'GET /api/v1/openapi.json') continue;
+      const [method, template] = key.split(' ');
+      const operation = doc.paths[template.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
+      expect(operation, key).toBeDefined();
+      expect(operation?.description, key).toContain(rule.role === 'public' ? 'Open' : `role ${rule.role} or above`);
+    }
     // a route added without a rule stops the API from starting
     app.get('/api/v1/forgotten', (_req, res) => { res.json({}); });
     expect(() => assertEveryRouteHasRule(app)).toThrow(/no access rule for GET \/api\/v1\/forgotten/);
