@@ -29,7 +29,7 @@ export const collectorMetrics = {
     labelNames: ['reason'] as const,
   })),
   counterEvents: once('jieneng_collector_counter_readings_total', () => new Counter({
-    name: 'jieneng_collector_counter_readings_total', help: 'counter readings by outcome (first, appended, inserted, duplicate, jitter, beyond_horizon, implausible, reset_held, reset, new_track, glitch_ended)',
+    name: 'jieneng_collector_counter_readings_total', help: 'counter readings by outcome (first, appended, rollover, inserted, duplicate, jitter, beyond_horizon, implausible, reset_held, reset, new_track, glitch_ended)',
     labelNames: ['outcome'] as const,
   })),
   meterImplausible: once('jieneng_collector_meter_implausible', () => new Gauge({

@@ -95,6 +95,17 @@ it('accepts a jump that stays as a new track after the gap threshold, the jump i
   expect(await metric(collectorMetrics.meterImplausible, 'meter', 'main')).toBe(0);
 });
 
+it('stores a confirmed reset and a roll-over as counter events too', async () => {
+  const reading = (device: string, minute: number, value: number): DeviceReading => ({ device, ts: T0 + minute * MIN, points: { energy_import_kwh: { value, quality: 'good' } } });
+  const rows_: [number, number, number][] = [[0, 1000, 99_998], [1, 1004.8, 1], [2, 0.5, 4], [3, 5.3, 7]]; // [minute, main, hvac (wraps at 100 000)]
+  for (const [minute, main, hvac] of rows_) {
+    await ingestor.ingest({ v: 1, site: 'test-site', gateway: 'gw1', seq: seq++, sent_ts: T0 + minute * MIN, readings: [reading('main', minute, main), reading('hvac', minute, hvac)] });
+  }
+  const events = (await rows('counter_event', {})).map((e) => [e.tags.meter, e.tags.kind, (e.time - T0) / MIN, e.fields.value, e.fields.claimed_quantity]);
+  expect(events).toEqual([['hvac', 'rollover', 1, 1, 3], ['main', 'reset', 2, 0.5, 0.5]]);
+  expect(sum(await rows('energy_15m', { meter: 'main' }))).toBe(4.8 + 0.5 + 4.8);
+});
+
 it('defaults a meter\'s bound from its template: rated voltage × current × CT × PT', async () => {
   const { devicePointRules } = await import('./point-rules.ts');
   const d = { ...site.devices[0], template: 'acrel-dtsd1352', ct_ratio: 40, max_power_kw: undefined };

@@ -32,7 +32,8 @@ export const MEASUREMENT = {
   buildingEnergy1d: 'energy_building_1d',
   /**
    * counter events (collector/energy/counter-events.ts): tags site, building, meter, medium, kind (implausible |
-   * new_track); fields value (the reading), claimed_quantity (the jump, not counted), plausible_quantity
+   * new_track | reset | rollover); fields value (the reading), claimed_quantity (what the readings imply flowed:
+   * not counted for implausible and new_track), plausible_quantity
    */
   counterEvent: 'counter_event',
   /** derived daily KPIs (API, docs/api.md): tags site, scope (building|site), id; fields energy_kgce, *_per_m2, *_per_person … */

@@ -10,10 +10,10 @@ import type { AcceptedReading, SiteIndex } from '../batch-judge.ts';
 import type { LocalDays } from '../../core/time.ts';
 import { rollupGroups, type RollupGroup } from '../rollups.ts';
 import type { BatchChanges, MeterSnapshot } from '../state-store.ts';
-import { segmentQuantity, type CounterReading } from './counter.ts';
+import type { CounterReading } from './counter.ts';
 import { collectorMetrics as metrics } from '../metrics.ts';
 import type { Rejection } from '../validate.ts';
-import { counterEvent, implausibleRejection, type CounterEvent } from './counter-events.ts';
+import { counterEvent, implausibleRejection, isCounterEvent, type CounterEvent } from './counter-events.ts';
 import { meterCounterRules } from './meter-rules.ts';
 import { intervalRow, MeterEnergy, type ReadingOutcome, type RowTotal } from './meter-energy.ts';
 
@@ -38,7 +38,7 @@ export interface EnergyChanges extends Pick<BatchChanges, 'readings' | 'interval
   rows: EnergyRow[];
   /** implausible counter readings: their point is taken out of the accepted reading's `names` (not stored) */
   rejected: Rejection[];
-  /** counter events to store (implausible readings, new tracks) */
+  /** counter events to store (implausible readings, new tracks, resets, roll-overs) */
   events: CounterEvent[];
   /** counter readings by outcome (for the metric) */
   outcomes: Map<ReadingOutcome, number>;
@@ -149,16 +149,11 @@ export class EnergyAccumulator {
       const wasEvicted = meter.energy.evicted;
       let set = touched.get(id);
       if (!set) touched.set(id, (set = new Set()));
-      const previous = meter.energy.readings[meter.energy.readings.length - 1];
       const outcome = meter.energy.add({ ts: r.ts, value }, set, onTrack);
       changes.outcomes.set(outcome, (changes.outcomes.get(outcome) ?? 0) + 1);
-      if (outcome === 'reset' || outcome === 'implausible' || outcome === 'new_track') {
+      if (isCounterEvent(outcome)) {
+        // counter anomalies for the alert rules: reset, roll-over (its own outcome), implausible, new track
         changes.anomalies.push({ meter: id, point: meter.counterPoint, kind: outcome, ts: r.ts, value });
-      } else if (outcome === 'appended' && previous && value < previous.value && segmentQuantity(previous, { ts: r.ts, value }, meter.energy.rules).kind === 'rollover') {
-        // a drop appended as an advance is a roll-over (or a configured replacement): only the first is an anomaly
-        changes.anomalies.push({ meter: id, point: meter.counterPoint, kind: 'rollover', ts: r.ts, value });
-      }
-      if (outcome === 'implausible' || outcome === 'new_track') {
         const event = counterEvent(meter.energy, { ts: r.ts, value }, outcome, meter.eventTags, meter.counterPoint);
         changes.events.push(event);
         if (outcome === 'implausible') {

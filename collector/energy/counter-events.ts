@@ -1,8 +1,9 @@
 /**
  * Counter events worth a person's attention (issue 12.3): a reading held as implausible (a jump beyond what the
- * meter can deliver: not counted, dead-lettered as `implausible`), and a new track accepted after such a jump
- * (an unconfigured meter swap, or a register that now reads differently: the jump itself counted as 0). Each is
- * stored as a `counter_event` row (core/measurements.ts), which Grafana alert rules and the API can query.
+ * meter can deliver: not counted, dead-lettered as `implausible`), a new track accepted after such a jump (an
+ * unconfigured meter swap, or a register that now reads differently: the jump itself counted as 0), a confirmed
+ * reset and a roll-over. Each is stored as a `counter_event` row (core/measurements.ts), which alert rules and
+ * the API can query.
  */
 import { MEASUREMENT } from '../../core/measurements.ts';
 import { seriesPrefix } from '../../storage/line-protocol.ts';
@@ -10,13 +11,21 @@ import type { Rejection } from '../validate.ts';
 import { plausibleQuantity, segmentQuantity, type CounterReading } from './counter.ts';
 import type { MeterEnergy } from './meter-energy.ts';
 
+/** What a counter event reports: an implausible reading, a new track, a confirmed reset, a roll-over. */
+export type CounterEventKind = 'implausible' | 'new_track' | 'reset' | 'rollover';
+
+/** Is a reading's outcome an event worth storing? */
+export function isCounterEvent(outcome: string): outcome is CounterEventKind {
+  return outcome === 'implausible' || outcome === 'new_track' || outcome === 'reset' || outcome === 'rollover';
+}
+
 /** One counter event of one meter. */
 export interface CounterEvent {
   tags: { site: string; building: string; meter: string; medium: string };
   point: string;
-  kind: 'implausible' | 'new_track';
+  kind: CounterEventKind;
   reading: CounterReading;
-  /** what the jump from the last accepted reading claimed, in the point's unit (not counted) */
+  /** what the readings imply flowed, in the point's unit: not counted (implausible, new_track) or counted (reset, rollover) */
   claimed_quantity: number;
   /** the most the meter could plausibly deliver over the same time */
   plausible_quantity: number;
@@ -24,15 +33,16 @@ export interface CounterEvent {
 
 /** The event of a reading `add` just judged implausible or whose track it just accepted. */
 export function counterEvent(m: MeterEnergy, reading: CounterReading, kind: CounterEvent['kind'], tags: CounterEvent['tags'], point: string): CounterEvent {
-  // A new track: the jump onto it. Else the jump from the last accepted reading before this one.
+  // A new track or a reset: the jump the held readings made. Else the step from the accepted reading before.
   let [from, r]: [CounterReading | undefined, CounterReading] = [undefined, reading];
-  if (kind === 'new_track' && m.lastJump) [from, r] = m.lastJump;
+  if ((kind === 'new_track' || kind === 'reset') && m.lastJump) [from, r] = m.lastJump;
   else {
     let i = m.readings.length - 1;
     while (i > 0 && m.readings[i].ts >= r.ts) i--;
     from = m.readings[i];
   }
-  const claimed = from && from.ts < r.ts ? segmentQuantity(from, r, m.rules).claimed ?? Math.abs(r.value - from.value) : Math.abs(r.value - (from?.value ?? r.value));
+  const seg = from && from.ts < r.ts ? segmentQuantity(from, r, m.rules) : undefined;
+  const claimed = seg ? seg.claimed ?? seg.quantity : 0;
   const plausible = from && from.ts < r.ts ? plausibleQuantity(r.ts - from.ts, m.rules) : 0;
   return { tags, point, kind, reading: r, claimed_quantity: claimed, plausible_quantity: plausible };
 }

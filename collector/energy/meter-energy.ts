@@ -46,6 +46,7 @@ export function intervalRow(t: IntervalTotal): RowTotal {
 export type ReadingOutcome =
   | 'first'           // the meter's first reading: the baseline, no energy yet
   | 'appended'        // newer than every reading: one new segment
+  | 'rollover'        // appended across a register roll-over (counted through the wrap)
   | 'inserted'        // late, inside the window: the segment it falls into was split and re-apportioned
   | 'duplicate'       // a reading with this timestamp is already known: ignored
   | 'jitter'          // newer but a hair below the last reading (read noise): ignored, the baseline stays
@@ -71,7 +72,7 @@ export class MeterEnergy {
    * the spike was a glitch, not a reset.
    */
   readonly suspects: CounterReading[] = [];
-  /** the implausible jump the last `new_track` accepted: [last reading of the old track, first of the new] */
+  /** the jump the last `new_track` or `reset` accepted: [last reading of the old track, first of the new] */
   lastJump?: [CounterReading, CounterReading];
 
   constructor(
@@ -107,7 +108,7 @@ export class MeterEnergy {
       const glitch = this.suspects.length > 0;
       this.suspects.length = 0; // back on the accepted track: whatever was held was a glitch, not a reset
       this.append(r, touched, accepted, seg);
-      return glitch ? 'glitch_ended' : 'appended';
+      return glitch ? 'glitch_ended' : seg.kind === 'rollover' ? 'rollover' : 'appended';
     }
     const i = lowerBound(rs, r.ts);
     if (i < n && rs[i].ts === r.ts) return 'duplicate';
@@ -149,7 +150,7 @@ export class MeterEnergy {
     if (jump === 'reset' ? held.length < 2 : held.length < NEW_TRACK_READINGS || held[held.length - 1].ts - held[0].ts < this.rules.gap_ms) {
       return jump === 'reset' ? 'reset_held' : 'implausible';
     }
-    if (jump !== 'reset') this.lastJump = [last, held[0]];
+    this.lastJump = [last, held[0]];
     for (const x of held) this.append(x, touched, accepted);
     held.length = 0;
     return jump === 'reset' ? 'reset' : 'new_track';

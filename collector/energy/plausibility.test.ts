@@ -74,7 +74,7 @@ describe('meter energy with a plausibility bound', () => {
   it('still counts a genuine roll-over', () => {
     const m = new MeterEnergy(rules({ rollover: 100_000 }), 6 * 3_600_000);
     // 99 998 → 2.8 across the wrap: 2 + 2.8 = 4.8 kWh, measured
-    expect(feed(m, [[0, 99_998], [1, 2.8], [2, 7.6]])).toEqual(['first', 'appended', 'appended']);
+    expect(feed(m, [[0, 99_998], [1, 2.8], [2, 7.6]])).toEqual(['first', 'rollover', 'appended']);
     expect(sum(m)).toBe(9.6);
     expect(m.intervals.get(T0)!.estimated).toBe(0);
   });
