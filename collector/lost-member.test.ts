@@ -7,12 +7,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
 import { afterAll, expect, inject, it } from 'vitest';
+import { topics, type CollectorLost } from '../core/contract/v1.ts';
+import { openEmbeddedStorage } from '../storage/embedded/store.ts';
 import { createDatabase } from '../test/harness/influxd.ts';
 import { waitFor } from '../test/harness/ports.ts';
 import type { OwnedProcess } from '../test/harness/process.ts';
 import { startStreamGateway } from '../test/harness/stream-gateway.ts';
 import { influxScalar } from './testing/influx.ts';
+import { startCollector } from './runtime.ts';
 import { startCollectorProcess, writeSiteFile } from './testing/process.ts';
 import { collectorTestSite } from './testing/site.ts';
 import { ReadingStream } from './testing/stream.ts';
@@ -69,3 +73,26 @@ it('a killed collector\'s share of the telemetry reaches the survivor, and nothi
     all_stored_after_polling_stopped_s: Math.round((Date.now() - endedAt) / 100) / 10,
   }));
 }, 120_000);
+
+it('a collector stopped cleanly hands its share over at once: it says so before it disconnects', async () => {
+  const mqttUrl = inject('mosquittoUrl');
+  const site = `lost-member-stop-${process.pid}`;
+  const storage = openEmbeddedStorage({ path: join(dir, 'stop.sqlite') });
+  cleanups.push(() => storage.close());
+  const start = (k: number) => startCollector({
+    site: collectorTestSite(site), mqttUrl, storage, dataDir: join(dir, `stop${k}`), shareGroup: `lms${process.pid}`,
+    partition: { index: k, count: 2 }, clientId: `lms-${process.pid}-${k}`, shareSessionExpiryS: 600,
+  });
+  const [a, b] = [await start(0), await start(1)];
+  cleanups.push(() => b.stop());
+  const wills: CollectorLost[] = [];
+  const watcher = await mqtt.connectAsync(mqttUrl, { clientId: `lms-watch-${process.pid}` });
+  cleanups.push(() => watcher.endAsync(true));
+  watcher.on('message', (_t, p) => wills.push(JSON.parse(p.toString()) as CollectorLost));
+  await watcher.subscribeAsync(topics.allCollectorsLost(site), { qos: 1 });
+  const stoppedAt = Date.now();
+  await a.stop();
+  await waitFor('the stopped collector\'s notice', () => wills.length === 1, 5000, 20);
+  expect(wills[0]).toMatchObject({ v: 1, member: `lms-${process.pid}-0-t`, session_expiry_s: 0 });
+  expect(Date.now() - stoppedAt).toBeLessThan(5000); // not the 600 s expiry
+});

@@ -305,11 +305,18 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
       if (stopping) return;
       stopping = true;
       // A graceful end sends the acknowledgements already due; a broker that is gone gets 2 s, then the socket closes.
-      // A shared telemetry member ends its session and has the broker send its will now (MQTT 5 DISCONNECT 0x04):
-      // the others ask for what it held instead of waiting for the expiry (decision 0310).
-      const disconnect = lostShare ? { reasonCode: 0x04, properties: { sessionExpiryInterval: 0 } } : undefined;
+      // A shared telemetry member leaves the group, says so, and ends its session (decision 0310): the others ask
+      // the gateways for what it held instead of waiting for the expiry. (Mosquitto 2.0.11 holds a will back for
+      // its delay even when DISCONNECT 0x04 ends the session, so the notice is published, not left to the will.)
+      const leave = async () => {
+        if (lostShare && client.connected) {
+          await client.unsubscribeAsync(spec.filters);
+          await lostShare.announceLeaving(client);
+        }
+        await client.endAsync(false, lostShare ? { reasonCode: 0, properties: { sessionExpiryInterval: 0 } } : undefined);
+      };
       lostShare?.stop();
-      await Promise.race([client.endAsync(false, disconnect).catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await Promise.race([leave().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
       if (client.connected) client.end(true);
       await sequence?.stop();
       await ingestor.close();

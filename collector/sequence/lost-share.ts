@@ -10,7 +10,9 @@
  * store it again (rows are idempotent) and the energy owners drop it by seq.
  *
  * A member that comes back without its session (it was away longer than the expiry, or the broker lost it) asks
- * the same for the time it was away, from the last "alive" mark it keeps in its state folder.
+ * the same for the time it was away, from the last "alive" mark it keeps in its state folder. A member that stops
+ * cleanly leaves the group, publishes the same notice as its will (with no expiry to wait for) and ends its
+ * session: the others ask at once.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -125,6 +127,12 @@ export class LostShareRecovery {
     } catch (err) {
       this.o.log.warn({ err: String(err), file: this.aliveFile }, 'could not write the alive mark');
     }
+  }
+
+  /** A clean stop, after leaving the group: the others ask for what this member held (its will would wait). */
+  async announceLeaving(client: MqttClient): Promise<void> {
+    const leaving: CollectorLost = { v: 1, member: this.o.member, session_expiry_s: 0, ts: this.now() };
+    await client.publishAsync(topics.collectorLost(this.o.siteId, this.o.member), JSON.stringify(leaving), { qos: 1 });
   }
 
   /** Stop marking. */
