@@ -153,6 +153,11 @@ export class AlertStore {
     })();
   }
 
+  /** Hold a notification back until `at_ms` without spending an attempt (a robot's rate limit). */
+  postpone(id: number, at_ms: number): void {
+    this.db.prepare('UPDATE notification SET next_attempt_ms = ? WHERE id = ?').run(at_ms, id);
+  }
+
   /** Transitions, newest first. */
   events(limit = 1000): StoredEvent[] {
     return (this.db.prepare('SELECT * FROM alert_event ORDER BY id DESC LIMIT ?').all(limit) as EventRow[]).map(eventOf);

@@ -1,0 +1,131 @@
+/**
+ * Delivery of the notification outbox (alerts/store.ts): every pending notification is sent over its channel,
+ * retried with exponential back-off while the failure is retryable, and every attempt is logged with its result.
+ * A robot's rate limit is kept by holding a message back (not by spending an attempt) until a slot of its
+ * one-minute window frees. Delivery is at least once: a crash between a robot's answer and the commit of `sent`
+ * repeats that one message at the next start.
+ */
+import { logger } from '../core/log.ts';
+import type { Channel } from './rules/schema.ts';
+import { RATE_PER_MINUTE } from './channels/index.ts';
+import { DeliveryError, messageOf, type ChannelSender } from './channels/types.ts';
+import type { AlertStore, PendingNotification } from './store.ts';
+
+/** Back-off of retries: base × 2^(attempt−1), at most max_ms, given up after max_attempts. */
+export interface BackoffOptions {
+  base_ms: number;
+  max_ms: number;
+  max_attempts: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = { base_ms: 2000, max_ms: 5 * 60_000, max_attempts: 10 };
+
+/** Options of the notifier. */
+export interface NotifierOptions {
+  store: AlertStore;
+  channels: ReadonlyMap<string, Channel>;
+  senders: ReadonlyMap<string, ChannelSender>;
+  backoff?: BackoffOptions;
+  now?: () => number;
+}
+
+const log = logger('alerts-notifier');
+const MINUTE_MS = 60_000;
+
+/** Delivers the outbox; `drain` once, or `start` to poll and `kick` after a transition. */
+export class Notifier {
+  private readonly backoff: BackoffOptions;
+  private readonly now: () => number;
+  /** per channel, the send times within the last minute */
+  private readonly sent = new Map<string, number[]>();
+  private running?: Promise<number>;
+  private again = false;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(private readonly opts: NotifierOptions) {
+    this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** Deliver what is due now; resolves with the number of attempts made. Concurrent calls share one run. */
+  drain(): Promise<number> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.run().finally(() => { this.running = undefined; });
+    return this.running;
+  }
+
+  /** A transition was stored: deliver soon. */
+  kick(): void {
+    if (!this.stopped) void this.drain().catch((err: unknown) => log.error({ err: (err as Error).message }, 'notification run failed'));
+  }
+
+  /** Poll the outbox every `poll_ms` (retries come due by the clock). */
+  start(poll_ms = 1000): void {
+    this.timer = setInterval(() => this.kick(), poll_ms);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Stop polling and wait for the run in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private async run(): Promise<number> {
+    let attempts = 0;
+    do {
+      this.again = false;
+      for (const n of this.opts.store.dueNotifications(this.now())) {
+        if (this.stopped) return attempts;
+        if (await this.deliver(n)) attempts++;
+      }
+    } while (this.again && !this.stopped);
+    return attempts;
+  }
+
+  /** One attempt, unless the channel's rate limit holds the message back; true when an attempt was made. */
+  private async deliver(n: PendingNotification): Promise<boolean> {
+    const channel = this.opts.channels.get(n.channel);
+    const sender = this.opts.senders.get(n.channel);
+    const at = this.now();
+    const attempt = n.attempts + 1;
+    if (!channel || !sender) {
+      this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: at, ok: false, detail: `channel '${n.channel}' is not configured any more`, duration_ms: 0 }, { failed: true });
+      return true;
+    }
+    const free = this.slotFreeAt(n.channel, RATE_PER_MINUTE[channel.type], at);
+    if (free > at) {
+      this.opts.store.postpone(n.id, free);
+      return false;
+    }
+    const started = Date.now();
+    try {
+      await sender.send(messageOf(n.event));
+      this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: this.now(), ok: true, detail: 'delivered', duration_ms: Date.now() - started }, { sent: true });
+    } catch (err) {
+      const retryable = err instanceof DeliveryError ? err.retryable : true;
+      const detail = (err as Error).message;
+      const giveUp = !retryable || attempt >= this.backoff.max_attempts;
+      const retry_at_ms = this.now() + Math.min(this.backoff.max_ms, this.backoff.base_ms * 2 ** (attempt - 1));
+      this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: this.now(), ok: false, detail, duration_ms: Date.now() - started }, giveUp ? { failed: true } : { retry_at_ms });
+      log.warn({ channel: n.channel, notification: n.id, attempt, retryable, gave_up: giveUp, err: detail }, 'alert notification not delivered');
+    }
+    return true;
+  }
+
+  /** When the channel may send next within its per-minute limit (records the send when it is now). */
+  private slotFreeAt(channel: string, perMinute: number | undefined, now_ms: number): number {
+    if (perMinute === undefined) return now_ms;
+    const times = (this.sent.get(channel) ?? []).filter((t) => now_ms - t < MINUTE_MS);
+    this.sent.set(channel, times);
+    if (times.length >= perMinute) return times[0] + MINUTE_MS;
+    times.push(now_ms);
+    return now_ms;
+  }
+}
