@@ -4,7 +4,7 @@
  * follow the site's calendar (D6).
  */
 import {
-  DAY_MS, ESTIMATED_FIELD, INTERVAL_15M_MS, INTERVALS_ESTIMATED_FIELD, INTERVALS_FIELD, MEASUREMENT, MEDIUM_TOTAL_CATEGORY,
+  ESTIMATED_FIELD, INTERVAL_15M_MS, INTERVALS_ESTIMATED_FIELD, INTERVALS_FIELD, MEASUREMENT, MEDIUM_TOTAL_CATEGORY,
   QUANTITY_FIELD,
 } from '../core/measurements.ts';
 import type { Medium } from '../core/site/schema.ts';
@@ -105,22 +105,15 @@ export async function rollupSeries(storage: Storage, q: RollupQuery): Promise<Se
   return mergeSeries(series);
 }
 
-/** Daily sums per meter (one query), for calendar grouping into months and years in the domain module. */
-export async function dailyByMeter(storage: Storage, q: Omit<RollupQuery, 'interval'>): Promise<Map<string, SeriesPoint[]>> {
-  const out = new Map<string, SeriesPoint[]>();
-  for (const s of await dailyRollupsPerMeter(storage, q, true)) out.set(s.tags.meter ?? '', s.points.map((p) => ({ time: p.time, value: p.value })));
-  return out;
-}
-
-/** Daily sums over all the meters together. */
-export async function dailyTotal(storage: Storage, q: Omit<RollupQuery, 'interval'>): Promise<SeriesPoint[]> {
-  return rollupSeries(storage, { ...q, interval: '1d' });
-}
-
-/** Totals per meter over the whole range (one query). */
+/** Totals per meter over the whole range: one query of the daily rollups, one sum per meter. */
 export async function totalsByMeter(storage: Storage, q: Omit<RollupQuery, 'interval'>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const s of await dailyRollupsPerMeter(storage, q, false)) out.set(s.tags.meter ?? '', s.points.reduce((a, p) => a + p.value, 0));
+  if (q.meters.length === 0) return out;
+  const series = await storage.aggregate({
+    measurement: MEASUREMENT.energy1d, field: QUANTITY_FIELD[q.medium], fn: 'sum', from: q.from, to: q.to,
+    where: { site: q.siteId, meter: q.meters }, group_by: ['meter'],
+  });
+  for (const s of series) out.set(s.tags.meter ?? '', s.points.reduce((a, p) => a + p.value, 0));
   return out;
 }
 
@@ -157,19 +150,4 @@ export function counterIncrements(maxima: SeriesPoint[]): { increments: SeriesPo
     increments.push({ time: maxima[i].time, value: d });
   }
   return { increments, resets };
-}
-
-/** Sums of the daily rollups per meter: per local day (`perDay`), or one sum over the whole range. */
-async function dailyRollupsPerMeter(storage: Storage, q: Omit<RollupQuery, 'interval'>, perDay: boolean): Promise<AggregateSeries[]> {
-  if (q.meters.length === 0) return [];
-  return storage.aggregate({
-    measurement: MEASUREMENT.energy1d,
-    field: QUANTITY_FIELD[q.medium],
-    fn: 'sum',
-    from: q.from,
-    to: q.to,
-    ...(perDay ? { every_ms: DAY_MS, offset_ms: gridOffsetMs(DAY_MS, q.tz, q.from) } : {}),
-    where: { site: q.siteId, meter: q.meters },
-    group_by: ['meter'],
-  });
 }
