@@ -14,6 +14,7 @@ import { logger } from '../core/log.ts';
 import { loadSite } from '../core/site/load.ts';
 import { parseFaultSpec, type FaultSpec } from './fault-spec.ts';
 import type { ValueFault } from './physics/faults.ts';
+import { mqttConnection } from '../core/mqtt/connection.ts';
 
 const USAGE = [
   'usage: jieneng sim run --site <site.yaml> [--seed N] [--only id,id…] [--fault DEVICE:KIND[:k=v,…]]…',
@@ -64,7 +65,9 @@ export async function simCli(argv: string[]): Promise<number> {
     const site = loadSite(siteFile);
     for (const f of faults) if (!site.devices.some((d) => d.id === f.device)) return fail(`--fault: unknown device '${f.device}'`);
     const { startSiteSimulators } = await import('./fleet.ts');
-    const sims = await startSiteSimulators({ site, seed, only });
+    // simulated MQTT-native controllers publish to MQTT_URL with the account of MQTT_USERNAME (issue 13)
+    const broker = mqttConnection({}, process.env);
+    const sims = await startSiteSimulators({ site, seed, only, mqttUrl: broker?.url, mqttOptions: broker ? () => broker.options : undefined });
     try {
       for (const [id, list] of valueFaults) sims.setValueFaults(id, list);
       for (const f of faults) if ('protocol' in f) sims.setProtocolFault(f.device, f.protocol);
