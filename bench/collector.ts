@@ -20,7 +20,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { parse } from 'yaml';
 import { topics, type ReadingBatch } from '../core/contract/v1.ts';
 import { benchBatches, benchSite, GATEWAYS, METERS_PER_GATEWAY, POINTS, POLL_MS } from './collector-data.ts';
 import { OUTBOX_WRITER_DEFAULTS } from '../collector/outbox-writer.ts';
@@ -28,24 +27,8 @@ import { startCollectorProcess, writeSiteFile } from '../collector/testing/proce
 import { influxScalar } from '../collector/testing/influx.ts';
 import { createDatabase, startInfluxd } from '../test/harness/influxd.ts';
 import { startMosquitto } from '../test/harness/mosquitto.ts';
+import { deployedRuntime, describeRuntime } from './deployed-runtime.ts';
 import { freePort } from '../test/harness/ports.ts';
-
-/** The process settings among a service's environment: those that shape the runtime, not the application. */
-const RUNTIME_SETTINGS = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
-
-/**
- * The collector's runtime settings as deployed (docker-compose.yml, service `collector`: NODE_OPTIONS,
- * MALLOC_ARENA_MAX), so that the bench measures the command a user runs; none when the file does not set them.
- */
-function deployedRuntime(): Record<string, string> {
-  try {
-    const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services?: { collector?: { environment?: Record<string, unknown> } } };
-    const env = compose.services?.collector?.environment ?? {};
-    return Object.fromEntries(RUNTIME_SETTINGS.filter((k) => env[k] !== undefined).map((k) => [k, String(env[k])]));
-  } catch {
-    return {};
-  }
-}
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 80);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -160,8 +143,8 @@ async function main(): Promise<void> {
     const siteFile = writeSiteFile(dir, site);
     const pointsPerRun = CYCLES * GATEWAYS * METERS_PER_GATEWAY * POINTS.length;
     console.log(`site: ${GATEWAYS} gateways × ${METERS_PER_GATEWAY} meters × ${POINTS.length} points; ${CYCLES} poll cycles = ${pointsPerRun} points per run, ${RUNS} runs`);
-    const runtime = deployedRuntime();
-    console.log(`collector runtime settings (docker-compose.yml): ${Object.entries(runtime).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`);
+    const runtime = deployedRuntime('collector');
+    console.log(`collector runtime settings (docker-compose.yml): ${describeRuntime(runtime)}`);
     const rawRates: number[] = [];
     const colRates: number[] = [];
     let rss = 0;

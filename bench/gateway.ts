@@ -11,19 +11,19 @@
  *   reads_per_cycle=<n> minimal_reads=<n> points_per_s=<n> raw_points_per_s=<n> ratio=<n> rss_mb=<n>
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import ModbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import mqtt from 'mqtt';
-import { parse } from 'yaml';
 import { bundleToFile } from '../bin/bundle.js';
 import type { ReadingBatch } from '../core/contract/v1.ts';
 import { compileTemplate } from '../gateway/protocols/modbus/device-map.ts';
 import { minimalReadCount } from '../gateway/protocols/modbus/planner.ts';
 import { startMosquitto } from '../test/harness/mosquitto.ts';
+import { deployedRuntime, describeRuntime } from './deployed-runtime.ts';
 import { FLEET_PORTS, METERS_PER_PORT, fleetTemplate } from './gateway-fleet.ts';
 
 const MEASURE_S = Number(process.env.BENCH_SECONDS ?? 10);
@@ -35,23 +35,10 @@ function tsx(script: string, args: string[] = []): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
 }
 
-/** The process settings among a service's environment: those that shape the runtime, not the application. */
-const RUNTIME_SETTINGS = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
-
-/**
- * The gateway's runtime settings as deployed (docker-compose.yml, service `gateway-demo`), so that the bench
- * measures the process a user runs; none when the file does not set them.
- */
-function deployedRuntime(): Record<string, string> {
-  const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as { services?: Record<string, { environment?: Record<string, unknown> }> };
-  const env = compose.services?.['gateway-demo']?.environment ?? {};
-  return Object.fromEntries(RUNTIME_SETTINGS.filter((k) => env[k] !== undefined).map((k) => [k, String(env[k])]));
-}
-
 /** The gateway child bundled as the installed command bundles the CLI, started with the deployed runtime settings. */
 async function bundledGateway(args: string[]): Promise<{ child: ChildProcess; runtime: Record<string, string> }> {
   const file = await bundleToFile(join(import.meta.dirname, 'gateway-run.ts'));
-  const runtime = deployedRuntime();
+  const runtime = deployedRuntime('gateway-demo');
   const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '', ...runtime, LOG_LEVEL: 'warn' } });
   child.once('exit', () => rmSync(file, { force: true }));
   return { child, runtime };
@@ -146,7 +133,7 @@ try {
   await sub.subscribeAsync('jieneng/v1/bench/gw-bench/readings', { qos: 1 });
   const started = await bundledGateway([broker.url, dataDir, JSON.stringify(ports), String(POLL_MS)]);
   gateway = started.child;
-  console.log(`gateway runtime settings (docker-compose.yml): ${Object.entries(started.runtime).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}`);
+  console.log(`gateway runtime settings (docker-compose.yml): ${describeRuntime(started.runtime)}`);
   await firstLine(gateway, (l) => l === 'ready');
   gwStart = Date.now() + WARMUP_S * 1000;
   got.bins = new Bins(gwStart, MEASURE_S);
