@@ -1,6 +1,6 @@
 /**
  * `jieneng collector run --site FILE [--mqtt URL] [--data DIR] [--share GROUP] [--partition k/N]
- * [--share-session-expiry S] [--metrics-port N] [--max-age-days N] [--max-message-bytes N]`: the collector on its own,
+ * [--share-session-expiry S] [--metrics-port N] [--max-age-days N] [--max-message-bytes N] [--alerts FILE]`: the collector on its own,
  * writing to the store configured by the environment (INFLUX_URL … or the embedded file under DATA_DIR), until
  * SIGINT/SIGTERM. `jieneng collector rebuild-state`: collector/rebuild-state-cli.ts.
  */
@@ -16,7 +16,7 @@ import { startCollector } from './runtime.ts';
 
 const USAGE = `usage: jieneng collector run --site <site.yaml> ${MQTT_FLAGS_USAGE} [--data ./data/collector] `
   + '[--share GROUP [--partition k/N] [--share-session-expiry 30]] [--client-id ID] [--metrics-port N] [--metrics-host 127.0.0.1]\n'
-  + '       [--max-age-days 35] [--max-message-bytes 1048576]\n'
+  + '       [--max-age-days 35] [--max-message-bytes 1048576] [--alerts <alert-rules.yaml>]\n'
   + '       (MQTT_USERNAME, MQTT_PASSWORD or MQTT_PASSWORD_FILE from the environment)\n'
   + '       jieneng collector rebuild-state --site <site.yaml> [--data ./data/collector]';
 
@@ -37,6 +37,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
         'metrics-host': { type: 'string' },
         partition: { type: 'string' }, 'client-id': { type: 'string' }, 'metrics-port': { type: 'string' },
         'share-session-expiry': { type: 'string' }, 'max-age-days': { type: 'string' }, 'max-message-bytes': { type: 'string' },
+        alerts: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -73,19 +74,27 @@ export async function collectorCli(argv: string[]): Promise<number> {
   }
 
   const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  // alert rules (docs/alerts.md): evaluated by this collector as its readings arrive (decision 0800)
+  const alertsFile = values.alerts ?? process.env.ALERT_RULES_FILE;
+  const alertConfig = alertsFile ? (await import('../alerts/rules/load.ts')).loadAlertRules(alertsFile, site) : undefined;
   const mqtt = mqttConnection(values, process.env, 'mqtt://127.0.0.1:1883');
   if (mqtt.warning) logger('collector').warn(mqtt.warning);
   const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
   const storage = await openStorage(storageConfigFromEnv(process.env));
   const log = logger('collector');
   let metricsServer: Server | undefined;
+  const dataDir = resolve(values.data ?? resolve(process.env.DATA_DIR ?? './data', 'collector'));
+  const alerts = alertConfig
+    ? (await import('../alerts/runtime.ts')).startAlerts({ site, config: alertConfig, dataDir, mqttUrl: mqtt.url, mqttOptions: mqtt.options })
+    : undefined;
   try {
     const collector = await startCollector({
       site,
       storage,
       mqttUrl: mqtt.url,
       mqttOptions: mqtt.options,
-      dataDir: resolve(values.data ?? resolve(process.env.DATA_DIR ?? './data', 'collector')),
+      dataDir,
+      alerts: alerts?.evaluator,
       shareGroup: values.share,
       partition,
       shareSessionExpiryS: expiryS,
@@ -102,6 +111,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
     await collector.stop();
   } finally {
     await new Promise((r) => (metricsServer ? metricsServer.close(r) : r(undefined)));
+    await alerts?.stop();
     await storage.close();
   }
   return 0;

@@ -17,7 +17,7 @@ import { redactUrl } from '../core/secrets.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { deadLetters } from './dead-letters.ts';
-import { createIngestor, StateStoreError, type IngestResult, type Ingestor, type IngestorOptions } from './ingest.ts';
+import { createIngestor, StateStoreError, type IngestObserver, type IngestResult, type Ingestor, type IngestorOptions } from './ingest.ts';
 import type { GatewayAccount } from './sequence/ledger.ts';
 import { LostShareRecovery } from './sequence/lost-share.ts';
 import { SequenceTracker } from './sequence/tracker.ts';
@@ -52,6 +52,8 @@ export interface CollectorOptions {
   shareSessionExpiryS?: number;
   /** the reconnect back-off doubles up to this, default 5 s: a broker back without our session must see us soon (#12.5) */
   maxReconnectMs?: number;
+  /** told of every batch the energy-owning ingestor commits: alert evaluation (alerts/runtime.ts, decision 0800) */
+  alerts?: IngestObserver;
   /** resend requests and accounting of the gateways' seq (collector/sequence/); tests shorten the timing */
   sequence?: { askAfterMs?: number; answerTimeoutMs?: number; maxAttempts?: number; tickMs?: number };
 }
@@ -78,7 +80,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
       await rebuildMissingMeterState({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: opts.dataDir, log });
       links.push(await startLink(opts, log, {
         name: 'all', clientId: baseId, filters: [topics.allReadings(siteId)], deadLetters: true,
-        ...accountedIngestor(opts, log, baseId, opts.site.gateways.map((g) => g.id), { stateDir: opts.dataDir }),
+        ...accountedIngestor(opts, log, baseId, opts.site.gateways.map((g) => g.id), { stateDir: opts.dataDir, observer: opts.alerts }),
       }));
     } else {
       const partition = opts.partition ?? { index: 0, count: 1 };
@@ -98,7 +100,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
         // the owner of a gateway's energy receives every one of its batches: it keeps the seq accounting
         links.push(await startLink(opts, log, {
           name: 'energy', clientId: `${baseId}-e`, filters: owned, deadLetters: false,
-          ...accountedIngestor(opts, log, `${baseId}-e`, ownedIds, { stateDir: join(opts.dataDir, 'energy'), roles: { telemetry: false, energy: true } }),
+          ...accountedIngestor(opts, log, `${baseId}-e`, ownedIds, { stateDir: join(opts.dataDir, 'energy'), roles: { telemetry: false, energy: true }, observer: opts.alerts }),
         }));
       }
       log.info({ share_group: opts.shareGroup, partition: `${partition.index}/${partition.count}`, owned_gateways: owned.length }, 'collector sharing the load');
@@ -124,7 +126,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
  * state database, and the ingestor asks it about each batch and records each one in the batch's transaction.
  */
 function accountedIngestor(opts: CollectorOptions, log: Logger, requester: string, gateways: string[],
-  ingest: Pick<IngestorOptions, 'stateDir' | 'roles'>): { ingestor: Ingestor; sequence: SequenceTracker } {
+  ingest: Pick<IngestorOptions, 'stateDir' | 'roles' | 'observer'>): { ingestor: Ingestor; sequence: SequenceTracker } {
   let tracker: SequenceTracker | undefined;
   const ingestor = createIngestor({
     ...opts.ingest, ...ingest, site: opts.site, storage: opts.storage, log,

@@ -1,0 +1,102 @@
+/**
+ * Alerting inside a collector (D8, decision 0800): the evaluator as the observer of the energy-owning ingestor,
+ * its timer, the notifier, and — for device-state rules — a subscription to the gateways' retained status
+ * topics. A device whose gateway is offline is offline; otherwise its state is its gateway's word for it.
+ */
+import { join } from 'node:path';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { Value } from '@sinclair/typebox/value';
+import { DeviceStatus, GatewayStatus, parseStatusTopic, topics, type DeviceState } from '../core/contract/v1.ts';
+import { logger } from '../core/log.ts';
+import type { SiteModel } from '../core/site/schema.ts';
+import { createSender } from './channels/index.ts';
+import { AlertEvaluator } from './engine/evaluator.ts';
+import { Notifier, type BackoffOptions } from './notifier.ts';
+import type { AlertConfig } from './rules/load.ts';
+import { AlertStore } from './store.ts';
+
+/** Options of `startAlerts`. */
+export interface AlertsOptions {
+  site: SiteModel;
+  config: AlertConfig;
+  /** the collector's data folder: the alert state goes to `<dataDir>/alerts/alerts.sqlite` */
+  dataDir: string;
+  /** broker of the status topics (device-state rules); none: those rules never fire */
+  mqttUrl?: string;
+  mqttOptions?: IClientOptions;
+  tickMs?: number;
+  pollMs?: number;
+  backoff?: BackoffOptions;
+}
+
+/** Alerting that runs beside a collector. */
+export interface RunningAlerts {
+  evaluator: AlertEvaluator;
+  notifier: Notifier;
+  store: AlertStore;
+  stop(): Promise<void>;
+}
+
+const log = logger('alerts');
+
+/** Open the alert state, start evaluating and delivering. */
+export function startAlerts(opts: AlertsOptions): RunningAlerts {
+  const store = new AlertStore(join(opts.dataDir, 'alerts'));
+  const senders = new Map([...opts.config.channels].map(([id, c]) => [id, createSender(c)]));
+  const notifier = new Notifier({ store, channels: opts.config.channels, senders, backoff: opts.backoff });
+  const evaluator = new AlertEvaluator({ config: opts.config, site: opts.site, store, onTransition: () => notifier.kick() });
+  evaluator.start(opts.tickMs);
+  notifier.start(opts.pollMs);
+  const wantsStatus = opts.config.rules.some((r) => r.rule.kind === 'device_state');
+  const client = wantsStatus && opts.mqttUrl ? followStatus(opts, evaluator) : undefined;
+  log.info({ rules: opts.config.rules.length, channels: opts.config.channels.size, file: opts.config.file }, 'alerting started');
+  return {
+    evaluator, notifier, store,
+    async stop() {
+      await client?.endAsync();
+      evaluator.stop();
+      await notifier.stop();
+      for (const s of senders.values()) (s as { close?: () => void }).close?.();
+      store.close();
+    },
+  };
+}
+
+/** Subscribe to the site's status topics and tell the evaluator each device's state as it changes. */
+function followStatus(opts: AlertsOptions, evaluator: AlertEvaluator): MqttClient {
+  const siteId = opts.site.site.id;
+  const gatewayOf = new Map(opts.site.devices.map((d) => [d.id, d.gateway]));
+  const devicesOf = new Map<string, string[]>();
+  for (const d of opts.site.devices) devicesOf.set(d.gateway, [...(devicesOf.get(d.gateway) ?? []), d.id]);
+  const gatewayOnline = new Map<string, boolean>();
+  const deviceWord = new Map<string, DeviceState>();
+  const effective = new Map<string, DeviceState>();
+  const judge = (device: string) => {
+    const state: DeviceState = gatewayOnline.get(gatewayOf.get(device) ?? '') === false ? 'offline' : deviceWord.get(device) ?? 'online';
+    if (effective.get(device) === state) return;
+    effective.set(device, state);
+    evaluator.deviceState(device, state);
+  };
+  const client = mqtt.connect(opts.mqttUrl as string, {
+    clientId: `jieneng-alerts-${siteId}-${process.pid}`, reconnectPeriod: 2000, connectTimeout: 5000, ...opts.mqttOptions,
+  });
+  client.on('connect', () => client.subscribe(topics.allStatus(siteId), { qos: 1 }, (err) => {
+    if (err) log.warn({ err: err.message }, 'status topics: subscription refused; device-state rules are blind');
+  }));
+  client.on('error', () => { /* reconnects; device-state rules wait */ });
+  client.on('message', (topic, payload) => {
+    const where = parseStatusTopic(topic);
+    if (!where || where.site !== siteId || payload.length === 0) return;
+    let msg: unknown;
+    try { msg = JSON.parse(payload.toString()); } catch { return; }
+    if (where.device === undefined) {
+      if (!Value.Check(GatewayStatus, msg)) return;
+      gatewayOnline.set(where.gateway, msg.online);
+      for (const d of devicesOf.get(where.gateway) ?? []) judge(d);
+    } else if (gatewayOf.has(where.device) && Value.Check(DeviceStatus, msg)) {
+      deviceWord.set(where.device, msg.state ?? (msg.online ? 'online' : 'offline'));
+      judge(where.device);
+    }
+  });
+  return client;
+}
