@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadSite } from '../core/site/load.ts';
 import { zonedTime } from '../core/time.ts';
 import type { Storage } from '../storage/port.ts';
-import { verifyEnergy, type EnergyCheck, type MeterCheck } from './verify-energy.ts';
+import { verifyEnergy, type BuildingCheck, type EnergyCheck, type MeterCheck } from './verify-energy.ts';
 
 const USAGE = 'usage: jieneng verify energy --site <site.yaml> --from <date or time> --to <date or time> [--json]';
 
@@ -28,11 +28,17 @@ function mismatchLine(m: MeterCheck): string {
   return `MISMATCH meter=${m.meter} unit=${m.unit} counter_delta=${n(m.counter_delta)} intervals_sum=${n(m.intervals_sum)} difference=${n(m.difference)} readings=${m.readings}: ${m.reason}`;
 }
 
+/** One line of a building total that differs from its meters. */
+function buildingLine(b: BuildingCheck): string {
+  const n = (x: number) => String(Math.round(x * 1e6) / 1e6);
+  return `MISMATCH building=${b.building} medium=${b.medium} category=${b.category} unit=${b.unit} meters_sum=${n(b.meters_sum)} building_sum=${n(b.building_sum)} difference=${n(b.building_sum - b.meters_sum)}: the building total is not the sum of its meters`;
+}
+
 /** The report: mismatches, then one summary line. */
 export function formatCheck(check: EnergyCheck): string {
-  const lines = check.mismatches.map(mismatchLine);
-  lines.push(`verified ${check.meters.length} meters from ${new Date(check.from).toISOString()} to ${new Date(check.to).toISOString()}: `
-    + `${check.mismatches.length} mismatches; ${check.silent.length} without counter readings${check.silent.length ? ` (${check.silent.join(', ')})` : ''}`);
+  const lines = [...check.mismatches.map(mismatchLine), ...check.building_mismatches.map(buildingLine)];
+  lines.push(`verified ${check.meters.length} meters and ${check.buildings.length} building totals from ${new Date(check.from).toISOString()} to ${new Date(check.to).toISOString()}: `
+    + `${check.mismatches.length + check.building_mismatches.length} mismatches; ${check.silent.length} without counter readings${check.silent.length ? ` (${check.silent.join(', ')})` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -74,7 +80,7 @@ export async function verifyCli(argv: string[], openStore?: () => Promise<Storag
   try {
     const check = await verifyEnergy(site, storage, from, to);
     process.stdout.write(values.json ? `${JSON.stringify(check)}\n` : formatCheck(check));
-    return check.mismatches.length > 0 ? 1 : 0;
+    return check.mismatches.length + check.building_mismatches.length > 0 ? 1 : 0;
   } finally {
     await storage.close();
   }

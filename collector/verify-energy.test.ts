@@ -1,8 +1,9 @@
 /**
  * `jieneng verify energy` (issue 12): a small site fed through a real collector (real Mosquitto, QoS 1) into the
  * embedded store and into real InfluxDB 1.6.7, then reconciled by the command as an operator runs it — its own
- * process, the store named by the environment: every meter's intervals add up to its counter advance (exit 0);
- * after one stored interval is tampered with, that meter is printed as a mismatch (exit 1). The edge arithmetic
+ * process, the store named by the environment: every meter's intervals add up to its counter advance and every
+ * building total to its meters (exit 0); after a stored building row, then a meter's row, is tampered with, each
+ * is printed as a mismatch (exit 1). The edge arithmetic
  * is checked on hand-worked readings.
  */
 import { spawnSync } from 'node:child_process';
@@ -69,17 +70,29 @@ async function feedAndVerify(name: string, storage: Storage, env: NodeJS.Process
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000,
   });
   const clean = verify();
-  expect(clean.stdout, clean.stderr).toMatch(/^verified 4 meters from .*: 0 mismatches; 0 without counter readings\n$/);
+  // main, lighting, hvac, water; the totals b1/01000 (main), b1/01A00, b1/01B00, b2/02000
+  expect(clean.stdout, clean.stderr).toMatch(/^verified 4 meters and 4 building totals from .*: 0 mismatches; 0 without counter readings\n$/);
   expect(clean.status).toBe(0);
 
-  // One quarter-hour of main stored 5 kWh too high: the command names main, and only main.
-  const [row] = await storage.raw({ measurement: 'energy_15m', from: start + 30 * MIN, to: start + 45 * MIN, where: { site: siteId, meter: 'main' } });
-  await storage.write([{ ...row, fields: { ...row.fields, energy_kwh: Number(row.fields.energy_kwh) + 5 } }]);
-  await storage.flush();
+  // One quarter-hour of b1's total stored 3 kWh too high: the command names that total, and only it.
+  const tamper = async (measurement: string, where: Record<string, string>, kwh: number) => {
+    const [row] = await storage.raw({ measurement, from: start + 30 * MIN, to: start + 45 * MIN, where: { site: siteId, ...where } });
+    await storage.write([{ ...row, fields: { ...row.fields, energy_kwh: Number(row.fields.energy_kwh) + kwh } }]);
+    await storage.flush();
+  };
+  await tamper('energy_building_15m', { building: 'b1', category: '01000' }, 3);
+  const building = verify();
+  expect(building.status).toBe(1);
+  expect(building.stdout).toMatch(/^MISMATCH building=b1 medium=electricity category=01000 unit=kWh meters_sum=[\d.]+ building_sum=[\d.]+ difference=3: the building total is not the sum of its meters\n/);
+  expect(building.stdout).toMatch(/: 1 mismatches;/);
+
+  // One quarter-hour of main 5 kWh too high as well: main against its counter, and b1's total now 3 − 5 off.
+  await tamper('energy_15m', { meter: 'main' }, 5);
   const tampered = verify();
   expect(tampered.status).toBe(1);
   expect(tampered.stdout).toMatch(/^MISMATCH meter=main unit=kWh counter_delta=[\d.]+ intervals_sum=[\d.]+ difference=5 readings=120: more energy stored than the counter advanced\n/);
-  expect(tampered.stdout).toMatch(/: 1 mismatches;/);
+  expect(tampered.stdout).toMatch(/\nMISMATCH building=b1 medium=electricity category=01000 .* difference=-2: /);
+  expect(tampered.stdout).toMatch(/: 2 mismatches;/);
 }
 
 it('reconciles a site fed through the collector into the embedded store', async () => {

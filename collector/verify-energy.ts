@@ -13,6 +13,7 @@ import { INTERVAL_15M_MS, MEASUREMENT, QUANTITY_FIELD, QUANTITY_UNIT } from '../
 import type { Medium, SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { siteIndex } from './batch-judge.ts';
+import { rollupGroups } from './rollups.ts';
 import type { DevicePointRules } from './point-rules.ts';
 import type { Device } from '../core/site/schema.ts';
 import { JITTER_FRACTION } from './energy/meter-energy.ts';
@@ -38,12 +39,28 @@ export interface MeterCheck {
   reason?: string;
 }
 
+/** One building total (energy_building_15m) against the meters it adds up. */
+export interface BuildingCheck {
+  building: string;
+  medium: Medium;
+  category: string;
+  unit: string;
+  /** Σ of the member meters' stored 15-minute intervals */
+  meters_sum: number;
+  /** Σ of the building total's stored 15-minute rows */
+  building_sum: number;
+  ok: boolean;
+}
+
 /** The result over a site. */
 export interface EnergyCheck {
   from: number;
   to: number;
   meters: MeterCheck[];
   mismatches: MeterCheck[];
+  /** the collector's building totals against their meters (decision 0404) */
+  buildings: BuildingCheck[];
+  building_mismatches: BuildingCheck[];
   /** meters without a counter reading in the range (nothing to compare) */
   silent: string[];
 }
@@ -54,11 +71,12 @@ export interface VerifyOptions {
   pointRules?: (device: Device) => DevicePointRules;
 }
 
-/** Reconcile every meter of the site over [from, to) (both on the 15-minute grid). */
+/** Reconcile every meter of the site, and every building total with its meters, over [from, to) (both on the 15-minute grid). */
 export async function verifyEnergy(site: SiteModel, storage: Storage, from: number, to: number, opts: VerifyOptions = {}): Promise<EnergyCheck> {
   if (from % INTERVAL_15M_MS !== 0 || to % INTERVAL_15M_MS !== 0 || to <= from) throw new Error('from and to must be quarter-hours, from before to');
   const index = siteIndex(site, opts.pointRules);
-  const out: EnergyCheck = { from, to, meters: [], mismatches: [], silent: [] };
+  const out: EnergyCheck = { from, to, meters: [], mismatches: [], buildings: [], building_mismatches: [], silent: [] };
+  const stored = new Map<string, number>();
   for (const { device, rules } of index.devices.values()) {
     const medium = rules.counterMedium;
     if (!rules.counterPoint || !medium) continue;
@@ -72,6 +90,7 @@ export async function verifyEnergy(site: SiteModel, storage: Storage, from: numb
       measurement: MEASUREMENT.energy15m, field: QUANTITY_FIELD[medium], fn: 'sum', from, to, where: { site: index.siteId, meter: device.id },
     });
     const intervalsSum = sum?.points[0]?.value ?? 0;
+    stored.set(device.id, intervalsSum);
     if (inside === 0 && intervalsSum === 0) {
       out.silent.push(device.id);
       continue;
@@ -90,6 +109,23 @@ export async function verifyEnergy(site: SiteModel, storage: Storage, from: numb
     }
     out.meters.push(check);
     if (!check.ok) out.mismatches.push(check);
+  }
+  // Each building total against the sum of its meters' rows: a total the collector could not recompute (a
+  // member's interval already forgotten, decision 0404) or rows written under another meter tree show here.
+  for (const g of rollupGroups(site).groups) {
+    if (g.kind !== 'building' || g.category === undefined) continue;
+    const [sum] = await storage.aggregate({
+      measurement: MEASUREMENT.buildingEnergy15m, field: QUANTITY_FIELD[g.medium], fn: 'sum', from, to,
+      where: { site: index.siteId, building: g.building, medium: g.medium, category: g.category },
+    });
+    const metersSum = g.plus.reduce((a, id) => a + (stored.get(id) ?? 0), 0) - g.minus.reduce((a, id) => a + (stored.get(id) ?? 0), 0);
+    const buildingSum = sum?.points[0]?.value ?? 0;
+    const check: BuildingCheck = {
+      building: g.building, medium: g.medium, category: g.category, unit: QUANTITY_UNIT[g.medium], meters_sum: metersSum, building_sum: buildingSum,
+      ok: Math.abs(buildingSum - metersSum) <= (g.plus.length + g.minus.length + 1) * tolerance(from, to, metersSum),
+    };
+    out.buildings.push(check);
+    if (!check.ok) out.building_mismatches.push(check);
   }
   return out;
 }
