@@ -151,6 +151,15 @@ describe.each(['aedes', 'mosquitto'] as const)('MQTT accounts on %s', (kind) => 
     await waitFor('every batch stored', () => collector.gateways().every((a) => a.last_seq === 9), 20_000, 100);
     await collector.flush();
     expect((await storage.raw({ measurement: 'telemetry', from: stream.start_ms, to: stream.start_ms + 10 * stream.step_ms })).length).toBe(stream.points);
+
+    // on its own topic, a batch naming another gateway: the collector's topic check dead-letters it, nothing is stored
+    const dead = await watch(b, 'monitor', topics.deadLetter(b.site));
+    const gw1 = await connect(b, as(b, 'gateway-gw1', { clientId: `gw1-forge-${kind}` }));
+    const forged = stream.step(10).find((x) => x.gateway === 'gw2')!;
+    await gw1.publishAsync(topics.readings(b.site, 'gw1'), JSON.stringify({ ...forged, seq: 10 }), { qos: 1 });
+    await waitFor('topic_mismatch dead letter', () => dead.some((d) => (JSON.parse(d.payload) as DeadLetter).reason === 'topic_mismatch'), 10_000);
+    await collector.flush();
+    expect(collector.gateways().find((a) => a.gateway === 'gw2')?.last_seq).toBe(9);
   });
 });
 
