@@ -57,8 +57,31 @@ export function siteIndex(site: SiteModel, rulesOf: (device: Device) => DevicePo
   return { siteId: site.site.id, gateways: new Set(site.gateways.map((g) => g.id)), devices };
 }
 
+/** Points judged between two pauses of `judgeBatchYielding`: a few milliseconds of work. */
+export const POINTS_PER_SLICE = 2048;
+
 /** Judge one batch (already parsed JSON, not yet checked against the contract) at the collector's time `now_ms`. */
 export function judgeBatch(batch: unknown, index: SiteIndex, limits: TimestampLimits, now_ms: number): BatchVerdict {
+  const judging = judgeInSlices(batch, index, limits, now_ms);
+  for (let step = judging.next(); ; step = judging.next()) if (step.done) return step.value;
+}
+
+/**
+ * The same, letting the event loop run between slices of `POINTS_PER_SLICE` points: a message of a megabyte of
+ * points must not hold back everything else the process does (MQTT keep-alive, the outbox writer, the API in
+ * the embedded mode) for the whole of its judging (issue 12, defect 2). Small batches are judged in one go.
+ */
+export async function judgeBatchYielding(batch: unknown, index: SiteIndex, limits: TimestampLimits, now_ms: number): Promise<BatchVerdict> {
+  const judging = judgeInSlices(batch, index, limits, now_ms);
+  for (let step = judging.next(); ; step = judging.next()) {
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The judge itself, pausing (yield) after each slice of points; pure: the batch and the index are only read. */
+function* judgeInSlices(batch: unknown, index: SiteIndex, limits: TimestampLimits, now_ms: number): Generator<void, BatchVerdict> {
+  let sliceLeft = POINTS_PER_SLICE;
   const verdict: BatchVerdict = { accepted: [], acceptedPoints: 0, rejected: [] };
   const reject = (reason: RejectReason, detail: string, device?: string, point?: string) => {
     verdict.rejected.push({ reason, detail, device, point });
@@ -69,6 +92,7 @@ export function judgeBatch(batch: unknown, index: SiteIndex, limits: TimestampLi
     return verdict;
   }
   const b = batch as ReadingBatch;
+  if (morePointsThan(b, POINTS_PER_SLICE)) yield; // a large batch's schema check was a slice of its own
   if (b.site !== index.siteId) {
     reject('unknown_site', `site '${b.site}' is not '${index.siteId}'`);
     return verdict;
@@ -99,6 +123,10 @@ export function judgeBatch(batch: unknown, index: SiteIndex, limits: TimestampLi
     }
     const names: string[] = [];
     for (const point in reading.points) {
+      if (--sliceLeft === 0) {
+        yield;
+        sliceLeft = POINTS_PER_SLICE;
+      }
       const pv = reading.points[point];
       const why = judgePoint(info, point, pv.value, pv.quality);
       if (why === 'skip') continue;
@@ -111,6 +139,15 @@ export function judgeBatch(batch: unknown, index: SiteIndex, limits: TimestampLi
     }
   }
   return verdict;
+}
+
+/** Does the batch hold more than `n` points? Counts no further than `n + 1`, allocating nothing. */
+function morePointsThan(b: ReadingBatch, n: number): boolean {
+  let points = 0;
+  for (const reading of b.readings) {
+    for (const name in reading.points) if (name && ++points > n) return true;
+  }
+  return false;
 }
 
 /** Is a point acceptable? undefined: yes; 'skip': flagged unreadable by the gateway; else why not. */
