@@ -162,6 +162,8 @@ export const Site = Obj({
   latitude_deg: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
   longitude_deg: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
   demo: Type.Optional(Type.Boolean({ description: 'true: invented figures for demonstration' })),
+  // GB 32100-2015: 18 characters, no I, O, S, V or Z; printed on the statistical returns (issue 15)
+  unified_social_credit_code: Type.Optional(Type.String({ pattern: '^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$', description: '统一社会信用代码 of the institution (GB 32100-2015), printed on the annual returns' })),
 });
 
 export const SiteModel = Obj({

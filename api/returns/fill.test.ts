@@ -1,0 +1,81 @@
+/**
+ * The annual returns filled from the stored building totals of a small site (api/returns/testing.ts), every figure
+ * worked by hand in the comments, and the layout file's one-line errors.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memoryStorage } from '../testing/memory-storage.ts';
+import { loadReferenceData } from '../reference.ts';
+import { fillAnnualReturn, type AnnualReturn, type FilledRow } from './fill.ts';
+import { layoutForYear, loadLayout } from './layout.ts';
+import { returnsRows, returnsSite } from './testing.ts';
+
+describe('fillAnnualReturn', () => {
+  let filled: AnnualReturn;
+  beforeAll(async () => {
+    const storage = memoryStorage();
+    await storage.write(returnsRows());
+    filled = await fillAnnualReturn({ year: 2025, site: returnsSite(), storage, layout: layoutForYear(2025), coal: loadReferenceData().coal });
+  });
+  const row = (form: string, code: string): FilledRow => {
+    const r = filled.forms.find((f) => f.id === form)?.rows.find((x) => x.code === code);
+    if (!r) throw new Error(`no row ${form} ${code}`);
+    return r;
+  };
+
+  it('fills NY201 quantities from the meters with their estimated share and coverage', () => {
+    // electricity 2025: (100 + 50) kWh × 365 days = 54 750 kWh; estimated 10 days × 5 kWh = 50 kWh → share 50 / 54 750
+    expect(row('NY201', '110').value).toEqual({ value: 54750, provenance: 'measured', estimated_quantity: 50, estimated_share: 0.000913, coverage: 0.9994, complete: true });
+    // coverage: 2 meters × 35 040 quarter-hours = 70 080 expected, 40 estimated → 70 040 / 70 080 = 0.999429 → 0.9994 (4 digits)
+    expect(row('NY201', '120').value?.value).toBe(730); // 2 m³ × 365
+    expect(row('NY201', '140').value?.value).toBe(3650); // 10 m³ × 365
+    expect(row('NY201', '101').value).toEqual({ value: 2000, provenance: 'site_model' });
+    expect(row('NY201', '102').value).toEqual({ value: 80, provenance: 'site_model' });
+    expect(row('NY201', '111').value).toEqual({ value: null, provenance: 'manual' });
+    // no heat meter: the heat row stays empty, never a zero
+    expect(row('NY201', '170').value?.value).toBeNull();
+  });
+
+  it('fills NY101 from the site model', () => {
+    const ny101 = filled.forms.find((f) => f.id === 'NY101');
+    expect(ny101?.rows.map((r) => r.value?.value)).toEqual(['测试机关', '12310000MB0000000L', null, '上海市测试路1号', null, null]);
+  });
+
+  it('computes 综合能耗 on both bases, the intensities and 同比', () => {
+    const { current, previous, yoy_change_pct } = filled.summary;
+    // 当量值 2025: 54 750 × 0.1229 + 3 650 × 1.2143 + 730 × 0 = 6 728.775 + 4 432.195 = 11 160.97 kgce
+    expect(current.energy_kgce_equivalent).toBe(11160.97);
+    // 等价值 2025: 54 750 × 0.3033 + 4 432.195 = 16 605.675 + 4 432.195 = 21 037.87 kgce
+    expect(current.energy_kgce_equal).toBe(21037.87);
+    expect(current.energy_kgce_per_m2).toBe(5.5805); // 11 160.97 / 2 000 = 5.580485
+    expect(current.energy_kgce_per_person).toBe(139.5121); // 11 160.97 / 80 = 139.512125
+    expect(current.water_m3_per_person).toBe(9.125); // 730 / 80
+    // 2024 (366 days): 160 × 366 = 58 560 kWh × 0.1229 = 7 197.024; 3 660 m³ × 1.2143 = 4 444.338 → 11 641.362
+    expect(previous.energy_kgce_equivalent).toBe(11641.362);
+    expect(previous.energy_kgce_per_person).toBe(116.4136); // / 100
+    // 同比: (11 160.97 − 11 641.362) / 11 641.362 = −4.1267 % ; per person (139.512125 − 116.41362) / 116.41362 = +19.842 %
+    expect(yoy_change_pct.energy_kgce_equivalent).toBe(-4.13);
+    expect(yoy_change_pct.energy_kgce_per_person).toBe(19.84);
+    expect(filled.warnings.map((w) => w.code)).toContain('manual_not_included');
+  });
+});
+
+describe('returns layout file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'returns-layout-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports a bad setting in one line naming file, line and path', () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'revision: x\ntitle: t\nfirst_year: 2025\nauthority: { compiled_by: a, approved_by: b, approval_number: c }\nfooter: []\nforms:\n  - id: NY201\n    title: t\n    sheet: s\n    rows:\n      - { code: "110", name: 电, value: { from: medium, medium: electrcity } }\n');
+    expect(() => loadLayout(file)).toThrow(/^.*bad\.yaml:11: forms\[0\]\.rows\[0\]\.value\.medium: must be one of/);
+  });
+
+  it('refuses a duplicate row code and a year before every revision', () => {
+    const file = join(dir, 'dup.yaml');
+    writeFileSync(file, 'revision: x\ntitle: t\nfirst_year: 2025\nauthority: { compiled_by: a, approved_by: b, approval_number: c }\nfooter: []\nforms:\n  - id: NY201\n    title: t\n    sheet: s\n    rows:\n      - { code: "110", name: 电 }\n      - { code: "110", name: 电费 }\n');
+    expect(() => loadLayout(file)).toThrow(/dup\.yaml:12: forms\[0\]\.rows\[1\]\.code: code '110' appears twice in NY201/);
+    expect(() => layoutForYear(2020)).toThrow(/no returns layout for 2020/);
+  });
+});
