@@ -18,8 +18,11 @@ export async function postJson(url: string, body: string, headers: Record<string
   }
 }
 
-/** A URL without its query: robot keys and tokens live there and never go into a log. */
+/** A URL's origin only: robot keys and tokens live in the query (WeCom, DingTalk) or the path (Feishu). */
 export function redact(url: string): string {
-  const q = url.indexOf('?');
-  return q < 0 ? url : `${url.slice(0, q)}?…`;
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return '(invalid URL)';
+  }
 }

@@ -84,6 +84,7 @@ describe('alert rules file', () => {
     ['an unknown rule kind', 'env', (t) => t.replace('kind: stale', 'kind: stail'), /rules\[2\]: 'kind' must be one of "threshold", "stale", "device_state", "counter"$/],
     ['a bad severity', 'env', (t) => t.replace('severity: critical', 'severity: urgent'), /:34: rules\[3\]\.severity: must be one of "critical", "major", "minor", "info"$/],
     ['a bad duration', 'env', (t) => t.replace('for: 2m', 'for: 2 min'), /:36: rules\[3\]\.for: must match pattern .* \(a duration such as 30s, 5m, 2h or 1d\)$/],
+    ['a point no device in scope publishes', 'env', (t) => t.replace('point: power_kw', 'point: power_kwh'), /:14: rules\[0\]\.point: no device in scope publishes point 'power_kwh'/],
     ['a duplicate rule id', 'env', (t) => t.replace('id: counters', 'id: offline'), /:37: rules\[4\]\.id: duplicate rule id 'offline'$/],
     ['a scope of water meters on a counter rule of electricity templates', 'env', (t) => t.replace('template: [chint-dtsu666]', 'template: [chint-dtsu666], building: [b2]'), /rules\[4\]\.scope: matches no enabled device/],
   ];
@@ -96,4 +97,15 @@ describe('alert rules file', () => {
       expect(message).not.toContain('\n');
     });
   }
+});
+
+describe('the shipped sample rules', () => {
+  it('config/alert-rules.yaml loads against the demo site', async () => {
+    const { loadSite } = await import('../../core/site/load.ts');
+    const demo = loadSite('config/demo-site.yaml');
+    const env = { JIENENG_DINGTALK_URL: 'http://127.0.0.1:1/robot/send?access_token=x', JIENENG_DINGTALK_SECRET: 'SECx', JIENENG_SMTP_URL: 'smtp://127.0.0.1:25' };
+    const cfg = loadAlertRules('config/alert-rules.yaml', demo, env);
+    expect(cfg.rules.map((r) => r.rule.id)).toEqual(['main-power-high', 'hvac-quarter-energy', 'hot-water-tank-cold', 'meter-no-data', 'device-offline', 'counter-anomaly']);
+    expect(cfg.rules.every((r) => r.devices.length > 0)).toBe(true);
+  });
 });

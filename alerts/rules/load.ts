@@ -6,6 +6,8 @@
  */
 import { ConfigError, displayPath, lineOf, readYaml, validate, type SourceDoc } from '../../core/config/yaml-file.ts';
 import type { Device, SiteModel } from '../../core/site/schema.ts';
+import { loadModel } from '../../core/devices/catalogue.ts';
+import { readSecret, registerSecret, urlPassword } from '../../core/secrets.ts';
 import { DEFAULT_MESSAGE, unknownPlaceholders } from '../message.ts';
 import { durationMs } from './duration.ts';
 import { AlertRulesFile, type AlertRule, type Channel, type Scope } from './schema.ts';
@@ -71,7 +73,13 @@ export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert 
     const message = rule.message ?? DEFAULT_MESSAGE[rule.kind];
     const unknown = unknownPlaceholders(message);
     if (unknown.length > 0) fail(at('message'), `unknown placeholder {${unknown[0]}} (docs/alerts.md lists them)`);
-    const inScope = scopeDevices(rule.scope ?? {}, site, devices, (p, problem) => fail(at('scope', ...p), problem));
+    let inScope = scopeDevices(rule.scope ?? {}, site, devices, (p, problem) => fail(at('scope', ...p), problem));
+    const point = rule.kind === 'threshold' || rule.kind === 'stale' ? rule.point : undefined;
+    if (point !== undefined) {
+      // a rule watches the devices whose model publishes its point; none at all is a misspelt point
+      inScope = inScope.filter((d) => publishes(d.template, point));
+      if (inScope.length === 0) fail(at('point'), `no device in scope publishes point '${point}' (see its device model)`);
+    }
     if (rule.kind === 'counter' || (rule.kind === 'threshold' && rule.interval_energy)) {
       if (!inScope.some((d) => d.kind === 'meter' || d.kind === 'inverter')) fail(at('scope'), 'no meter in scope: counter and interval energy rules watch meters');
     }
@@ -96,6 +104,13 @@ function checkThreshold(rule: Extract<AlertRule, { kind: 'threshold' }>, fail: (
   if (rule.below !== undefined && rule.recover < rule.below) fail('recover', `must not be below 'below' (${rule.below}): the alert resolves when the value rises above it`);
 }
 
+const modelPoints = new Map<string, ReadonlySet<string>>();
+function publishes(template: string, point: string): boolean {
+  let points = modelPoints.get(template);
+  if (!points) modelPoints.set(template, (points = new Set(loadModel(template).points.keys())));
+  return points.has(point);
+}
+
 /** The devices a scope names; every named id must exist and every dimension must match some device. */
 function scopeDevices(scope: Scope, site: SiteModel, devices: Device[], fail: (path: (string | number)[], problem: string) => never): Device[] {
   const buildingIds = new Set(site.buildings.map((b) => b.id));
@@ -118,16 +133,26 @@ function scopeDevices(scope: Scope, site: SiteModel, devices: Device[], fail: (p
   return inScope;
 }
 
-/** A channel with each `${NAME}` setting replaced by the environment variable's value. */
+/**
+ * A channel with each `${NAME}` setting replaced by the environment variable's value (or NAME_FILE's content,
+ * core/secrets.ts), its secrets registered so that no log line shows them: the signing secret, the SMTP password
+ * and the robot's key or token in the webhook URL's query.
+ */
 function resolveEnv(c: Channel, env: NodeJS.ProcessEnv, missing: (key: string, name: string) => never): Channel {
   const out: Record<string, unknown> = { ...c };
   for (const [key, v] of Object.entries(c)) {
     if (typeof v !== 'string') continue;
     const m = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(v);
-    if (!m) continue;
-    const value = env[m[1]];
-    if (value === undefined || value === '') missing(key, m[1]);
+    const value = m ? readSecret(env, m[1]) : v;
+    if (value === undefined || value === '') return missing(key, (m as RegExpExecArray)[1]);
     out[key] = value;
+    if (key === 'secret') registerSecret(value);
+    if (key === 'smtp_url') urlPassword(value);
+    if (key === 'url') {
+      try {
+        for (const q of new URL(value).searchParams.values()) registerSecret(q);
+      } catch { /* not a URL: fetch will say so at the first delivery */ }
+    }
   }
   return out as Channel;
 }
