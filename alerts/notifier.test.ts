@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { register } from 'prom-client';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSender } from './channels/index.ts';
@@ -150,6 +151,21 @@ describe('alert channels', () => {
     await settle(notifier(channels()));
     expect(store.notificationCounts()).toEqual({ failed: 1 });
     expect(store.deliveries()).toHaveLength(4);
+  });
+
+  it('a silence (maintenance window) over the building keeps its transitions from being sent, and says so in the log', async () => {
+    const now = Date.now();
+    const silence = store.addSilence({ starts_ms: now - 60_000, ends_ms: now + 3_600_000, building: 'b1', comment: '空调检修', created_by: 'key-tech', created_ms: now });
+    transition(['hook']);
+    await notifier(channels()).drain();
+    expect(receiver.received).toEqual([]);
+    expect(store.notificationCounts()).toEqual({ silenced: 1 });
+    expect(store.deliveries()[0].detail).toBe(`silenced by silence ${silence.id} (空调检修)`);
+    expect(await register.getSingleMetricAsString('jieneng_alert_deliveries_total')).toMatch(/jieneng_alert_deliveries_total\{channel="hook",result="silenced"\} [1-9]/);
+    store.deleteSilence(silence.id);
+    transition(['hook'], '【重要告警】再次 — 测试', 'k2');
+    await notifier(channels()).drain();
+    expect(receiver.received).toHaveLength(1);
   });
 
   it("keeps WeCom's 20 messages a minute per robot: the rest wait without spending an attempt", async () => {

@@ -2,13 +2,15 @@
  * Delivery of the notification outbox (alerts/store.ts): every pending notification is sent over its channel,
  * retried with exponential back-off while the failure is retryable, and every attempt is logged with its result.
  * A robot's rate limit is kept by holding a message back (not by spending an attempt) until a slot of its
- * one-minute window frees. Delivery is at least once: a crash between a robot's answer and the commit of `sent`
+ * one-minute window frees; a transition within a silence (maintenance window) is kept as `silenced`, not sent.
+ * Delivery is at least once: a crash between a robot's answer and the commit of `sent`
  * repeats that one message at the next start.
  */
 import { logger } from '../core/log.ts';
 import type { Channel } from './rules/schema.ts';
 import { RATE_PER_MINUTE } from './channels/index.ts';
 import { DeliveryError, messageOf, type ChannelSender } from './channels/types.ts';
+import { alertMetrics } from './metrics.ts';
 import type { AlertStore, PendingNotification } from './store.ts';
 
 /** Back-off of retries: base × 2^(attempt−1), at most max_ms, given up after max_attempts. */
@@ -99,6 +101,12 @@ export class Notifier {
       this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: at, ok: false, detail: `channel '${n.channel}' is not configured any more`, duration_ms: 0 }, { failed: true });
       return true;
     }
+    const silence = this.opts.store.silenceFor(n.event);
+    if (silence) {
+      this.opts.store.silenced(n.id, n.channel, silence, at);
+      alertMetrics.deliveries.inc({ channel: n.channel, result: 'silenced' });
+      return false;
+    }
     const free = this.slotFreeAt(n.channel, RATE_PER_MINUTE[channel.type], at);
     if (free > at) {
       this.opts.store.postpone(n.id, free);
@@ -108,12 +116,14 @@ export class Notifier {
     try {
       await sender.send(messageOf(n.event));
       this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: this.now(), ok: true, detail: 'delivered', duration_ms: Date.now() - started }, { sent: true });
+      alertMetrics.deliveries.inc({ channel: n.channel, result: 'sent' });
     } catch (err) {
       const retryable = err instanceof DeliveryError ? err.retryable : true;
       const detail = (err as Error).message;
       const giveUp = !retryable || attempt >= this.backoff.max_attempts;
       const retry_at_ms = this.now() + Math.min(this.backoff.max_ms, this.backoff.base_ms * 2 ** (attempt - 1));
       this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: this.now(), ok: false, detail, duration_ms: Date.now() - started }, giveUp ? { failed: true } : { retry_at_ms });
+      alertMetrics.deliveries.inc({ channel: n.channel, result: giveUp ? 'failed' : 'retry' });
       log.warn({ channel: n.channel, notification: n.id, attempt, retryable, gave_up: giveUp, err: detail }, 'alert notification not delivered');
     }
     return true;

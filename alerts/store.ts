@@ -34,9 +34,10 @@ export interface AlertEvent {
   message: string;
 }
 
-/** A stored transition with its id. */
+/** A stored transition with its id and, for a firing one, who acknowledged it. */
 export interface StoredEvent extends AlertEvent {
   id: number;
+  ack?: { by: string; at_ms: number; comment: string };
 }
 
 /** A notification waiting for delivery, with its event. */
@@ -67,7 +68,11 @@ CREATE TABLE IF NOT EXISTS alert_instance (
 CREATE TABLE IF NOT EXISTS alert_event (
   id INTEGER PRIMARY KEY, key TEXT NOT NULL, rule TEXT NOT NULL, device TEXT NOT NULL, building TEXT NOT NULL,
   point TEXT NOT NULL, severity TEXT NOT NULL, transition TEXT NOT NULL, at_ms INTEGER NOT NULL, value REAL,
-  message TEXT NOT NULL
+  message TEXT NOT NULL, acked_by TEXT, acked_at_ms INTEGER, ack_comment TEXT
+);
+CREATE TABLE IF NOT EXISTS silence (
+  id INTEGER PRIMARY KEY, starts_ms INTEGER NOT NULL, ends_ms INTEGER NOT NULL, rule TEXT, device TEXT, building TEXT,
+  comment TEXT NOT NULL, created_by TEXT NOT NULL, created_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS alert_event_at ON alert_event (at_ms);
 CREATE TABLE IF NOT EXISTS notification (
@@ -82,7 +87,31 @@ CREATE TABLE IF NOT EXISTS delivery (
 );
 `;
 
-interface EventRow { id: number; key: string; rule: string; device: string; building: string; point: string; severity: Severity; transition: Transition; at_ms: number; value: number | null; message: string }
+interface EventRow { id: number; key: string; rule: string; device: string; building: string; point: string; severity: Severity; transition: Transition; at_ms: number; value: number | null; message: string; acked_by: string | null; acked_at_ms: number | null; ack_comment: string | null }
+
+/** A maintenance window: notifications of matching transitions within it are not sent (kept as `silenced`). */
+export interface Silence {
+  id: number;
+  starts_ms: number;
+  ends_ms: number;
+  /** any that is set must match; none set: the whole site */
+  rule?: string;
+  device?: string;
+  building?: string;
+  comment: string;
+  created_by: string;
+  created_ms: number;
+}
+
+/** A filter of the alert history. */
+export interface EventFilter {
+  transition?: Transition;
+  severity?: string;
+  building?: string;
+  from_ms?: number;
+  to_ms?: number;
+  limit?: number;
+}
 
 /** The alerts' SQLite file `alerts.sqlite` in a folder. */
 export class AlertStore {
@@ -160,7 +189,69 @@ export class AlertStore {
 
   /** Transitions, newest first. */
   events(limit = 1000): StoredEvent[] {
-    return (this.db.prepare('SELECT * FROM alert_event ORDER BY id DESC LIMIT ?').all(limit) as EventRow[]).map(eventOf);
+    return this.findEvents({ limit });
+  }
+
+  /** Transitions matching a filter, newest first. */
+  findEvents(f: EventFilter): StoredEvent[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (f.transition) { where.push('transition = ?'); args.push(f.transition); }
+    if (f.severity) { where.push('severity = ?'); args.push(f.severity); }
+    if (f.building) { where.push('building = ?'); args.push(f.building); }
+    if (f.from_ms !== undefined) { where.push('at_ms >= ?'); args.push(f.from_ms); }
+    if (f.to_ms !== undefined) { where.push('at_ms < ?'); args.push(f.to_ms); }
+    const sql = `SELECT * FROM alert_event ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, f.limit ?? 1000) as EventRow[]).map(eventOf);
+  }
+
+  /** The firing transition of every instance firing now, newest first. */
+  firingNow(): StoredEvent[] {
+    return (this.db.prepare(`SELECT e.* FROM alert_event e JOIN alert_instance i ON i.key = e.key
+      WHERE i.state = 'firing' AND e.id = (SELECT MAX(id) FROM alert_event WHERE key = e.key AND transition = 'firing')
+      ORDER BY e.id DESC`).all() as EventRow[]).map(eventOf);
+  }
+
+  /** Acknowledge a firing transition; false when there is none with this id (an acknowledgement is kept once given). */
+  acknowledge(id: number, by: string, comment: string, at_ms: number): StoredEvent | undefined {
+    const changed = this.db.prepare(`UPDATE alert_event SET acked_by = ?, acked_at_ms = ?, ack_comment = ?
+      WHERE id = ? AND transition = 'firing' AND acked_by IS NULL`).run(by, at_ms, comment, id).changes;
+    const row = this.db.prepare('SELECT * FROM alert_event WHERE id = ? AND transition = \'firing\'').get(id) as EventRow | undefined;
+    return row && (changed > 0 || row.acked_by) ? eventOf(row) : undefined;
+  }
+
+  /** Add a silence. */
+  addSilence(s: Omit<Silence, 'id'>): Silence {
+    const id = Number(this.db.prepare(`INSERT INTO silence (starts_ms, ends_ms, rule, device, building, comment, created_by, created_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(s.starts_ms, s.ends_ms, s.rule ?? null, s.device ?? null, s.building ?? null, s.comment, s.created_by, s.created_ms).lastInsertRowid);
+    return { ...s, id };
+  }
+
+  /** Silences not yet over at `now_ms`, soonest first. */
+  silences(now_ms: number): Silence[] {
+    return (this.db.prepare('SELECT * FROM silence WHERE ends_ms > ? ORDER BY starts_ms').all(now_ms) as SilenceRow[]).map(silenceOf);
+  }
+
+  /** End a silence now; false when there is none with this id. */
+  deleteSilence(id: number): boolean {
+    return this.db.prepare('DELETE FROM silence WHERE id = ?').run(id).changes > 0;
+  }
+
+  /** The silence covering a transition, if any. */
+  silenceFor(e: Pick<AlertEvent, 'rule' | 'device' | 'building' | 'at_ms'>): Silence | undefined {
+    const row = this.db.prepare(`SELECT * FROM silence WHERE starts_ms <= @at AND ends_ms > @at
+      AND (rule IS NULL OR rule = @rule) AND (device IS NULL OR device = @device) AND (building IS NULL OR building = @building)
+      LIMIT 1`).get({ at: e.at_ms, rule: e.rule, device: e.device, building: e.building }) as SilenceRow | undefined;
+    return row && silenceOf(row);
+  }
+
+  /** A notification not sent because a silence covered its transition. */
+  silenced(id: number, channel: string, silence: Silence, at_ms: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO delivery (notification_id, channel, attempt, at_ms, ok, detail, duration_ms) VALUES (?, ?, 0, ?, 0, ?, 0)')
+        .run(id, channel, at_ms, `silenced by silence ${silence.id} (${silence.comment})`);
+      this.db.prepare('UPDATE notification SET status = \'silenced\' WHERE id = ?').run(id);
+    })();
   }
 
   /** The delivery log, oldest first. */
@@ -187,5 +278,11 @@ function instanceRow(i: StoredInstance) {
 }
 
 function eventOf(e: EventRow): StoredEvent {
-  return { ...e, value: e.value ?? undefined };
+  const { acked_by, acked_at_ms, ack_comment, ...rest } = e;
+  return { ...rest, value: e.value ?? undefined, ...(acked_by ? { ack: { by: acked_by, at_ms: acked_at_ms as number, comment: ack_comment ?? '' } } : {}) };
+}
+
+interface SilenceRow extends Omit<Silence, 'rule' | 'device' | 'building'> { rule: string | null; device: string | null; building: string | null }
+function silenceOf(r: SilenceRow): Silence {
+  return { ...r, rule: r.rule ?? undefined, device: r.device ?? undefined, building: r.building ?? undefined };
 }

@@ -12,6 +12,7 @@ import { logger } from '../../core/log.ts';
 import { INTERVAL_15M_MS, MEASUREMENT, QUANTITY_UNIT } from '../../core/measurements.ts';
 import type { Device, SiteModel } from '../../core/site/schema.ts';
 import { unitOfPoint } from '../../core/units.ts';
+import { alertMetrics } from '../metrics.ts';
 import { EVENT_ZH, renderMessage, SEVERITY_ZH, type MessageValues } from '../message.ts';
 import type { AlertConfig, CompiledRule } from '../rules/load.ts';
 import type { CounterEventKind } from '../rules/schema.ts';
@@ -191,6 +192,7 @@ export class AlertEvaluator implements IngestObserver {
       transition: t, at_ms, value: s.value, message,
     }, s.compiled.channels, this.now());
     log.info({ rule: r.id, device: s.device, point: s.point, transition: t, value: s.value }, 'alert');
+    alertMetrics.transitions.inc({ rule: r.id, severity: r.severity, transition: t });
     changed.push(s);
   }
 
