@@ -20,7 +20,7 @@ import { LineRenderer } from './line-renderer.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
 import { OutboxWriter, type OutboxWriterOptions } from './outbox-writer.ts';
 import { devicePointRules, type DevicePointRules } from './point-rules.ts';
-import { StateStore, type BatchChanges } from './state-store.ts';
+import { StateStore, type BatchChanges, type StateStoreOptions } from './state-store.ts';
 import { schemaProblem, type RejectReason, type Rejection } from './validate.ts';
 
 const MIN_MS = 60_000;
@@ -58,6 +58,8 @@ export interface IngestorOptions {
   /** a message larger than this is rejected whole (`oversize`) before it is parsed; default 1 MiB (issue 12, defect 2) */
   maxMessageBytes?: number;
   writer?: OutboxWriterOptions;
+  /** the state database's tuned settings (collector/state-store.ts `STATE_STORE_DEFAULTS`) */
+  stateStore?: StateStoreOptions;
   /** per-gateway seq accounting (collector/sequence/), made on the state database: duplicates dropped, stored seq
    * written in each batch's transaction */
   sequence?: (stateDatabase: Database.Database) => SequenceGate;
@@ -161,7 +163,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
   const index = siteIndex(site, opts.pointRules ?? devicePointRules);
   const renderer = new LineRenderer(site.site.id);
 
-  const store = new StateStore(opts.stateDir);
+  const store = new StateStore(opts.stateDir, undefined, opts.stateStore);
   const gate = opts.sequence?.(store.database);
   const accumulator = doEnergy
     ? new EnergyAccumulator(site, index, new LocalDays(site.site.timezone ?? 'Asia/Shanghai'), {

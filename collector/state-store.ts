@@ -63,6 +63,23 @@ export interface MeterSnapshot {
   evicted: boolean;
 }
 
+/**
+ * The state database's tuned settings, each chosen by measurement (docs/benchmarks.md, bench:collector, "What was
+ * done"); what each trades: docs/collector.md, Tuning.
+ */
+export const STATE_STORE_DEFAULTS = {
+  /** WAL pages between automatic checkpoints: ~40 MB of log instead of SQLite's 4 MB (1000 pages) */
+  walAutocheckpointPages: 10_000,
+  /** rows per multi-row INSERT of counter readings and interval totals: a batch's 50 readings in one statement */
+  rowsPerInsert: 64,
+} as const;
+
+/** Options of the state database (defaults: `STATE_STORE_DEFAULTS`). */
+export interface StateStoreOptions {
+  walAutocheckpointPages?: number;
+  rowsPerInsert?: number;
+}
+
 /** The collector's state database. */
 export class StateStore {
   private readonly db: Database.Database;
@@ -81,7 +98,7 @@ export class StateStore {
   /** entries found at start whose telemetry lines the log had lost (see `dropLostLines`) */
   readonly lostEntries: number;
 
-  constructor(dir: string, file = STATE_FILE) {
+  constructor(dir: string, file = STATE_FILE, opts: StateStoreOptions = {}) {
     mkdirSync(dir, { recursive: true });
     const path = join(dir, file);
     this.where = [path, dir];
@@ -96,9 +113,8 @@ export class StateStore {
       throw unreadable(path, dir, err);
     }
     this.log = new OutboxLog(join(dir, `${basename(file, '.sqlite')}-outbox`));
-    // Checkpoint every ~40 MB of log instead of every 4 MB: the outbox's pages are rewritten many times between
-    // two checkpoints and copied back once (measured: −10 to −20 % of the commit's time at full load).
-    this.db.pragma('wal_autocheckpoint = 10000');
+    // The outbox's pages are rewritten many times between two checkpoints and copied back once per checkpoint.
+    this.db.pragma(`wal_autocheckpoint = ${Math.max(1, Math.floor(opts.walAutocheckpointPages ?? STATE_STORE_DEFAULTS.walAutocheckpointPages))}`);
     this.lostEntries = this.readable(() => {
       this.db.exec(`
         CREATE TABLE IF NOT EXISTS meter_reading (ts INTEGER NOT NULL, meter TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (ts, meter)) WITHOUT ROWID;
@@ -113,8 +129,9 @@ export class StateStore {
       // without them lost its lines to an operating-system crash (`dropLostLines`).
       return this.dropLostLines();
     }, () => this.close());
-    this.insReadings = new RowWriter(this.db, 'INSERT OR IGNORE INTO meter_reading (meter, ts, value)', 3, (r, out) => out.push(r.meter, r.ts, r.value));
-    this.upsIntervals = new RowWriter(this.db, 'INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated)', 4, (i, out) => out.push(i.meter, i.start, i.total.quantity, i.total.estimated));
+    const rowsPerInsert = Math.max(1, Math.floor(opts.rowsPerInsert ?? STATE_STORE_DEFAULTS.rowsPerInsert));
+    this.insReadings = new RowWriter(this.db, 'INSERT OR IGNORE INTO meter_reading (meter, ts, value)', 3, (r, out) => out.push(r.meter, r.ts, r.value), rowsPerInsert);
+    this.upsIntervals = new RowWriter(this.db, 'INSERT OR REPLACE INTO meter_interval (meter, start, quantity, estimated)', 4, (i, out) => out.push(i.meter, i.start, i.total.quantity, i.total.estimated), rowsPerInsert);
     this.setEvicted = this.db.prepare('INSERT OR REPLACE INTO meter_meta (meter, evicted) VALUES (?, 1)');
     this.insOutbox = this.db.prepare('INSERT INTO outbox_batch (count, newest_ts, seg, pos, len, energy) VALUES (?, ?, ?, ?, ?, ?)');
     this.readOutbox = this.db.prepare('SELECT seg, pos, len, energy FROM outbox_batch WHERE id = ?');
@@ -306,12 +323,8 @@ export class StateStore {
   }
 }
 
-/**
- * Inserts rows with one multi-row statement per up to 64 rows (statements prepared once per row count): a batch's
- * 50 readings as one statement cost about 40 % less CPU than 50 statements (measured, 50-meter commits).
- */
+/** Inserts rows with one multi-row statement per up to `maxRows` rows (statements prepared once per row count). */
 class RowWriter<T> {
-  private static readonly MAX_ROWS = 64;
   private readonly statements = new Map<number, Database.Statement>();
 
   constructor(
@@ -320,11 +333,12 @@ class RowWriter<T> {
     private readonly head: string,
     private readonly width: number,
     private readonly values: (row: T, out: unknown[]) => void,
+    private readonly maxRows: number,
   ) {}
 
   run(rows: readonly T[]): void {
-    for (let at = 0; at < rows.length; at += RowWriter.MAX_ROWS) {
-      const end = Math.min(rows.length, at + RowWriter.MAX_ROWS);
+    for (let at = 0; at < rows.length; at += this.maxRows) {
+      const end = Math.min(rows.length, at + this.maxRows);
       const params: unknown[] = [];
       for (let i = at; i < end; i++) this.values(rows[i], params);
       this.statement(end - at).run(params);
