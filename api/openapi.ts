@@ -256,6 +256,24 @@ const paths: Record<string, Schema> = {
       responses: { 200: json(ref('Cost')), ...errors(400, 404, 503) },
     },
   },
+  '/api/v1/exports/annual': {
+    get: {
+      summary: 'The annual returns (NY101, NY201, 机关运行成本 items, summary with 同比) of the whole site as XLSX, or CSV with format=csv or Accept: text/csv',
+      operationId: 'annualReturns',
+      parameters: [q('year', 'statistical year, e.g. 2025 (local calendar year of the site)', { type: 'string', pattern: '^\\d{4}$' }, true),
+        q('format', 'xlsx (default) or csv; without it, Accept: text/csv chooses CSV', { enum: ['xlsx', 'csv'] })],
+      responses: {
+        200: {
+          description: 'the workbook (one sheet per form, laid out like the paper form) or the same rows as CSV',
+          content: {
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } },
+            'text/csv': { schema: { type: 'string' } },
+          },
+        },
+        ...errors(400, 503),
+      },
+    },
+  },
   '/api/v1/pv-systems': {
     get: { summary: 'PV systems of the site', operationId: 'listPvSystems', responses: { 200: json(arr(ref('PvSystem'))) } },
   },

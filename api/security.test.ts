@@ -35,6 +35,7 @@ const SAMPLES: Record<string, string> = {
   'GET /api/v1/devices/:id/latest': '/api/v1/devices/m1/latest',
   'GET /api/v1/gateways': '/api/v1/gateways',
   'GET /metrics': '/metrics',
+  'GET /api/v1/exports/annual': '/api/v1/exports/annual?year=2025',
   'GET /api/v1/contracts': '/api/v1/contracts',
   'GET /api/v1/contracts/:id/savings': '/api/v1/contracts/c1/savings?to=2025-03-31',
   'GET /api/v1/audit': '/api/v1/audit',

@@ -21,6 +21,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { loadReferenceData, type ReferenceData } from './reference.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { keyRoutes } from './routes/keys.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { assertEveryRouteHasRule, securityGate, type GateOptions } from './security/enforce.ts';
 import type { SecurityStore } from './security/store.ts';
 
@@ -83,6 +84,7 @@ export function createApp(opts: AppOptions, ctx: ApiContext = createContext(opts
   v1.use(deviceRoutes(ctx));
   v1.use(gatewayRoutes(ctx));
   v1.use(analyticsRoutes(ctx));
+  v1.use(exportRoutes(ctx));
   v1.use(auditRoutes(ctx, opts.security));
   v1.use(keyRoutes(ctx, opts.security));
   app.use('/api/v1', v1);

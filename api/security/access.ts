@@ -49,6 +49,7 @@ export const ACCESS: Record<string, AccessRule> = {
   'GET /api/v1/devices/:id/latest': { role: 'technician', buildings: deviceBuilding },
   'GET /api/v1/gateways': { role: 'technician' },
   'GET /metrics': { role: 'technician', note: 'Prometheus scrapes with a technician key (bearer_token)' },
+  'GET /api/v1/exports/annual': { role: 'statistics', note: 'the annual returns (XLSX or CSV) of the whole site' },
   'GET /api/v1/contracts': { role: 'manager' },
   'GET /api/v1/contracts/:id/savings': { role: 'manager' },
   'GET /api/v1/audit': { role: 'admin' },

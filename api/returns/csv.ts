@@ -1,0 +1,39 @@
+/**
+ * The filled returns as CSV (RFC 4180) for systems that take CSV: one line per form row, then the summary
+ * indicators, with the same numbers as the XLSX and each value's provenance. UTF-8 without a byte-order mark.
+ */
+import type { AnnualReturn, Indicator } from './fill.ts';
+
+/** The CSV header line's fields. */
+export const CSV_COLUMNS = ['form', 'code', 'name', 'unit', 'quantity', 'amount_cny', 'provenance', 'estimated_share', 'coverage'] as const;
+
+/** A field quoted when it holds a comma, quote or line break (RFC 4180 §2.6, §2.7). */
+function field(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The whole return as CSV text, lines ended by CRLF (RFC 4180 §2.1). */
+export function returnCsv(ret: AnnualReturn): string {
+  const lines: string[] = [CSV_COLUMNS.join(',')];
+  for (const form of ret.forms) {
+    for (const r of form.rows) {
+      const cell = r.value ?? r.amount;
+      lines.push([form.id, r.code ?? '', r.name.trim(), r.unit ?? '', r.value?.value, r.amount?.value, cell?.provenance, cell?.estimated_share, cell?.coverage].map(field).join(','));
+    }
+  }
+  const { current, yoy_change_pct } = ret.summary;
+  const summary: [Indicator, string, number | null][] = [
+    ['energy_kgce_equivalent', 'kgce', current.energy_kgce_equivalent],
+    ['energy_kgce_equal', 'kgce', current.energy_kgce_equal],
+    ['energy_kgce_per_m2', 'kgce/m²', current.energy_kgce_per_m2],
+    ['energy_kgce_per_person', 'kgce/person', current.energy_kgce_per_person],
+    ['water_m3_per_person', 'm³/person', current.water_m3_per_person],
+  ];
+  for (const [key, unit, value] of summary) {
+    lines.push(['SUMMARY', '', key, unit, value, null, 'derived', null, null].map(field).join(','));
+    lines.push(['SUMMARY', '', `${key}_yoy_change`, '%', yoy_change_pct[key], null, 'derived', null, null].map(field).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
