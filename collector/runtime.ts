@@ -209,6 +209,7 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
         // Anything else is this message's doing or a bug: retrying would block every message behind it, and a
         // persistent session would bring it back after each restart (issue 12, defect 1). Dead-letter it, ack it.
         log.error({ err: err instanceof Error ? err.stack : String(err) }, 'a message could not be processed; dead-lettered as internal');
+        metrics.rejected.inc({ reason: 'internal' });
         result = { accepted: 0, energyRows: 0, rejected: [{ reason: 'internal', detail: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }] };
       }
       if (spec.deadLetters && result.rejected.length > 0) {
