@@ -70,6 +70,26 @@ describe('one message cannot stop ingestion', () => {
     expect(energy.map((p) => p.fields.water_m3)).toEqual([2]);
   });
 
+  it('dead-letters as internal whatever else escapes the ingestor (not a storage failure), and stores what follows', async () => {
+    const site = `poison-escape-${process.pid}`;
+    rig = await startCollectorRig(site);
+    const ingestor = rig.collector.ingestors[0];
+    const ingestMessage = ingestor.ingestMessage.bind(ingestor);
+    let thrown = 0;
+    ingestor.ingestMessage = async (topic, payload) => {
+      if (payload.toString().includes('"seq":1,') && thrown++ === 0) throw new RangeError('escaped the ingestor');
+      return ingestMessage(topic, payload);
+    };
+    const t = t0();
+    await rig.publish('gw2', water(site, 1, t, 100));
+    await rig.publish('gw2', water(site, 2, t + 60_000, 101));
+    const r = rig;
+    await waitFor('the reading behind it', async () => (await waterValues(r, t)).length === 1, 10_000);
+    await waitFor('its dead letter', () => r.dead.length === 1, 5_000);
+    expect([rig.dead[0].reason, rig.dead[0].detail]).toEqual(['internal', 'RangeError: escaped the ingestor']);
+    expect([thrown, ...(await waterValues(rig, t))]).toEqual([1, 101]); // handed over once: not retried
+  });
+
   it('rejects a message over the size limit whole as oversize, and stores what follows', async () => {
     const site = `poison-size-${process.pid}`;
     rig = await startCollectorRig(site, { maxMessageBytes: 2_000 });
