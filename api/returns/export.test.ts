@@ -9,7 +9,7 @@ import { startApi } from '../server.ts';
 import { memoryStorage } from '../testing/memory-storage.ts';
 import { testKeys } from '../testing/fixture.ts';
 import { returnsRows, returnsSite } from './testing.ts';
-import { FORM_COLUMNS, HEADING_ROW, SUMMARY_SHEET } from './workbook.ts';
+import { FORM_COLUMNS, HEADING_ROW, QUALITY_COLUMNS, QUALITY_SHEET, SUMMARY_SHEET } from './workbook.ts';
 import { CSV_COLUMNS } from './csv.ts';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of JSON checked elsewhere against the schema
@@ -46,7 +46,7 @@ describe('GET /api/v1/exports/annual', () => {
     expect(res.headers.get('content-type')).toContain('spreadsheetml');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await res.arrayBuffer());
-    expect(wb.worksheets.map((w) => w.name)).toEqual([SUMMARY_SHEET, 'NY101', 'NY201', '机关运行成本']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual([SUMMARY_SHEET, 'NY101', 'NY201', '机关运行成本', QUALITY_SHEET]);
 
     const ny201 = wb.getWorksheet('NY201') as ExcelJS.Worksheet;
     expect(ny201.getCell('A1').value).toBe('公共机构能源资源消费状况');
@@ -87,6 +87,14 @@ describe('GET /api/v1/exports/annual', () => {
     expect(line('单位建筑面积能耗 (kgce/m²)')?.[1]).toBe(intensity.current.energy_kgce_per_m2);
     expect(line('人均用水量 (m³/人)')?.[1]).toBe(intensity.current.water_m3_per_person);
     expect(line('综合能耗（等价值）(kgce)')?.[1]).toBe(21037.87);
+
+    // data quality: the root meters' quantities add up to the API's electricity total
+    const quality = wb.getWorksheet(QUALITY_SHEET) as ExcelJS.Worksheet;
+    expect((quality.getRow(4).values as ExcelJS.CellValue[]).slice(1)).toEqual([...QUALITY_COLUMNS]);
+    const meters = new Map<string, ExcelJS.CellValue[]>();
+    quality.eachRow((row, n) => { if (n > 4) { const v = (row.values as ExcelJS.CellValue[]).slice(1); meters.set(String(v[0]), v); } });
+    expect(Number(meters.get('e1')?.[6]) + Number(meters.get('e2')?.[6])).toBe(kpi.total.by_medium.electricity.quantity);
+    expect(meters.get('e2')?.slice(9, 15)).toEqual([35040, 35040, 40, 0, 0.9989, 365]);
   });
 
   it('answers CSV for format=csv and for Accept: text/csv', async () => {

@@ -38,6 +38,18 @@ describe('fillAnnualReturn', () => {
     expect(row('NY201', '170').value?.value).toBeNull();
   });
 
+  it('lists every meter\'s year for the data-quality sheet', () => {
+    const e2 = filled.quality.find((q) => q.meter === 'e2');
+    // 50 kWh × 365; 10 days × 5 kWh estimated; 35 040 quarter-hours of 2025, all present, 10 × 4 estimated;
+    // coverage (35 040 − 40) / 35 040 = 0.998858 → 0.9989
+    expect(e2).toEqual({
+      meter: 'e2', name: 'meter e2', building: 'b1', medium: 'electricity', unit: 'kWh', root: true,
+      quantity: 18250, estimated_quantity: 50, estimated_share: 0.00274, intervals_expected: 35040, intervals_present: 35040,
+      intervals_estimated: 40, intervals_missing: 0, coverage: 0.9989, days_with_data: 365,
+    });
+    expect(filled.quality.map((q) => q.meter)).toEqual(['e1', 'e2', 'w1', 'g1']);
+  });
+
   it('fills NY101 from the site model', () => {
     const ny101 = filled.forms.find((f) => f.id === 'NY101');
     expect(ny101?.rows.map((r) => r.value?.value)).toEqual(['测试机关', '12310000MB0000000L', null, '上海市测试路1号', null, null]);

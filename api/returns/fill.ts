@@ -16,6 +16,7 @@ import { buildingSource } from '../scope.ts';
 import { sourceSeries } from '../series.ts';
 import { SiteIndex } from '../site-index.ts';
 import type { LayoutRow, ReturnsLayout, ValueSource } from './layout.ts';
+import { meterQuality, type MeterQuality } from './quality.ts';
 
 /** Where a value came from: a meter total (measured, possibly partly estimated), the site model, or by hand. */
 export type ValueProvenance = 'measured' | 'site_model' | 'manual';
@@ -82,6 +83,8 @@ export interface AnnualReturn {
   site: { id: string; name: string; unified_social_credit_code: string | null };
   forms: FilledForm[];
   summary: { current: YearFigures; previous: YearFigures; yoy_change_pct: Record<Indicator, number | null> };
+  /** per meter: the year's quantity, estimated part, intervals present and missing (the data-quality sheet) */
+  quality: MeterQuality[];
   warnings: Warning[];
 }
 
@@ -101,11 +104,13 @@ const MEDIA: Medium[] = ['electricity', 'water', 'gas', 'heat', 'cooling'];
 /** Fill every form of the layout for the whole site and compute the summary with the year before. */
 export async function fillAnnualReturn(input: FillInput): Promise<AnnualReturn> {
   const index = new SiteIndex(input.site);
-  const total = 3;
+  const total = 4;
   const current = await yearFigures(index, input.storage, input.coal, input.year);
   input.onProgress?.(1, total);
   const previous = await yearFigures(index, input.storage, input.coal, input.year - 1);
   input.onProgress?.(2, total);
+  const quality = await meterQuality(index, input.storage, zonedTime(index.tz, input.year, 1, 1), zonedTime(index.tz, input.year + 1, 1, 1));
+  input.onProgress?.(3, total);
   const warnings: Warning[] = [];
   const bothComplete = current.complete && previous.complete;
   // as the intensity API does: a change against a year with missing intervals would compare a lower bound
@@ -131,11 +136,11 @@ export async function fillAnnualReturn(input: FillInput): Promise<AnnualReturn> 
       return row;
     }),
   }));
-  input.onProgress?.(3, total);
+  input.onProgress?.(4, total);
   return {
     year: input.year, revision: input.layout.revision, layout: input.layout,
     site: { id: site.site.id, name: site.site.name, unified_social_credit_code: site.site.unified_social_credit_code ?? null },
-    forms, summary: { current, previous, yoy_change_pct: yoy }, warnings,
+    forms, summary: { current, previous, yoy_change_pct: yoy }, quality, warnings,
   };
 }
 

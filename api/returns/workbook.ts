@@ -13,6 +13,10 @@ export const SUMMARY_SHEET = '综合';
 /** Columns of a form sheet, in order. */
 export const FORM_COLUMNS = ['指标名称', '计量单位', '代码', '数量', '金额（元）', '数据来源', '估算占比', '计量覆盖率', '备注'] as const;
 
+/** The data-quality sheet's name and columns. */
+export const QUALITY_SHEET = '数据质量';
+export const QUALITY_COLUMNS = ['计量表', '名称', '建筑', '介质', '单位', '总表', '数量', '估算量', '估算占比', '应有区间（15分钟）', '已有区间', '其中估算', '缺失区间', '计量覆盖率', '有数据天数'] as const;
+
 /** The row of a form sheet where the column headings stand; data rows follow it. */
 export const HEADING_ROW = 6;
 
@@ -49,6 +53,7 @@ export function returnWorkbook(ret: AnnualReturn): ExcelJS.Workbook {
   wb.title = `${ret.site.name} ${ret.year}年 能源资源消费统计`;
   summarySheet(wb, ret);
   for (const form of ret.forms) formSheet(wb, ret, form);
+  qualitySheet(wb, ret);
   return wb;
 }
 
@@ -102,4 +107,21 @@ function formSheet(wb: ExcelJS.Workbook, ret: AnnualReturn, form: FilledForm): v
   ws.addRow(ret.layout.footer.flatMap((label) => [`${label}：`, '']));
   const widths = [28, 10, 8, 16, 14, 16, 10, 12, 30];
   widths.forEach((w, i) => { ws.getColumn(i + 1).width = w; });
+}
+
+function qualitySheet(wb: ExcelJS.Workbook, ret: AnnualReturn): void {
+  const ws = wb.addWorksheet(QUALITY_SHEET);
+  ws.addRow([`${ret.site.name} ${ret.year}年 计量数据质量`]).font = { bold: true, size: 14 };
+  ws.addRow(['总表 = 是：计入建筑总量的根计量表；否：分项子表（不重复计入）。手工填报记录尚未提供。']);
+  ws.addRow([]);
+  ws.addRow([...QUALITY_COLUMNS]).font = { bold: true };
+  for (const q of ret.quality) {
+    const row = ws.addRow([
+      q.meter, q.name, q.building, q.medium, q.unit, q.root ? '是' : '否', q.quantity, q.estimated_quantity, q.estimated_share,
+      q.intervals_expected, q.intervals_present, q.intervals_estimated, q.intervals_missing, q.coverage, q.days_with_data,
+    ]);
+    row.getCell(9).numFmt = '0.00%';
+    row.getCell(14).numFmt = '0.00%';
+  }
+  QUALITY_COLUMNS.forEach((_c, i) => { ws.getColumn(i + 1).width = i < 2 ? 18 : 12; });
 }
