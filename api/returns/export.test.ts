@@ -1,12 +1,12 @@
 /**
- * `GET /api/v1/exports/annual` (issue 15): the XLSX read back with exceljs cell by cell against the figures of the
- * intensity and comprehensive-energy APIs for the same year, CSV by `format=csv` and by `Accept: text/csv`, and the
- * `statistics` role required.
+ * `GET /api/v1/exports/annual` (issue 15) on each storage adapter: the XLSX read back with exceljs cell by cell
+ * against the figures of the intensity and comprehensive-energy APIs for the same year, CSV by `format=csv` and by
+ * `Accept: text/csv`, and the `statistics` role required.
  */
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '../server.ts';
-import { memoryStorage } from '../testing/memory-storage.ts';
+import { storageBackends } from '../testing/backends.ts';
 import { testKeys } from '../testing/fixture.ts';
 import { returnsRows, returnsSite } from './testing.ts';
 import { FORM_COLUMNS, HEADING_ROW, QUALITY_COLUMNS, QUALITY_SHEET, SUMMARY_SHEET } from './workbook.ts';
@@ -14,18 +14,23 @@ import { CSV_COLUMNS } from './csv.ts';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of JSON checked elsewhere against the schema
 
-describe('GET /api/v1/exports/annual', () => {
+for (const backend of storageBackends()) describe(`GET /api/v1/exports/annual on ${backend.name}`, () => {
   const keys = testKeys();
   let base = '';
   let stop: () => Promise<void> = async () => {};
+  let cleanup: () => Promise<void> = async () => {};
   beforeAll(async () => {
-    const storage = memoryStorage();
-    await storage.write(returnsRows());
+    const opened = await backend.open();
+    cleanup = opened.cleanup;
+    const storage = opened.storage;
+    const rows = returnsRows();
+    for (let i = 0; i < rows.length; i += 2000) await storage.write(rows.slice(i, i + 2000));
+    await storage.flush();
     const api = await startApi({ site: returnsSite(), storage, port: 0, security: keys.security, now: () => Date.parse('2026-02-01T00:00:00Z') });
     base = `http://127.0.0.1:${api.port}/api/v1`;
     stop = api.stop;
-  });
-  afterAll(async () => { await stop(); keys.security.close(); });
+  }, 60_000);
+  afterAll(async () => { await stop(); await cleanup(); keys.security.close(); });
 
   const get = (path: string, role: 'viewer' | 'statistics' = 'statistics', headers: Record<string, string> = {}) =>
     fetch(base + path, { headers: { ...keys.headers(role), ...headers } });
