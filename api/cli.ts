@@ -4,9 +4,13 @@
  * ./data; keys from `jieneng keys create`), reading the store
  * configured by the environment (INFLUX_URL … or the embedded file) and the gateways' retained statuses from the
  * broker (`--mqtt`, else MQTT_URL, with MQTT_USERNAME and MQTT_PASSWORD or MQTT_PASSWORD_FILE, TLS files from
- * `--mqtt-ca/--mqtt-cert/--mqtt-key`: core/mqtt/connection.ts), until SIGINT/SIGTERM.
+ * `--mqtt-ca/--mqtt-cert/--mqtt-key`: core/mqtt/connection.ts), until SIGINT/SIGTERM. Alerts: the collector's alert
+ * state under ALERTS_DIR, else `<DIR>/collector/alerts` (docs/alerts.md).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { AlertStore } from '../alerts/store.ts';
 import { loadSite } from '../core/site/load.ts';
 import { logger } from '../core/log.ts';
 import { mqttConnection, mqttFlagOptions, MQTT_FLAGS_USAGE, type MqttFlags } from '../core/mqtt/connection.ts';
@@ -46,7 +50,11 @@ export async function apiCli(argv: string[]): Promise<number> {
   if (!statusFeed) log.warn('no --mqtt or MQTT_URL: device state from telemetry age only');
   const security = openSecurityStore(securityFile(values.data ?? process.env.DATA_DIR ?? './data'));
   if (security.keys.list().every((k) => k.revoked_at !== null)) log.warn('no API key yet: every route but /api/v1/health answers 401; create one with jieneng keys create --role admin');
-  const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security });
+  // the alert state the collector writes (docs/alerts.md): ALERTS_DIR, else <data>/collector/alerts when it exists
+  const alertsDir = process.env.ALERTS_DIR ?? join(values.data ?? process.env.DATA_DIR ?? './data', 'collector', 'alerts');
+  const alerts = existsSync(join(alertsDir, 'alerts.sqlite')) ? new AlertStore(alertsDir) : undefined;
+  if (!alerts) log.info({ alerts_dir: alertsDir }, 'no alert state found: the alert routes answer 503');
+  const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security, alerts });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -56,5 +64,6 @@ export async function apiCli(argv: string[]): Promise<number> {
   await statusFeed?.stop();
   await storage.close();
   security.close();
+  alerts?.close();
   return 0;
 }

@@ -4,6 +4,7 @@
  */
 import { STORAGE_KINDS } from '../storage/port.ts';
 import { secureOperations, securityPaths, securitySchemas, securitySchemes } from './openapi-security.ts';
+import { alertPaths, alertSchemas } from './openapi-alerts.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Schema = { [key: string]: Json };
@@ -301,8 +302,8 @@ const paths: Record<string, Schema> = {
   },
 };
 
-Object.assign(paths, securityPaths);
-Object.assign(schemas, securitySchemas);
+Object.assign(paths, securityPaths, alertPaths);
+Object.assign(schemas, securitySchemas, alertSchemas);
 secureOperations(paths);
 
 /** The document served at /api/v1/openapi.json. */

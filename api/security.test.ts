@@ -17,6 +17,7 @@ import { ACCESS } from './security/access.ts';
 import { assertEveryRouteHasRule, routeKeys } from './security/enforce.ts';
 import { ROLES, roleAtLeast, type Role } from './security/roles.ts';
 import { openSecurityStore } from './security/store.ts';
+import { AlertStore } from '../alerts/store.ts';
 import type { Storage } from '../storage/port.ts';
 
 /** One request per access rule, with parameters the route accepts. A new route needs its line here. */
@@ -42,9 +43,18 @@ const SAMPLES: Record<string, string> = {
   'GET /api/v1/keys': '/api/v1/keys',
   'POST /api/v1/keys': '/api/v1/keys',
   'DELETE /api/v1/keys/:id': '/api/v1/keys/{fresh key}',
+  'GET /api/v1/alerts': '/api/v1/alerts?state=all',
+  'POST /api/v1/alerts/:id/ack': '/api/v1/alerts/1/ack',
+  'GET /api/v1/silences': '/api/v1/silences',
+  'POST /api/v1/silences': '/api/v1/silences',
+  'DELETE /api/v1/silences/:id': '/api/v1/silences/{fresh silence}',
 };
 /** Bodies of the sample writes. */
-const BODIES: Record<string, unknown> = { 'POST /api/v1/keys': { role: 'viewer', name: 'sample', expires: '1d' } };
+const BODIES: Record<string, unknown> = {
+  'POST /api/v1/keys': { role: 'viewer', name: 'sample', expires: '1d' },
+  'POST /api/v1/alerts/:id/ack': { comment: '已派人处理' },
+  'POST /api/v1/silences': { ends: '2099-01-01T00:00:00+08:00', building: 'b1', comment: '检修' },
+};
 
 describe('API security (issue 13)', () => {
   let clock = Date.now();
@@ -53,18 +63,28 @@ describe('API security (issue 13)', () => {
   let cleanup: () => Promise<void> = async () => {};
   let base = '';
   let stop: () => Promise<void> = async () => {};
+  const alertDir = mkdtempSync(join(tmpdir(), 'jieneng-api-alerts-'));
+  const alerts = new AlertStore(alertDir);
+  // one firing alert to acknowledge (issue 14)
+  alerts.recordTransition(
+    { key: 'r|m1|power_kw', rule: 'r', device: 'm1', point: 'power_kw', state: 'firing', since_ms: clock, breached: true, onsets: [clock] },
+    { key: 'r|m1|power_kw', rule: 'r', device: 'm1', building: 'b1', point: 'power_kw', severity: 'major', transition: 'firing', at_ms: clock, value: 1, message: '【重要告警】测试' },
+    [], clock,
+  );
 
   beforeAll(async () => {
     ({ storage, cleanup } = await storageBackends()[0].open());
     await storage.write(withBuildingRollups(dayOfRollups()));
     await storage.flush();
-    const api = await startApi({ site: fixtureSite(), storage, port: 0, security: keys.security });
+    const api = await startApi({ site: fixtureSite(), storage, port: 0, security: keys.security, alerts });
     base = `http://127.0.0.1:${api.port}`;
     stop = api.stop;
   });
   afterAll(async () => {
     await stop();
     await cleanup();
+    alerts.close();
+    rmSync(alertDir, { recursive: true, force: true });
   });
 
   const call = (path: string, init: { method?: string; token?: string; role?: Role; body?: unknown } = {}) => fetch(base + path, {
@@ -100,7 +120,8 @@ describe('API security (issue 13)', () => {
       const method = rule.split(' ')[0];
       for (const role of ROLES) {
         const fresh = keys.security.keys.create({ name: 'to revoke', role: 'viewer', expires_at: null }).key.id;
-        const res = await call(path.replace('{fresh key}', fresh), { method, role, body: BODIES[rule] });
+        const silence = alerts.addSilence({ starts_ms: clock, ends_ms: clock + 60_000, comment: 'to end', created_by: 'test', created_ms: clock }).id;
+        const res = await call(path.replace('{fresh key}', fresh).replace('{fresh silence}', String(silence)), { method, role, body: BODIES[rule] });
         const allowed = needed === 'public' || roleAtLeast(role, needed);
         expect(res.status, `${role} ${rule}`).toBe(allowed ? (method === 'POST' ? 201 : 200) : 403);
         if (!allowed) {

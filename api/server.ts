@@ -22,6 +22,8 @@ import { loadReferenceData, type ReferenceData } from './reference.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { exportRoutes } from './routes/exports.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import type { AlertStore } from '../alerts/store.ts';
 import { assertEveryRouteHasRule, securityGate, type GateOptions } from './security/enforce.ts';
 import type { SecurityStore } from './security/store.ts';
 
@@ -45,6 +47,8 @@ export interface ApiOptions {
   reference?: ReferenceData;
   /** clock, for tests */
   now?: () => number;
+  /** the alert state (alerts/store.ts) the collector writes; absent: the alert routes answer 503 */
+  alerts?: AlertStore;
 }
 
 /** The shared state of the routes. */
@@ -87,6 +91,7 @@ export function createApp(opts: AppOptions, ctx: ApiContext = createContext(opts
   v1.use(exportRoutes(ctx));
   v1.use(auditRoutes(ctx, opts.security));
   v1.use(keyRoutes(ctx, opts.security));
+  v1.use(alertRoutes(ctx, opts.alerts));
   app.use('/api/v1', v1);
 
   app.get('/metrics', async (_req, res) => {

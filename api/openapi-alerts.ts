@@ -1,0 +1,85 @@
+/** The alert part of the OpenAPI document (issue 14): alerts, acknowledgement and silences (api/routes/alerts.ts). */
+
+/** A JSON Schema or OpenAPI object, as api/openapi.ts merges it (kept local: this module must not import the document). */
+type Schema = { [key: string]: unknown };
+
+const str: Schema = { type: 'string' };
+const nullableStr: Schema = { type: ['string', 'null'] };
+const errorResponse = (description: string): Schema => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const json = (schema: Schema, description = 'OK'): Schema => ({ description, content: { 'application/json': { schema } } });
+const off = errorResponse('alerting is not configured (jieneng collector run --alerts FILE)');
+const idParam = (what: string): Schema => ({ name: 'id', in: 'path', required: true, description: `${what} id`, schema: { type: 'integer', minimum: 1 } });
+const q = (name: string, description: string, schema: Schema = str): Schema => ({ name, in: 'query', required: false, description, schema });
+
+/** Schemas the alert routes answer with. */
+export const alertSchemas: Record<string, Schema> = {
+  Alert: {
+    type: 'object', additionalProperties: false,
+    required: ['id', 'rule', 'device', 'building', 'point', 'severity', 'state', 'at', 'value', 'message', 'ack'],
+    properties: {
+      id: { type: 'integer', description: 'id of the transition; acknowledge a firing one with POST /api/v1/alerts/{id}/ack' },
+      rule: str, device: str, building: str,
+      point: { ...str, description: 'the point, interval_energy, the counter point, or empty' },
+      severity: { enum: ['critical', 'major', 'minor', 'info'] },
+      state: { enum: ['firing', 'resolved'] },
+      at: { ...str, description: 'when the transition happened (site time zone)' },
+      value: { type: ['number', 'null'] },
+      message: { ...str, description: 'the rendered Chinese message, as sent' },
+      ack: {
+        oneOf: [{ type: 'null' }, { type: 'object', additionalProperties: false, required: ['by', 'at', 'comment'], properties: { by: str, at: str, comment: str } }],
+      },
+    },
+  },
+  Silence: {
+    type: 'object', additionalProperties: false,
+    required: ['id', 'starts', 'ends', 'rule', 'device', 'building', 'comment', 'created_by', 'created'],
+    properties: { id: { type: 'integer' }, starts: str, ends: str, rule: nullableStr, device: nullableStr, building: nullableStr, comment: str, created_by: str, created: str },
+  },
+};
+
+/** The alert routes. */
+export const alertPaths: Record<string, Schema> = {
+  '/api/v1/alerts': {
+    get: {
+      summary: 'Alerts firing now (state=firing, default) or the history of transitions (state=all), newest first', operationId: 'listAlerts',
+      parameters: [
+        q('state', 'firing (default) or all', { enum: ['firing', 'all'] }),
+        q('severity', 'only this severity', { enum: ['critical', 'major', 'minor', 'info'] }),
+        q('building', 'only this building'), q('from', 'transitions at or after this instant'), q('to', 'transitions before this instant'),
+        q('limit', 'at most this many, 1–1000 (default 1000)', { type: 'integer', minimum: 1, maximum: 1000 }),
+      ],
+      responses: { 200: json({ type: 'array', items: { $ref: '#/components/schemas/Alert' } }), 400: errorResponse('a parameter is invalid (named in error.parameter)'), 503: off },
+    },
+  },
+  '/api/v1/alerts/{id}/ack': {
+    post: {
+      summary: 'Acknowledge a firing alert, with a comment; the key that did it is recorded', operationId: 'acknowledgeAlert',
+      parameters: [idParam('alert (transition)')],
+      requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { comment: { ...str, maxLength: 1000 } } } } } },
+      responses: { 201: json({ $ref: '#/components/schemas/Alert' }, 'Acknowledged (the first acknowledgement stays)'), 400: errorResponse('the id or comment is invalid'), 404: errorResponse('no firing alert with this id'), 503: off },
+    },
+  },
+  '/api/v1/silences': {
+    get: { summary: 'Silences (maintenance windows) not yet over', operationId: 'listSilences', responses: { 200: json({ type: 'array', items: { $ref: '#/components/schemas/Silence' } }), 503: off } },
+    post: {
+      summary: 'Silence the notifications of transitions within a time window, by rule, device or building (none: the whole site)', operationId: 'createSilence',
+      requestBody: {
+        required: true,
+        content: { 'application/json': { schema: {
+          type: 'object', additionalProperties: false, required: ['ends', 'comment'],
+          properties: { starts: { ...str, description: 'default now' }, ends: str, rule: str, device: str, building: str, comment: str },
+        } } },
+      },
+      responses: { 201: json({ $ref: '#/components/schemas/Silence' }, 'Created'), 400: errorResponse('a field is invalid (named in error.parameter)'), 503: off },
+    },
+  },
+  '/api/v1/silences/{id}': {
+    delete: {
+      summary: 'End a silence', operationId: 'deleteSilence', parameters: [idParam('silence')],
+      responses: {
+        200: json({ type: 'object', additionalProperties: false, required: ['id', 'deleted'], properties: { id: { type: 'integer' }, deleted: { const: true } } }),
+        404: errorResponse('no silence with this id'), 503: off,
+      },
+    },
+  },
+};
