@@ -17,7 +17,9 @@ import { ReadingStream } from '../../collector/testing/stream.ts';
 import { topics } from '../../core/contract/v1.ts';
 import { mqttConnection } from '../../core/mqtt/connection.ts';
 import { openEmbeddedStorage } from '../../storage/embedded/store.ts';
+import { loadSite } from '../../core/site/load.ts';
 import { startMosquittoConfig, type MosquittoServer } from '../harness/mosquitto.ts';
+import { startProcess } from '../harness/process.ts';
 import { freePort, waitFor } from '../harness/ports.ts';
 import { startStreamGateway } from '../harness/stream-gateway.ts';
 
@@ -45,9 +47,9 @@ function makeCertificates(tls: string): void {
 interface Shipped { broker: MosquittoServer; plain: number; tls: number; health: number; creds: SiteCredentials; site: string }
 
 /** The shipped config with its TLS block enabled (`requireCertificate`: client certificates demanded). */
-async function startShipped(name: string, requireCertificate: boolean): Promise<Shipped> {
-  const site = `shipped-${name}-${process.pid}`;
-  const creds = ensureSiteCredentials(collectorTestSite(site), join(dir, name, 'credentials'));
+async function startShipped(name: string, requireCertificate: boolean, model = collectorTestSite(`shipped-${name}-${process.pid}`)): Promise<Shipped> {
+  const site = model.site.id;
+  const creds = ensureSiteCredentials(model, join(dir, name, 'credentials'));
   const [plain, tls, health] = [await freePort(), await freePort(), await freePort()];
   const shipped = readFileSync('config/mosquitto/mosquitto.conf', 'utf8');
   const broker = await startMosquittoConfig((data) => {
@@ -127,4 +129,26 @@ describe('the shipped Mosquitto configuration', () => {
     await c.publishAsync(topics.gatewayStatus(s.site, 'gw1'), '{"v":1,"online":true,"ts":1}', { qos: 1 });
     await c.endAsync();
   });
+
+  it('the commands: gateway and collector processes over mqtts:// with --mqtt-ca/--mqtt-cert/--mqtt-key and a password file', async () => {
+    const s = await startShipped('cli', true, loadSite('config/demo-site.yaml'));
+    const url = `mqtts://localhost:${s.tls}`;
+    const tls = ['--mqtt', url, '--mqtt-ca', join(dir, 'tls', 'ca.crt'), '--mqtt-cert', join(dir, 'tls', 'client.crt'), '--mqtt-key', join(dir, 'tls', 'client.key')];
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(MQTT|INFLUX)_/.test(k)));
+    const run = (name: string, args: string[], user: string) => {
+      const log = join(dir, `${name}.log`);
+      writeFileSync(log, '');
+      const p = startProcess(process.execPath, ['bin/jieneng.js', ...args, ...tls], log, {
+        ...clean, LOG_LEVEL: 'info', DATA_DIR: join(dir, `${name}-data`), MQTT_USERNAME: user, MQTT_PASSWORD_FILE: join(s.creds.dir, `${user}.password`),
+      });
+      cleanups.push(() => p.stop());
+      return () => readFileSync(log, 'utf8');
+    };
+    const collector = run('cli-collector', ['collector', 'run', '--site', 'config/demo-site.yaml'], 'collector');
+    const gateway = run('cli-gateway', ['gateway', 'run', '--site', 'config/demo-site.yaml', '--gateway', 'gw-east', '--data', join(dir, 'cli-gw')], 'gateway-gw-east');
+    await waitFor('collector subscribed over TLS', () => collector().includes('collector subscribed'), 60_000, 200).catch((err: Error) => {
+      throw new Error(`${err.message}\ncollector: ${collector()}\ngateway: ${gateway()}\nbroker: ${readFileSync(join(s.broker.dir, 'mosquitto.log'), 'utf8')}`);
+    });
+    await waitFor('gateway connected over TLS', () => gateway().includes('broker connected'), 60_000, 200);
+  }, 120_000);
 });
