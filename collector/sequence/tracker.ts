@@ -12,7 +12,7 @@ import { MEASUREMENT } from '../../core/measurements.ts';
 import type { Storage, StoredPoint } from '../../storage/port.ts';
 import type { SequenceGate } from '../ingest.ts';
 import { openGapBatches, SeqLedger, type GatewayAccount, type LedgerOptions } from './ledger.ts';
-import { gatewayMetrics as metrics } from './metrics.ts';
+import { showGateways } from './metrics.ts';
 
 /** Options of a tracker. */
 export interface TrackerOptions {
@@ -48,6 +48,7 @@ export class SequenceTracker implements SequenceGate {
   private timer: NodeJS.Timeout | undefined;
   private nextId = 0;
   private reporting = false;
+  private hideGauges: (() => void) | undefined;
 
   constructor(private readonly o: TrackerOptions) {
     this.owned = new Set(o.gateways);
@@ -113,6 +114,7 @@ export class SequenceTracker implements SequenceGate {
   /** Start asking and reporting through this client. */
   start(client: MqttClient): void {
     this.client = client;
+    this.hideGauges = showGateways(() => this.accounts().map((a) => ({ ...a, gap_batches: openGapBatches(a) })));
     this.timer = setInterval(() => this.tick(), this.o.tickMs ?? 1000);
     this.timer.unref();
   }
@@ -143,18 +145,11 @@ export class SequenceTracker implements SequenceGate {
   }
 
   private async report(force = false): Promise<void> {
-    if (this.reporting) return;
     const now = Date.now();
+    if (this.reporting) return; // a slow store: the rows wait for the write in flight
+    const accounts = this.accounts();
     const rows: StoredPoint[] = [];
-    for (const a of this.accounts()) {
-      const labels = { gateway: a.gateway };
-      if (a.last_seq !== null) metrics.lastSeq.set(labels, a.last_seq);
-      metrics.gapsOpen.set(labels, openGapBatches(a));
-      metrics.recovered.set(labels, a.recovered);
-      metrics.lost.set(labels, a.lost);
-      metrics.duplicates.set(labels, a.duplicates);
-      if (a.queued !== null) metrics.queued.set(labels, a.queued);
-      if (a.online !== null) metrics.online.set(labels, a.online ? 1 : 0);
+    for (const a of accounts) {
       const fields: StoredPoint['fields'] = {
         gap_batches: openGapBatches(a), recovered: a.recovered, lost: a.lost, duplicates: a.duplicates, stored: a.stored, restarts: a.restarts,
         ...(a.last_seq !== null ? { last_seq: a.last_seq } : {}),
@@ -179,6 +174,7 @@ export class SequenceTracker implements SequenceGate {
   /** Stop asking (after a last report to storage); the accounting stays in the state database. */
   async stop(report = true): Promise<void> {
     clearInterval(this.timer);
+    this.hideGauges?.();
     this.client = undefined;
     if (report) await this.report(true);
   }
