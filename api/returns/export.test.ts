@@ -73,6 +73,10 @@ for (const backend of storageBackends()) describe(`GET /api/v1/exports/annual on
     expect(electricity[7]).toBe(kpi.total.by_medium.electricity.coverage);
     expect(rows.get('120')?.[3]).toBe(kpi.total.by_medium.water.quantity);
     expect(rows.get('140')?.[3]).toBe(kpi.total.by_medium.gas.quantity);
+    const pv = await (await get('/pv-systems/pv1/performance?from=2025-01-01&to=2026-01-01&granularity=year')).json() as Body;
+    let pvRow: ExcelJS.CellValue[] | undefined;
+    ny201.eachRow((row) => { const v = (row.values as ExcelJS.CellValue[]).slice(1); if (v[0] === '太阳能光电系统发电量') pvRow = v; });
+    expect(pvRow?.[3]).toBe(pv.total.ac_energy_kwh);
     expect(rows.get('101')?.[3]).toBe(intensity.current.floor_area_m2);
     expect(rows.get('102')?.[3]).toBe(intensity.current.headcount);
     expect(rows.get('111')?.slice(3, 6)).toEqual([undefined, undefined, '手工填报（待填）']); // empty cells, never a zero

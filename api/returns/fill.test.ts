@@ -34,6 +34,9 @@ describe('fillAnnualReturn', () => {
     expect(row('NY201', '101').value).toEqual({ value: 2000, provenance: 'site_model' });
     expect(row('NY201', '102').value).toEqual({ value: 80, provenance: 'site_model' });
     expect(row('NY201', '111').value).toEqual({ value: null, provenance: 'manual' });
+    // PV: inv1's 24 kWh × 30 June days; 2 880 of the year's 35 040 quarter-hours present → coverage 0.0822, incomplete
+    const pv = filled.forms.find((f) => f.id === 'NY201')?.rows.find((r) => r.name === '太阳能光电系统发电量');
+    expect(pv?.value).toEqual({ value: 720, provenance: 'measured', estimated_quantity: 0, estimated_share: 0, coverage: 0.0822, complete: false });
     // no heat meter: the heat row stays empty, never a zero
     expect(row('NY201', '170').value?.value).toBeNull();
   });

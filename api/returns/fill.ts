@@ -13,7 +13,7 @@ import { addProvenance, coverageOf, expectedIntervals, NO_PROVENANCE } from '../
 import { round } from '../format.ts';
 import type { StandardCoalFile } from '../reference.ts';
 import { buildingSource } from '../scope.ts';
-import { sourceSeries } from '../series.ts';
+import { sourceSeries, type RollupSource } from '../series.ts';
 import { SiteIndex } from '../site-index.ts';
 import type { LayoutRow, ReturnsLayout, ValueSource } from './layout.ts';
 import { meterQuality, type MeterQuality } from './quality.ts';
@@ -59,6 +59,8 @@ export interface MediumYear {
 export interface YearFigures {
   year: number;
   by_medium: Partial<Record<Medium, MediumYear>>;
+  /** AC energy of the site's PV systems (kWh); null when the site model has none */
+  pv_generation: MediumYear | null;
   energy_kgce_equivalent: number | null;
   energy_kgce_equal: number | null;
   floor_area_m2: number | null;
@@ -123,6 +125,7 @@ export async function fillAnnualReturn(input: FillInput): Promise<AnnualReturn> 
     if (m.quantity === null) warnings.push(warn('no_data', `${input.year}: no ${medium} data; its rows are empty and it is not in 综合能耗`));
     else if (!m.complete) warnings.push(warn('incomplete_year', `${input.year}: ${medium} lacks some intervals (coverage ${m.coverage}); the figure is a lower bound`));
   }
+  if (current.pv_generation && !current.pv_generation.complete) warnings.push(warn('incomplete_year', `${input.year}: PV generation lacks some intervals (coverage ${current.pv_generation.coverage}); the figure is a lower bound`));
   if (current.coefficients_unconfirmed) warnings.push(warn('coefficients_unconfirmed', 'standard-coal coefficients are marked unconfirmed in the reference data: verify them before filing'));
   warnings.push(warn('manual_not_included', '综合能耗 holds the metered media only: vehicle fuel, LPG, coal and other energy wait for manual entries'));
   const site = input.site;
@@ -146,16 +149,12 @@ export async function fillAnnualReturn(input: FillInput): Promise<AnnualReturn> 
 
 function fillCell(source: ValueSource, year: YearFigures, site: SiteModel): FilledCell {
   switch (source.from) {
-    case 'medium': {
-      const m = year.by_medium[source.medium];
-      const factor = source.factor ?? 1;
-      if (!m || m.quantity === null) return { value: null, provenance: 'measured', coverage: m?.coverage ?? 0, complete: false };
-      return {
-        value: round(m.quantity * factor, 4), provenance: 'measured',
-        estimated_quantity: round(m.estimated_quantity * factor, 4),
-        estimated_share: m.quantity > 0 ? round(m.estimated_quantity / m.quantity, 6) : null,
-        coverage: m.coverage, complete: m.complete,
-      };
+    case 'medium': return measuredCell(year.by_medium[source.medium], source.factor ?? 1);
+    case 'pv_generation_kwh': {
+      const pv = year.pv_generation;
+      // no PV system in the site model: a unit with unmetered panels enters the figure by hand
+      if (!pv) return { value: null, provenance: 'manual' };
+      return measuredCell(pv, 1);
     }
     case 'floor_area_m2': return { value: year.floor_area_m2, provenance: 'site_model' };
     case 'headcount': return { value: year.headcount, provenance: 'site_model' };
@@ -163,6 +162,29 @@ function fillCell(source: ValueSource, year: YearFigures, site: SiteModel): Fill
     case 'site': return { value: (source.field === 'address' ? site.buildings[0].address : site.site[source.field]) ?? null, provenance: 'site_model' };
     case 'manual': return { value: null, provenance: 'manual' };
   }
+}
+
+/** A measured quantity in the form's unit (× factor) with its estimated part, share and coverage; empty without data. */
+function measuredCell(m: MediumYear | null | undefined, factor: number): FilledCell {
+  if (!m || m.quantity === null) return { value: null, provenance: 'measured', coverage: m?.coverage ?? 0, complete: false };
+  return {
+    value: round(m.quantity * factor, 4), provenance: 'measured',
+    estimated_quantity: round(m.estimated_quantity * factor, 4),
+    estimated_share: m.quantity > 0 ? round(m.estimated_quantity / m.quantity, 6) : null,
+    coverage: m.coverage, complete: m.complete,
+  };
+}
+
+/** Σ of a rollup source's daily rows over [from, to) with provenance; quantity null when no row exists. */
+async function sourceYear(storage: Storage, index: SiteIndex, source: RollupSource, medium: Medium, from: number, to: number): Promise<MediumYear> {
+  const series = await sourceSeries(storage, { siteId: index.site.site.id, source, medium, from, to, interval: '1d', tz: index.tz });
+  let quantity = 0, provenance = NO_PROVENANCE;
+  for (const p of series) { quantity += p.value; provenance = addProvenance(provenance, p); }
+  const c = coverageOf(provenance, expectedIntervals(from, to, source.meters));
+  return {
+    quantity: series.length > 0 ? round(quantity, 4) : null, estimated_quantity: round(provenance.estimated, 4),
+    coverage: round(c.coverage, 4), complete: c.complete, days_with_data: series.length,
+  };
 }
 
 /** The site's figures for one local calendar year, read from the building totals through the storage port. */
@@ -175,16 +197,15 @@ export async function yearFigures(index: SiteIndex, storage: Storage, coal: Stan
   await Promise.all(MEDIA.map(async (medium) => {
     const source = buildingSource({ index }, buildings, medium);
     if (source.meters === 0) return;
-    const series = await sourceSeries(storage, { siteId: index.site.site.id, source, medium, from, to, interval: '1d', tz });
-    let quantity = 0, provenance = NO_PROVENANCE;
-    for (const p of series) { quantity += p.value; provenance = addProvenance(provenance, p); }
-    const c = coverageOf(provenance, expectedIntervals(from, to, source.meters));
-    complete &&= c.complete;
-    by_medium[medium] = {
-      quantity: series.length > 0 ? round(quantity, 4) : null, estimated_quantity: round(provenance.estimated, 4),
-      coverage: round(c.coverage, 4), complete: c.complete, days_with_data: series.length,
-    };
+    const y = await sourceYear(storage, index, source, medium, from, to);
+    complete &&= y.complete;
+    by_medium[medium] = y;
   }));
+  // PV AC energy from the inverters' interval rows, as /pv-systems/{id}/performance reads it
+  const inverters = (index.site.pv_systems ?? []).flatMap((s) => s.inverters);
+  const pv_generation = inverters.length > 0
+    ? await sourceYear(storage, index, { kind: 'meters', ids: inverters, meters: inverters.length }, 'electricity', from, to)
+    : null;
   const quantities: Partial<Record<Medium, number>> = {};
   for (const [m, y] of Object.entries(by_medium) as [Medium, MediumYear][]) if (y.quantity !== null) quantities[m] = y.quantity;
   const anyData = Object.keys(quantities).length > 0;
@@ -204,7 +225,7 @@ export async function yearFigures(index: SiteIndex, storage: Storage, coal: Stan
   const per = (v: number | null, by: number | null) => (v === null || by === null ? null : perUnit(v, by));
   const r = (v: number | null) => (v === null ? null : round(v, 4));
   return {
-    year, by_medium, energy_kgce_equivalent: equivalent.total, energy_kgce_equal: equal.total,
+    year, by_medium, pv_generation, energy_kgce_equivalent: equivalent.total, energy_kgce_equal: equal.total,
     floor_area_m2: area, headcount: people,
     energy_kgce_per_m2: r(per(equivalent.total, area)), energy_kgce_per_person: r(per(equivalent.total, people)),
     water_m3_per_person: r(per(by_medium.water?.quantity ?? null, people)),

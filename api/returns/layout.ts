@@ -18,6 +18,8 @@ const MediumKey = Type.Unsafe<Medium>({ type: 'string', enum: ['electricity', 'w
 export const ValueSource = Type.Union([
   // the year's metered quantity of a medium (the collector's building totals), times `factor` for the form's unit
   Obj({ from: Type.Literal('medium'), medium: MediumKey, factor: Type.Optional(Type.Number({ exclusiveMinimum: 0 })) }),
+  // the year's AC energy of every PV system's inverters (interval energy the collector derives from their counters)
+  Obj({ from: Type.Literal('pv_generation_kwh') }),
   Obj({ from: Type.Literal('floor_area_m2') }),
   Obj({ from: Type.Literal('headcount') }),
   Obj({ from: Type.Literal('site'), field: Type.Union([Type.Literal('name'), Type.Literal('unified_social_credit_code'), Type.Literal('address')]) }),
