@@ -22,12 +22,16 @@ import { startSiteSimulators } from '../simulators/fleet.ts';
 import { startGateway } from '../gateway/runtime.ts';
 import { startCollector } from '../collector/runtime.ts';
 import { startApi } from '../api/server.ts';
+import { loadAlertRules } from '../alerts/rules/load.ts';
+import { startAlerts } from '../alerts/runtime.ts';
 import { kpiSources, scheduleKpiWriteBack } from '../jobs/kpi-writeback.ts';
 import { openSecurityStore, securityFile } from '../api/security/store.ts';
 import { ensureLocalAdminKey } from '../api/security/local-key.ts';
 import { DEFAULT_SITE_FILE } from './config-cli.ts';
 
 const log = logger('demo');
+/** The demo's alert rules: no channels, alerts in the API only. */
+const DEMO_ALERTS_FILE = 'config/demo-alerts.yaml';
 
 export interface DemoOptions {
   siteFile: string;
@@ -99,10 +103,14 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     stops.push(async () => security.close());
     const apiKey = ensureLocalAdminKey(security, opts.dataDir);
     if (apiKey.created) log.info({ file: apiKey.file }, 'created a local admin API key');
-    const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security });
+    // the demo's alert rules (config/demo-alerts.yaml, or ALERT_RULES_FILE): evaluated by the collector, shown by the API
+    const alertConfig = loadAlertRules(opts.env.ALERT_RULES_FILE ?? DEMO_ALERTS_FILE, site, opts.env);
+    const alerts = startAlerts({ site, config: alertConfig, dataDir: resolve(opts.dataDir, 'collector'), mqttUrl, mqttOptions: account('api') });
+    stops.push(() => alerts.stop());
+    const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security, alerts: alerts.store });
     stops.push(() => api.stop());
 
-    const collector = await startCollector({ site, mqttUrl, mqttOptions: account('collector'), storage, dataDir: resolve(opts.dataDir, 'collector') });
+    const collector = await startCollector({ site, mqttUrl, mqttOptions: account('collector'), storage, dataDir: resolve(opts.dataDir, 'collector'), alerts: alerts.evaluator });
     stops.push(() => collector.stop());
 
     // The daily KPIs (kpi_1d) of the last two days, every 15 minutes: the job compose runs as `kpi-writeback`.

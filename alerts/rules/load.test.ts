@@ -108,4 +108,11 @@ describe('the shipped sample rules', () => {
     expect(cfg.rules.map((r) => r.rule.id)).toEqual(['main-power-high', 'hvac-quarter-energy', 'hot-water-tank-cold', 'meter-no-data', 'device-offline', 'counter-anomaly']);
     expect(cfg.rules.every((r) => r.devices.length > 0)).toBe(true);
   });
+
+  it('config/demo-alerts.yaml (npm start) loads against the demo site without any environment', async () => {
+    const { loadSite } = await import('../../core/site/load.ts');
+    const cfg = loadAlertRules('config/demo-alerts.yaml', loadSite('config/demo-site.yaml'), {});
+    expect(cfg.rules.map((r) => r.rule.kind)).toEqual(['device_state', 'stale', 'threshold', 'threshold', 'counter']);
+    expect(cfg.rules.every((r) => r.channels.length === 0)).toBe(true);
+  });
 });

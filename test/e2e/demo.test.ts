@@ -74,6 +74,11 @@ describe('the demo stack (npm start)', () => {
       return false;
     }, 90_000 - (Date.now() - started), 1000);
 
+    // the demo's alert rules are loaded and the alerts route answers (issue 14; nothing need fire yet)
+    const alerts = await fetch(`${api}/alerts?state=all`, auth);
+    expect(alerts.status).toBe(200);
+    expect(Array.isArray(await alerts.json())).toBe(true);
+
     const exit = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exit).toBe(0);
