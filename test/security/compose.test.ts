@@ -68,7 +68,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('Mosquitto runs with the password and ACL files; every listener but the in-container health one refuses anonymous clients', () => {
-    expect(services.mosquitto.volumes!.some((v) => /:\/mosquitto\/credentials:ro$/.test(v))).toBe(true);
+    // the two files alone: no clear-text password file reaches the broker's container
+    const credentials = services.mosquitto.volumes!.filter((v) => v.includes(':/mosquitto/credentials'));
+    expect(credentials.map((v) => v.replace(/^.*\}/, ''))).toEqual(['/passwd:/mosquitto/credentials/passwd:ro', '/acl:/mosquitto/credentials/acl:ro']);
     const conf = readFileSync('config/mosquitto/mosquitto.conf', 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     expect(conf).toContain('per_listener_settings true');
     const listeners: { line: string; settings: string[] }[] = [];
