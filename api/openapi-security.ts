@@ -4,7 +4,7 @@
  * answers, and the admins' audit log route.
  */
 import { ACCESS } from './security/access.ts';
-import type { Schema } from './openapi.ts';
+import type { Schema } from './openapi-types.ts';
 
 const str: Schema = { type: 'string' };
 const errorResponse = (description: string): Schema => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });

@@ -5,9 +5,8 @@
 import { STORAGE_KINDS } from '../storage/port.ts';
 import { secureOperations, securityPaths, securitySchemas, securitySchemes } from './openapi-security.ts';
 import { alertPaths, alertSchemas } from './openapi-alerts.ts';
+import type { Json, Schema } from './openapi-types.ts';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Schema = { [key: string]: Json };
 
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const num: Schema = { type: 'number' };
