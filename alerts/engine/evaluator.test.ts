@@ -145,3 +145,26 @@ describe('alert evaluation on the ingest path', () => {
     expect(store.events()[1].message).toBe('【严重告警】二号楼 水表：离线 — 设备离线');
   });
 });
+
+describe('the hot path', () => {
+  it('2 000 threshold rules on three meters cost microseconds per reading (slots stay fast objects)', async () => {
+    const { siteIndex } = await import('../../collector/batch-judge.ts');
+    const many = checkAlertRules({
+      version: 1,
+      rules: Array.from({ length: 2000 }, (_, i) => ({
+        id: `r${i}`, kind: 'threshold', name: '规则', severity: 'minor', scope: { device: [['main', 'lighting', 'hvac'][i % 3]] },
+        point: i % 2 ? 'power_kw' : 'voltage_l1_v', above: 1e9,
+      })),
+    }, site, 'many.yaml');
+    const ev = new AlertEvaluator({ config: many, site, store, now: () => clock });
+    const index = siteIndex(site);
+    const accepted = ['main', 'lighting', 'hvac'].map((d) => ({
+      device: index.devices.get(d)!, ts: T0, names: ['power_kw', 'voltage_l1_v'],
+      points: { power_kw: { value: 100, quality: 'good' as const }, voltage_l1_v: { value: 230, quality: 'good' as const } },
+    }));
+    const started = performance.now();
+    for (let k = 0; k < 2000; k++) ev.committed(accepted, undefined); // 6 000 readings × 667 rules each
+    // about 20 ms on an idle machine; the bound leaves room for a loaded one (it took 2 s when slots were dictionaries)
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});

@@ -30,6 +30,16 @@ interface Slot extends StoredInstance {
   last_seen_ms?: number;
   /** counter: the event that fired */
   event?: string;
+  /** threshold: +1 above, −1 below; breach when sign × value > sign × limit, clear when sign × value ≤ sign × recover */
+  sign: number;
+  limit: number;
+  recover: number;
+}
+
+/** The threshold slots of one point of a device: the point's value is read once for all of them. */
+interface PointWatch {
+  point: string;
+  slots: Slot[];
 }
 
 /** Options of the evaluator. */
@@ -47,7 +57,8 @@ const log = logger('alerts');
 /** Evaluates the rules of one site against the data as it arrives. */
 export class AlertEvaluator implements IngestObserver {
   private readonly now: () => number;
-  private readonly points = new Map<string, Slot[]>();
+  private readonly points = new Map<string, PointWatch[]>();
+  private readonly staleOf = new Map<string, Slot[]>();
   private readonly energy = new Map<string, Slot[]>();
   private readonly counters = new Map<string, Slot[]>();
   private readonly states = new Map<string, Slot[]>();
@@ -69,15 +80,26 @@ export class AlertEvaluator implements IngestObserver {
       for (const dev of compiled.devices) {
         const point = r.kind === 'threshold' ? (r.point ?? 'interval_energy') : r.kind === 'stale' ? (r.point ?? '') : '';
         const key = `${r.id}|${dev.id}|${point}`;
-        const slot: Slot = { ...normalState(), ...saved.get(key), key, rule: r.id, device: dev.id, point, compiled, dev };
+        const sign = r.kind === 'threshold' && r.below !== undefined ? -1 : 1;
+        const limit = r.kind === 'threshold' ? (r.above ?? r.below ?? 0) : 0;
+        const recover = r.kind === 'threshold' ? (r.recover ?? limit) : 0;
+        const prev = saved.get(key) ?? { ...normalState(), value: undefined };
+        // every field written here, in one order and none added later: V8 keeps the slots fast objects (a spread
+        // made them dictionaries, 100 times slower to read on the hot path)
+        const slot: Slot = {
+          key, rule: r.id, device: dev.id, point, compiled, dev,
+          state: prev.state, since_ms: prev.since_ms, clear_since_ms: prev.clear_since_ms, breached: prev.breached, onsets: prev.onsets, value: prev.value,
+          open_start: undefined, open_quantity: undefined, last_seen_ms: undefined, event: undefined, sign, limit, recover,
+        };
         if (slot.state !== 'normal') this.active.add(slot);
-        if (r.kind === 'threshold') add(r.point ? this.points : this.energy, dev.id, slot);
+        if (r.kind === 'threshold' && r.point) watch(this.points, dev.id, r.point, slot);
+        else if (r.kind === 'threshold') add(this.energy, dev.id, slot);
         else if (r.kind === 'counter') add(this.counters, dev.id, slot);
         else if (r.kind === 'device_state') add(this.states, dev.id, slot);
         else {
           slot.last_seen_ms = started; // a device never heard from is stale `after` the start, not at once
           this.stale.push(slot);
-          add(this.points, dev.id, slot);
+          add(this.staleOf, dev.id, slot);
         }
       }
     }
@@ -87,17 +109,27 @@ export class AlertEvaluator implements IngestObserver {
   committed(accepted: readonly AcceptedReading[], energy: Pick<EnergyChanges, 'rows' | 'anomalies'> | undefined): void {
     const changed: Slot[] = [];
     for (const r of accepted) {
-      const slots = this.points.get(r.device.device.id);
-      if (!slots) continue;
-      for (const s of slots) {
-        const rule = s.compiled.rule;
-        if (rule.kind === 'stale') {
+      const id = r.device.device.id;
+      const stale = this.staleOf.get(id);
+      if (stale) {
+        for (const s of stale) {
           if ((s.point === '' || r.points[s.point]?.value != null) && r.ts > (s.last_seen_ms ?? 0)) s.last_seen_ms = r.ts;
-          continue;
         }
-        const v = r.points[s.point]?.value;
-        if (typeof v !== 'number' || !r.names.includes(s.point)) continue;
-        this.apply(s, thresholdCondition(rule, v), r.ts, v, changed);
+      }
+      const watches = this.points.get(id);
+      if (!watches) continue;
+      for (const w of watches) {
+        const v = r.points[w.point]?.value;
+        if (typeof v !== 'number') continue;
+        let accepted: boolean | undefined;
+        for (const s of w.slots) {
+          const x = s.sign * v;
+          const condition: Condition = x > s.sign * s.limit ? 'breach' : x <= s.sign * s.recover ? 'clear' : 'hold';
+          // the common case, a normal value of a normal alert, changes nothing: no further work on the hot path
+          if (condition === 'clear' && s.state === 'normal' && !s.breached) continue;
+          accepted ??= r.names.includes(w.point); // a point the collector did not accept (e.g. held as implausible)
+          if (accepted) this.apply(s, condition, r.ts, v, changed);
+        }
       }
     }
     if (energy) {
@@ -225,6 +257,14 @@ export function thresholdCondition(rule: CompiledRule['rule'], v: number): Condi
   if (rule.above !== undefined) return v > rule.above ? 'breach' : v <= (rule.recover ?? rule.above) ? 'clear' : 'hold';
   const below = rule.below as number;
   return v < below ? 'breach' : v >= (rule.recover ?? below) ? 'clear' : 'hold';
+}
+
+function watch(map: Map<string, PointWatch[]>, id: string, point: string, slot: Slot): void {
+  let list = map.get(id);
+  if (!list) map.set(id, (list = []));
+  const w = list.find((x) => x.point === point);
+  if (w) w.slots.push(slot);
+  else list.push({ point, slots: [slot] });
 }
 
 function add(map: Map<string, Slot[]>, id: string, slot: Slot): void {
