@@ -24,6 +24,7 @@ const rules = checkAlertRules({
   default_channels: ['hook'],
   rules: [
     { id: 'hvac-power', kind: 'threshold', name: '空调功率过高', severity: 'major', scope: { tag: ['hvac-plant'] }, point: 'power_kw', above: 500, recover: 450, for: '2m', keep_firing_for: '1m' },
+    { id: 'hvac-ramp', kind: 'threshold', name: '空调功率突增', severity: 'minor', scope: { device: ['hvac'] }, point: 'power_kw', rate_per: '1m', above: 200, recover: 50, keep_firing_for: '0s' },
     { id: 'main-15m', kind: 'threshold', name: '总表15分钟能耗过高', severity: 'minor', scope: { device: ['main'] }, interval_energy: '15m', above: 30 },
     { id: 'counters', kind: 'counter', name: '计数器异常', severity: 'minor', scope: { building: ['b1'] }, events: ['reset', 'rollover'] },
     { id: 'water-stale', kind: 'stale', name: '水表无数据', severity: 'major', scope: { device: ['water'] }, after: '10m' },
@@ -76,23 +77,30 @@ describe('alert evaluation on the ingest path', () => {
     const power = [100, 600, 620, 610, 480, 470, 520, 460, 440, 430, 420, 410];
     for (let m = 0; m < power.length; m++) await send('gw1', reading('hvac', m, { power_kw: power[m] }));
     // above 500 from minute 1; firing at 3 (2 min); 480/470/460 are in the band; below 450 from 8; resolved at 9 (1 min)
-    expect(events()).toEqual([['hvac-power', 'hvac', 'firing', 3], ['hvac-power', 'hvac', 'resolved', 9]]);
-    const [resolved, firing] = store.events();
+    expect(events('hvac-power')).toEqual([['hvac-power', 'hvac', 'firing', 3], ['hvac-power', 'hvac', 'resolved', 9]]);
+    const [resolved, firing] = store.events().filter((e) => e.rule === 'hvac-power');
     expect(firing.message).toBe('【重要告警】一号楼 空调：power_kw = 610 kW（阈值 500 kW）— 空调功率过高');
     expect(resolved.message).toContain('【重要恢复】');
-    expect(store.notificationCounts()).toEqual({ pending: 2 });
+    expect(store.notificationCounts()).toEqual({ pending: 4 }); // and the ramp rule's two, from 100 to 600 kW in a minute
   });
 
   it('a restart neither loses a firing alert nor announces it again', async () => {
     for (let m = 0; m <= 3; m++) await send('gw1', reading('hvac', m, { power_kw: 600 }));
-    expect(events()).toEqual([['hvac-power', 'hvac', 'firing', 2]]);
+    expect(events('hvac-power')).toEqual([['hvac-power', 'hvac', 'firing', 2]]);
     await close();
     open();
     expect(evaluator.firing().map((i) => i.key)).toEqual(['hvac-power|hvac|power_kw']);
     for (let m = 4; m <= 6; m++) await send('gw1', reading('hvac', m, { power_kw: 600 }));
     for (let m = 7; m <= 9; m++) await send('gw1', reading('hvac', m, { power_kw: 100 }));
-    expect(events()).toEqual([['hvac-power', 'hvac', 'firing', 2], ['hvac-power', 'hvac', 'resolved', 8]]);
-    expect(store.notificationCounts()).toEqual({ pending: 2 });
+    expect(events('hvac-power')).toEqual([['hvac-power', 'hvac', 'firing', 2], ['hvac-power', 'hvac', 'resolved', 8]]);
+  });
+
+  it('a rate of change: power rising 500 kW in a minute fires the ramp rule, and a steady value resolves it', async () => {
+    for (const [m, kw] of [[0, 100], [1, 150], [2, 650], [3, 700], [4, 720]] as const) await send('gw1', reading('hvac', m, { power_kw: kw }));
+    // +50/min, +500/min (fires), +50/min (≤ recover 50: clear, resolved at once), +20/min
+    expect(events('hvac-ramp')).toEqual([['hvac-ramp', 'hvac', 'firing', 2], ['hvac-ramp', 'hvac', 'resolved', 3]]);
+    expect(store.events().find((e) => e.rule === 'hvac-ramp' && e.transition === 'firing')!.message)
+      .toBe('【次要告警】一号楼 空调：power_kw = 500 kW/1m（阈值 200 kW/1m）— 空调功率突增');
   });
 
   it('counter roll-over and reset from the collector fire the counter rule', async () => {

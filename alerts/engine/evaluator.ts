@@ -34,12 +34,17 @@ interface Slot extends StoredInstance {
   sign: number;
   limit: number;
   recover: number;
+  /** rate-of-change rules: the change per this many ms is judged; 0: the value */
+  rate_per_ms: number;
 }
 
 /** The threshold slots of one point of a device: the point's value is read once for all of them. */
 interface PointWatch {
   point: string;
   slots: Slot[];
+  /** the previous value and its time, for rate-of-change rules */
+  prev_v: number;
+  prev_ts: number;
 }
 
 /** Options of the evaluator. */
@@ -90,6 +95,7 @@ export class AlertEvaluator implements IngestObserver {
           key, rule: r.id, device: dev.id, point, compiled, dev,
           state: prev.state, since_ms: prev.since_ms, clear_since_ms: prev.clear_since_ms, breached: prev.breached, onsets: prev.onsets, value: prev.value,
           open_start: undefined, open_quantity: undefined, last_seen_ms: undefined, event: undefined, sign, limit, recover,
+          rate_per_ms: compiled.rate_per_ms,
         };
         if (slot.state !== 'normal') this.active.add(slot);
         if (r.kind === 'threshold' && r.point) watch(this.points, dev.id, r.point, slot);
@@ -121,14 +127,22 @@ export class AlertEvaluator implements IngestObserver {
       for (const w of watches) {
         const v = r.points[w.point]?.value;
         if (typeof v !== 'number') continue;
+        // change per ms since the previous value (NaN for the first, or for a reading not newer than it)
+        const rate = r.ts > w.prev_ts ? (v - w.prev_v) / (r.ts - w.prev_ts) : NaN;
+        if (r.ts > w.prev_ts) {
+          w.prev_v = v;
+          w.prev_ts = r.ts;
+        }
         let accepted: boolean | undefined;
         for (const s of w.slots) {
-          const x = s.sign * v;
+          const judged = s.rate_per_ms === 0 ? v : rate * s.rate_per_ms;
+          if (Number.isNaN(judged)) continue;
+          const x = s.sign * judged;
           const condition: Condition = x > s.sign * s.limit ? 'breach' : x <= s.sign * s.recover ? 'clear' : 'hold';
           // the common case, a normal value of a normal alert, changes nothing: no further work on the hot path
           if (condition === 'clear' && s.state === 'normal' && !s.breached) continue;
           accepted ??= r.names.includes(w.point); // a point the collector did not accept (e.g. held as implausible)
-          if (accepted) this.apply(s, condition, r.ts, v, changed);
+          if (accepted) this.apply(s, condition, r.ts, judged, changed);
         }
       }
     }
@@ -236,9 +250,10 @@ export class AlertEvaluator implements IngestObserver {
     const r = s.compiled.rule;
     const threshold = r.kind === 'threshold' ? (r.above ?? r.below) : undefined;
     const recover = r.kind === 'threshold' ? (r.recover ?? threshold) : undefined;
-    const unit = r.kind === 'threshold' && r.interval_energy
+    const symbol = r.kind === 'threshold' && r.interval_energy
       ? QUANTITY_UNIT[s.dev.medium ?? 'electricity']
       : unitOfPoint(s.point)?.symbol ?? '';
+    const unit = r.kind === 'threshold' && r.rate_per ? `${symbol}/${r.rate_per}` : symbol;
     return {
       rule: r.id, rule_name: r.name, severity: r.severity, severity_zh: SEVERITY_ZH[r.severity],
       state_zh: t === 'firing' ? '告警' : '恢复', device: s.device, device_name: s.dev.name,
@@ -264,7 +279,7 @@ function watch(map: Map<string, PointWatch[]>, id: string, point: string, slot: 
   if (!list) map.set(id, (list = []));
   const w = list.find((x) => x.point === point);
   if (w) w.slots.push(slot);
-  else list.push({ point, slots: [slot] });
+  else list.push({ point, slots: [slot], prev_v: NaN, prev_ts: -Infinity });
 }
 
 function add(map: Map<string, Slot[]>, id: string, slot: Slot): void {

@@ -85,6 +85,7 @@ describe('alert rules file', () => {
     ['a bad severity', 'env', (t) => t.replace('severity: critical', 'severity: urgent'), /:34: rules\[3\]\.severity: must be one of "critical", "major", "minor", "info"$/],
     ['a bad duration', 'env', (t) => t.replace('for: 2m', 'for: 2 min'), /:36: rules\[3\]\.for: must match pattern .* \(a duration such as 30s, 5m, 2h or 1d\)$/],
     ['a point no device in scope publishes', 'env', (t) => t.replace('point: power_kw', 'point: power_kwh'), /:14: rules\[0\]\.point: no device in scope publishes point 'power_kwh'/],
+    ['a rate of change of interval energy', 'env', (t) => t.replace('interval_energy: 15m', 'interval_energy: 15m\n    rate_per: 1h'), /:25: rules\[1\]\.rate_per: a rate of change needs 'point'$/],
     ['a duplicate rule id', 'env', (t) => t.replace('id: counters', 'id: offline'), /:37: rules\[4\]\.id: duplicate rule id 'offline'$/],
     ['a scope of water meters on a counter rule of electricity templates', 'env', (t) => t.replace('template: [chint-dtsu666]', 'template: [chint-dtsu666], building: [b2]'), /rules\[4\]\.scope: matches no enabled device/],
   ];

@@ -22,6 +22,8 @@ export interface CompiledRule {
   keep_firing_for_ms: number;
   /** stale rules: no reading for this long */
   after_ms: number;
+  /** threshold rules on a rate of change: the change per this long is judged; 0: the value */
+  rate_per_ms: number;
   message: string;
   channels: string[];
 }
@@ -88,6 +90,7 @@ export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert 
       devices: inScope,
       for_ms: rule.kind === 'counter' ? 0 : durationMs(rule.for) ?? 0,
       after_ms: rule.kind === 'stale' ? durationMs(rule.after) as number : 0,
+      rate_per_ms: rule.kind === 'threshold' ? durationMs(rule.rate_per) ?? 0 : 0,
       keep_firing_for_ms: durationMs(rule.keep_firing_for) ?? (rule.kind === 'counter' ? DEFAULT_EVENT_KEEP_MS : DEFAULT_KEEP_FIRING_MS),
       message,
       channels: rule.notify ?? parsed.default_channels ?? [],
@@ -99,6 +102,8 @@ export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert 
 function checkThreshold(rule: Extract<AlertRule, { kind: 'threshold' }>, fail: (path: string, problem: string) => never): void {
   if ((rule.point === undefined) === (rule.interval_energy === undefined)) fail('point', "give exactly one of 'point' and 'interval_energy'");
   if ((rule.above === undefined) === (rule.below === undefined)) fail('above', "give exactly one of 'above' and 'below'");
+  if (rule.rate_per !== undefined && rule.point === undefined) fail('rate_per', "a rate of change needs 'point'");
+  if (rule.rate_per !== undefined && durationMs(rule.rate_per) === 0) fail('rate_per', 'must be longer than 0');
   if (rule.recover === undefined) return;
   if (rule.above !== undefined && rule.recover > rule.above) fail('recover', `must not be above 'above' (${rule.above}): the alert resolves when the value falls below it`);
   if (rule.below !== undefined && rule.recover < rule.below) fail('recover', `must not be below 'below' (${rule.below}): the alert resolves when the value rises above it`);

@@ -63,6 +63,8 @@ export const ThresholdRule = Obj({
   below: Type.Optional(Type.Number()),
   /** the recovery threshold: an alert above `above` resolves only below `recover` (default: the threshold) */
   recover: Type.Optional(Type.Number()),
+  /** judge the point's rate of change per this duration instead of its value (e.g. °C per 10m) */
+  rate_per: Type.Optional(Duration),
 });
 
 /** No reading of a device (or of one of its points) for longer than `after`. */
