@@ -145,6 +145,16 @@ describe('alert channels', () => {
     expect(second.detail).toContain('code 130101');
   });
 
+  it('an escalation reaches its channel saying it was not acknowledged', async () => {
+    transition(['hook']);
+    expect(store.escalate('hvac-power|hvac|power_kw', ['wecom'], Date.now())).toEqual({ escalated: true, settled: true });
+    expect(store.escalate('hvac-power|hvac|power_kw', ['wecom'], Date.now())).toEqual({ escalated: false, settled: true });
+    await notifier(channels()).drain();
+    const wecom = receiver.received.filter((r) => r.vendor === 'wecom');
+    expect(wecom).toHaveLength(1);
+    expect((wecom[0].body.markdown as { content: string }).content).toContain('【升级：未确认】【重要告警】一号楼 空调');
+  });
+
   it('gives up after the last attempt', async () => {
     receiver.fail('wecom', 'http503', 'http503', 'http503', 'http503');
     transition(['wecom']);

@@ -114,7 +114,7 @@ export class Notifier {
     }
     const started = Date.now();
     try {
-      await sender.send(messageOf(n.event));
+      await sender.send(messageOf(n.event, n.escalation));
       this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: this.now(), ok: true, detail: 'delivered', duration_ms: Date.now() - started }, { sent: true });
       alertMetrics.deliveries.inc({ channel: n.channel, result: 'sent' });
     } catch (err) {

@@ -45,6 +45,8 @@ export interface PendingNotification {
   id: number;
   channel: string;
   attempts: number;
+  /** sent to the next contact group because nobody acknowledged the alert in time */
+  escalation: boolean;
   event: StoredEvent;
 }
 
@@ -68,7 +70,7 @@ CREATE TABLE IF NOT EXISTS alert_instance (
 CREATE TABLE IF NOT EXISTS alert_event (
   id INTEGER PRIMARY KEY, key TEXT NOT NULL, rule TEXT NOT NULL, device TEXT NOT NULL, building TEXT NOT NULL,
   point TEXT NOT NULL, severity TEXT NOT NULL, transition TEXT NOT NULL, at_ms INTEGER NOT NULL, value REAL,
-  message TEXT NOT NULL, acked_by TEXT, acked_at_ms INTEGER, ack_comment TEXT
+  message TEXT NOT NULL, acked_by TEXT, acked_at_ms INTEGER, ack_comment TEXT, escalated_ms INTEGER
 );
 CREATE TABLE IF NOT EXISTS silence (
   id INTEGER PRIMARY KEY, starts_ms INTEGER NOT NULL, ends_ms INTEGER NOT NULL, rule TEXT, device TEXT, building TEXT,
@@ -78,7 +80,7 @@ CREATE INDEX IF NOT EXISTS alert_event_at ON alert_event (at_ms);
 CREATE TABLE IF NOT EXISTS notification (
   id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL REFERENCES alert_event (id), channel TEXT NOT NULL,
   status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL,
-  last_error TEXT, sent_ms INTEGER
+  last_error TEXT, sent_ms INTEGER, escalation INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS notification_due ON notification (status, next_attempt_ms);
 CREATE TABLE IF NOT EXISTS delivery (
@@ -87,7 +89,7 @@ CREATE TABLE IF NOT EXISTS delivery (
 );
 `;
 
-interface EventRow { id: number; key: string; rule: string; device: string; building: string; point: string; severity: Severity; transition: Transition; at_ms: number; value: number | null; message: string; acked_by: string | null; acked_at_ms: number | null; ack_comment: string | null }
+interface EventRow { id: number; key: string; rule: string; device: string; building: string; point: string; severity: Severity; transition: Transition; at_ms: number; value: number | null; message: string; acked_by: string | null; acked_at_ms: number | null; ack_comment: string | null; escalated_ms: number | null }
 
 /** A maintenance window: notifications of matching transitions within it are not sent (kept as `silenced`). */
 export interface Silence {
@@ -166,9 +168,9 @@ export class AlertStore {
 
   /** Notifications due for an attempt, oldest first. */
   dueNotifications(now_ms: number, limit = 100): PendingNotification[] {
-    const rows = this.db.prepare(`SELECT n.id AS nid, n.channel, n.attempts, e.* FROM notification n JOIN alert_event e ON e.id = n.event_id
-      WHERE n.status = 'pending' AND n.next_attempt_ms <= ? ORDER BY n.id LIMIT ?`).all(now_ms, limit) as (EventRow & { nid: number; channel: string; attempts: number })[];
-    return rows.map(({ nid, channel, attempts, ...e }) => ({ id: nid, channel, attempts, event: eventOf(e) }));
+    const rows = this.db.prepare(`SELECT n.id AS nid, n.channel, n.attempts, n.escalation, e.* FROM notification n JOIN alert_event e ON e.id = n.event_id
+      WHERE n.status = 'pending' AND n.next_attempt_ms <= ? ORDER BY n.id LIMIT ?`).all(now_ms, limit) as (EventRow & { nid: number; channel: string; attempts: number; escalation: number })[];
+    return rows.map(({ nid, channel, attempts, escalation, ...e }) => ({ id: nid, channel, attempts, escalation: escalation === 1, event: eventOf(e) }));
   }
 
   /** Log an attempt and settle the notification: sent, retried at `retry_at_ms`, or failed for good. */
@@ -218,6 +220,22 @@ export class AlertStore {
       WHERE id = ? AND transition = 'firing' AND acked_by IS NULL`).run(by, at_ms, comment, id).changes;
     const row = this.db.prepare('SELECT * FROM alert_event WHERE id = ? AND transition = \'firing\'').get(id) as EventRow | undefined;
     return row && (changed > 0 || row.acked_by) ? eventOf(row) : undefined;
+  }
+
+  /**
+   * Escalate the latest firing transition of an instance unless it is acknowledged or escalated already: one
+   * notification per channel, in one transaction with the mark. Returns whether it escalated, and whether it
+   * ever needs to be asked again (false once acknowledged or escalated).
+   */
+  escalate(key: string, channels: readonly string[], now_ms: number): { escalated: boolean; settled: boolean } {
+    return this.db.transaction(() => {
+      const e = this.db.prepare(`SELECT id, acked_by, escalated_ms FROM alert_event WHERE key = ? AND transition = 'firing' ORDER BY id DESC LIMIT 1`)
+        .get(key) as { id: number; acked_by: string | null; escalated_ms: number | null } | undefined;
+      if (!e || e.acked_by !== null || e.escalated_ms !== null) return { escalated: false, settled: true };
+      this.db.prepare('UPDATE alert_event SET escalated_ms = ? WHERE id = ?').run(now_ms, e.id);
+      for (const c of channels) this.db.prepare('INSERT INTO notification (event_id, channel, status, next_attempt_ms, escalation) VALUES (?, ?, \'pending\', ?, 1)').run(e.id, c, now_ms);
+      return { escalated: true, settled: true };
+    })();
   }
 
   /** Add a silence. */
@@ -278,7 +296,7 @@ function instanceRow(i: StoredInstance) {
 }
 
 function eventOf(e: EventRow): StoredEvent {
-  const { acked_by, acked_at_ms, ack_comment, ...rest } = e;
+  const { acked_by, acked_at_ms, ack_comment, escalated_ms: _escalated, ...rest } = e;
   return { ...rest, value: e.value ?? undefined, ...(acked_by ? { ack: { by: acked_by, at_ms: acked_at_ms as number, comment: ack_comment ?? '' } } : {}) };
 }
 

@@ -23,9 +23,10 @@ export class DeliveryError extends Error {
   }
 }
 
-/** The message of a transition. */
-export function messageOf(event: StoredEvent): AlertMessage {
-  const cut = event.message.indexOf('—');
-  const title = (cut > 0 ? event.message.slice(0, cut) : event.message).trim().slice(0, 64);
-  return { title, text: event.message, event };
+/** The message of a transition; an escalation says so first. */
+export function messageOf(event: StoredEvent, escalation = false): AlertMessage {
+  const text = escalation ? `【升级：未确认】${event.message}` : event.message;
+  const cut = text.indexOf('—');
+  const title = (cut > 0 ? text.slice(0, cut) : text).trim().slice(0, 64);
+  return { title, text, event };
 }

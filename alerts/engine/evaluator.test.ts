@@ -20,7 +20,7 @@ const T0 = Date.UTC(2026, 0, 5, 2, 0); // 10:00 in Shanghai
 const site = alertTestSite('test-site');
 const rules = checkAlertRules({
   version: 1,
-  channels: [{ id: 'hook', type: 'webhook', url: 'http://127.0.0.1:9/' }],
+  channels: [{ id: 'hook', type: 'webhook', url: 'http://127.0.0.1:9/' }, { id: 'boss', type: 'webhook', url: 'http://127.0.0.1:9/boss' }],
   default_channels: ['hook'],
   rules: [
     { id: 'hvac-power', kind: 'threshold', name: '空调功率过高', severity: 'major', scope: { tag: ['hvac-plant'] }, point: 'power_kw', above: 500, recover: 450, for: '2m', keep_firing_for: '1m' },
@@ -28,7 +28,7 @@ const rules = checkAlertRules({
     { id: 'main-15m', kind: 'threshold', name: '总表15分钟能耗过高', severity: 'minor', scope: { device: ['main'] }, interval_energy: '15m', above: 30 },
     { id: 'counters', kind: 'counter', name: '计数器异常', severity: 'minor', scope: { building: ['b1'] }, events: ['reset', 'rollover'] },
     { id: 'water-stale', kind: 'stale', name: '水表无数据', severity: 'major', scope: { device: ['water'] }, after: '10m' },
-    { id: 'offline', kind: 'device_state', name: '设备离线', severity: 'critical', scope: { building: ['b2'] }, states: ['offline'], for: '1m', keep_firing_for: '0s' },
+    { id: 'offline', kind: 'device_state', name: '设备离线', severity: 'critical', scope: { building: ['b2'] }, states: ['offline'], for: '1m', keep_firing_for: '0s', escalate: { after: '10m', notify: ['boss'] } },
   ],
 }, site, 'rules.yaml');
 
@@ -101,6 +101,26 @@ describe('alert evaluation on the ingest path', () => {
     expect(events('hvac-ramp')).toEqual([['hvac-ramp', 'hvac', 'firing', 2], ['hvac-ramp', 'hvac', 'resolved', 3]]);
     expect(store.events().find((e) => e.rule === 'hvac-ramp' && e.transition === 'firing')!.message)
       .toBe('【次要告警】一号楼 空调：power_kw = 500 kW/1m（阈值 200 kW/1m）— 空调功率突增');
+  });
+
+  it('escalates a firing alert nobody acknowledged to the next contact group, once; an acknowledged one is not', () => {
+    evaluator.deviceState('water', 'offline', T0);
+    for (const m of [1, 5, 11, 12, 20]) {
+      clock = T0 + m * MIN;
+      evaluator.tick();
+    }
+    const escalations = () => store.dueNotifications(clock + 1).filter((n) => n.escalation);
+    expect(escalations().map((n) => [n.channel, n.event.rule, n.event.transition])).toEqual([['boss', 'offline', 'firing']]);
+    // resolved, fires again, acknowledged within the 10 minutes: no second escalation
+    evaluator.deviceState('water', 'online', T0 + 21 * MIN);
+    evaluator.deviceState('water', 'offline', T0 + 22 * MIN);
+    clock = T0 + 23 * MIN;
+    evaluator.tick();
+    const refired = store.events().find((e) => e.rule === 'offline' && e.transition === 'firing')!;
+    expect(store.acknowledge(refired.id, 'tech', '在修', clock)).toBeDefined();
+    clock = T0 + 40 * MIN;
+    evaluator.tick();
+    expect(escalations()).toHaveLength(1);
   });
 
   it('counter roll-over and reset from the collector fire the counter rule', async () => {

@@ -36,6 +36,8 @@ interface Slot extends StoredInstance {
   recover: number;
   /** rate-of-change rules: the change per this many ms is judged; 0: the value */
   rate_per_ms: number;
+  /** escalation asked of the store for this firing (acknowledged, escalated or not configured: not again) */
+  escalation_settled: boolean;
 }
 
 /** The threshold slots of one point of a device: the point's value is read once for all of them. */
@@ -95,7 +97,7 @@ export class AlertEvaluator implements IngestObserver {
           key, rule: r.id, device: dev.id, point, compiled, dev,
           state: prev.state, since_ms: prev.since_ms, clear_since_ms: prev.clear_since_ms, breached: prev.breached, onsets: prev.onsets, value: prev.value,
           open_start: undefined, open_quantity: undefined, last_seen_ms: undefined, event: undefined, sign, limit, recover,
-          rate_per_ms: compiled.rate_per_ms,
+          rate_per_ms: compiled.rate_per_ms, escalation_settled: compiled.escalate_after_ms === 0,
         };
         if (slot.state !== 'normal') this.active.add(slot);
         if (r.kind === 'threshold' && r.point) watch(this.points, dev.id, r.point, slot);
@@ -199,6 +201,14 @@ export class AlertEvaluator implements IngestObserver {
     for (const s of this.active) {
       const t = tick(s, now_ms, s.compiled);
       if (t) this.transition(s, t, now_ms, changed);
+      else if (s.state === 'firing' && !s.escalation_settled && now_ms - s.since_ms >= s.compiled.escalate_after_ms) {
+        const { escalated, settled } = this.opts.store.escalate(s.key, s.compiled.escalate_channels, now_ms);
+        s.escalation_settled = settled;
+        if (escalated) {
+          log.info({ rule: s.rule, device: s.device, channels: s.compiled.escalate_channels }, 'alert not acknowledged: escalated');
+          changed.push(s);
+        }
+      }
     }
     this.flush(changed);
   }
@@ -231,6 +241,7 @@ export class AlertEvaluator implements IngestObserver {
 
   private transition(s: Slot, t: Transition, at_ms: number, changed: Slot[]): void {
     if (s.state === 'normal') this.active.delete(s);
+    if (t === 'firing') s.escalation_settled = s.compiled.escalate_after_ms === 0; // a new firing may escalate again
     const message = renderMessage(s.compiled.message, this.values(s, t, at_ms));
     const r = s.compiled.rule;
     this.opts.store.recordTransition(stored(s), {

@@ -24,6 +24,9 @@ export interface CompiledRule {
   after_ms: number;
   /** threshold rules on a rate of change: the change per this long is judged; 0: the value */
   rate_per_ms: number;
+  /** escalation: unacknowledged this long after firing, notify `escalate_channels` too; 0: never */
+  escalate_after_ms: number;
+  escalate_channels: string[];
   message: string;
   channels: string[];
 }
@@ -71,6 +74,7 @@ export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert 
     if (ruleIds.has(rule.id)) fail(at('id'), `duplicate rule id '${rule.id}'`);
     ruleIds.add(rule.id);
     checkChannels(rule.notify, at('notify'));
+    checkChannels(rule.escalate?.notify, at('escalate', 'notify'));
     if (rule.kind === 'threshold') checkThreshold(rule, (p, problem) => fail(at(p), problem));
     const message = rule.message ?? DEFAULT_MESSAGE[rule.kind];
     const unknown = unknownPlaceholders(message);
@@ -91,6 +95,8 @@ export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert 
       for_ms: rule.kind === 'counter' ? 0 : durationMs(rule.for) ?? 0,
       after_ms: rule.kind === 'stale' ? durationMs(rule.after) as number : 0,
       rate_per_ms: rule.kind === 'threshold' ? durationMs(rule.rate_per) ?? 0 : 0,
+      escalate_after_ms: durationMs(rule.escalate?.after) ?? 0,
+      escalate_channels: rule.escalate?.notify ?? [],
       keep_firing_for_ms: durationMs(rule.keep_firing_for) ?? (rule.kind === 'counter' ? DEFAULT_EVENT_KEEP_MS : DEFAULT_KEEP_FIRING_MS),
       message,
       channels: rule.notify ?? parsed.default_channels ?? [],

@@ -46,6 +46,8 @@ const common = {
   message: Type.Optional(Type.String({ minLength: 1 })),
   /** channel ids; default: the file's `default_channels` */
   notify: Type.Optional(Type.Array(Id)),
+  /** still firing and unacknowledged this long after it fired: notify these channels too (the next contact group) */
+  escalate: Type.Optional(Obj({ after: Duration, notify: Type.Array(Id, { minItems: 1 }) })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
   /** how long the condition must hold before the alert fires (pending until then) */
   for: Type.Optional(Duration),
