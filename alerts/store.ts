@@ -151,6 +151,11 @@ export class AlertStore {
     }));
   }
 
+  /** The stored state of one instance, or undefined when it was never stored. */
+  instanceState(key: string): LifecycleState['state'] | undefined {
+    return (this.db.prepare('SELECT state FROM alert_instance WHERE key = ?').get(key) as { state: LifecycleState['state'] } | undefined)?.state;
+  }
+
   /** Save instances (at shutdown, or with a transition). */
   saveInstances(instances: readonly StoredInstance[]): void {
     this.db.transaction(() => { for (const i of instances) this.upsert.run(instanceRow(i)); })();

@@ -91,6 +91,28 @@ describe('GET /api/v1/alerts, acknowledgement and silences', () => {
     expect((await call(`${base}/silences/${id}`, 'DELETE')).status).toBe(404);
   });
 
+  it("relays Grafana's webhook payload: a new firing alert once, its repeats not, its resolution once", async () => {
+    const payload = (status: string) => ({
+      receiver: 'jieneng', status, alerts: [{
+        status, labels: { alertname: '夜间基础负荷', severity: 'minor', building: 'b1' },
+        annotations: { summary: '一号楼夜间功率 35 kW' }, fingerprint: 'c6eadffa33fcdf37', values: { B: 35.2 },
+      }],
+    });
+    const first = await call(`${base}/alerts/grafana?notify=ops`, 'POST', payload('firing'));
+    expect(first.status).toBe(201);
+    assertMatchesOpenApi('POST', '/api/v1/alerts/grafana', 201, first.body);
+    expect(first.body).toEqual({ recorded: 1, unchanged: 0 });
+    expect((await call(`${base}/alerts/grafana?notify=ops`, 'POST', payload('firing'))).body).toEqual({ recorded: 0, unchanged: 1 });
+    expect((await call(`${base}/alerts/grafana?notify=ops`, 'POST', payload('resolved'))).body).toEqual({ recorded: 1, unchanged: 0 });
+    const relayed = store.events().filter((e) => e.key === 'grafana|c6eadffa33fcdf37');
+    expect(relayed.map((e) => [e.transition, e.severity, e.building, e.value, e.message])).toEqual([
+      ['resolved', 'minor', 'b1', 35.2, '【次要恢复】一号楼夜间功率 35 kW — 夜间基础负荷（Grafana）'],
+      ['firing', 'minor', 'b1', 35.2, '【次要告警】一号楼夜间功率 35 kW — 夜间基础负荷（Grafana）'],
+    ]);
+    expect(store.dueNotifications(Date.now() + 1e12).filter((n) => n.event.key === 'grafana|c6eadffa33fcdf37').map((n) => n.channel)).toEqual(['ops', 'ops']);
+    expect((await call(`${base}/alerts/grafana?notify=ops`, 'POST', { hello: 1 })).status).toBe(400);
+  });
+
   it('answers 503 when alerting is not configured', async () => {
     const res = await call(`${baseOff}/alerts`);
     expect(res.status).toBe(503);

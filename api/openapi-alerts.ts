@@ -59,6 +59,17 @@ export const alertPaths: Record<string, Schema> = {
       responses: { 201: json({ $ref: '#/components/schemas/Alert' }, 'Acknowledged (the first acknowledgement stays)'), 400: errorResponse('the id or comment is invalid'), 404: errorResponse('no firing alert with this id'), 503: off },
     },
   },
+  '/api/v1/alerts/grafana': {
+    post: {
+      summary: "Relay Grafana's webhook contact-point payload through this system's channels (Grafana cannot sign DingTalk messages)", operationId: 'relayGrafana',
+      parameters: [{ name: 'notify', in: 'query', required: true, description: 'channel ids of the rules file, separated by commas', schema: str }],
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['alerts'], properties: { alerts: { type: 'array', items: { type: 'object' } } } } } } },
+      responses: {
+        201: json({ type: 'object', additionalProperties: false, required: ['recorded', 'unchanged'], properties: { recorded: { type: 'integer' }, unchanged: { type: 'integer', description: 'repeats of an alert already firing, or resolutions of one not firing' } } }, 'Recorded'),
+        400: errorResponse('not a Grafana webhook payload, or no channels'), 503: off,
+      },
+    },
+  },
   '/api/v1/silences': {
     get: { summary: 'Silences (maintenance windows) not yet over', operationId: 'listSilences', responses: { 200: json({ type: 'array', items: { $ref: '#/components/schemas/Silence' } }), 503: off } },
     post: {

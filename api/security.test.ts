@@ -45,6 +45,7 @@ const SAMPLES: Record<string, string> = {
   'DELETE /api/v1/keys/:id': '/api/v1/keys/{fresh key}',
   'GET /api/v1/alerts': '/api/v1/alerts?state=all',
   'POST /api/v1/alerts/:id/ack': '/api/v1/alerts/1/ack',
+  'POST /api/v1/alerts/grafana': '/api/v1/alerts/grafana?notify=ops',
   'GET /api/v1/silences': '/api/v1/silences',
   'POST /api/v1/silences': '/api/v1/silences',
   'DELETE /api/v1/silences/:id': '/api/v1/silences/{fresh silence}',
@@ -53,6 +54,7 @@ const SAMPLES: Record<string, string> = {
 const BODIES: Record<string, unknown> = {
   'POST /api/v1/keys': { role: 'viewer', name: 'sample', expires: '1d' },
   'POST /api/v1/alerts/:id/ack': { comment: '已派人处理' },
+  'POST /api/v1/alerts/grafana': { alerts: [{ status: 'firing', fingerprint: 'f1', labels: { alertname: 'x' } }] },
   'POST /api/v1/silences': { ends: '2099-01-01T00:00:00+08:00', building: 'b1', comment: '检修' },
 };
 

@@ -10,6 +10,7 @@ import type { ApiContext } from '../context.ts';
 import { ApiError, badParameter } from '../errors.ts';
 import { enumParam, isoLocal, parseInstant, stringParam } from '../params.ts';
 import { principalOf } from '../security/enforce.ts';
+import { relayGrafana, RelayPayloadError } from '../../alerts/grafana-relay.ts';
 
 const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
 
@@ -66,6 +67,19 @@ export function alertRoutes(ctx: ApiContext, store: AlertStore | undefined): Rou
     if (!acked) throw new ApiError(404, 'not_found', `no firing alert with id ${id}`);
     // 201: an acknowledgement was recorded (the first one stays: acknowledging again answers it unchanged)
     res.status(201).json(shown(acked));
+  });
+
+  // Grafana's webhook contact point (URL …/alerts/grafana?notify=ops-dingtalk, Authorization: Bearer <key>)
+  router.post('/alerts/grafana', express.json({ limit: '1mb' }), (req, res) => {
+    const s = need();
+    const notify = stringParam(req.query, 'notify', true).split(',').filter((c) => c !== '');
+    if (notify.length === 0 || notify.some((c) => !/^[a-z0-9][a-z0-9_-]*$/.test(c))) throw badParameter('notify', 'channel ids of the rules file, separated by commas');
+    try {
+      res.status(201).json(relayGrafana(s, req.body, notify, ctx.now()));
+    } catch (err) {
+      if (err instanceof RelayPayloadError) throw badParameter('body', err.message);
+      throw err;
+    }
   });
 
   router.get('/silences', (_req, res) => { res.json(need().silences(ctx.now()).map(shownSilence)); });

@@ -52,6 +52,7 @@ export const ACCESS: Record<string, AccessRule> = {
   'GET /api/v1/exports/annual': { role: 'statistics', note: 'the annual returns (XLSX or CSV) of the whole site' },
   'GET /api/v1/alerts': { role: 'technician', note: 'alerts (docs/alerts.md)' },
   'POST /api/v1/alerts/:id/ack': { role: 'technician', note: 'acknowledge with a comment' },
+  'POST /api/v1/alerts/grafana': { role: 'technician', note: "Grafana's webhook contact point, relayed to the channels" },
   'GET /api/v1/silences': { role: 'technician' },
   'POST /api/v1/silences': { role: 'technician', note: 'maintenance windows' },
   'DELETE /api/v1/silences/:id': { role: 'technician' },
