@@ -27,11 +27,13 @@ export interface MessageValues {
   event_zh: string;
   /** local time of the transition, e.g. 2026-12-05 08:30:00 */
   time: string;
+  /** the rules file's board_url for this building and device (empty without one) */
+  link: string;
 }
 
 export const PLACEHOLDERS: ReadonlySet<string> = new Set<keyof MessageValues>([
   'rule', 'rule_name', 'severity', 'severity_zh', 'state_zh', 'device', 'device_name', 'building', 'building_name',
-  'point', 'value', 'unit', 'threshold', 'recover', 'event_zh', 'time',
+  'point', 'value', 'unit', 'threshold', 'recover', 'event_zh', 'time', 'link',
 ]);
 
 export const SEVERITY_ZH: Record<Severity, string> = { critical: '严重', major: '重要', minor: '次要', info: '提示' };

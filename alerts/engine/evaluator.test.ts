@@ -174,6 +174,18 @@ describe('alert evaluation on the ingest path', () => {
   });
 });
 
+describe('messages', () => {
+  it('{link} is the rules file\'s board_url for the building and device', () => {
+    const linked = checkAlertRules({
+      version: 1, board_url: 'http://grafana.local/d/energy?var-building={building}&var-device={device}',
+      rules: [{ id: 'off', kind: 'device_state', name: '离线', severity: 'major', states: ['offline'], scope: { device: ['water'] }, message: '{building_name}{device_name}离线，看板 {link}' }],
+    }, site, 'linked.yaml');
+    const ev = new AlertEvaluator({ config: linked, site, store, now: () => clock });
+    ev.deviceState('water', 'offline', T0);
+    expect(store.events()[0].message).toBe('二号楼水表离线，看板 http://grafana.local/d/energy?var-building=b2&var-device=water');
+  });
+});
+
 describe('the hot path', () => {
   it('2 000 threshold rules on three meters cost microseconds per reading (slots stay fast objects)', async () => {
     const { siteIndex } = await import('../../collector/batch-judge.ts');

@@ -273,6 +273,7 @@ export class AlertEvaluator implements IngestObserver {
       value: fmt(s.value), unit, threshold: fmt(threshold), recover: fmt(recover),
       event_zh: EVENT_ZH[s.event ?? (r.kind === 'stale' ? 'stale' : '')] ?? s.event ?? '',
       time: this.timeFormat.format(at_ms),
+      link: (this.opts.config.board_url ?? '').replaceAll('{building}', encodeURIComponent(s.dev.building)).replaceAll('{device}', encodeURIComponent(s.device)),
     };
   }
 }

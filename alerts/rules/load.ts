@@ -37,6 +37,8 @@ export interface AlertConfig {
   rules: CompiledRule[];
   /** channels with their `${ENV}` settings replaced by the values */
   channels: Map<string, Channel>;
+  /** the board URL template of {link} */
+  board_url?: string;
 }
 
 /** Default of `keep_firing_for`: a firing alert resolves only after its condition stayed clear this long. */
@@ -102,7 +104,7 @@ export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert 
       channels: rule.notify ?? parsed.default_channels ?? [],
     };
   });
-  return { file, rules: rules.filter((r) => r.rule.enabled !== false), channels };
+  return { file, rules: rules.filter((r) => r.rule.enabled !== false), channels, board_url: parsed.board_url };
 }
 
 function checkThreshold(rule: Extract<AlertRule, { kind: 'threshold' }>, fail: (path: string, problem: string) => never): void {

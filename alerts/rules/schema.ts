@@ -124,6 +124,8 @@ export const AlertRulesFile = Obj({
   version: Type.Literal(1),
   /** channels of every rule without its own `notify` */
   default_channels: Type.Optional(Type.Array(Id)),
+  /** the board a message links to as {link}; `{building}` and `{device}` in it are replaced by the alert's ids */
+  board_url: Type.Optional(Type.String({ pattern: '^https?://', description: 'an http(s) URL' })),
   channels: Type.Optional(Type.Array(Channel)),
   rules: Type.Array(AlertRule),
 }, 'Jieneng alert rules, version 1');
