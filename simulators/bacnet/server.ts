@@ -9,65 +9,17 @@
  */
 import {
   ApplicationTag, BacnetClient, ConfirmedServiceChoice, ErrorClass, ErrorCode, NpduControlPriority, ObjectType, PduType,
-  PropertyIdentifier as P, Reliability, Segmentation, ServicesSupported, ServicesSupportedBitString, StatusFlags,
+  PropertyIdentifier as P, Reliability, Segmentation, StatusFlags,
   StatusFlagsBitString, UnconfirmedServiceChoice, wire,
   type BACNetAddress, type BACNetAppData, type BACNetObjectID, type BACNetReadAccess,
 } from '../../gateway/protocols/bacnet/library.ts';
-import { formatObjectId, hasUnits, isBinary, isCommandable } from '../../gateway/protocols/bacnet/objects.ts';
+import { formatObjectId, hasUnits, isCommandable } from '../../gateway/protocols/bacnet/objects.ts';
 import { BacnetTransport } from '../../gateway/protocols/bacnet/transport.ts';
 import { bacnetConversion } from '../../gateway/protocols/bacnet/units.ts';
-import type { HvacModel } from '../physics/hvac.ts';
+import { DEVICE_PROPERTIES, encodePresentValue, readDeviceProperty } from './device-object.ts';
+import type { BacnetDeviceSimOptions, SimFaults, SimObjectSpec } from './options.ts';
 
-/** One simulated object. */
-export interface SimObjectSpec {
-  objectId: BACNetObjectID;
-  /** canonical point the value comes from in the model */
-  point: string;
-  name: string;
-  description?: string;
-  /** BACnet engineering unit the device reports (analog objects) */
-  units?: number;
-  covIncrement?: number;
-  writable?: boolean;
-}
-
-/** How a simulated device is reached and what it claims. */
-export interface BacnetDeviceSimOptions {
-  deviceInstance: number;
-  name: string;
-  objects: SimObjectSpec[];
-  model: HvacModel;
-  /** bind address: 0.0.0.0 to hear broadcasts on the port, 127.0.0.1 for unicast only */
-  interface: string;
-  port: number;
-  /** needed by the library; the simulator itself never broadcasts */
-  broadcastAddress?: string;
-  vendorId?: number;
-  vendorName?: string;
-  modelName?: string;
-  /** Max_APDU_Length_Accepted announced and enforced for answers (default 1476) */
-  maxApdu?: number;
-  /** answer ReadPropertyMultiple (default true); false: reject it like a B-ASC device */
-  rpm?: boolean;
-  /** accept SubscribeCOV (default true) */
-  cov?: boolean;
-  /** how often subscriptions are checked for changes, ms (default 1000) */
-  covCheckMs?: number;
-  /** clock for the physics (tests pass a fixed or fast clock) */
-  now?: () => number;
-}
-
-/** What a test or the demo can break. */
-export interface SimFaults {
-  /** answer nothing at all */
-  offline: boolean;
-  /** accept subscriptions but send no notifications */
-  covStopped: boolean;
-  /** objects that answer unknown-object, by `analog-input:3` */
-  unknownObjects: Set<string>;
-  /** objects with a Reliability other than no-fault-detected (Status_Flags fault set) */
-  unreliable: Map<string, number>;
-}
+export type { BacnetDeviceSimOptions, SimFaults, SimObjectSpec } from './options.ts';
 
 interface Subscription {
   receiver: BACNetAddress;
@@ -143,7 +95,11 @@ export class BacnetDeviceSimulator {
     const spec = this.byKey.get(key(objectId));
     if (!spec) throw new Error(`no object ${formatObjectId(objectId)}`);
     const commanded = this.commanded(spec);
-    if (commanded !== undefined) return commanded;
+    return commanded ?? this.modelValue(spec);
+  }
+
+  /** The physics model's value of an object, in the device's unit: its value when nothing commands it. */
+  private modelValue(spec: SimObjectSpec): number {
     const canonical = this.options.model.read(this.now())[spec.point] ?? 0;
     return hasUnits(spec.objectId.type) ? bacnetConversion(spec.point, spec.units).toDevice(canonical) : canonical;
   }
@@ -268,11 +224,7 @@ export class BacnetDeviceSimulator {
   }
 
   private propertyList(objectId: BACNetObjectID): number[] {
-    if (objectId.type === ObjectType.DEVICE) {
-      return [P.OBJECT_IDENTIFIER, P.OBJECT_NAME, P.OBJECT_TYPE, P.SYSTEM_STATUS, P.VENDOR_NAME, P.VENDOR_IDENTIFIER,
-        P.MODEL_NAME, P.PROTOCOL_VERSION, P.PROTOCOL_REVISION, P.PROTOCOL_SERVICES_SUPPORTED, P.MAX_APDU_LENGTH_ACCEPTED,
-        P.SEGMENTATION_SUPPORTED];
-    }
+    if (objectId.type === ObjectType.DEVICE) return [...DEVICE_PROPERTIES];
     const spec = this.byKey.get(key(objectId));
     if (!spec) return [];
     const list = [P.OBJECT_IDENTIFIER, P.OBJECT_NAME, P.OBJECT_TYPE, P.PRESENT_VALUE, P.STATUS_FLAGS, P.EVENT_STATE,
@@ -289,30 +241,7 @@ export class BacnetDeviceSimulator {
     const o = this.options;
     if (objectId.type === ObjectType.DEVICE) {
       if (objectId.instance !== o.deviceInstance && objectId.instance !== 4194303) return unknownObject;
-      const self = { type: ObjectType.DEVICE, instance: o.deviceInstance };
-      const v = (type: number, value: unknown): { values: BACNetAppData[] } => ({ values: [{ type, value } as BACNetAppData] });
-      switch (property) {
-        case P.OBJECT_IDENTIFIER: return v(ApplicationTag.OBJECTIDENTIFIER, self);
-        case P.OBJECT_NAME: return v(ApplicationTag.CHARACTER_STRING, o.name);
-        case P.OBJECT_TYPE: return v(ApplicationTag.ENUMERATED, ObjectType.DEVICE);
-        case P.SYSTEM_STATUS: return v(ApplicationTag.ENUMERATED, 0);
-        case P.VENDOR_NAME: return v(ApplicationTag.CHARACTER_STRING, o.vendorName ?? 'Jieneng simulator');
-        case P.VENDOR_IDENTIFIER: return v(ApplicationTag.UNSIGNED_INTEGER, o.vendorId ?? 260);
-        case P.MODEL_NAME: return v(ApplicationTag.CHARACTER_STRING, o.modelName ?? 'sim');
-        case P.PROTOCOL_VERSION: return v(ApplicationTag.UNSIGNED_INTEGER, 1);
-        case P.PROTOCOL_REVISION: return v(ApplicationTag.UNSIGNED_INTEGER, 14);
-        case P.MAX_APDU_LENGTH_ACCEPTED: return v(ApplicationTag.UNSIGNED_INTEGER, this.maxApdu);
-        case P.SEGMENTATION_SUPPORTED: return v(ApplicationTag.ENUMERATED, Segmentation.NO_SEGMENTATION);
-        case P.PROTOCOL_SERVICES_SUPPORTED: {
-          const services = [ServicesSupported.READ_PROPERTY, ServicesSupported.WRITE_PROPERTY, ServicesSupported.WHO_IS];
-          if (o.rpm !== false) services.push(ServicesSupported.READ_PROPERTY_MULTIPLE);
-          if (o.cov !== false) services.push(ServicesSupported.SUBSCRIBE_COV);
-          return v(ApplicationTag.BIT_STRING, new ServicesSupportedBitString(...services));
-        }
-        case P.OBJECT_LIST:
-          return { values: [self, ...o.objects.map((x) => x.objectId)].map((id) => ({ type: ApplicationTag.OBJECTIDENTIFIER, value: id }) as BACNetAppData) };
-        default: return unknownProperty;
-      }
+      return readDeviceProperty({ ...o, maxApdu: this.maxApdu, objectIds: o.objects.map((x) => x.objectId) }, property) ?? unknownProperty;
     }
     const spec = this.byKey.get(key(objectId));
     if (!spec || this.faults.unknownObjects.has(formatObjectId(objectId))) return unknownObject;
@@ -323,7 +252,7 @@ export class BacnetDeviceSimulator {
       case P.OBJECT_NAME: return v(ApplicationTag.CHARACTER_STRING, spec.name);
       case P.OBJECT_TYPE: return v(ApplicationTag.ENUMERATED, objectId.type);
       case P.DESCRIPTION: return spec.description ? v(ApplicationTag.CHARACTER_STRING, spec.description) : unknownProperty;
-      case P.PRESENT_VALUE: return { values: [this.encodeValue(spec, this.presentValue(objectId))] };
+      case P.PRESENT_VALUE: return { values: [encodePresentValue(spec.objectId.type, this.presentValue(objectId))] };
       case P.STATUS_FLAGS: return v(ApplicationTag.BIT_STRING, this.flags(objectId, reliability));
       case P.EVENT_STATE: return v(ApplicationTag.ENUMERATED, 0);
       case P.OUT_OF_SERVICE: return v(ApplicationTag.BOOLEAN, false);
@@ -333,13 +262,10 @@ export class BacnetDeviceSimulator {
       case P.PRIORITY_ARRAY: {
         if (!isCommandable(objectId.type)) return unknownProperty;
         const pa = this.priorityArrays.get(key(objectId)) ?? new Array<number | null>(16).fill(null);
-        return { values: pa.map((x) => (x === null ? { type: ApplicationTag.NULL, value: null } : this.encodeValue(spec, x)) as BACNetAppData) };
+        return { values: pa.map((x) => (x === null ? { type: ApplicationTag.NULL, value: null } : encodePresentValue(spec.objectId.type, x)) as BACNetAppData) };
       }
-      case P.RELINQUISH_DEFAULT: {
-        if (!isCommandable(objectId.type)) return unknownProperty;
-        const canonical = this.options.model.read(this.now())[spec.point] ?? 0;
-        return { values: [this.encodeValue(spec, hasUnits(objectId.type) ? bacnetConversion(spec.point, spec.units).toDevice(canonical) : canonical)] };
-      }
+      case P.RELINQUISH_DEFAULT:
+        return isCommandable(objectId.type) ? { values: [encodePresentValue(objectId.type, this.modelValue(spec))] } : unknownProperty;
       default: return unknownProperty;
     }
   }
@@ -350,16 +276,6 @@ export class BacnetDeviceSimulator {
     const pa = this.priorityArrays.get(key(objectId));
     if (pa?.some((x) => x !== null)) bits.push(StatusFlags.OVERRIDDEN);
     return new StatusFlagsBitString(...bits);
-  }
-
-  private encodeValue(spec: SimObjectSpec, value: number): BACNetAppData {
-    if (isBinary(spec.objectId.type)) return { type: ApplicationTag.ENUMERATED, value: value >= 0.5 ? 1 : 0 } as BACNetAppData;
-    if (spec.objectId.type === ObjectType.MULTI_STATE_INPUT || spec.objectId.type === ObjectType.MULTI_STATE_OUTPUT
-      || spec.objectId.type === ObjectType.MULTI_STATE_VALUE) {
-      // Multi-state Present_Value counts from 1 (clause 12.18.4); the model's states count from 0.
-      return { type: ApplicationTag.UNSIGNED_INTEGER, value: Math.max(1, Math.round(value) + 1) } as BACNetAppData;
-    }
-    return { type: ApplicationTag.REAL, value } as BACNetAppData;
   }
 
   private write(objectId: BACNetObjectID, property: number, values: Array<{ type: number; value: unknown }>, priority: number): [number, number] | undefined {
@@ -414,7 +330,7 @@ export class BacnetDeviceSimulator {
     const timeRemaining = Math.max(0, Math.round((s.expiresAt - Date.now()) / 1000));
     // Property index left undefined: the library's encoder writes an index when given ASN1_ARRAY_ALL.
     const values = [
-      { property: { id: P.PRESENT_VALUE }, value: [this.encodeValue(spec, value)] },
+      { property: { id: P.PRESENT_VALUE }, value: [encodePresentValue(spec.objectId.type, value)] },
       { property: { id: P.STATUS_FLAGS }, value: [{ type: ApplicationTag.BIT_STRING, value: flags } as BACNetAppData] },
     ];
     if (s.confirmed) {
