@@ -15,7 +15,7 @@ export const alertMetrics = {
     labelNames: ['rule', 'severity', 'transition'] as const,
   })),
   deliveries: once('jieneng_alert_deliveries_total', () => new Counter({
-    name: 'jieneng_alert_deliveries_total', help: 'notification delivery attempts by channel and result (sent, retry, failed, silenced)',
+    name: 'jieneng_alert_deliveries_total', help: 'notification delivery attempts by channel and result (sent, retry, failed, silenced, held for the quiet-hours digest)',
     labelNames: ['channel', 'result'] as const,
   })),
 };

@@ -155,6 +155,35 @@ describe('alert channels', () => {
     expect((wecom[0].body.markdown as { content: string }).content).toContain('【升级：未确认】【重要告警】一号楼 空调');
   });
 
+  it('quiet hours hold all but critical alerts and send them as one digest per channel when they end', async () => {
+    const night = Date.UTC(2030, 0, 1, 15, 30); // 23:30 in Shanghai
+    let clock = night;
+    const chs = channels();
+    const n = new Notifier({
+      store, channels: chs, senders: new Map([...chs].map(([id, c]) => [id, createSender(c)])),
+      quiet: { from_min: 22 * 60, to_min: 7 * 60, except: new Set(['critical']), time_zone: 'Asia/Shanghai' }, now: () => clock,
+    });
+    transition(['wecom'], '【重要告警】一号楼 空调：power_kw = 610 kW — 空调功率过高', 'a');
+    transition(['wecom'], '【次要告警】二号楼 水表：无数据 — 水表无数据', 'b');
+    store.recordTransition(
+      { key: 'c', rule: 'offline', device: 'main', point: '', state: 'firing', since_ms: night, breached: true, onsets: [] },
+      { key: 'c', rule: 'offline', device: 'main', building: 'b1', point: '', severity: 'critical', transition: 'firing', at_ms: night, message: '【严重告警】一号楼 总表：离线 — 设备离线' },
+      ['wecom'], Date.now(),
+    );
+    await n.drain();
+    const contents = () => receiver.received.map((r) => (r.body.markdown as { content: string }).content);
+    expect(contents()).toEqual([expect.stringContaining('【严重告警】一号楼 总表：离线')]); // critical: at once
+    expect(store.notificationCounts()).toEqual({ sent: 1, pending: 2 });
+    clock = Date.UTC(2030, 0, 1, 22, 59); // 06:59: still quiet
+    await n.drain();
+    expect(receiver.received).toHaveLength(1);
+    clock = Date.UTC(2030, 0, 1, 23, 0); // 07:00: the digest
+    await n.drain();
+    expect(contents()[1]).toBe('**【夜间汇总】2 条告警通知**\n【夜间汇总】2 条告警通知\n- 【重要告警】一号楼 空调：power_kw = 610 kW — 空调功率过高\n- 【次要告警】二号楼 水表：无数据 — 水表无数据');
+    expect(store.notificationCounts()).toEqual({ sent: 3 });
+    expect(store.deliveries().map((d) => d.detail)).toEqual(['delivered', 'delivered in a digest of 2', 'delivered in a digest of 2']);
+  });
+
   it('gives up after the last attempt', async () => {
     receiver.fail('wecom', 'http503', 'http503', 'http503', 'http503');
     transition(['wecom']);

@@ -11,6 +11,8 @@ import type { Channel } from './rules/schema.ts';
 import { RATE_PER_MINUTE } from './channels/index.ts';
 import { DeliveryError, messageOf, type ChannelSender } from './channels/types.ts';
 import { alertMetrics } from './metrics.ts';
+import { digestMessage, quietUntil } from './quiet-hours.ts';
+import type { QuietHours } from './rules/load.ts';
 import type { AlertStore, PendingNotification } from './store.ts';
 
 /** Back-off of retries: base × 2^(attempt−1), at most max_ms, given up after max_attempts. */
@@ -28,6 +30,8 @@ export interface NotifierOptions {
   channels: ReadonlyMap<string, Channel>;
   senders: ReadonlyMap<string, ChannelSender>;
   backoff?: BackoffOptions;
+  /** quiet hours of the rules file (alerts/quiet-hours.ts) */
+  quiet?: QuietHours;
   now?: () => number;
 }
 
@@ -83,48 +87,69 @@ export class Notifier {
     let attempts = 0;
     do {
       this.again = false;
+      const digests = new Map<string, PendingNotification[]>();
       for (const n of this.opts.store.dueNotifications(this.now())) {
         if (this.stopped) return attempts;
-        if (await this.deliver(n)) attempts++;
+        if (n.digest) digests.set(n.channel, [...(digests.get(n.channel) ?? []), n]);
+        else if (await this.deliver([n])) attempts++;
+      }
+      for (const held of digests.values()) {
+        if (this.stopped) return attempts;
+        if (await this.deliver(held)) attempts++;
       }
     } while (this.again && !this.stopped);
     return attempts;
   }
 
-  /** One attempt, unless the channel's rate limit holds the message back; true when an attempt was made. */
-  private async deliver(n: PendingNotification): Promise<boolean> {
-    const channel = this.opts.channels.get(n.channel);
-    const sender = this.opts.senders.get(n.channel);
+  /**
+   * One attempt for one notification, or for a channel's digest of those held through quiet hours (all of one
+   * channel); none when the rate limit or quiet hours hold them back. True when an attempt was made.
+   */
+  private async deliver(group: PendingNotification[]): Promise<boolean> {
+    const first = group[0];
+    const channel = this.opts.channels.get(first.channel);
+    const sender = this.opts.senders.get(first.channel);
     const at = this.now();
-    const attempt = n.attempts + 1;
+    const attempt = Math.max(...group.map((n) => n.attempts)) + 1;
+    const settle = (ok: boolean, detail: string, duration_ms: number, outcome: Parameters<AlertStore['settle']>[1]) => {
+      for (const n of group) this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: this.now(), ok, detail, duration_ms }, outcome);
+    };
     if (!channel || !sender) {
-      this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: at, ok: false, detail: `channel '${n.channel}' is not configured any more`, duration_ms: 0 }, { failed: true });
+      settle(false, `channel '${first.channel}' is not configured any more`, 0, { failed: true });
       return true;
     }
-    const silence = this.opts.store.silenceFor(n.event);
-    if (silence) {
-      this.opts.store.silenced(n.id, n.channel, silence, at);
-      alertMetrics.deliveries.inc({ channel: n.channel, result: 'silenced' });
-      return false;
+    const quietEnd = this.opts.quiet && quietUntil(this.opts.quiet, at);
+    const waiting: PendingNotification[] = [];
+    for (const n of group) {
+      const silence = this.opts.store.silenceFor(n.event);
+      if (silence) {
+        this.opts.store.silenced(n.id, n.channel, silence, at);
+        alertMetrics.deliveries.inc({ channel: n.channel, result: 'silenced' });
+      } else if (quietEnd !== undefined && !this.opts.quiet?.except.has(n.event.severity)) {
+        this.opts.store.holdForDigest(n.id, quietEnd);
+        alertMetrics.deliveries.inc({ channel: n.channel, result: 'held' });
+      } else waiting.push(n);
     }
-    const free = this.slotFreeAt(n.channel, RATE_PER_MINUTE[channel.type], at);
+    if (waiting.length === 0) return false;
+    group = waiting;
+    const free = this.slotFreeAt(first.channel, RATE_PER_MINUTE[channel.type], at);
     if (free > at) {
-      this.opts.store.postpone(n.id, free);
+      for (const n of group) this.opts.store.postpone(n.id, free);
       return false;
     }
     const started = Date.now();
     try {
-      await sender.send(messageOf(n.event, n.escalation));
-      this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: this.now(), ok: true, detail: 'delivered', duration_ms: Date.now() - started }, { sent: true });
-      alertMetrics.deliveries.inc({ channel: n.channel, result: 'sent' });
+      await sender.send(group.some((n) => n.digest) ? digestMessage(group) : messageOf(first.event, first.escalation));
+      settle(true, group.length > 1 ? `delivered in a digest of ${group.length}` : 'delivered', Date.now() - started, { sent: true });
+      alertMetrics.deliveries.inc({ channel: first.channel, result: 'sent' }, group.length);
     } catch (err) {
       const retryable = err instanceof DeliveryError ? err.retryable : true;
       const detail = (err as Error).message;
       const giveUp = !retryable || attempt >= this.backoff.max_attempts;
       const retry_at_ms = this.now() + Math.min(this.backoff.max_ms, this.backoff.base_ms * 2 ** (attempt - 1));
-      this.opts.store.settle({ notification_id: n.id, channel: n.channel, attempt, at_ms: this.now(), ok: false, detail, duration_ms: Date.now() - started }, giveUp ? { failed: true } : { retry_at_ms });
-      alertMetrics.deliveries.inc({ channel: n.channel, result: giveUp ? 'failed' : 'retry' });
-      log.warn({ channel: n.channel, notification: n.id, attempt, retryable, gave_up: giveUp, err: detail }, 'alert notification not delivered');
+      settle(false, detail, Date.now() - started, giveUp ? { failed: true } : { retry_at_ms });
+      alertMetrics.deliveries.inc({ channel: first.channel, result: giveUp ? 'failed' : 'retry' }, group.length);
+      log.warn({ channel: first.channel, notifications: group.map((n) => n.id), attempt, retryable, gave_up: giveUp, err: detail }, 'alert notification not delivered');
     }
     return true;
   }

@@ -43,7 +43,7 @@ const log = logger('alerts');
 export function startAlerts(opts: AlertsOptions): RunningAlerts {
   const store = new AlertStore(join(opts.dataDir, 'alerts'));
   const senders = new Map([...opts.config.channels].map(([id, c]) => [id, createSender(c)]));
-  const notifier = new Notifier({ store, channels: opts.config.channels, senders, backoff: opts.backoff });
+  const notifier = new Notifier({ store, channels: opts.config.channels, senders, backoff: opts.backoff, quiet: opts.config.quiet_hours });
   const evaluator = new AlertEvaluator({ config: opts.config, site: opts.site, store, onTransition: () => notifier.kick() });
   evaluator.start(opts.tickMs);
   notifier.start(opts.pollMs);

@@ -47,6 +47,8 @@ export interface PendingNotification {
   attempts: number;
   /** sent to the next contact group because nobody acknowledged the alert in time */
   escalation: boolean;
+  /** held through quiet hours: goes out in the channel's digest */
+  digest: boolean;
   event: StoredEvent;
 }
 
@@ -80,7 +82,7 @@ CREATE INDEX IF NOT EXISTS alert_event_at ON alert_event (at_ms);
 CREATE TABLE IF NOT EXISTS notification (
   id INTEGER PRIMARY KEY, event_id INTEGER NOT NULL REFERENCES alert_event (id), channel TEXT NOT NULL,
   status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL,
-  last_error TEXT, sent_ms INTEGER, escalation INTEGER NOT NULL DEFAULT 0
+  last_error TEXT, sent_ms INTEGER, escalation INTEGER NOT NULL DEFAULT 0, digest INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS notification_due ON notification (status, next_attempt_ms);
 CREATE TABLE IF NOT EXISTS delivery (
@@ -173,9 +175,9 @@ export class AlertStore {
 
   /** Notifications due for an attempt, oldest first. */
   dueNotifications(now_ms: number, limit = 100): PendingNotification[] {
-    const rows = this.db.prepare(`SELECT n.id AS nid, n.channel, n.attempts, n.escalation, e.* FROM notification n JOIN alert_event e ON e.id = n.event_id
-      WHERE n.status = 'pending' AND n.next_attempt_ms <= ? ORDER BY n.id LIMIT ?`).all(now_ms, limit) as (EventRow & { nid: number; channel: string; attempts: number; escalation: number })[];
-    return rows.map(({ nid, channel, attempts, escalation, ...e }) => ({ id: nid, channel, attempts, escalation: escalation === 1, event: eventOf(e) }));
+    const rows = this.db.prepare(`SELECT n.id AS nid, n.channel, n.attempts, n.escalation, n.digest, e.* FROM notification n JOIN alert_event e ON e.id = n.event_id
+      WHERE n.status = 'pending' AND n.next_attempt_ms <= ? ORDER BY n.id LIMIT ?`).all(now_ms, limit) as (EventRow & { nid: number; channel: string; attempts: number; escalation: number; digest: number })[];
+    return rows.map(({ nid, channel, attempts, escalation, digest, ...e }) => ({ id: nid, channel, attempts, escalation: escalation === 1, digest: digest === 1, event: eventOf(e) }));
   }
 
   /** Log an attempt and settle the notification: sent, retried at `retry_at_ms`, or failed for good. */
@@ -187,6 +189,11 @@ export class AlertStore {
       else if ('retry_at_ms' in outcome) this.db.prepare('UPDATE notification SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE id = ?').run(attempt.attempt, outcome.retry_at_ms, attempt.detail, attempt.notification_id);
       else this.db.prepare('UPDATE notification SET status = \'failed\', attempts = ?, last_error = ? WHERE id = ?').run(attempt.attempt, attempt.detail, attempt.notification_id);
     })();
+  }
+
+  /** Hold a notification through quiet hours: it goes out in its channel's digest at `at_ms`. */
+  holdForDigest(id: number, at_ms: number): void {
+    this.db.prepare('UPDATE notification SET next_attempt_ms = ?, digest = 1 WHERE id = ?').run(at_ms, id);
   }
 
   /** Hold a notification back until `at_ms` without spending an attempt (a robot's rate limit). */

@@ -13,7 +13,7 @@ export function webhookBody(m: AlertMessage): string {
   const e = m.event;
   return JSON.stringify({
     v: 1, id: e.id, rule: e.rule, device: e.device, building: e.building, point: e.point, severity: e.severity,
-    state: e.transition, at: new Date(e.at_ms).toISOString(), value: e.value ?? null, title: m.title, message: e.message,
+    state: e.transition, at: new Date(e.at_ms).toISOString(), value: e.value ?? null, title: m.title, message: m.text,
   });
 }
 

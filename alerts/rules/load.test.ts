@@ -86,6 +86,8 @@ describe('alert rules file', () => {
     ['a bad duration', 'env', (t) => t.replace('for: 2m', 'for: 2 min'), /:36: rules\[3\]\.for: must match pattern .* \(a duration such as 30s, 5m, 2h or 1d\)$/],
     ['a point no device in scope publishes', 'env', (t) => t.replace('point: power_kw', 'point: power_kwh'), /:14: rules\[0\]\.point: no device in scope publishes point 'power_kwh'/],
     ['a rate of change of interval energy', 'env', (t) => t.replace('interval_energy: 15m', 'interval_energy: 15m\n    rate_per: 1h'), /:25: rules\[1\]\.rate_per: a rate of change needs 'point'$/],
+    ['quiet hours that begin when they end', 'env', (t) => t.replace('default_channels: [ops]', 'default_channels: [ops]\nquiet_hours: { from: "22:00", to: "22:00" }'), /:3: quiet_hours\.to: must differ from 'from'$/],
+    ['a quiet hour that is no time of day', 'env', (t) => t.replace('default_channels: [ops]', 'default_channels: [ops]\nquiet_hours: { from: "24:00", to: "07:00" }'), /:3: quiet_hours\.from: must match pattern/],
     ['a duplicate rule id', 'env', (t) => t.replace('id: counters', 'id: offline'), /:37: rules\[4\]\.id: duplicate rule id 'offline'$/],
     ['a scope of water meters on a counter rule of electricity templates', 'env', (t) => t.replace('template: [chint-dtsu666]', 'template: [chint-dtsu666], building: [b2]'), /rules\[4\]\.scope: matches no enabled device/],
   ];

@@ -39,6 +39,16 @@ export interface AlertConfig {
   channels: Map<string, Channel>;
   /** the board URL template of {link} */
   board_url?: string;
+  /** quiet hours in minutes of the local day (`to` may be before `from`: over midnight) */
+  quiet_hours?: QuietHours;
+}
+
+/** Quiet hours: minutes of the local day, the severities sent anyway and the site's time zone. */
+export interface QuietHours {
+  from_min: number;
+  to_min: number;
+  except: ReadonlySet<string>;
+  time_zone: string;
 }
 
 /** Default of `keep_firing_for`: a firing alert resolves only after its condition stayed clear this long. */
@@ -104,7 +114,11 @@ export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert 
       channels: rule.notify ?? parsed.default_channels ?? [],
     };
   });
-  return { file, rules: rules.filter((r) => r.rule.enabled !== false), channels, board_url: parsed.board_url };
+  const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
+  const q = parsed.quiet_hours;
+  if (q && q.from === q.to) fail(['quiet_hours', 'to'], "must differ from 'from'");
+  const quiet_hours = q && { from_min: minutes(q.from), to_min: minutes(q.to), except: new Set<string>(q.except ?? ['critical']), time_zone: site.site.timezone ?? 'Asia/Shanghai' };
+  return { file, rules: rules.filter((r) => r.rule.enabled !== false), channels, board_url: parsed.board_url, quiet_hours };
 }
 
 function checkThreshold(rule: Extract<AlertRule, { kind: 'threshold' }>, fail: (path: string, problem: string) => never): void {

@@ -124,6 +124,12 @@ export const AlertRulesFile = Obj({
   version: Type.Literal(1),
   /** channels of every rule without its own `notify` */
   default_channels: Type.Optional(Type.Array(Id)),
+  /** no notifications in these local hours except of the listed severities; what was held is sent as one digest at the end */
+  quiet_hours: Type.Optional(Obj({
+    from: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time HH:MM' }),
+    to: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time HH:MM' }),
+    except: Type.Optional(Type.Array(Severity, { default: ['critical'] })),
+  })),
   /** the board a message links to as {link}; `{building}` and `{device}` in it are replaced by the alert's ids */
   board_url: Type.Optional(Type.String({ pattern: '^https?://', description: 'an http(s) URL' })),
   channels: Type.Optional(Type.Array(Channel)),
