@@ -11,9 +11,8 @@
  * Recomputed totals that differ from storage are rewritten by the ingestor at start (`StateStore.pendingRewrites`).
  */
 import { StartupError } from '../core/errors.ts';
-import { logger, type Logger } from '../core/log.ts';
+import { logger } from '../core/log.ts';
 import { DAY_MS } from '../core/measurements.ts';
-import type { Device, SiteModel } from '../core/site/schema.ts';
 import { LocalDays } from '../core/time.ts';
 import type { Storage } from '../storage/port.ts';
 import { siteIndex } from './batch-judge.ts';
@@ -21,23 +20,13 @@ import { createIngestor, type Ingestor, type IngestorOptions } from './ingest.ts
 import type { CounterRules } from './energy/counter.ts';
 import { MeterEnergy, type IntervalTotal } from './energy/meter-energy.ts';
 import { meterCounterRules } from './energy/meter-rules.ts';
-import { devicePointRules, type DevicePointRules } from './point-rules.ts';
+import { devicePointRules } from './point-rules.ts';
 import { StateStore, STATE_FILE, type MeterSnapshot } from './state-store.ts';
 import { counterReadings, lastCounterReadings, storedIntervals, type StoredMeter } from './stored-counters.ts';
 
 /** Options of `rebuildMissingMeterState`: those of the ingestor that shape counter state. */
-export interface RebuildOptions {
-  site: SiteModel;
-  storage: Storage;
-  stateDir: string;
-  now?: () => number;
-  maxFutureMs?: number;
-  maxAgeMs?: number;
-  recomputeHorizonMs?: number;
-  gapMs?: number;
-  pointRules?: (device: Device) => DevicePointRules;
-  log?: Logger;
-}
+export type RebuildOptions = Pick<IngestorOptions,
+  'site' | 'storage' | 'stateDir' | 'now' | 'maxFutureMs' | 'maxAgeMs' | 'recomputeHorizonMs' | 'gapMs' | 'pointRules' | 'log'>;
 
 /** What a rebuild did. */
 export interface RebuildReport {

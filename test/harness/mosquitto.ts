@@ -15,32 +15,23 @@ export interface MosquittoOptions {
   persistence?: boolean;
 }
 
+/** Mosquitto with anonymous access on a free loopback port (the test's own lines in `extraConfig`). */
 export async function startMosquitto(opts: MosquittoOptions = {}): Promise<MosquittoServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'jieneng-mosquitto-'));
   const port = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [
-    `listener ${port} 127.0.0.1`,
-    'allow_anonymous true',
-    `persistence ${opts.persistence ? 'true' : 'false'}`,
-    `persistence_location ${dir}/`,
-    'max_queued_messages 100000',
-    'log_dest stderr',
-    'log_type error',
-    'log_type warning',
-    // As root, Mosquitto drops to the 'mosquitto' user, which cannot write the temp dir: stay root in tests.
-    ...(process.getuid?.() === 0 ? ['user root'] : []),
-    ...(opts.extraConfig ?? []),
-  ].join('\n') + '\n');
-  const url = `mqtt://127.0.0.1:${port}`;
-  const server: MosquittoServer = {
-    url, port, dir,
-    ...serverLifecycle(`mosquitto on ${url}`, dir,
-      () => startProcess('mosquitto', ['-c', conf], join(dir, 'mosquitto.log')),
-      () => tcpOpen(port)),
-  };
-  await server.start();
-  return server;
+  return startMosquittoConfig((dir) => ({
+    port,
+    config: [
+      `listener ${port} 127.0.0.1`,
+      'allow_anonymous true',
+      `persistence ${opts.persistence ? 'true' : 'false'}`,
+      `persistence_location ${dir}/`,
+      'max_queued_messages 100000',
+      'log_dest stderr',
+      'log_type error',
+      'log_type warning',
+      ...(opts.extraConfig ?? []),
+    ].join('\n') + '\n',
+  }));
 }
 
 function tcpOpen(port: number): Promise<boolean> {
@@ -59,6 +50,7 @@ export async function startMosquittoConfig(render: (dir: string) => { config: st
   const dir = mkdtempSync(join(tmpdir(), 'jieneng-mosquitto-'));
   const { config, port } = render(dir);
   const conf = join(dir, 'mosquitto.conf');
+  // As root, Mosquitto drops to the 'mosquitto' user, which cannot write the temp dir: stay root in tests.
   writeFileSync(conf, `${process.getuid?.() === 0 ? 'user root\n' : ''}${config}`);
   const url = `mqtt://127.0.0.1:${port}`;
   const server: MosquittoServer = {
