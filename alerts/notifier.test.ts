@@ -179,7 +179,7 @@ describe('alert channels', () => {
     expect(receiver.received).toHaveLength(1);
     clock = Date.UTC(2030, 0, 1, 23, 0); // 07:00: the digest
     await n.drain();
-    expect(contents()[1]).toBe('**【夜间汇总】2 条告警通知**\n【夜间汇总】2 条告警通知\n- 【重要告警】一号楼 空调：power_kw = 610 kW — 空调功率过高\n- 【次要告警】二号楼 水表：无数据 — 水表无数据');
+    expect(contents()[1]).toBe('**【告警汇总】2 条告警通知**\n【告警汇总】2 条告警通知\n- 【重要告警】一号楼 空调：power_kw = 610 kW — 空调功率过高\n- 【次要告警】二号楼 水表：无数据 — 水表无数据');
     expect(store.notificationCounts()).toEqual({ sent: 3 });
     expect(store.deliveries().map((d) => d.detail)).toEqual(['delivered', 'delivered in a digest of 2', 'delivered in a digest of 2']);
   });
@@ -209,9 +209,17 @@ describe('alert channels', () => {
 
   it("keeps WeCom's 20 messages a minute per robot: the rest wait without spending an attempt", async () => {
     for (let i = 0; i < 25; i++) transition(['wecom'], `【提示告警】消息 ${i} — 测试`, `k${i}`);
-    await notifier(channels()).drain();
+    let clock = Date.now();
+    const chs = channels();
+    const n = new Notifier({ store, channels: chs, senders: new Map([...chs].map(([id, c]) => [id, createSender(c)])), now: () => clock });
+    await n.drain();
     expect(receiver.received).toHaveLength(20);
     expect(store.notificationCounts()).toEqual({ sent: 20, pending: 5 });
     expect(store.deliveries()).toHaveLength(20);
+    clock += 60_000; // a slot frees: the five that waited go out as one message
+    await n.drain();
+    expect(receiver.received).toHaveLength(21);
+    expect((receiver.received[20].body.markdown as { content: string }).content).toMatch(/^\*\*【告警汇总】5 条告警通知\*\*\n【告警汇总】5 条告警通知\n- 【提示告警】消息 20 — 测试\n(.|\n)*消息 24 — 测试$/);
+    expect(store.notificationCounts()).toEqual({ sent: 25 });
   });
 });

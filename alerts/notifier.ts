@@ -1,8 +1,8 @@
 /**
  * Delivery of the notification outbox (alerts/store.ts): every pending notification is sent over its channel,
  * retried with exponential back-off while the failure is retryable, and every attempt is logged with its result.
- * A robot's rate limit is kept by holding a message back (not by spending an attempt) until a slot of its
- * one-minute window frees; a transition within a silence (maintenance window) is kept as `silenced`, not sent.
+ * A robot's rate limit is kept by holding messages back (not by spending an attempt) until a slot of its
+ * one-minute window frees, and then sending them as one batch; a transition within a silence (maintenance window) is kept as `silenced`, not sent.
  * Delivery is at least once: a crash between a robot's answer and the commit of `sent`
  * repeats that one message at the next start.
  */
@@ -134,7 +134,8 @@ export class Notifier {
     group = waiting;
     const free = this.slotFreeAt(first.channel, RATE_PER_MINUTE[channel.type], at);
     if (free > at) {
-      for (const n of group) this.opts.store.postpone(n.id, free);
+      // over the robot's limit (WeCom 20 a minute): what waits goes out as one message when a slot frees
+      for (const n of group) this.opts.store.holdForDigest(n.id, free);
       return false;
     }
     const started = Date.now();

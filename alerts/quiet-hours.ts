@@ -19,9 +19,9 @@ export function quietUntil(q: QuietHours, now_ms: number): number | undefined {
   return now_ms + left_min * 60_000 - part('second') * 1000 - (now_ms % 1000);
 }
 
-/** One message for the notifications a channel held through the quiet hours, oldest first. */
+/** One message for the notifications a channel held (quiet hours, or its rate limit), oldest first. */
 export function digestMessage(held: readonly PendingNotification[]): AlertMessage {
-  const title = `【夜间汇总】${held.length} 条告警通知`;
+  const title = `【告警汇总】${held.length} 条告警通知`;
   const lines = held.map((n) => `- ${n.escalation ? '【升级：未确认】' : ''}${n.event.message}`);
   return { title, text: `${title}\n${lines.join('\n')}`, event: held[0].event };
 }
