@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The test command: make sure the real peers the integration tests start (InfluxDB 1.x, Mosquitto, socat) are
-# installed, then run the whole vitest suite and end with one line of totals: "N passed, N failed".
+# The test command: make sure the real peers the integration tests start are installed (InfluxDB 1.x, Mosquitto,
+# socat, openssl, mbpoll, pymodbus), then run the whole vitest suite and end with one line of totals: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +8,9 @@ need=()
 command -v influxd >/dev/null || need+=(influxdb influxdb-client)
 command -v mosquitto >/dev/null || need+=(mosquitto mosquitto-clients)
 command -v socat >/dev/null || need+=(socat)
+command -v openssl >/dev/null || need+=(openssl)
+command -v mbpoll >/dev/null || need+=(mbpoll)
+/usr/bin/python3 -c 'import pymodbus' 2>/dev/null || need+=(python3-pymodbus)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing test peers: ${need[*]}"
