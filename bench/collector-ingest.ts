@@ -8,24 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { topics } from '../core/contract/v1.ts';
-import type { Storage } from '../storage/port.ts';
+import { discardStorage } from './discard-storage.ts';
 import { createIngestor } from '../collector/ingest.ts';
 import { benchBatches, benchSite, GATEWAYS, METERS_PER_GATEWAY, POINTS, POLL_MS } from './collector-data.ts';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 80);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-/** A store that takes every write at once (only the collector's own work is timed). */
-const nullStorage: Storage = {
-  kind: 'discard',
-  write: async () => undefined,
-  writeLines: async () => undefined,
-  flush: async () => undefined,
-  aggregate: async () => [],
-  raw: async () => [],
-  health: async () => ({ ok: true, kind: 'discard', detail: 'keeps nothing' }),
-  close: async () => undefined,
-};
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const site = benchSite();
@@ -36,7 +25,7 @@ for (let run = 0; run < RUNS; run++) {
   const dir = mkdtempSync(join(tmpdir(), 'jieneng-bench-ingest-'));
   const start = Math.floor(Date.now() / POLL_MS) * POLL_MS - (CYCLES + 1) * POLL_MS;
   const messages = benchBatches(start, CYCLES).flat().map((b) => [topics.readings('bench', b.gateway), Buffer.from(JSON.stringify(b))] as const);
-  const ingestor = createIngestor({ site, storage: nullStorage, stateDir: dir });
+  const ingestor = createIngestor({ site, storage: discardStorage, stateDir: dir });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const [topic, payload] of messages) await ingestor.ingestMessage(topic, payload);

@@ -12,7 +12,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { topics, type ReadingBatch } from '../core/contract/v1.ts';
-import type { Storage } from '../storage/port.ts';
+import { discardStorage } from './discard-storage.ts';
 import { judgeBatch, siteIndex } from '../collector/batch-judge.ts';
 import { deadLetters } from '../collector/dead-letters.ts';
 import { DEFAULT_MAX_MESSAGE_BYTES, createIngestor } from '../collector/ingest.ts';
@@ -24,17 +24,6 @@ const JUDGE_TARGET_MS = 100;
 const DELAY_P99_TARGET_MS = 50;
 const SITE = 'bench-judge';
 
-/** A store that takes every write at once: only the collector's own work is timed. */
-const discard: Storage = {
-  kind: 'discard',
-  write: async () => undefined,
-  writeLines: async () => undefined,
-  flush: async () => undefined,
-  aggregate: async () => [],
-  raw: async () => [],
-  health: async () => ({ ok: true, kind: 'discard', detail: 'keeps nothing' }),
-  close: async () => undefined,
-};
 
 /** CPU time (user + system) of this process since `from`, ms: what the work cost, however busy the machine. */
 const cpuMs = (from: NodeJS.CpuUsage) => { const d = process.cpuUsage(from); return (d.user + d.system) / 1000; };
@@ -45,7 +34,7 @@ const topic = topics.readings(SITE, 'gw1');
 const index = siteIndex(site);
 const limits = { maxFutureMs: 5 * 60_000, maxAgeMs: 35 * 86_400_000 };
 const dir = mkdtempSync(join(tmpdir(), 'jieneng-bench-judge-'));
-const ingestor = createIngestor({ site, storage: discard, stateDir: dir });
+const ingestor = createIngestor({ site, storage: discardStorage, stateDir: dir });
 
 // The judge alone, on the parsed message.
 const parsed = JSON.parse(payload.toString('utf8')) as ReadingBatch;
