@@ -1,4 +1,5 @@
 /** The collector's command line and start-up errors: one line, non-zero exit, never a stack trace. */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,5 +40,15 @@ describe('jieneng collector', () => {
     await expect(started).rejects.toBeInstanceOf(StartupError);
     await expect(started).rejects.toThrow(new RegExp(`^MQTT broker at ${url} is not reachable \\(.*\\): start the broker or point --mqtt / MQTT_URL at it$`));
     await storage.close();
+  });
+
+  it('exits 1 with that line, instead of retrying, when started as a command without a broker', async () => {
+    const url = `mqtt://127.0.0.1:${await freePort()}`;
+    const run = spawnSync(process.execPath, ['bin/jieneng.js', 'collector', 'run', '--site', 'config/demo-site.yaml', '--mqtt', url, '--data', join(dir, 'cmd')], {
+      encoding: 'utf8', timeout: 20_000, env: { ...process.env, DATA_DIR: join(dir, 'cmd-data') },
+    });
+    expect(run.signal).toBeNull(); // not killed by the timeout: it ended by itself
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^jieneng: MQTT broker at ${url} is not reachable`, 'm'));
   });
 });

@@ -264,10 +264,16 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
     if (connectedOnce && !outage && !stopping) log.warn({ err: String(err) }, 'broker error');
   });
 
+  // A failed start ends the client for good. With manualConnect, mqtt.js's end() re-arms reconnection when the
+  // socket's close comes after it, which kept a collector that could not start alive and retrying.
+  const giveUp = () => {
+    client.options.reconnectPeriod = 0;
+    client.end(true);
+  };
   await new Promise<void>((resolve, reject) => {
     const fail = (err: Error) => {
       client.removeListener('connect', ok);
-      client.end(true);
+      giveUp();
       reject(new StartupError(`MQTT broker at ${redactUrl(opts.mqttUrl)} is not reachable (${err.message}): start the broker or point --mqtt / MQTT_URL at it`, { cause: err }));
     };
     const ok = () => {
@@ -291,7 +297,7 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
     const refused = granted.filter((g) => g.qos > 2);
     if (refused.length > 0) throw new Error(`the broker refused ${refused.map((g) => g.topic).join(', ')}`);
   } catch (err) {
-    client.end(true);
+    giveUp();
     await sequence?.stop(false);
     await ingestor.close();
     throw new StartupError(`MQTT broker at ${redactUrl(opts.mqttUrl)} refused the subscription (${(err as Error).message}): check its ACL${opts.shareGroup ? ' and that it supports shared subscriptions ($share, not aedes)' : ''}`, { cause: err });
