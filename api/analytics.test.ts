@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from './server.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
 import { contractDays, dayOfRollups, fixtureSite, monthsOfDailyRollups, partialDays, pvDay, sh, testKeys, withBuildingRollups } from './testing/fixture.ts';
-import { storageBackends } from './testing/backends.ts';
+import { openFilled, storageBackends } from './testing/backends.ts';
 import type { Storage } from '../storage/port.ts';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of JSON validated against the schema
@@ -20,10 +20,7 @@ for (const backend of storageBackends()) {
     let cleanup: () => Promise<void> = async () => {};
 
     beforeAll(async () => {
-      ({ storage, cleanup } = await backend.open());
-      const rows = withBuildingRollups([...dayOfRollups(), ...monthsOfDailyRollups(), ...pvDay(), ...contractDays(), ...partialDays()]);
-      for (let i = 0; i < rows.length; i += 2000) await storage.write(rows.slice(i, i + 2000));
-      await storage.flush();
+      ({ storage, cleanup } = await openFilled(backend, withBuildingRollups([...dayOfRollups(), ...monthsOfDailyRollups(), ...pvDay(), ...contractDays(), ...partialDays()])));
       const api = await startApi({ site: fixtureSite(), storage, port: 0, now: () => sh(2025, 6, 15, 12), security: keys.security });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;

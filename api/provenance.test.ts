@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from './server.ts';
 import { assertMatchesOpenApi } from './openapi-check.ts';
 import { fixtureSite, monthsOfDailyRollups, partialDays, sh, testKeys, withBuildingRollups } from './testing/fixture.ts';
-import { storageBackends } from './testing/backends.ts';
+import { openFilled, storageBackends } from './testing/backends.ts';
 import { coverageOf, expectedIntervals } from './domain/provenance.ts';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- test reads of JSON validated against the schema
@@ -33,11 +33,8 @@ for (const backend of storageBackends()) {
     let cleanup: () => Promise<void> = async () => {};
 
     beforeAll(async () => {
-      const opened = await backend.open();
+      const opened = await openFilled(backend, withBuildingRollups([...monthsOfDailyRollups(), ...partialDays()]));
       cleanup = opened.cleanup;
-      const rows = withBuildingRollups([...monthsOfDailyRollups(), ...partialDays()]);
-      for (let i = 0; i < rows.length; i += 2000) await opened.storage.write(rows.slice(i, i + 2000));
-      await opened.storage.flush();
       const api = await startApi({ site: fixtureSite(), storage: opened.storage, port: 0, now: () => sh(2025, 6, 15, 12), security: keys.security });
       base = `http://127.0.0.1:${api.port}`;
       stop = api.stop;

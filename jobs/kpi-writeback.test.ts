@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeSiteFile } from '../collector/testing/process.ts';
 import { fixtureSite, monthsOfDailyRollups, sh, withBuildingRollups } from '../api/testing/fixture.ts';
-import { storageBackends } from '../api/testing/backends.ts';
+import { openFilled, storageBackends } from '../api/testing/backends.ts';
 import type { Storage } from '../storage/port.ts';
 import { kpiCli, parseDuration } from './cli.ts';
 import { kpiSources, recentDays, scheduleKpiWriteBack } from './kpi-writeback.ts';
@@ -26,10 +26,7 @@ for (const backend of storageBackends()) {
     let storage: Storage;
     let cleanup: () => Promise<void> = async () => {};
     beforeAll(async () => {
-      ({ storage, cleanup } = await backend.open());
-      const rows = withBuildingRollups(monthsOfDailyRollups());
-      for (let i = 0; i < rows.length; i += 2000) await storage.write(rows.slice(i, i + 2000));
-      await storage.flush();
+      ({ storage, cleanup } = await openFilled(backend, withBuildingRollups(monthsOfDailyRollups())));
     }, 60_000);
     afterAll(async () => { await cleanup(); });
 

@@ -6,7 +6,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi } from '../server.ts';
-import { storageBackends } from '../testing/backends.ts';
+import { openFilled, storageBackends } from '../testing/backends.ts';
 import { testKeys } from '../testing/fixture.ts';
 import { returnsRows, returnsSite } from './testing.ts';
 import { FORM_COLUMNS, HEADING_ROW, QUALITY_COLUMNS, QUALITY_SHEET, SUMMARY_SHEET } from './workbook.ts';
@@ -20,12 +20,8 @@ for (const backend of storageBackends()) describe(`GET /api/v1/exports/annual on
   let stop: () => Promise<void> = async () => {};
   let cleanup: () => Promise<void> = async () => {};
   beforeAll(async () => {
-    const opened = await backend.open();
-    cleanup = opened.cleanup;
-    const storage = opened.storage;
-    const rows = returnsRows();
-    for (let i = 0; i < rows.length; i += 2000) await storage.write(rows.slice(i, i + 2000));
-    await storage.flush();
+    const { storage, cleanup: close } = await openFilled(backend, returnsRows());
+    cleanup = close;
     const api = await startApi({ site: returnsSite(), storage, port: 0, security: keys.security, now: () => Date.parse('2026-02-01T00:00:00Z') });
     base = `http://127.0.0.1:${api.port}/api/v1`;
     stop = api.stop;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import type { Storage } from '../../storage/port.ts';
+import type { Storage, StoredPoint } from '../../storage/port.ts';
 import { openStorage } from '../../storage/index.ts';
 import { createDatabase } from '../../test/harness/influxd.ts';
 import { memoryStorage } from './memory-storage.ts';
@@ -44,4 +44,12 @@ export function storageBackends(opts: { memory?: boolean } = {}): Backend[] {
   if (process.env.JIENENG_TEST_INFLUX === '0') list.splice(1, 1);
   if (opts.memory) list.push({ name: 'memory', open: async () => ({ storage: memoryStorage(), cleanup: async () => {} }) });
   return list;
+}
+
+/** Open a fresh store of `backend` holding `rows` (written in requests of 2 000, then flushed). */
+export async function openFilled(backend: Backend, rows: StoredPoint[]): Promise<{ storage: Storage; cleanup(): Promise<void> }> {
+  const opened = await backend.open();
+  for (let i = 0; i < rows.length; i += 2000) await opened.storage.write(rows.slice(i, i + 2000));
+  await opened.storage.flush();
+  return opened;
 }
