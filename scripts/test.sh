@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: make sure the real peers the integration tests start are installed (InfluxDB 1.x, Mosquitto,
-# socat, openssl, mbpoll, pymodbus), then run the whole vitest suite and end with one line of totals: "N passed, N failed".
+# socat, openssl, mbpoll, pymodbus, and docker-compose 1.29, which checks docker-compose.yml without an engine), then run the whole vitest suite and end with one line of totals: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +10,7 @@ command -v mosquitto >/dev/null || need+=(mosquitto mosquitto-clients)
 command -v socat >/dev/null || need+=(socat)
 command -v openssl >/dev/null || need+=(openssl)
 command -v mbpoll >/dev/null || need+=(mbpoll)
+command -v docker-compose >/dev/null || need+=(docker-compose)
 /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || need+=(python3-pymodbus)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

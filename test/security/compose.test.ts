@@ -105,6 +105,13 @@ describe('docker-compose.yml', () => {
         }
         continue;
       }
+      if (env.MQTT_USERNAME === 'gateway-${GATEWAY_ID:-}') {
+        // the gateway profile: the account of the gateway .env names, and that account's password file
+        expect(s.profiles, name).toEqual(['gateway']);
+        expect(compose.secrets['mqtt-gateway'].file).toMatch(/\/gateway-\$\{GATEWAY_ID:-\}\.password$/);
+        expect(s.secrets).toEqual(['mqtt-gateway']);
+        continue;
+      }
       expect(accounts.has(env.MQTT_USERNAME), `${name}: ${env.MQTT_USERNAME}`).toBe(true);
       expect(env.MQTT_PASSWORD, name).toBeUndefined();
       const secret = /^\/run\/secrets\/(.+)$/.exec(env.MQTT_PASSWORD_FILE)?.[1];
