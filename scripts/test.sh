@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: make sure the real peers the integration tests start are installed (InfluxDB 1.x, Mosquitto,
-# socat, openssl, mbpoll, pymodbus, and docker-compose 1.29, which checks docker-compose.yml without an engine), then run the whole vitest suite and end with one line of totals: "N passed, N failed".
+# socat, openssl, mbpoll, pymodbus, docker-compose 1.29, which checks docker-compose.yml without an engine, and a C
+# compiler with make to build the bacnet-stack peer), then run the whole vitest suite and end with one line of totals: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v mbpoll >/dev/null || need+=(mbpoll)
 command -v docker-compose >/dev/null || need+=(docker-compose)
 /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || need+=(python3-pymodbus)
+{ command -v cc >/dev/null && command -v make >/dev/null; } || need+=(build-essential)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing test peers: ${need[*]}"

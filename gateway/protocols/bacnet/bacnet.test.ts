@@ -4,9 +4,7 @@
  * Each side has its own port: both Node stacks drop requests from exactly 127.0.0.1:47808.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeviceReading } from '../../../core/contract/v1.ts';
-import { logger } from '../../../core/log.ts';
-import type { Device, SiteModel } from '../../../core/site/schema.ts';
+import { startTestSource } from '../../../test/harness/bacnet-source.ts';
 import { freeUdpPort, waitFor } from '../../../test/harness/ports.ts';
 import { startBacnetSimulators, type BacnetSimulators } from '../../../simulators/bacnet/index.ts';
 import { ChillerPlant, AirHandlingUnit } from '../../../simulators/physics/hvac.ts';
@@ -14,7 +12,7 @@ import { BacnetBus, BacnetRequestError } from './bus.ts';
 import { ApplicationTag, PropertyIdentifier as P, Reliability } from './library.ts';
 import { DeviceReader } from './reader.ts';
 import { scanBacnet } from './scan.ts';
-import { BacnetSource, WriteRefusedError } from './source.ts';
+import { WriteRefusedError } from './source.ts';
 import { loadTemplateOf } from '../../devices/templates.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -29,28 +27,8 @@ async function sims(spec: Parameters<typeof startBacnetSimulators>[0], covCheckM
 }
 
 /** A device source with a recording context. */
-async function source(port: number, instance: number, templateId: string, opts: { pollIntervalMs?: number; covLifetimeS?: number; covSilenceMs?: number } = {}) {
-  const localPort = await freeUdpPort();
-  const device: Device = {
-    id: `dev-${instance}`, name: 'test', kind: 'hvac', building: 'b', gateway: 'gw', template: templateId,
-    address: { protocol: 'bacnet-ip', host: '127.0.0.1', port, device_instance: instance, local_interface: '127.0.0.1', local_port: localPort },
-  };
-  const readings: DeviceReading[] = [];
-  const status: Array<{ online: boolean; error?: string }> = [];
-  const src = new BacnetSource({
-    site: {} as SiteModel, device, log: logger('test'), mqttUrl: 'mqtt://127.0.0.1:1',
-    emit: (r) => readings.push(r),
-    setOnline: (online, error) => status.push({ online, error }),
-  }, loadTemplateOf('bacnet', templateId), { pollIntervalMs: opts.pollIntervalMs ?? 300, covLifetimeS: opts.covLifetimeS, covSilenceMs: opts.covSilenceMs, apduTimeoutMs: 800 });
-  await src.start();
-  cleanups.push(() => src.stop());
-  /** the latest value of each point over all readings */
-  const latest = () => {
-    const out: Record<string, { value: number | null; quality: string; reason?: string }> = {};
-    for (const r of readings) Object.assign(out, r.points);
-    return out;
-  };
-  return { src, readings, status, latest };
+function source(port: number, instance: number, templateId: string, opts: { pollIntervalMs?: number; covLifetimeS?: number; covSilenceMs?: number } = {}) {
+  return startTestSource(port, instance, loadTemplateOf('bacnet', templateId), cleanups, opts);
 }
 
 describe('BACnet/IP on loopback', () => {

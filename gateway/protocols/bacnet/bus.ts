@@ -5,7 +5,7 @@
  * Errors come back typed (BacnetRequestError) so callers can tell "unsupported" from "failed".
  */
 import {
-  ApplicationTag, BacnetClient, ConfirmedServiceChoice, ErrorClass, ErrorCode,
+  ApplicationTag, BacnetClient, ConfirmedServiceChoice, ErrorClass, ErrorCode, PropertyIdentifier,
   type BACNetAppData, type BACNetObjectID, type BACNetReadAccessSpecification,
 } from './library.ts';
 import { BacnetTransport } from './transport.ts';
@@ -77,12 +77,16 @@ export interface IAmInfo {
   vendorId: number;
 }
 
-/** One property's outcome in a ReadPropertyMultiple answer: values, or the error the device put in its place. */
+/**
+ * One property's outcome: values, or the error the device put in their place, or why the answer could not be used
+ * (`unreadable`: not decodable by our codec, or too long to be sent unsegmented).
+ */
 export interface PropertyResult {
   objectId: BACNetObjectID;
   property: number;
   values?: BACNetAppData[];
   error?: { errorClass: number; errorCode: number };
+  unreadable?: string;
 }
 
 /** A COV notification (clause 13.1, confirmed or unconfirmed). */
@@ -191,6 +195,11 @@ export class BacnetBus {
     } catch (err) {
       throw classifyError(err, `ReadPropertyMultiple ${address}`);
     }
+    // The codec can mis-step over a datatype it does not know and swallow the objects after it into that value
+    // instead of failing (seen with bacnet-stack's credential-data-input): an answer must name what was asked.
+    if (!answersRequest(specs, ack.values)) {
+      throw new BacnetRequestError('decode', `ReadPropertyMultiple ${address}: answer could not be decoded (it does not match the request)`);
+    }
     const out: PropertyResult[] = [];
     for (const obj of ack.values) {
       for (const prop of obj.values) {
@@ -264,6 +273,22 @@ export class BacnetBus {
     };
     for (const h of this.covHandlers) h(n);
   }
+}
+
+/**
+ * Whether an RPM answer lists the requested objects in order, each with the requested properties (clause 15.7.2:
+ * the answer follows the request); ALL, REQUIRED and OPTIONAL expand to the device's choice, so only their object
+ * is checked.
+ */
+function answersRequest(specs: BACNetReadAccessSpecification[], answer: Array<{ objectId: BACNetObjectID; values: Array<{ id: number }> }>): boolean {
+  if (answer.length !== specs.length) return false;
+  return specs.every((spec, i) => {
+    const got = answer[i];
+    if (got.objectId.type !== spec.objectId.type || got.objectId.instance !== spec.objectId.instance) return false;
+    const asked = spec.properties.map((p) => p.id);
+    if (asked.some((id) => id === PropertyIdentifier.ALL || id === PropertyIdentifier.REQUIRED || id === PropertyIdentifier.OPTIONAL)) return true;
+    return got.values.length === asked.length && got.values.every((v, j) => v.id === asked[j]);
+  });
 }
 
 /** Buses shared by every source bound to the same interface and port (one socket per local endpoint). */

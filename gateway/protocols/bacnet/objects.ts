@@ -1,5 +1,5 @@
 /** Object identifiers as people write them in templates and see them in scans: `analog-input:3`, `device:1201`. */
-import { ObjectType, type BACNetObjectID } from './library.ts';
+import { ObjectType, PropertyIdentifier, type BACNetObjectID } from './library.ts';
 
 /** `analog-input:3` → { type: 0, instance: 3 }; undefined when the type name or instance is not valid. */
 export function parseObjectId(text: string): BACNetObjectID | undefined {
@@ -35,4 +35,17 @@ export function isBinary(type: number): boolean {
 export function isCommandable(type: number): boolean {
   return type === ObjectType.ANALOG_OUTPUT || type === ObjectType.ANALOG_VALUE || type === ObjectType.BINARY_OUTPUT
     || type === ObjectType.BINARY_VALUE || type === ObjectType.MULTI_STATE_OUTPUT || type === ObjectType.MULTI_STATE_VALUE;
+}
+
+/** `present-value` for 85: a property identifier as people read it (clause 21, BACnetPropertyIdentifier). */
+export function propertyName(id: number): string {
+  const name = (PropertyIdentifier as unknown as Record<number, string | undefined>)[id];
+  return name ? name.toLowerCase().replace(/_/g, '-') : `property-${id}`;
+}
+
+/** `unknown-object` for (1, 31): a BACnet error class/code as a short reason (clause 18). */
+export function bacnetErrorName(errorClass: number, errorCode: number): string {
+  if (errorClass === 1 && errorCode === 31) return 'unknown-object';
+  if (errorClass === 2 && errorCode === 32) return 'unknown-property';
+  return `bacnet error class ${errorClass} code ${errorCode}`;
 }

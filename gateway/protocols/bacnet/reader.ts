@@ -2,7 +2,9 @@
  * How to read many properties of one device: ReadPropertyMultiple in requests whose answers fit the device's
  * Max_APDU_Length_Accepted (we never rely on segmentation, which small controllers lack), halving a request
  * the device still finds too long, and ReadProperty one by one for devices without RPM (clause 15.7 is optional
- * for a BACnet device: profile B-ASC requires only DS-RP-B).
+ * for a BACnet device: profile B-ASC requires only DS-RP-B). An answer the codec cannot decode (a datatype it does
+ * not know, e.g. a credential-data-input's BACnetAuthenticationFactor) spoils only what it holds: the request is
+ * split until the object is read property by property, and the property that still fails is named in its result.
  */
 import { BacnetRequestError, type BacnetBus, type PropertyResult } from './bus.ts';
 import { PropertyIdentifier as P, ASN1_ARRAY_ALL, type BACNetObjectID } from './library.ts';
@@ -105,16 +107,17 @@ export class DeviceReader {
         properties: r.properties.map((id) => ({ id, index: ASN1_ARRAY_ALL })),
       })));
     } catch (err) {
-      if (err instanceof BacnetRequestError && err.tooLong) {
-        // Our size estimate was too small for this device: halve the request and learn a smaller limit.
-        if (chunk.length > 1) {
-          this.maxApdu = Math.max(50, Math.floor(this.maxApdu / 2));
-          const mid = Math.ceil(chunk.length / 2);
-          return [...await this.readChunk(chunk.slice(0, mid)), ...await this.readChunk(chunk.slice(mid))];
-        }
-        return this.readOneByOne(chunk);
+      const tooLong = err instanceof BacnetRequestError && err.tooLong;
+      const undecodable = err instanceof BacnetRequestError && err.kind === 'decode';
+      if (!tooLong && !undecodable) throw err;
+      if (chunk.length > 1) {
+        // Too long: our size estimate was too small for this device, learn a smaller limit. Undecodable: find the
+        // object that spoils the answer by halving, so the others are still read by RPM.
+        if (tooLong) this.maxApdu = Math.max(50, Math.floor(this.maxApdu / 2));
+        const mid = Math.ceil(chunk.length / 2);
+        return [...await this.readChunk(chunk.slice(0, mid)), ...await this.readChunk(chunk.slice(mid))];
       }
-      throw err;
+      return this.readOneByOne(chunk);
     }
   }
 
@@ -128,6 +131,8 @@ export class DeviceReader {
         } catch (err) {
           if (err instanceof BacnetRequestError && err.kind === 'error') {
             out.push({ objectId: req.objectId, property, error: { errorClass: err.errorClass ?? 0, errorCode: err.errorCode ?? 0 } });
+          } else if (err instanceof BacnetRequestError && (err.kind === 'decode' || err.tooLong)) {
+            out.push({ objectId: req.objectId, property, unreadable: err.kind === 'decode' ? 'answer could not be decoded' : 'answer too long for this device' });
           } else {
             throw err;
           }

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { BacnetBus, BacnetRequestError, type IAmInfo } from './bus.ts';
 import { ObjectType, PropertyIdentifier as P, type BACNetObjectID } from './library.ts';
-import { formatObjectId, hasUnits } from './objects.ts';
+import { bacnetErrorName, formatObjectId, hasUnits, propertyName } from './objects.ts';
 import { DeviceReader } from './reader.ts';
 import { symbolOfUnits, unitName } from './units.ts';
 
@@ -41,6 +41,8 @@ export interface ScannedObject {
   unitSymbol?: string;
   presentValue?: number | string | boolean | null;
   error?: string;
+  /** properties that could not be read, each with why (e.g. `present-value: answer could not be decoded`) */
+  unreadable?: string[];
 }
 
 /** One scanned device. */
@@ -104,11 +106,13 @@ async function describeDevice(bus: BacnetBus, iam: IAmInfo): Promise<ScannedDevi
         o.unitSymbol = symbolOfUnits(units);
       }
       const pv = get(P.PRESENT_VALUE);
-      if (pv?.error) o.error = `error class ${pv.error.errorClass} code ${pv.error.errorCode}`;
-      else {
-        const v = pv?.values?.[0]?.value;
+      if (pv?.error) o.error = bacnetErrorName(pv.error.errorClass, pv.error.errorCode);
+      else if (pv?.values) {
+        const v = pv.values[0]?.value;
         o.presentValue = typeof v === 'number' ? Math.round(v * 1000) / 1000 : typeof v === 'string' || typeof v === 'boolean' ? v : null;
       }
+      const unreadable = mine.filter((r) => r.unreadable).map((r) => `${propertyName(r.property)}: ${r.unreadable}`);
+      if (unreadable.length > 0) o.unreadable = unreadable;
       d.objects.push(o);
     }
   } catch (err) {
@@ -136,8 +140,13 @@ function printDevice(d: ScannedDevice, print: (line: string) => void): void {
   print(`device:${d.deviceInstance}  ${d.name ?? '?'}  at ${d.address}  vendor ${d.vendor ?? d.vendorId}${d.model ? `  model ${d.model}` : ''}  max APDU ${d.maxApdu}`);
   if (d.error) print(`  error: ${d.error}`);
   for (const o of d.objects) {
-    const value = o.error ? `(${o.error})` : o.presentValue === undefined ? '' : String(o.presentValue);
+    const value = o.error ? `(${o.error})` : o.presentValue === undefined ? (o.unreadable ? '(unreadable)' : '') : String(o.presentValue);
     print(`  ${o.id.padEnd(22)} ${(o.name ?? '').padEnd(20)} ${value.padStart(12)} ${o.unitSymbol ?? ''}${o.units ? `  [${o.units}]` : ''}`);
+  }
+  const unreadable = d.objects.filter((o) => o.unreadable);
+  if (unreadable.length > 0) {
+    print(`  not readable (${unreadable.length} object(s)):`);
+    for (const o of unreadable) print(`    ${o.id}: ${o.unreadable?.join('; ')}`);
   }
 }
 

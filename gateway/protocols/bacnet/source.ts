@@ -16,7 +16,7 @@ import type { Device } from '../../../core/site/schema.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { acquireBus, BacnetRequestError, type BacnetBus, type CovNotification, type PropertyResult } from './bus.ts';
 import { ApplicationTag, ObjectType, PropertyIdentifier as P, ServicesSupported, type BACNetAppData } from './library.ts';
-import { formatObjectId, hasUnits, isBinary } from './objects.ts';
+import { bacnetErrorName, formatObjectId, hasUnits, isBinary } from './objects.ts';
 import { decodeStatusFlags, qualityOf } from './quality.ts';
 import { DeviceReader, type ReadRequest } from './reader.ts';
 import { resolvePoints, type BacnetTemplate, type ResolvedPoint } from './template.ts';
@@ -303,8 +303,8 @@ export class BacnetSource implements DeviceSource {
 
   private toPointValue(s: PointState, results: PropertyResult[]): PointValue {
     const pv = results.find((r) => r.property === P.PRESENT_VALUE);
-    if (!pv || pv.error) {
-      const reason = pv?.error ? errorReason(pv.error.errorClass, pv.error.errorCode) : 'no present value';
+    if (!pv || pv.error || pv.unreadable) {
+      const reason = pv?.error ? bacnetErrorName(pv.error.errorClass, pv.error.errorCode) : pv?.unreadable ?? 'no present value';
       return { value: null, quality: 'bad', reason };
     }
     if (s.unitError) return { value: null, quality: 'bad', reason: s.unitError };
@@ -344,13 +344,6 @@ function sameObject(r: PropertyResult, p: ResolvedPoint): boolean {
 
 function isMultiState(type: number): boolean {
   return type === ObjectType.MULTI_STATE_INPUT || type === ObjectType.MULTI_STATE_OUTPUT || type === ObjectType.MULTI_STATE_VALUE;
-}
-
-/** `unknown-object` for (1, 31): BACnet error class/code as a short reason. */
-function errorReason(errorClass: number, errorCode: number): string {
-  if (errorClass === 1 && errorCode === 31) return 'unknown-object';
-  if (errorClass === 2 && errorCode === 32) return 'unknown-property';
-  return `bacnet error class ${errorClass} code ${errorCode}`;
 }
 
 /** The source of a device with a BACnet template (gateway/protocols/index.ts): polls at the gateway's interval. */
