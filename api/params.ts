@@ -3,13 +3,12 @@
  * Calendar input without an explicit offset is read in the site's time zone (DESIGN.md D6).
  */
 import { INTERVALS, isInterval, type IntervalName } from '../core/duration.ts';
-import { zonedTime } from '../core/time.ts';
+import { parseIsoTime } from '../core/time.ts';
 import { badParameter } from './errors.ts';
 
 /** The query object express gives a route (values may be strings, arrays or absent). */
 export type Query = Record<string, unknown>;
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 function single(query: Query, name: string): string | undefined {
   const v = query[name];
@@ -35,23 +34,9 @@ export function stringParam(query: Query, name: string, required = false): strin
  * the latter in the site's zone. Returns UTC epoch ms.
  */
 export function parseInstant(value: string, name: string, tz: string): number {
-  const m = ISO.exec(value);
-  if (!m) throw badParameter(name, `'${value}' is not an ISO 8601 date or date-time (e.g. 2025-03-01 or 2025-03-01T00:00:00+08:00)`);
-  const [, y, mo, d, h, mi, s, zone] = m;
-  // Date.UTC reads years 0–99 as 1900–1999, and nothing is measured before the epoch: refuse, never guess
-  if (Number(y) < 1970) throw badParameter(name, `'${value}': years before 1970 are not accepted`);
-  const month = Number(mo), day = Number(d), hour = Number(h ?? 0), minute = Number(mi ?? 0), second = Number(s ?? 0);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) {
-    throw badParameter(name, `'${value}' is not a valid date`);
-  }
-  const probe = new Date(Date.UTC(Number(y), month - 1, day));
-  if (probe.getUTCDate() !== day) throw badParameter(name, `'${value}' is not a valid date`);
-  if (zone) {
-    const ms = Date.parse(value.replace(' ', 'T'));
-    if (Number.isNaN(ms)) throw badParameter(name, `'${value}' is not a valid date-time`);
-    return ms;
-  }
-  return zonedTime(tz, Number(y), month, day, hour, minute) + second * 1000;
+  const parsed = parseIsoTime(value, tz);
+  if ('problem' in parsed) throw badParameter(name, parsed.problem);
+  return parsed.ms;
 }
 
 /** A `from`/`to` pair: both required, from < to, span at most `maxDays`. */

@@ -83,8 +83,8 @@ export async function judgeBatchYielding(batch: unknown, index: SiteIndex, limit
 function* judgeInSlices(batch: unknown, index: SiteIndex, limits: TimestampLimits, now_ms: number): Generator<void, BatchVerdict> {
   let sliceLeft = POINTS_PER_SLICE;
   const verdict: BatchVerdict = { accepted: [], acceptedPoints: 0, rejected: [] };
-  const reject = (reason: RejectReason, detail: string, device?: string, point?: string) => {
-    verdict.rejected.push({ reason, detail, device, point });
+  const reject = (reason: RejectReason, detail: string, device?: string, point?: string, ts?: number) => {
+    verdict.rejected.push({ reason, detail, device, point, ts });
   };
   const problem = schemaProblem(batch);
   if (problem) {
@@ -109,16 +109,16 @@ function* judgeInSlices(batch: unknown, index: SiteIndex, limits: TimestampLimit
     }
     const d = info.device;
     if (d.gateway !== b.gateway) {
-      reject('wrong_gateway', `device '${d.id}' belongs to gateway '${d.gateway}', not '${b.gateway}'`, d.id);
+      reject('wrong_gateway', `device '${d.id}' belongs to gateway '${d.gateway}', not '${b.gateway}'`, d.id, undefined, reading.ts);
       continue;
     }
     // Beyond ±8.64e15 ms JavaScript has no date (ECMA-262 §21.4.1.1): never a reading, whatever the limits allow.
     if (reading.ts > now_ms + limits.maxFutureMs || reading.ts > MAX_DATE_MS) {
-      reject('future_timestamp', `ts ${timestampText(reading.ts)} is ahead of the collector clock by ${Math.round((reading.ts - now_ms) / 1000)} s`, d.id);
+      reject('future_timestamp', `ts ${timestampText(reading.ts)} is ahead of the collector clock by ${Math.round((reading.ts - now_ms) / 1000)} s`, d.id, undefined, reading.ts);
       continue;
     }
     if (reading.ts < now_ms - limits.maxAgeMs || reading.ts < -MAX_DATE_MS) {
-      reject('past_timestamp', `ts ${timestampText(reading.ts)} is older than ${Math.round(limits.maxAgeMs / DAY_MS)} days`, d.id);
+      reject('past_timestamp', `ts ${timestampText(reading.ts)} is older than ${Math.round(limits.maxAgeMs / DAY_MS)} days`, d.id, undefined, reading.ts);
       continue;
     }
     const names: string[] = [];
@@ -130,7 +130,7 @@ function* judgeInSlices(batch: unknown, index: SiteIndex, limits: TimestampLimit
       const pv = reading.points[point];
       const why = judgePoint(info, point, pv.value, pv.quality);
       if (why === 'skip') continue;
-      if (why) reject(why.reason, why.detail, d.id, point);
+      if (why) reject(why.reason, why.detail, d.id, point, reading.ts);
       else names.push(point);
     }
     if (names.length > 0) {

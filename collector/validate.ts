@@ -23,6 +23,8 @@ export interface Rejection {
   detail: string;
   device?: string;
   point?: string;
+  /** the reading's timestamp, UTC epoch ms, when a reading or a point was rejected (a history import's row) */
+  ts?: number;
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false });

@@ -75,6 +75,31 @@ export function zonedTime(tz: string, year: number, month: number, day = 1, hour
   return guess - tzOffsetMs(first, tz);
 }
 
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * An ISO 8601 instant (`2025-03-01T00:00:00Z`, `…+08:00`) or a local date/time (`2025-03-01`, `2025-03-01 08:00`),
+ * the latter in `tz` (DESIGN D6), as UTC epoch ms; or why it is not one. Years before 1970 are refused: nothing
+ * is measured before the epoch, and Date.UTC reads years 0–99 as 1900–1999.
+ */
+export function parseIsoTime(value: string, tz: string): { ms: number } | { problem: string } {
+  const m = ISO_TIME.exec(value);
+  if (!m) return { problem: `'${value}' is not an ISO 8601 date or date-time (e.g. 2025-03-01 or 2025-03-01T00:00:00+08:00)` };
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  if (Number(y) < 1970) return { problem: `'${value}': years before 1970 are not accepted` };
+  const month = Number(mo), day = Number(d), hour = Number(h ?? 0), minute = Number(mi ?? 0), second = Number(s ?? 0);
+  const probe = new Date(Date.UTC(Number(y), month - 1, day));
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59 || probe.getUTCDate() !== day) {
+    return { problem: `'${value}' is not a valid date` };
+  }
+  if (zone) {
+    const ms = Date.parse(value.replace(' ', 'T'));
+    return Number.isNaN(ms) ? { problem: `'${value}' is not a valid date-time` } : { ms };
+  }
+  const millis = frac ? Math.round(Number(`0.${frac}`) * 1000) : 0;
+  return { ms: zonedTime(tz, Number(y), month, day, hour, minute) + second * 1000 + millis };
+}
+
 /** Start of the local day holding `ms`. */
 export function startOfLocalDay(ms: number, tz: string): number {
   const p = localParts(ms, tz);

@@ -50,7 +50,7 @@ export function counterEvent(m: MeterEnergy, reading: CounterReading, kind: Coun
 /** The dead-letter rejection of an implausible reading. */
 export function implausibleRejection(e: CounterEvent): Rejection {
   return {
-    reason: 'implausible', device: e.tags.meter, point: e.point,
+    reason: 'implausible', device: e.tags.meter, point: e.point, ts: e.reading.ts,
     detail: `${e.point} = ${e.reading.value} at ${e.reading.ts} claims ${round(e.claimed_quantity)} since the last accepted reading, more than the ${round(e.plausible_quantity)} the meter can deliver in that time: not counted`,
   };
 }
