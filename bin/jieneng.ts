@@ -11,6 +11,7 @@
  *   jieneng kpi writeback …            the daily KPI write-back, once or on a schedule (jobs/cli.ts)
  *   jieneng verify energy …            stored intervals against the meters' counters (collector/verify-cli.ts)
  *   jieneng export annual …            the annual returns as XLSX or CSV (api/returns/cli.ts)
+ *   jieneng import readings FILE       past readings, interval energy, temperatures (importer/cli.ts)
  *   jieneng mqtt credentials …         broker accounts, Mosquitto password and ACL files of a site (app/mqtt-cli.ts)
  */
 import { ConfigError } from '../core/config/yaml-file.ts';
@@ -31,6 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   verify: async () => (await import('../collector/verify-cli.ts')).verifyCli,
   mqtt: async () => (await import('../app/mqtt-cli.ts')).mqttCli,
   export: async () => (await import('../api/returns/cli.ts')).exportCli,
+  import: async () => (await import('../importer/cli.ts')).importCli,
 };
 
 async function main(argv: string[]): Promise<number> {

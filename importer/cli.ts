@@ -1,0 +1,100 @@
+/**
+ * `jieneng import readings FILE.csv|FILE.xlsx [--site F] [--dry-run] [--json]`: past meter readings, interval
+ * energy and outdoor temperatures (docs/import.md) through the collector's ingestion into the store configured by
+ * the environment (INFLUX_URL … or the embedded file under DATA_DIR). A progress bar on stderr when it is a
+ * terminal. Exit 0: stored (or, with --dry-run, nothing refused); 1: rows refused, nothing stored; 2: usage or file.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadSite } from '../core/site/load.ts';
+import type { Storage } from '../storage/port.ts';
+import { importReadings, type ImportReport } from './run.ts';
+import { ImportFileError } from './table.ts';
+
+const USAGE = 'usage: jieneng import readings <file.csv|file.xlsx> [--site <site.yaml>] [--dry-run] [--json]';
+/** Refused rows printed one per line; the rest are counted (all are in --json). */
+const ROWS_SHOWN = 50;
+
+/** Entry of `jieneng import …`; returns the exit code. */
+export async function importCli(argv: string[], openStore?: () => Promise<Storage>): Promise<number> {
+  const [what, ...rest] = argv;
+  if (what !== 'readings') {
+    process.stderr.write(`${USAGE}\n`);
+    return what ? 2 : 0;
+  }
+  let values: { site?: string; 'dry-run'?: boolean; json?: boolean };
+  let files: string[];
+  try {
+    ({ values, positionals: files } = parseArgs({
+      args: rest, allowPositionals: true,
+      options: { site: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+    }));
+  } catch (err) {
+    process.stderr.write(`jieneng import: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (files.length !== 1) {
+    process.stderr.write(`jieneng import: give exactly one file (${files.length} given)\n${USAGE}\n`);
+    return 2;
+  }
+  const file = files[0];
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    process.stderr.write(`jieneng import: ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}\n`);
+    return 2;
+  }
+  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  const storage = openStore ? await openStore() : await (async () => {
+    const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
+    return openStorage(storageConfigFromEnv(process.env), { timezone: site.site.timezone });
+  })();
+  const bar = process.stderr.isTTY ? await progressBar() : undefined;
+  let report: ImportReport;
+  try {
+    report = await importReadings({ site, storage, bytes, dryRun: values['dry-run'], onProgress: (done, total, phase) => bar?.update(done, total, phase) });
+  } catch (err) {
+    if (err instanceof ImportFileError) {
+      process.stderr.write(`jieneng import: ${file}: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    bar?.stop();
+    await storage.close();
+  }
+  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else process.stdout.write(summary(file, report));
+  return report.rejected.length > 0 ? 1 : 0;
+}
+
+/** The report for a person: refused rows first, then one line of what was (or would be) stored. */
+export function summary(file: string, r: ImportReport): string {
+  const lines: string[] = [];
+  for (const p of r.rejected.slice(0, ROWS_SHOWN)) lines.push(`${file}:${p.row}: ${p.reason}: ${p.detail}`);
+  if (r.rejected.length > ROWS_SHOWN) lines.push(`… ${r.rejected.length - ROWS_SHOWN} more refused rows (--json lists them all)`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  const span = r.from ? ` from ${r.from} to ${r.to}` : '';
+  const what = `${r.readings} readings of ${r.devices.length} devices${span}: ${r.telemetry_points} telemetry points and ${r.energy_rows} energy rows`;
+  if (r.rejected.length > 0) lines.push(`${file}: ${r.rejected.length} rows refused; nothing stored${r.dry_run ? ' (dry run)' : ''}`);
+  else if (r.already_stored === r.readings) lines.push(`${file}: all ${r.readings} readings are already stored; nothing new to store`);
+  else if (r.dry_run) lines.push(`${file}: dry run, nothing stored; would store ${what} (${r.already_stored} readings already stored)`);
+  else lines.push(`${file}: stored ${what} in ${r.seconds.toFixed(1)} s (${r.already_stored} readings were already stored)`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** A bar on stderr; update(done, total, phase) starts it on first use. */
+async function progressBar(): Promise<{ update(done: number, total: number, phase: string): void; stop(): void }> {
+  const cliProgress = (await import('cli-progress')).default;
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format: 'import |{bar}| {percentage}% · {value}/{total} readings · {phase}', hideCursor: true }, cliProgress.Presets.shades_classic);
+  let started = false, stopped = false;
+  return {
+    update(done, total, phase) {
+      if (stopped) return;
+      if (!started) { bar.start(total, 0, { phase }); started = true; }
+      bar.update(done, { phase });
+    },
+    stop() { if (started && !stopped) bar.stop(); stopped = true; },
+  };
+}
