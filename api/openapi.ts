@@ -5,6 +5,7 @@
 import { STORAGE_KINDS } from '../storage/port.ts';
 import { secureOperations, securityPaths, securitySchemas, securitySchemes } from './openapi-security.ts';
 import { alertPaths, alertSchemas } from './openapi-alerts.ts';
+import { importPaths, importSchemas } from './openapi-imports.ts';
 import type { Json, Schema } from './openapi-types.ts';
 
 
@@ -301,8 +302,8 @@ const paths: Record<string, Schema> = {
   },
 };
 
-Object.assign(paths, securityPaths, alertPaths);
-Object.assign(schemas, securitySchemas, alertSchemas);
+Object.assign(paths, securityPaths, alertPaths, importPaths);
+Object.assign(schemas, securitySchemas, alertSchemas, importSchemas);
 secureOperations(paths);
 
 /** The document served at /api/v1/openapi.json. */

@@ -22,6 +22,7 @@ import { loadReferenceData, type ReferenceData } from './reference.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { exportRoutes } from './routes/exports.ts';
+import { importRoutes } from './routes/imports.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import type { AlertStore } from '../alerts/store.ts';
 import { assertEveryRouteHasRule, securityGate, type GateOptions } from './security/enforce.ts';
@@ -89,6 +90,7 @@ export function createApp(opts: AppOptions, ctx: ApiContext = createContext(opts
   v1.use(gatewayRoutes(ctx));
   v1.use(analyticsRoutes(ctx));
   v1.use(exportRoutes(ctx));
+  v1.use(importRoutes(ctx));
   v1.use(auditRoutes(ctx, opts.security));
   v1.use(keyRoutes(ctx, opts.security));
   v1.use(alertRoutes(ctx, opts.alerts));

@@ -12,6 +12,7 @@ import { DAY_MS, MEASUREMENT } from '../core/measurements.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { createIngestor } from '../collector/ingest.ts';
+import { devicePointRules, type DevicePointRules } from '../collector/point-rules.ts';
 import { checkRows, REQUIRED_COLUMNS, type ImportReading, type RowProblem } from './rows.ts';
 import { heldStorage } from './held-storage.ts';
 import { ImportFileError, readTable } from './table.ts';
@@ -31,6 +32,8 @@ export interface ImportOptions {
   /** told of readings done of the total, and of the final write */
   onProgress?: (done: number, total: number, phase: 'ingest' | 'write') => void;
 }
+
+const NO_READINGS: DevicePointRules = { points: new Map() };
 
 /** What an import did, or would do in a dry run. */
 export interface ImportReport {
@@ -81,12 +84,15 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
   // Everything already there: nothing new to store (the same file imported twice).
   if (report.already_stored === readings.length) return done();
 
+  const imported = new Set(report.devices);
   const held = heldStorage(opts.storage);
   const stateDir = mkdtempSync(join(tmpdir(), 'jieneng-import-'));
   const ingestor = createIngestor({
     site: withFilePollIntervals(opts.site, readings), storage: held.storage, stateDir, now,
     maxAgeMs: Math.max(35 * DAY_MS, now() - readings[0].ts + DAY_MS),
     maxBufferedPoints: Number.POSITIVE_INFINITY, // held on disk until the file is judged
+    // devices without a row in the file get no reading: their models need not be read
+    pointRules: (d) => (imported.has(d.id) ? devicePointRules(d) : NO_READINGS),
   });
   try {
     const rowOf = new Map<string, number>();

@@ -50,6 +50,7 @@ export const ACCESS: Record<string, AccessRule> = {
   'GET /api/v1/gateways': { role: 'technician' },
   'GET /metrics': { role: 'technician', note: 'Prometheus scrapes with a technician key (bearer_token)' },
   'GET /api/v1/exports/annual': { role: 'statistics', note: 'the annual returns (XLSX or CSV) of the whole site' },
+  'POST /api/v1/imports/readings': { role: 'statistics', note: 'history import of readings, interval energy and temperatures (docs/import.md)' },
   'GET /api/v1/alerts': { role: 'technician', note: 'alerts (docs/alerts.md)' },
   'POST /api/v1/alerts/:id/ack': { role: 'technician', note: 'acknowledge with a comment' },
   'POST /api/v1/alerts/grafana': { role: 'technician', note: "Grafana's webhook contact point, relayed to the channels" },

@@ -1,0 +1,35 @@
+/**
+ * `POST /imports/readings[?dry_run=true]` (issue 15): a readings file — CSV or XLSX as the request body — through
+ * the collector's ingestion into the store, or, in a dry run, what would be stored and refused (importer/,
+ * docs/import.md). All or nothing: 201 with the report when the file was stored, 200 for a dry run that refused
+ * nothing or a file whose readings are all stored already, 422 with the same report when rows were refused and
+ * nothing was stored.
+ */
+import express, { Router } from 'express';
+import type { ApiContext } from '../context.ts';
+import { ApiError, badParameter } from '../errors.ts';
+import { stringParam } from '../params.ts';
+import { importReadings } from '../../importer/run.ts';
+import { ImportFileError } from '../../importer/table.ts';
+
+/** The largest file taken in one request: about a million CSV rows. */
+export const IMPORT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The import routes. */
+export function importRoutes(ctx: ApiContext): Router {
+  const router = Router();
+  router.post('/imports/readings', express.raw({ type: () => true, limit: IMPORT_MAX_BYTES }), async (req, res) => {
+    const dry = stringParam(req.query, 'dry_run');
+    if (dry !== undefined && dry !== 'true' && dry !== 'false') throw badParameter('dry_run', `'${dry}' is not true or false`);
+    const body = req.body as unknown;
+    if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'bad_request', 'the request body must be the file: CSV (text/csv) or XLSX');
+    try {
+      const report = await importReadings({ site: ctx.index.site, storage: ctx.storage, bytes: body, dryRun: dry === 'true', now: ctx.now });
+      res.status(report.rejected.length > 0 ? 422 : report.stored ? 201 : 200).json(report);
+    } catch (err) {
+      if (err instanceof ImportFileError) throw new ApiError(400, 'bad_file', err.message);
+      throw err;
+    }
+  });
+  return router;
+}
