@@ -9,6 +9,11 @@ import { Value } from '@sinclair/typebox/value';
 import { DeviceStatus, GatewayStatus, parseStatusTopic, topics, type DeviceState } from '../core/contract/v1.ts';
 import { logger } from '../core/log.ts';
 import type { SiteModel } from '../core/site/schema.ts';
+import { loadReferenceData, type ReferenceData } from '../api/reference.ts';
+import { SiteIndex } from '../api/site-index.ts';
+import type { Storage } from '../storage/port.ts';
+import { KpiSchedule } from './kpi/schedule.ts';
+import { KPI_KINDS } from './rules/schema.ts';
 import { createSender } from './channels/index.ts';
 import { AlertEvaluator } from './engine/evaluator.ts';
 import { Notifier, type BackoffOptions } from './notifier.ts';
@@ -27,6 +32,14 @@ export interface AlertsOptions {
   tickMs?: number;
   pollMs?: number;
   backoff?: BackoffOptions;
+  /** where the scheduled KPI rules read the rollups; none: those rules are never judged */
+  storage?: Storage;
+  /** reference data of the KPI rules (holidays, tariffs); default config/reference/ */
+  reference?: ReferenceData;
+  /** the clock of the KPI schedule (tests) */
+  now?: () => number;
+  /** the KPI rules judge a day this long after it closed; default 15 min */
+  kpiDelayMs?: number;
 }
 
 /** Alerting that runs beside a collector. */
@@ -34,6 +47,8 @@ export interface RunningAlerts {
   evaluator: AlertEvaluator;
   notifier: Notifier;
   store: AlertStore;
+  /** the scheduled KPI rules (when there are any and a storage was given) */
+  kpi?: KpiSchedule;
   stop(): Promise<void>;
 }
 
@@ -44,15 +59,25 @@ export function startAlerts(opts: AlertsOptions): RunningAlerts {
   const store = new AlertStore(join(opts.dataDir, 'alerts'));
   const senders = new Map([...opts.config.channels].map(([id, c]) => [id, createSender(c)]));
   const notifier = new Notifier({ store, channels: opts.config.channels, senders, backoff: opts.backoff, quiet: opts.config.quiet_hours });
-  const evaluator = new AlertEvaluator({ config: opts.config, site: opts.site, store, onTransition: () => notifier.kick() });
+  const evaluator = new AlertEvaluator({ config: opts.config, site: opts.site, store, onTransition: () => notifier.kick(), now: opts.now });
   evaluator.start(opts.tickMs);
   notifier.start(opts.pollMs);
+  const wantsKpi = opts.config.rules.some((r) => (KPI_KINDS as readonly string[]).includes(r.rule.kind));
+  if (wantsKpi && !opts.storage) log.warn('KPI rules need the storage: they are not judged');
+  const kpi = wantsKpi && opts.storage
+    ? new KpiSchedule({
+      config: opts.config, evaluator, store, delay_ms: opts.kpiDelayMs,
+      ctx: { index: new SiteIndex(opts.site), storage: opts.storage, reference: opts.reference ?? loadReferenceData(), now: opts.now ?? Date.now },
+    })
+    : undefined;
+  kpi?.start();
   const wantsStatus = opts.config.rules.some((r) => r.rule.kind === 'device_state');
   const client = wantsStatus && opts.mqttUrl ? followStatus(opts, evaluator) : undefined;
   log.info({ rules: opts.config.rules.length, channels: opts.config.channels.size, file: opts.config.file }, 'alerting started');
   return {
-    evaluator, notifier, store,
+    evaluator, notifier, store, kpi,
     async stop() {
+      await kpi?.stop();
       await client?.endAsync();
       evaluator.stop();
       await notifier.stop();

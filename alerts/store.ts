@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS notification (
   last_error TEXT, sent_ms INTEGER, escalation INTEGER NOT NULL DEFAULT 0, digest INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS notification_due ON notification (status, next_attempt_ms);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS delivery (
   id INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL, channel TEXT NOT NULL, attempt INTEGER NOT NULL,
   at_ms INTEGER NOT NULL, ok INTEGER NOT NULL, detail TEXT NOT NULL, duration_ms INTEGER NOT NULL
@@ -293,6 +294,15 @@ export class AlertStore {
   notificationCounts(): Record<string, number> {
     const rows = this.db.prepare('SELECT status, COUNT(*) AS n FROM notification GROUP BY status').all() as { status: string; n: number }[];
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /** A small setting of the alerting itself (e.g. the last day the KPI rules judged). */
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   close(): void {

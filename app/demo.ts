@@ -105,12 +105,13 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     if (apiKey.created) log.info({ file: apiKey.file }, 'created a local admin API key');
     // the demo's alert rules (config/demo-alerts.yaml, or ALERT_RULES_FILE): evaluated by the collector, shown by the API
     const alertConfig = loadAlertRules(opts.env.ALERT_RULES_FILE ?? DEMO_ALERTS_FILE, site, opts.env);
-    const alerts = startAlerts({ site, config: alertConfig, dataDir: resolve(opts.dataDir, 'collector'), mqttUrl, mqttOptions: account('api') });
+    const alerts = startAlerts({ site, config: alertConfig, dataDir: resolve(opts.dataDir, 'collector'), mqttUrl, mqttOptions: account('api'), storage });
     stops.push(() => alerts.stop());
     const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security, alerts: alerts.store });
     stops.push(() => api.stop());
 
     const collector = await startCollector({ site, mqttUrl, mqttOptions: account('collector'), storage, dataDir: resolve(opts.dataDir, 'collector'), alerts: alerts.evaluator });
+    alerts.evaluator.watchGateways(() => collector.gateways());
     stops.push(() => collector.stop());
 
     // The daily KPIs (kpi_1d) of the last two days, every 15 minutes: the job compose runs as `kpi-writeback`.

@@ -85,7 +85,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
   let metricsServer: Server | undefined;
   const dataDir = resolve(values.data ?? resolve(process.env.DATA_DIR ?? './data', 'collector'));
   const alerts = alertConfig
-    ? (await import('../alerts/runtime.ts')).startAlerts({ site, config: alertConfig, dataDir, mqttUrl: mqtt.url, mqttOptions: mqtt.options })
+    ? (await import('../alerts/runtime.ts')).startAlerts({ site, config: alertConfig, dataDir, mqttUrl: mqtt.url, mqttOptions: mqtt.options, storage })
     : undefined;
   try {
     const collector = await startCollector({
@@ -101,6 +101,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
       clientId: values['client-id'],
       ingest: { maxAgeMs: maxAgeDays !== undefined ? maxAgeDays * 86_400_000 : undefined, maxMessageBytes },
     });
+    alerts?.evaluator.watchGateways(() => collector.gateways());
     // loopback unless told otherwise: the metrics name every gateway and device of the site (issue 13)
     if (metricsPort !== undefined) metricsServer = await serveMetrics(metricsPort, values['metrics-host'] ?? process.env.METRICS_HOST ?? '127.0.0.1');
     await new Promise<void>((done) => {

@@ -9,20 +9,20 @@ import type { EnergyChanges } from '../../collector/energy/accumulator.ts';
 import type { IngestObserver } from '../../collector/ingest.ts';
 import type { DeviceState } from '../../core/contract/v1.ts';
 import { logger } from '../../core/log.ts';
-import { INTERVAL_15M_MS, MEASUREMENT, QUANTITY_UNIT } from '../../core/measurements.ts';
-import type { Device, SiteModel } from '../../core/site/schema.ts';
-import { unitOfPoint } from '../../core/units.ts';
+import { INTERVAL_15M_MS, MEASUREMENT } from '../../core/measurements.ts';
+import type { SiteModel } from '../../core/site/schema.ts';
 import { alertMetrics } from '../metrics.ts';
-import { EVENT_ZH, renderMessage, SEVERITY_ZH, type MessageValues } from '../message.ts';
-import type { AlertConfig, CompiledRule } from '../rules/load.ts';
-import type { CounterEventKind } from '../rules/schema.ts';
+import { renderMessage } from '../message.ts';
+import type { AlertConfig, CompiledRule, Subject } from '../rules/load.ts';
+import { KPI_KINDS, type CounterEventKind } from '../rules/schema.ts';
+import { messageValues } from './values.ts';
 import type { AlertStore, StoredInstance } from '../store.ts';
 import { normalState, observe, tick, type Condition, type Transition } from './lifecycle.ts';
 
 /** One rule on one device (and point): its lifecycle and what the message needs. */
 interface Slot extends StoredInstance {
   compiled: CompiledRule;
-  dev: Device;
+  dev: Subject;
   /** interval energy: the interval still filling, judged once a later one begins */
   open_start?: number;
   open_quantity?: number;
@@ -38,7 +38,26 @@ interface Slot extends StoredInstance {
   rate_per_ms: number;
   /** escalation asked of the store for this firing (acknowledged, escalated or not configured: not again) */
   escalation_settled: boolean;
+  /** inverter-fault rules: the state codes that are a fault */
+  codes: ReadonlySet<number> | undefined;
+  /** KPI rules: the local day last judged */
+  day: string | undefined;
+  /** sequence-gap rules: batches counted lost when last looked */
+  lost_seen: number;
 }
+
+/** A gateway's seq accounting as the collector keeps it (collector/sequence/ledger.ts). */
+export interface GatewayGaps {
+  gateway: string;
+  lost: number;
+  gaps: { from_seq: number; to_seq: number; opened_ms: number }[];
+}
+
+/** Where each rule kind's point name comes from; KPI rules name what they judge. */
+const KPI_POINT: Record<string, string> = {
+  daily_energy: 'daily_energy', base_load: 'base_load_kw', peak_demand: 'demand_kw', pv_performance: 'performance_ratio',
+  contract_savings: 'savings', sequence_gap: 'seq', estimated_share: 'estimated_share_pct',
+};
 
 /** The threshold slots of one point of a device: the point's value is read once for all of them. */
 interface PointWatch {
@@ -69,7 +88,12 @@ export class AlertEvaluator implements IngestObserver {
   private readonly energy = new Map<string, Slot[]>();
   private readonly counters = new Map<string, Slot[]>();
   private readonly states = new Map<string, Slot[]>();
+  private readonly estimated = new Map<string, Slot[]>();
   private readonly stale: Slot[] = [];
+  private readonly gapSlots: Slot[] = [];
+  /** KPI slots by key (rule|subject|point) for `judge` */
+  private readonly kpi = new Map<string, Slot>();
+  private gatewayGaps?: () => GatewayGaps[];
   /** slots not normal: the timer looks at these only */
   private readonly active = new Set<Slot>();
   private readonly buildingNames: Map<string, string>;
@@ -84,8 +108,9 @@ export class AlertEvaluator implements IngestObserver {
     const started = this.now();
     for (const compiled of opts.config.rules) {
       const r = compiled.rule;
-      for (const dev of compiled.devices) {
-        const point = r.kind === 'threshold' ? (r.point ?? 'interval_energy') : r.kind === 'stale' ? (r.point ?? '') : '';
+      for (const dev of compiled.subjects) {
+        const point = r.kind === 'threshold' ? (r.point ?? 'interval_energy') : r.kind === 'stale' ? (r.point ?? '')
+          : r.kind === 'inverter_fault' ? (r.point ?? 'inverter_state') : KPI_POINT[r.kind] ?? '';
         const key = `${r.id}|${dev.id}|${point}`;
         const sign = r.kind === 'threshold' && r.below !== undefined ? -1 : 1;
         const limit = r.kind === 'threshold' ? (r.above ?? r.below ?? 0) : 0;
@@ -98,9 +123,13 @@ export class AlertEvaluator implements IngestObserver {
           state: prev.state, since_ms: prev.since_ms, clear_since_ms: prev.clear_since_ms, breached: prev.breached, onsets: prev.onsets, value: prev.value,
           open_start: undefined, open_quantity: undefined, last_seen_ms: undefined, event: undefined, sign, limit, recover,
           rate_per_ms: compiled.rate_per_ms, escalation_settled: compiled.escalate_after_ms === 0,
+          codes: r.kind === 'inverter_fault' ? new Set(r.codes ?? [7]) : undefined, day: undefined, lost_seen: -1,
         };
         if (slot.state !== 'normal') this.active.add(slot);
-        if (r.kind === 'threshold' && r.point) watch(this.points, dev.id, r.point, slot);
+        if ((r.kind === 'threshold' && r.point) || r.kind === 'inverter_fault') watch(this.points, dev.id, point, slot);
+        else if ((KPI_KINDS as readonly string[]).includes(r.kind)) this.kpi.set(key, slot);
+        else if (r.kind === 'estimated_share') add(this.estimated, dev.id, slot);
+        else if (r.kind === 'sequence_gap') this.gapSlots.push(slot);
         else if (r.kind === 'threshold') add(this.energy, dev.id, slot);
         else if (r.kind === 'counter') add(this.counters, dev.id, slot);
         else if (r.kind === 'device_state') add(this.states, dev.id, slot);
@@ -140,7 +169,8 @@ export class AlertEvaluator implements IngestObserver {
           const judged = s.rate_per_ms === 0 ? v : rate * s.rate_per_ms;
           if (Number.isNaN(judged)) continue;
           const x = s.sign * judged;
-          const condition: Condition = x > s.sign * s.limit ? 'breach' : x <= s.sign * s.recover ? 'clear' : 'hold';
+          const condition: Condition = s.codes ? (s.codes.has(v) ? 'breach' : 'clear')
+            : x > s.sign * s.limit ? 'breach' : x <= s.sign * s.recover ? 'clear' : 'hold';
           // the common case, a normal value of a normal alert, changes nothing: no further work on the hot path
           if (condition === 'clear' && s.state === 'normal' && !s.breached) continue;
           accepted ??= r.names.includes(w.point); // a point the collector did not accept (e.g. held as implausible)
@@ -150,6 +180,7 @@ export class AlertEvaluator implements IngestObserver {
     }
     if (energy) {
       for (const row of energy.rows) {
+        if (row.daily && this.estimated.size > 0 && row.series.dayMeasurement === MEASUREMENT.energy1d) this.estimatedShare(row, changed);
         if (row.daily || row.series.quarterMeasurement !== MEASUREMENT.energy15m) continue;
         const slots = this.energy.get(row.series.tags.meter);
         if (!slots) continue;
@@ -192,9 +223,35 @@ export class AlertEvaluator implements IngestObserver {
     this.flush(changed);
   }
 
+  /** Sequence-gap rules read the collector's seq accounting from this (alerts/runtime.ts wires it). */
+  watchGateways(source: () => GatewayGaps[]): void {
+    this.gatewayGaps = source;
+  }
+
+  /** The scheduled KPI rules (alerts/kpi/) whose instances this evaluator holds, by rule id: the subjects' ids. */
+  kpiSubjects(ruleId: string): string[] {
+    return [...this.kpi.values()].filter((s) => s.rule === ruleId).map((s) => s.device);
+  }
+
+  /**
+   * A scheduled KPI rule's verdict on one subject for the local day `day`: breach or clear with the value judged
+   * and the threshold it was judged against (a median-based threshold changes every day).
+   */
+  judge(ruleId: string, subject: string, verdict: { breach: boolean; value?: number; limit?: number; day: string; event?: string }, at_ms = this.now()): void {
+    const s = [...this.kpi.values()].find((x) => x.rule === ruleId && x.device === subject);
+    if (!s) return;
+    const changed: Slot[] = [];
+    s.day = verdict.day;
+    if (verdict.limit !== undefined) s.limit = verdict.limit;
+    if (verdict.event !== undefined) s.event = verdict.event;
+    this.apply(s, verdict.breach ? 'breach' : 'clear', at_ms, verdict.value, changed);
+    this.flush(changed);
+  }
+
   /** The clock's part: staleness, pending alerts whose `for` elapsed, clear alerts whose keep_firing_for did. */
   tick(now_ms = this.now()): void {
     const changed: Slot[] = [];
+    if (this.gatewayGaps && this.gapSlots.length > 0) this.sequenceGaps(this.gatewayGaps(), now_ms, changed);
     for (const s of this.stale) {
       this.apply(s, now_ms - (s.last_seen_ms ?? now_ms) > s.compiled.after_ms ? 'breach' : 'clear', now_ms, undefined, changed);
     }
@@ -232,6 +289,37 @@ export class AlertEvaluator implements IngestObserver {
     return [...this.active].filter((s) => s.state === 'firing').map(stored);
   }
 
+  /** A meter's day so far: the share of its quantity bridged over gaps (estimated), judged against `above_pct`. */
+  private estimatedShare(row: NonNullable<Parameters<IngestObserver['committed']>[1]>['rows'][number], changed: Slot[]): void {
+    const slots = this.estimated.get(row.series.tags.meter);
+    if (!slots) return;
+    for (const s of slots) {
+      const r = s.compiled.rule;
+      if (r.kind !== 'estimated_share' || row.total.quantity < (r.min_quantity ?? 1)) continue;
+      const pct = (100 * row.total.estimated_quantity) / row.total.quantity;
+      s.limit = r.above_pct;
+      this.apply(s, pct > r.above_pct ? 'breach' : 'clear', this.now(), pct, changed);
+    }
+  }
+
+  /** Gaps open longer than `open_for`, or batches newly counted lost, per gateway. */
+  private sequenceGaps(accounts: GatewayGaps[], now_ms: number, changed: Slot[]): void {
+    const byId = new Map(accounts.map((a) => [a.gateway, a]));
+    for (const s of this.gapSlots) {
+      const a = byId.get(s.device);
+      if (!a) continue;
+      const open = a.gaps.filter((g) => now_ms - g.opened_ms >= s.compiled.open_for_ms).reduce((n, g) => n + g.to_seq - g.from_seq + 1, 0);
+      const newlyLost = s.lost_seen >= 0 ? a.lost - s.lost_seen : 0;
+      s.lost_seen = a.lost;
+      if (open > 0 || newlyLost > 0) {
+        s.event = newlyLost > 0 ? 'lost' : 'gap';
+        this.apply(s, 'breach', now_ms, open + Math.max(0, newlyLost), changed);
+      } else if (s.breached) {
+        this.apply(s, 'clear', now_ms, undefined, changed);
+      }
+    }
+  }
+
   private apply(s: Slot, condition: Condition, at_ms: number, value: number | undefined, changed: Slot[]): void {
     if (value !== undefined) s.value = value;
     const t = observe(s, condition, at_ms, s.compiled);
@@ -242,7 +330,7 @@ export class AlertEvaluator implements IngestObserver {
   private transition(s: Slot, t: Transition, at_ms: number, changed: Slot[]): void {
     if (s.state === 'normal') this.active.delete(s);
     if (t === 'firing') s.escalation_settled = s.compiled.escalate_after_ms === 0; // a new firing may escalate again
-    const message = renderMessage(s.compiled.message, this.values(s, t, at_ms));
+    const message = renderMessage(s.compiled.message, messageValues(s, t, at_ms, { buildingNames: this.buildingNames, timeFormat: this.timeFormat, board_url: this.opts.config.board_url }));
     const r = s.compiled.rule;
     this.opts.store.recordTransition(stored(s), {
       key: s.key, rule: r.id, device: s.device, building: s.dev.building, point: s.point, severity: r.severity,
@@ -255,26 +343,6 @@ export class AlertEvaluator implements IngestObserver {
 
   private flush(changed: Slot[]): void {
     if (changed.length > 0) this.opts.onTransition?.();
-  }
-
-  private values(s: Slot, t: Transition, at_ms: number): MessageValues {
-    const r = s.compiled.rule;
-    const threshold = r.kind === 'threshold' ? (r.above ?? r.below) : undefined;
-    const recover = r.kind === 'threshold' ? (r.recover ?? threshold) : undefined;
-    const symbol = r.kind === 'threshold' && r.interval_energy
-      ? QUANTITY_UNIT[s.dev.medium ?? 'electricity']
-      : unitOfPoint(s.point)?.symbol ?? '';
-    const unit = r.kind === 'threshold' && r.rate_per ? `${symbol}/${r.rate_per}` : symbol;
-    return {
-      rule: r.id, rule_name: r.name, severity: r.severity, severity_zh: SEVERITY_ZH[r.severity],
-      state_zh: t === 'firing' ? '告警' : '恢复', device: s.device, device_name: s.dev.name,
-      building: s.dev.building, building_name: this.buildingNames.get(s.dev.building) ?? s.dev.building,
-      point: r.kind === 'threshold' && r.interval_energy ? '15分钟能耗' : s.point || '数据',
-      value: fmt(s.value), unit, threshold: fmt(threshold), recover: fmt(recover),
-      event_zh: EVENT_ZH[s.event ?? (r.kind === 'stale' ? 'stale' : '')] ?? s.event ?? '',
-      time: this.timeFormat.format(at_ms),
-      link: (this.opts.config.board_url ?? '').replaceAll('{building}', encodeURIComponent(s.dev.building)).replaceAll('{device}', encodeURIComponent(s.device)),
-    };
   }
 }
 
@@ -302,8 +370,4 @@ function add(map: Map<string, Slot[]>, id: string, slot: Slot): void {
 
 function stored(s: Slot): StoredInstance {
   return { key: s.key, rule: s.rule, device: s.device, point: s.point, state: s.state, since_ms: s.since_ms, clear_since_ms: s.clear_since_ms, breached: s.breached, onsets: s.onsets, value: s.value };
-}
-
-function fmt(v: number | undefined): string {
-  return v === undefined ? '' : String(Number(v.toPrecision(6)));
 }

@@ -10,18 +10,25 @@ import { loadModel } from '../../core/devices/catalogue.ts';
 import { readSecret, registerSecret, urlPassword } from '../../core/secrets.ts';
 import { DEFAULT_MESSAGE, unknownPlaceholders } from '../message.ts';
 import { durationMs } from './duration.ts';
-import { AlertRulesFile, type AlertRule, type Channel, type Scope } from './schema.ts';
+import { AlertRulesFile, KPI_KINDS, type AlertRule, type Channel, type Scope } from './schema.ts';
+import { ruleSubjects, type Subject } from './subjects.ts';
+
+export type { Subject };
 
 /** A rule ready for evaluation: its devices resolved, durations in ms, message and channels settled. */
 export interface CompiledRule {
   rule: AlertRule;
   /** enabled devices in scope */
   devices: Device[];
+  /** what its instances are about: the devices in scope, or (KPI, gap rules) buildings, systems, contracts, gateways */
+  subjects: Subject[];
   /** `for`; 0 for counter rules, whose events are instants */
   for_ms: number;
   keep_firing_for_ms: number;
   /** stale rules: no reading for this long */
   after_ms: number;
+  /** sequence-gap rules: a gap open this long fires */
+  open_for_ms: number;
   /** threshold rules on a rate of change: the change per this long is judged; 0: the value */
   rate_per_ms: number;
   /** escalation: unacknowledged this long after firing, notify `escalate_channels` too; 0: never */
@@ -55,6 +62,15 @@ export interface QuietHours {
 export const DEFAULT_KEEP_FIRING_MS = 2 * 60_000;
 /** Counter events are instants: their alert resolves after this long without another event. */
 export const DEFAULT_EVENT_KEEP_MS = 60 * 60_000;
+
+/** Sequence gaps: a gap still open this long has outlived the resend requests (3 s, then 20 s apart, 3 tries). */
+export const DEFAULT_GAP_OPEN_MS = 2 * 60_000;
+
+/** keep_firing_for by kind: events an hour, a daily verdict until the next day's, a condition 2 minutes. */
+function defaultKeepMs(kind: AlertRule['kind']): number {
+  if (kind === 'counter' || kind === 'sequence_gap') return DEFAULT_EVENT_KEEP_MS;
+  return (KPI_KINDS as readonly string[]).includes(kind) ? 0 : DEFAULT_KEEP_FIRING_MS;
+}
 
 /** Read, validate and cross-check an alert rules file against the site model. */
 export function loadAlertRules(file: string, site: SiteModel, env: NodeJS.ProcessEnv = process.env): AlertConfig {
@@ -92,24 +108,28 @@ export function checkAlertRules(value: unknown, site: SiteModel, file = '(alert 
     const unknown = unknownPlaceholders(message);
     if (unknown.length > 0) fail(at('message'), `unknown placeholder {${unknown[0]}} (docs/alerts.md lists them)`);
     let inScope = scopeDevices(rule.scope ?? {}, site, devices, (p, problem) => fail(at('scope', ...p), problem));
-    const point = rule.kind === 'threshold' || rule.kind === 'stale' ? rule.point : undefined;
+    const point = rule.kind === 'threshold' || rule.kind === 'stale' ? rule.point : rule.kind === 'inverter_fault' ? rule.point ?? 'inverter_state' : undefined;
     if (point !== undefined) {
       // a rule watches the devices whose model publishes its point; none at all is a misspelt point
       inScope = inScope.filter((d) => publishes(d.template, point));
       if (inScope.length === 0) fail(at('point'), `no device in scope publishes point '${point}' (see its device model)`);
     }
-    if (rule.kind === 'counter' || (rule.kind === 'threshold' && rule.interval_energy)) {
-      if (!inScope.some((d) => d.kind === 'meter' || d.kind === 'inverter')) fail(at('scope'), 'no meter in scope: counter and interval energy rules watch meters');
+    if (rule.kind === 'counter' || rule.kind === 'estimated_share' || (rule.kind === 'threshold' && rule.interval_energy)) {
+      if (!inScope.some((d) => d.kind === 'meter' || d.kind === 'inverter')) fail(at('scope'), 'no meter in scope: counter, interval energy and estimated share rules watch meters');
     }
+    const subjects = ruleSubjects(rule, inScope, site, (p, problem) => fail(at(...p), problem));
+    const instant = rule.kind === 'counter' || (KPI_KINDS as readonly string[]).includes(rule.kind);
     return {
       rule,
       devices: inScope,
-      for_ms: rule.kind === 'counter' ? 0 : durationMs(rule.for) ?? 0,
+      subjects,
+      for_ms: instant ? 0 : durationMs(rule.for) ?? 0,
       after_ms: rule.kind === 'stale' ? durationMs(rule.after) as number : 0,
       rate_per_ms: rule.kind === 'threshold' ? durationMs(rule.rate_per) ?? 0 : 0,
       escalate_after_ms: durationMs(rule.escalate?.after) ?? 0,
       escalate_channels: rule.escalate?.notify ?? [],
-      keep_firing_for_ms: durationMs(rule.keep_firing_for) ?? (rule.kind === 'counter' ? DEFAULT_EVENT_KEEP_MS : DEFAULT_KEEP_FIRING_MS),
+      keep_firing_for_ms: durationMs(rule.keep_firing_for) ?? defaultKeepMs(rule.kind),
+      open_for_ms: rule.kind === 'sequence_gap' ? durationMs(rule.open_for) ?? DEFAULT_GAP_OPEN_MS : 0,
       message,
       channels: rule.notify ?? parsed.default_channels ?? [],
     };

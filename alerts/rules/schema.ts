@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 
-const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 64, description: 'lower-case id: letters, digits, - and _' });
+export const Id = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', maxLength: 64, description: 'lower-case id: letters, digits, - and _' });
 const Name = Type.String({ minLength: 1 });
 /** `30s`, `5m`, `2h`, `1d` (alerts/rules/duration.ts). */
 export const Duration = Type.String({ pattern: '^[0-9]+(s|m|h|d)$', description: 'a duration such as 30s, 5m, 2h or 1d' });
@@ -13,11 +13,11 @@ export const Duration = Type.String({ pattern: '^[0-9]+(s|m|h|d)$', description:
 const Secretish = Type.String({ minLength: 1, description: 'the value, or ${ENV_NAME} to read it from the environment' });
 
 /** Objects are closed: an unknown key is a configuration error, not silently ignored. */
-const Obj = <P extends Parameters<typeof Type.Object>[0]>(props: P, description?: string) =>
+export const Obj = <P extends Parameters<typeof Type.Object>[0]>(props: P, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
 
 /** A string of a fixed list, as a JSON Schema `enum` so that an error lists the allowed values. */
-const StringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
+export const StringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
 
 /** Severity, as ThingsBoard and most operations teams name it. */
 export const SEVERITIES = ['critical', 'major', 'minor', 'info'] as const;
@@ -37,7 +37,7 @@ export const Scope = Obj({
 });
 export type Scope = Static<typeof Scope>;
 
-const common = {
+export const common = {
   id: Id,
   name: Name,
   severity: Severity,
@@ -91,8 +91,97 @@ export const CounterRule = Obj({
   events: Type.Array(StringEnum(COUNTER_EVENTS), { minItems: 1 }),
 });
 
-const ruleVariants = Type.Union([ThresholdRule, StaleRule, DeviceStateRule, CounterRule]);
-/** Rules are told apart by `kind`, so that a problem is reported for the kind named, not for all four. */
+/** `HH:MM` local time. */
+const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time HH:MM' });
+const Ids = Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }));
+
+/**
+ * Scheduled KPI rules (alerts/kpi/): judged once a local day has closed, from the stored rollups and the API's
+ * domain formulas. Their subject is a building, a meter, a PV system or a contract; `for` and `keep_firing_for`
+ * default to 0 (each day's verdict stands until the next).
+ */
+export const DailyEnergyRule = Obj({
+  kind: Type.Literal('daily_energy'),
+  ...common,
+  /** the day's energy against the median of the same weekday of the last `weeks` weeks */
+  weeks: Type.Optional(Type.Integer({ minimum: 2, maximum: 26, default: 4 })),
+  /** fires when the day exceeds that median by more than this many percent */
+  above_pct: Type.Number({ minimum: 0 }),
+  medium: Type.Optional(StringEnum(['electricity', 'water', 'gas', 'heat', 'cooling'] as const)),
+});
+
+/** Mean electric power of a building in its night hours, and on whole non-working days (holidays, 调休 aware). */
+export const BaseLoadRule = Obj({
+  kind: Type.Literal('base_load'),
+  ...common,
+  above_kw: Type.Number({ minimum: 0 }),
+  /** the night hours, over midnight when `to` is earlier; default 22:00–06:00 */
+  night: Type.Optional(Obj({ from: LocalTime, to: LocalTime })),
+  /** judge whole public holidays and weekends too (the site's holiday calendar, 调休 working days excluded); default true */
+  holidays: Type.Optional(Type.Boolean({ default: true })),
+});
+
+/** The day's maximum 15-minute demand of a meter above the contracted maximum demand (最大需量). */
+export const PeakDemandRule = Obj({
+  kind: Type.Literal('peak_demand'),
+  ...common,
+  contracted_kw: Type.Number({ exclusiveMinimum: 0 }),
+  /** fires above this share of the contracted demand; default 100 */
+  above_pct: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 100 })),
+});
+
+/** A PV system's daily performance ratio (IEC 61724-1) below `below` on each of the last `days` days with sun. */
+export const PvPerformanceRule = Obj({
+  kind: Type.Literal('pv_performance'),
+  ...common,
+  systems: Ids,
+  below: Type.Number({ exclusiveMinimum: 0, maximum: 1.5 }),
+  days: Type.Optional(Type.Integer({ minimum: 1, maximum: 30, default: 1 })),
+});
+
+/** A guaranteed-savings contract whose avoided energy so far is behind the guaranteed amount pro-rated to date. */
+export const ContractSavingsRule = Obj({
+  kind: Type.Literal('contract_savings'),
+  ...common,
+  contracts: Ids,
+  /** tolerated shortfall in percent of the pro-rated guaranteed amount; default 0 */
+  behind_pct: Type.Optional(Type.Number({ minimum: 0, maximum: 100, default: 0 })),
+});
+
+/** An inverter reporting a fault state (SunSpec `St` = 7 by default), judged as the reading arrives. */
+export const InverterFaultRule = Obj({
+  kind: Type.Literal('inverter_fault'),
+  ...common,
+  point: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9_]*$', default: 'inverter_state' })),
+  codes: Type.Optional(Type.Array(Type.Integer(), { minItems: 1, default: [7] })),
+});
+
+/** Batches of a gateway missing longer than `open_for` (not recovered by resend requests), or counted lost. */
+export const SequenceGapRule = Obj({
+  kind: Type.Literal('sequence_gap'),
+  ...common,
+  gateways: Ids,
+  open_for: Type.Optional(Duration),
+});
+
+/** A meter's energy of the local day so far estimated (bridged over gaps) for more than `above_pct` percent. */
+export const EstimatedShareRule = Obj({
+  kind: Type.Literal('estimated_share'),
+  ...common,
+  above_pct: Type.Number({ minimum: 0, maximum: 100 }),
+  /** judge only once the day holds this much energy (kWh, m³); default 1 */
+  min_quantity: Type.Optional(Type.Number({ minimum: 0 })),
+});
+
+/** Kinds judged on the daily schedule. */
+export const KPI_KINDS = ['daily_energy', 'base_load', 'peak_demand', 'pv_performance', 'contract_savings'] as const;
+export type KpiKind = (typeof KPI_KINDS)[number];
+
+const ruleVariants = Type.Union([
+  ThresholdRule, StaleRule, DeviceStateRule, CounterRule, DailyEnergyRule, BaseLoadRule, PeakDemandRule, PvPerformanceRule,
+  ContractSavingsRule, InverterFaultRule, SequenceGapRule, EstimatedShareRule,
+]);
+/** Rules are told apart by `kind`, so that a problem is reported for the kind named, not for all of them. */
 export const AlertRule = Type.Unsafe<Static<typeof ruleVariants>>({
   type: 'object', required: ['kind'], discriminator: { propertyName: 'kind' }, oneOf: ruleVariants.anyOf,
 });
@@ -101,6 +190,7 @@ export type ThresholdRule = Static<typeof ThresholdRule>;
 export type StaleRule = Static<typeof StaleRule>;
 export type DeviceStateRule = Static<typeof DeviceStateRule>;
 export type CounterRule = Static<typeof CounterRule>;
+export type KpiRule = Extract<AlertRule, { kind: KpiKind }>;
 
 /** WeCom (企业微信) group robot: the webhook URL carries its key. */
 export const WecomChannel = Obj({ id: Id, type: Type.Literal('wecom'), url: Secretish, mentioned_mobiles: Type.Optional(Type.Array(Type.String())) });

@@ -77,3 +77,24 @@ export function lag1Autocorrelation(residuals: number[]): number {
   for (let i = 1; i < residuals.length; i++) s += residuals[i] * residuals[i - 1];
   return s / ss;
 }
+
+/** Median of a list (the mean of the two middle values of an even count); null when empty. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Mean power in kW of hours given as hourly energy in kWh: an hour's kWh is its mean kW (E = P̄ · 1 h), so the
+ * mean over the hours is Σ kWh / n. Used for base load (night and holiday hours); null without hours.
+ */
+export function meanPowerKw(hourly_kwh: readonly number[]): number | null {
+  return hourly_kwh.length === 0 ? null : hourly_kwh.reduce((a, v) => a + v, 0) / hourly_kwh.length;
+}
+
+/** Demand in kW of a 15-minute interval's energy (GB/T 最大需量: the mean power of a 15-minute window) = kWh × 4. */
+export function demandKw(interval15m_kwh: number): number {
+  return interval15m_kwh * 4;
+}
