@@ -61,12 +61,15 @@ it('answers resend, resend_recent and unknown commands on the command topic', as
   await waitFor('both answers', () => results.length === 3 && readings.length === 14, 10_000);
   expect(results.slice(1).map((r) => r.type === 'resend_recent' && [r.resent, r.duplicate])).toEqual([[5, false], [0, true]]);
 
-  await command({ v: 1, type: 'write', id: 'w1', device: 'm1', point: 'setpoint_c', value: 21 });
+  await command({ v: 1, type: 'reboot', id: 'x1' });
   await command({ v: 1, type: 'resend', id: 'r2', from_seq: 4, to_seq: 1 });
-  await waitFor('the rejections', () => results.length === 5, 10_000);
-  expect(results.slice(3)).toEqual([
-    { v: 1, type: 'rejected', id: 'w1', detail: "unknown command type 'write'" },
-    { v: 1, type: 'rejected', id: 'r2', detail: 'seq range 4..1 is empty or longer than 10000' },
+  // a write to a device the gateway does not have: refused with the reason, nothing sent
+  await command({ v: 1, type: 'write', id: 'w1', device: 'm1', point: 'setpoint_c', value: 21 });
+  await waitFor('the rejections', () => results.length === 6, 10_000);
+  expect(results.slice(3).map((r) => ({ ...r, ts: undefined })).sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual([
+    { v: 1, type: 'rejected', id: 'r2', detail: 'seq range 4..1 is empty or longer than 10000', ts: undefined },
+    { v: 1, type: 'write', id: 'w1', device: 'm1', point: 'setpoint_c', value: 21, outcome: 'refused', detail: "no device 'm1' on this gateway", ts: undefined },
+    { v: 1, type: 'rejected', id: 'x1', detail: "unknown command type 'reboot'", ts: undefined },
   ]);
   expect(readings).toHaveLength(14);
 }, 30_000);

@@ -2,12 +2,14 @@
  * The gateway's answers to commands on `jieneng/v1/<site>/<gateway>/command` (decision 0309, DESIGN.md D10):
  * `resend` publishes again the acknowledged batches of a seq range from the replay window and names what is gone;
  * `resend_recent` publishes again what the broker acknowledged within the last seconds (a lost collector's
- * share, issue #12.11), once per request id. Anything else is answered `rejected`, never ignored.
+ * share, issue #12.11), once per request id; `write` writes a device's point through its source and answers with
+ * the device's result (docs/automation.md). Anything else is answered `rejected`, never ignored.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import { GatewayCommand, type CommandResult, type SeqRange } from '../core/contract/v1.ts';
+import { GatewayCommand, type CommandResult, type SeqRange, type WriteCommand, type WriteResult } from '../core/contract/v1.ts';
 import type { Logger } from '../core/log.ts';
 import type { DiskQueue } from './queue.ts';
+import type { DeviceSource } from './source.ts';
 
 /** Batches one `resend` may cover (contract v1). */
 export const MAX_RESEND_BATCHES = 10_000;
@@ -23,6 +25,8 @@ export interface CommandContext {
   resend(seqs: number[]): void;
   log: Logger;
   now?: () => number;
+  /** the sources of this gateway's devices by id, for `write` (absent: every write is refused) */
+  writer?: (device: string) => DeviceSource | undefined;
 }
 
 /** Handles one gateway's commands; `handle` returns the result to publish. */
@@ -31,8 +35,8 @@ export class CommandHandler {
 
   constructor(private readonly ctx: CommandContext) {}
 
-  /** Carry out one command message; the result goes to `…/command/result`. */
-  handle(payload: Buffer | string): CommandResult {
+  /** Carry out one command message; the result goes to `…/command/result` (a write's once the device answered). */
+  handle(payload: Buffer | string): CommandResult | Promise<CommandResult> {
     let value: unknown;
     try {
       value = JSON.parse(payload.toString());
@@ -43,11 +47,12 @@ export class CommandHandler {
     if (!checkCommand(value)) {
       const e = checkCommand.errors?.[0];
       const type = (value as { type?: unknown } | null)?.type;
-      return this.reject(id, typeof type === 'string' && !['resend', 'resend_recent'].includes(type)
+      return this.reject(id, typeof type === 'string' && !['resend', 'resend_recent', 'write'].includes(type)
         ? `unknown command type '${type}'`
         : `${e?.instancePath || '(top level)'}: ${e?.message ?? 'invalid'}`);
     }
     const cmd = value as GatewayCommand;
+    if (cmd.type === 'write') return this.write(cmd);
     if (cmd.type === 'resend') {
       if (cmd.to_seq < cmd.from_seq || cmd.to_seq - cmd.from_seq >= MAX_RESEND_BATCHES) {
         return this.reject(cmd.id, `seq range ${cmd.from_seq}..${cmd.to_seq} is empty or longer than ${MAX_RESEND_BATCHES}`);
@@ -65,6 +70,32 @@ export class CommandHandler {
     if (batches.length > 0) this.ctx.resend(batches);
     this.ctx.log.info({ id: cmd.id, within_s: cmd.within_s, resent: batches.length }, 'recent batches resent');
     return { v: 1, type: 'resend_recent', id: cmd.id, resent: batches.length, duplicate: false };
+  }
+
+  /** Write through the device's source; a refusal (nothing sent) is told apart from the device's error. */
+  private async write(cmd: WriteCommand): Promise<WriteResult> {
+    const now = this.ctx.now ?? Date.now;
+    const answer = (outcome: WriteResult['outcome'], detail?: string): WriteResult => ({
+      v: 1, type: 'write', id: cmd.id, device: cmd.device, point: cmd.point, value: cmd.value,
+      ...(cmd.priority === undefined ? {} : { priority: cmd.priority }), outcome, ...(detail === undefined ? {} : { detail }), ts: now(),
+    });
+    const source = this.ctx.writer?.(cmd.device);
+    let result: WriteResult;
+    if (!source) result = answer('refused', `no device '${cmd.device}' on this gateway`);
+    else if (!source.write) result = answer('refused', `device ${cmd.device}: its protocol cannot write`);
+    else {
+      try {
+        await source.write(cmd.point, cmd.value, cmd.priority);
+        result = answer('written');
+      } catch (err) {
+        // by name: each protocol's source may throw its own WriteRefusedError class (gateway/source.ts)
+        result = answer((err as Error).name === 'WriteRefusedError' ? 'refused' : 'failed', (err as Error).message);
+      }
+    }
+    const fields = { id: cmd.id, device: cmd.device, point: cmd.point, value: cmd.value, priority: cmd.priority, by: cmd.by, outcome: result.outcome, detail: result.detail };
+    if (result.outcome === 'written') this.ctx.log.info(fields, 'point written');
+    else this.ctx.log.warn(fields, 'write not carried out');
+    return result;
   }
 
   private reject(id: string | null, detail: string): CommandResult {

@@ -26,7 +26,7 @@ export interface PublisherOptions {
   /** unacknowledged batches at most, default 10 */
   maxInflight?: number;
   /** answers a message of the command topic; its result is published on `…/command/result` */
-  onCommand?: (payload: Buffer) => CommandResult;
+  onCommand?: (payload: Buffer) => CommandResult | Promise<CommandResult>;
   /** the retained online status (with queue depth and next seq) is refreshed this often, default 60 s */
   statusEveryMs?: number;
 }
@@ -86,8 +86,10 @@ export class Publisher {
     const commandTopic = topics.command(o.site, o.gateway);
     this.client.on('message', (topic, payload) => {
       if (topic !== commandTopic || !o.onCommand || this.stopped) return;
-      const result = o.onCommand(payload);
-      this.client.publish(topics.commandResult(o.site, o.gateway), JSON.stringify(result), { qos: 1 });
+      // a write is answered once the device did; the others at once
+      void Promise.resolve(o.onCommand(payload)).then((result) => {
+        if (!this.stopped) this.client.publish(topics.commandResult(o.site, o.gateway), JSON.stringify(result), { qos: 1 });
+      });
     });
     this.client.on('connect', () => this.onConnect(statusTopic));
     this.client.on('close', () => this.onClose());

@@ -153,7 +153,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   });
   const q = queue;
   if (q.stats().queued > 0) log.info({ queued: q.stats().queued }, 'batches from before the restart will be replayed');
-  const commands = new CommandHandler({ queue: q, log, resend: (seqs) => publisher?.resend(seqs) });
+  const byDevice = new Map(sources.map((s) => [s.deviceId, s]));
+  const commands = new CommandHandler({ queue: q, log, resend: (seqs) => publisher?.resend(seqs), writer: (id) => byDevice.get(id) });
   publisher = new Publisher({
     mqttUrl: opts.mqttUrl, site: site.site.id, gateway: gatewayId, queue: q, log,
     mqttOptions: opts.mqttOptions, replayRatePerS: opts.replayRatePerS,

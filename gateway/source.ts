@@ -35,6 +35,17 @@ export interface DeviceSource {
   start(): Promise<void>;
   /** stop timers and subscriptions, release connections */
   stop(): Promise<void>;
+  /**
+   * Write one point in its canonical unit (absent: the protocol cannot write). Throws `WriteRefusedError` when
+   * nothing was sent (point not configured writable, value out of range, null where nothing can be relinquished);
+   * any other error is the device's answer or its silence. `priority` is BACnet's (1–16); others ignore it.
+   */
+  write?(point: string, value: number | null, priority?: number): Promise<void>;
+}
+
+/** A write the gateway refused before sending anything (point not writable, value out of range, unknown point). */
+export class WriteRefusedError extends Error {
+  override name = 'WriteRefusedError';
 }
 
 /** Builds the source for one device from its validated template; each protocol contributes one to gateway/protocols/index.ts. */

@@ -7,7 +7,7 @@
  *   readings                      ReadingBatch, QoS 1, not retained: one message per gateway poll cycle
  *   status                        GatewayStatus, QoS 1, retained; the broker publishes the last will
  *   devices/<device>/status       DeviceStatus, QoS 1, retained
- *   command                       GatewayCommand, QoS 1, not retained: requests to the gateway (resend, …)
+ *   command                       GatewayCommand, QoS 1, not retained: requests to the gateway (resend, write)
  *   command/result                CommandResult, QoS 1, not retained: the gateway's answer, same `id`
  * and `jieneng/v1/<site>/deadletter` (DeadLetter, QoS 1) where the collector puts what it could not accept, and
  * `jieneng/v1/<site>/collectors/<member>/lost` (CollectorLost, QoS 1): the MQTT 5 will of a collector of a shared
@@ -117,10 +117,28 @@ export const ResendRecentCommand = Type.Object({
 export type ResendRecentCommand = Static<typeof ResendRecentCommand>;
 
 /**
- * A request to one gateway, tagged by `type`. The same topic will carry device write commands (a new member of
- * this union, DESIGN.md D10); a gateway answers a type it does not know with a `rejected` result.
+ * Write a point of a device behind the gateway (DESIGN.md D10, docs/automation.md): the gateway refuses it unless the
+ * device's template marks the point writable and the value lies within the template's min/max. BACnet writes
+ * Present_Value at `priority` (default the template's, else 16); `value: null` relinquishes that priority (BACnet
+ * clause 19.2.1.3). Modbus and MQTT-native devices have no priorities: null is refused there.
  */
-export const GatewayCommand = Type.Union([ResendCommand, ResendRecentCommand], { $id: 'GatewayCommand' });
+export const WriteCommand = Type.Object({
+  v: Type.Literal(1),
+  type: Type.Literal('write'),
+  id: CommandId,
+  device: Type.String({ minLength: 1, maxLength: 128 }),
+  point: PointName,
+  value: Type.Union([Type.Number(), Type.Null()], { description: "in the point's canonical unit; null: relinquish (BACnet)" }),
+  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, description: 'BACnet command priority' })),
+  by: Type.Optional(Type.String({ maxLength: 200, description: 'who asked (a programme, a user): logged by the gateway' })),
+}, { additionalProperties: false });
+export type WriteCommand = Static<typeof WriteCommand>;
+
+/**
+ * A request to one gateway, tagged by `type`: resends of the replay window and device writes (DESIGN.md D10); a
+ * gateway answers a type it does not know with a `rejected` result.
+ */
+export const GatewayCommand = Type.Union([ResendCommand, ResendRecentCommand, WriteCommand], { $id: 'GatewayCommand' });
 export type GatewayCommand = Static<typeof GatewayCommand>;
 
 /** The answer to a `resend`: what was published again, what is still waiting to be sent, what is gone. */
@@ -146,6 +164,23 @@ export const ResendRecentResult = Type.Object({
 }, { additionalProperties: false });
 export type ResendRecentResult = Static<typeof ResendRecentResult>;
 
+/** The answer to a `write`: the device's answer (acknowledged, or its error), or why the gateway refused to send it. */
+export const WriteResult = Type.Object({
+  v: Type.Literal(1),
+  type: Type.Literal('write'),
+  id: CommandId,
+  device: Type.String(),
+  point: PointName,
+  value: Type.Union([Type.Number(), Type.Null()]),
+  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+  outcome: Type.Union([Type.Literal('written'), Type.Literal('refused'), Type.Literal('failed')], {
+    description: 'written: the device acknowledged; refused: not sent (not writable, out of range, unknown); failed: the device answered an error or did not answer',
+  }),
+  detail: Type.Optional(Type.String({ description: "the device's error or the reason of the refusal" })),
+  ts: Type.Integer({ description: 'when the device answered, UTC epoch ms' }),
+}, { additionalProperties: false });
+export type WriteResult = Static<typeof WriteResult>;
+
 /** The answer to a command the gateway could not parse or does not know. */
 export const RejectedCommand = Type.Object({
   v: Type.Literal(1),
@@ -156,7 +191,7 @@ export const RejectedCommand = Type.Object({
 export type RejectedCommand = Static<typeof RejectedCommand>;
 
 /** A gateway's answer on `…/command/result`, tagged by the command's `type`. */
-export const CommandResult = Type.Union([ResendResult, ResendRecentResult, RejectedCommand], { $id: 'CommandResult' });
+export const CommandResult = Type.Union([ResendResult, ResendRecentResult, WriteResult, RejectedCommand], { $id: 'CommandResult' });
 export type CommandResult = Static<typeof CommandResult>;
 
 /**

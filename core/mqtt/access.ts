@@ -3,7 +3,8 @@
  * per gateway, publishing only under its own `jieneng/v1/<site>/<gateway>/…` topics and subscribing only to its
  * command topic (plus its MQTT-native controllers' topics on the same broker); the collector, reading readings,
  * statuses and command results and publishing dead letters, commands and its own will; the API, reading
- * statuses; a read-only monitor; one account per MQTT-native controller publishing to the site broker.
+ * statuses; the automation service (docs/automation.md), reading readings, statuses and command results and
+ * publishing commands to every gateway of the site; a read-only monitor; one account per MQTT-native controller publishing to the site broker.
  * Everything else is denied. The embedded broker (app/broker-auth.ts) enforces these rules and the Mosquitto ACL
  * file (app/mqtt-credentials.ts) is rendered from them, so both brokers say the same thing.
  */
@@ -11,7 +12,7 @@ import { TOPIC_ROOT, topics } from '../contract/v1.ts';
 import type { SiteModel } from '../site/schema.ts';
 
 /** What an account is for. */
-export type AccountRole = 'gateway' | 'collector' | 'api' | 'monitor' | 'device';
+export type AccountRole = 'gateway' | 'collector' | 'api' | 'automation' | 'monitor' | 'device';
 
 /** One broker account and its topic filters (MQTT wildcards + and #). */
 export interface MqttAccount {
@@ -48,6 +49,11 @@ export function siteAccounts(site: SiteModel): MqttAccount[] {
       subscribe: [topics.allReadings(s), ...topics.allStatus(s), topics.allCommandResults(s), topics.allCollectorsLost(s)],
     },
     { username: 'api', role: 'api', publish: [], subscribe: topics.allStatus(s) },
+    {
+      username: 'automation', role: 'automation',
+      publish: [topics.command(s, '+')],
+      subscribe: [topics.allReadings(s), ...topics.allStatus(s), topics.allCommandResults(s)],
+    },
     { username: 'monitor', role: 'monitor', publish: [], subscribe: [`${root}/#`] },
     ...sameBrokerMqttDevices.map((d) => ({ username: `device-${d.id}`, role: 'device' as const, publish: [deviceTopic(d)], subscribe: [] })),
   );

@@ -8,9 +8,10 @@ import { pollIntervalMs, TickLoop } from '../../schedule.ts';
 
 /** Re-exported for the sources that imported it from here (it lives in gateway/schedule.ts). */
 export { pollIntervalMs };
-import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
+import { WriteRefusedError, type DeviceSource, type SourceContext, type SourceFactory } from '../../source.ts';
 import { acquireBus, endpointKey, ModbusError, releaseBus, type ModbusBus, type ModbusEndpoint } from './bus.ts';
 import { compileTemplate, decodePoints, type DevicePlan, type ReadResults } from './device-map.ts';
+import { encodeValue, integerLimits } from './codec.ts';
 import type { ModbusTemplate } from './template.ts';
 
 /** The bus endpoint and unit id of a Modbus device, from its site-model address. */
@@ -76,6 +77,32 @@ class ModbusSource implements DeviceSource {
     await released;
   }
 
+  /**
+   * Write a point the template marks writable, in its canonical unit: raw = (value − offset) / scale, FC 5 for a
+   * coil, FC 6 for one register, FC 16 for more. Refused (nothing sent) otherwise, out of min/max, or for null:
+   * Modbus has no priorities to relinquish.
+   */
+  async write(pointName: string, value: number | null): Promise<void> {
+    const c = this.plan.rows.find((r) => r.row.point === pointName && r.row.publish !== false);
+    const fail = (why: string) => new WriteRefusedError(`device ${this.deviceId}: ${why}`);
+    if (!c) throw fail(`no point '${pointName}'`);
+    const row = c.row;
+    if (!row.writable) throw fail(`point '${pointName}' is not configured writable`);
+    if (value === null) throw fail(`${pointName}: Modbus has no command priorities; write a value instead of relinquishing`);
+    if (!Number.isFinite(value)) throw fail(`${pointName}: not a number`);
+    if (row.min !== undefined && value < row.min) throw fail(`${pointName}: ${value} is below the minimum ${row.min}`);
+    if (row.max !== undefined && value > row.max) throw fail(`${pointName}: ${value} is above the maximum ${row.max}`);
+    const bus = this.bus;
+    if (!bus) throw fail('source not started');
+    const opts = { timeoutMs: this.plan.template.defaults?.timeout_ms };
+    if (c.register === 'coil') return bus.writeCoil(this.unit, row.address, value >= 0.5, opts);
+    const raw = (value - (row.offset ?? 0)) / (row.scale ?? 1);
+    const limits = integerLimits(row.type);
+    if (limits && (Math.round(raw) < limits[0] || Math.round(raw) > limits[1])) throw fail(`${pointName}: ${value} does not fit ${row.type}`);
+    const words = encodeValue(raw, row.type, c.order);
+    if (words.length === 1) return bus.writeRegister(this.unit, row.address, words[0], opts);
+    return bus.writeRegisters(this.unit, row.address, words, opts);
+  }
 
   private async poll(): Promise<void> {
     const bus = this.bus;

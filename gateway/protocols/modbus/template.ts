@@ -74,6 +74,9 @@ export const RegisterRow = Type.Object({
   pt: Type.Optional(Type.Boolean({ description: 'multiply by the device PT ratio (site model pt_ratio)' })),
   range: Type.Optional(Type.Tuple([Type.Number(), Type.Number()], { description: '[min, max] the instrument itself can show (after scale, before CT/PT)' })),
   publish: Type.Optional(Type.Boolean({ description: 'false: read for information only (e.g. serial number)' })),
+  writable: Type.Optional(Type.Boolean({ description: 'set-points and commands only: FC 5 (coil), FC 6 or FC 16 (holding) allowed' })),
+  min: Type.Optional(Type.Number({ description: 'writable: lowest value the gateway writes, in the point unit' })),
+  max: Type.Optional(Type.Number({ description: 'writable: highest value the gateway writes, in the point unit' })),
 }, { additionalProperties: false });
 /** One template row. */
 export type RegisterRow = Static<typeof RegisterRow>;
@@ -113,6 +116,11 @@ export function checkTemplateRows(t: ModbusTemplate): { path: string; problem: s
     if (row.bit !== undefined && row.type !== 'bitfield') return { path: `registers[${i}].bit`, problem: "'bit' applies to type bitfield only" };
     if (row.scale_register && row.scale !== undefined) return { path: `registers[${i}].scale_register`, problem: "give either 'scale' or 'scale_register', not both" };
     if (row.range && row.range[0] > row.range[1]) return { path: `registers[${i}].range`, problem: 'min is above max' };
+    if (row.writable && (kind === 'discrete' || kind === 'input')) return { path: `registers[${i}].writable`, problem: `${kind} registers are read-only (Modbus FC 2/4)` };
+    if (row.writable && (row.type === 'string' || row.type === 'bitfield' || row.scale_register || row.ct || row.pt)) {
+      return { path: `registers[${i}].writable`, problem: 'only plain numbers and coils can be written (no string, bitfield, scale register, CT or PT)' };
+    }
+    if (!row.writable && (row.min !== undefined || row.max !== undefined)) return { path: `registers[${i}].min`, problem: 'min/max apply to writable rows only' };
     if (registerCount(row.type, row.length) + row.address > 65536) return { path: `registers[${i}].address`, problem: 'value runs past register 65535' };
     if (row.publish !== false) {
       const unitProblem = declaredUnitProblem(row.point, row.unit);
