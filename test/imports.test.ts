@@ -70,6 +70,8 @@ const FORBIDDEN: Record<string, string[]> = {
   storage: ['gateway', 'collector', 'api', 'simulators', 'app'],
   // the history import feeds the collector's ingestion; the API reaches it only through importer/run.ts
   importer: ['gateway', 'api', 'simulators', 'app'],
+  // automation reaches devices through the gateways' command topic, never their code
+  automation: ['gateway', 'collector', 'simulators', 'app'],
 };
 
 describe('imports', () => {

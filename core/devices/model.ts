@@ -24,6 +24,9 @@ const PointRow = Type.Object({
   scale: Type.Optional(Type.Number()),
   offset: Type.Optional(Type.Number()),
   scale_register: Type.Optional(Type.Unknown()),
+  writable: Type.Optional(Type.Boolean()),
+  min: Type.Optional(Type.Number()),
+  max: Type.Optional(Type.Number()),
 });
 
 /** The shared part of a template file; the protocol's own schema adds and closes the rest. */
@@ -48,6 +51,8 @@ export interface ModelPoint {
   readonly pt: boolean;
   /** where an integer register wraps: 2^bits × scale (before CT/PT; issue #12.4), for counters */
   readonly rollover?: number;
+  /** the gateway writes it on command (set-points), within [min, max] when given */
+  readonly writable?: { min?: number; max?: number };
 }
 
 /** The narrow interface every part reads a device model through. */
@@ -82,7 +87,10 @@ export function modelOf(doc: ModelDocument): DeviceModel | { path: string; probl
     for (const name of row.point.includes('{n}') ? BLOCKS.map((n) => row.point.replace('{n}', n)) : [row.point]) {
       const unit = unitOfPoint(name);
       if (!unit) return { path: `${rows[0]}[${i}].point`, problem: pointUnitProblem(name) ?? '' };
-      points.set(name, { point: name, unit, range: row.range, ct: row.ct ?? false, pt: row.pt ?? false, rollover: rolloverOf(row) });
+      points.set(name, {
+        point: name, unit, range: row.range, ct: row.ct ?? false, pt: row.pt ?? false, rollover: rolloverOf(row),
+        ...(row.writable ? { writable: { min: row.min, max: row.max } } : {}),
+      });
     }
   }
   return { id: doc.id, protocol: doc.protocol, kind: doc.kind, points };

@@ -1,7 +1,7 @@
 /** Site models for tests: a slice of the demo site with its device ports moved to free loopback ports. */
 import { checkSite, loadSite } from '../../core/site/load.ts';
 import type { SiteModel } from '../../core/site/schema.ts';
-import { freePort } from './ports.ts';
+import { freePort, freeUdpPort } from './ports.ts';
 
 export const DEMO_SITE_FILE = 'config/demo-site.yaml';
 
@@ -14,7 +14,10 @@ export interface TestSiteOptions {
   pollIntervalS?: number;
 }
 
-/** The demo site cut down to a few buildings, each Modbus TCP port replaced by a free one. */
+/**
+ * The demo site cut down to a few buildings, each Modbus TCP port replaced by a free one, each BACnet/IP device
+ * on a free UDP port and each gateway's BACnet/IP bus on one of its own.
+ */
 export async function testSite(opts: TestSiteOptions = {}): Promise<SiteModel> {
   const demo = loadSite(DEMO_SITE_FILE);
   const keepBuildings = new Set(opts.buildings ?? [demo.buildings[0].id, demo.buildings[demo.buildings.length - 1].id]);
@@ -25,6 +28,12 @@ export async function testSite(opts: TestSiteOptions = {}): Promise<SiteModel> {
   for (const d of devices) {
     if (d.address.protocol === 'modbus-tcp' && !ports.has(d.address.port)) ports.set(d.address.port, await freePort());
   }
+  const udp = new Map<string, number>();
+  for (const d of devices) {
+    if (d.address.protocol !== 'bacnet-ip') continue;
+    udp.set(d.id, await freeUdpPort());
+    if (!udp.has(`gateway:${d.gateway}`)) udp.set(`gateway:${d.gateway}`, await freeUdpPort());
+  }
   const site: SiteModel = {
     ...demo,
     buildings: demo.buildings.filter((b) => keepBuildings.has(b.id)),
@@ -34,7 +43,9 @@ export async function testSite(opts: TestSiteOptions = {}): Promise<SiteModel> {
     devices: devices.map((d) => ({
       ...d,
       parent: d.parent && kept.has(d.parent) ? d.parent : undefined,
-      address: d.address.protocol === 'modbus-tcp' ? { ...d.address, port: ports.get(d.address.port)! } : d.address,
+      address: d.address.protocol === 'modbus-tcp' ? { ...d.address, port: ports.get(d.address.port)! }
+        : d.address.protocol === 'bacnet-ip' ? { ...d.address, port: udp.get(d.id)!, local_port: udp.get(`gateway:${d.gateway}`)! }
+          : d.address,
     })),
     virtual_meters: undefined,
     pv_systems: undefined,
