@@ -1,7 +1,7 @@
 /**
  * `jieneng api run --site FILE [--port N] [--host H] [--mqtt URL] [--data DIR]`: the HTTP API on its own, on
  * 127.0.0.1 unless --host says otherwise, with its keys and audit log in `<DIR>/security.sqlite` (DATA_DIR, else
- * ./data; keys from `jieneng keys create`), reading the store
+ * ./data; keys from `jieneng keys create`) and the returns' manual entries in `<DIR>/returns.sqlite`, reading the store
  * configured by the environment (INFLUX_URL … or the embedded file) and the gateways' retained statuses from the
  * broker (`--mqtt`, else MQTT_URL, with MQTT_USERNAME and MQTT_PASSWORD or MQTT_PASSWORD_FILE, TLS files from
  * `--mqtt-ca/--mqtt-cert/--mqtt-key`: core/mqtt/connection.ts), until SIGINT/SIGTERM. Alerts: the collector's alert
@@ -17,6 +17,7 @@ import { mqttConnection, mqttFlagOptions, MQTT_FLAGS_USAGE, type MqttFlags } fro
 import { startApi } from './server.ts';
 import { startStatusFeed } from './status-feed.ts';
 import { openSecurityStore, securityFile } from './security/store.ts';
+import { EntryStore, returnsFile } from './returns/entry-store.ts';
 
 const USAGE = `usage: jieneng api run --site <site.yaml> [--port 8080] [--host 127.0.0.1] ${MQTT_FLAGS_USAGE} [--data ./data]`;
 
@@ -54,7 +55,9 @@ export async function apiCli(argv: string[]): Promise<number> {
   const alertsDir = process.env.ALERTS_DIR ?? join(values.data ?? process.env.DATA_DIR ?? './data', 'collector', 'alerts');
   const alerts = existsSync(join(alertsDir, 'alerts.sqlite')) ? new AlertStore(alertsDir) : undefined;
   if (!alerts) log.info({ alerts_dir: alertsDir }, 'no alert state found: the alert routes answer 503');
-  const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security, alerts });
+  // the manual entries of the annual returns (docs/statistics.md), beside the keys
+  const entries = new EntryStore(returnsFile(values.data ?? process.env.DATA_DIR ?? './data'));
+  const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security, alerts, entries });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -64,6 +67,7 @@ export async function apiCli(argv: string[]): Promise<number> {
   await statusFeed?.stop();
   await storage.close();
   security.close();
+  entries.close();
   alerts?.close();
   return 0;
 }

@@ -3,6 +3,7 @@ import type { Storage } from '../storage/port.ts';
 import type { SiteIndex } from './site-index.ts';
 import type { ReferenceData } from './reference.ts';
 import type { StatusFeed } from './status-feed.ts';
+import type { EntryStore } from './returns/entry-store.ts';
 
 /** Shared by all routes of one API instance. */
 export interface ApiContext {
@@ -15,4 +16,6 @@ export interface ApiContext {
   now: () => number;
   /** dated coefficients, limits, factors and tariffs */
   reference: ReferenceData;
+  /** manual entries of the annual returns; absent: the returns hold metered figures only */
+  entries?: EntryStore;
 }

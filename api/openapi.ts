@@ -6,6 +6,7 @@ import { STORAGE_KINDS } from '../storage/port.ts';
 import { secureOperations, securityPaths, securitySchemas, securitySchemes } from './openapi-security.ts';
 import { alertPaths, alertSchemas } from './openapi-alerts.ts';
 import { importPaths, importSchemas } from './openapi-imports.ts';
+import { returnsPaths, returnsSchemas } from './openapi-returns.ts';
 import type { Json, Schema } from './openapi-types.ts';
 
 
@@ -259,10 +260,11 @@ const paths: Record<string, Schema> = {
   },
   '/api/v1/exports/annual': {
     get: {
-      summary: 'The annual returns (NY101, NY201, 机关运行成本 items, summary with 同比) of the whole site as XLSX, or CSV with format=csv or Accept: text/csv',
+      summary: 'The annual returns (NY101, NY201, NY202 per machine room, NY203 where heated, 机关运行成本 items, summary with 同比, data quality with the manual entries) as XLSX, or CSV with format=csv or Accept: text/csv',
       operationId: 'annualReturns',
       parameters: [q('year', 'statistical year, e.g. 2025 (local calendar year of the site)', { type: 'string', pattern: '^\\d{4}$' }, true),
-        q('format', 'xlsx (default) or csv; without it, Accept: text/csv chooses CSV', { enum: ['xlsx', 'csv'] })],
+        q('format', 'xlsx (default) or csv; without it, Accept: text/csv chooses CSV', { enum: ['xlsx', 'csv'] }),
+        q('org_unit', 'the returns of this org unit (its meters, area, headcount and entries) instead of the whole institution')],
       responses: {
         200: {
           description: 'the workbook (one sheet per form, laid out like the paper form) or the same rows as CSV',
@@ -271,7 +273,7 @@ const paths: Record<string, Schema> = {
             'text/csv': { schema: { type: 'string' } },
           },
         },
-        ...errors(400, 503),
+        ...errors(400, 404, 503),
       },
     },
   },
@@ -302,8 +304,8 @@ const paths: Record<string, Schema> = {
   },
 };
 
-Object.assign(paths, securityPaths, alertPaths, importPaths);
-Object.assign(schemas, securitySchemas, alertSchemas, importSchemas);
+Object.assign(paths, securityPaths, alertPaths, importPaths, returnsPaths);
+Object.assign(schemas, securitySchemas, alertSchemas, importSchemas, returnsSchemas);
 secureOperations(paths);
 
 /** The document served at /api/v1/openapi.json. */

@@ -18,6 +18,7 @@ import { assertEveryRouteHasRule, routeKeys } from './security/enforce.ts';
 import { ROLES, roleAtLeast, type Role } from './security/roles.ts';
 import { openSecurityStore } from './security/store.ts';
 import { AlertStore } from '../alerts/store.ts';
+import { EntryStore } from './returns/entry-store.ts';
 import type { Storage } from '../storage/port.ts';
 
 /** One request per access rule, with parameters the route accepts. A new route needs its line here. */
@@ -50,6 +51,10 @@ const SAMPLES: Record<string, string> = {
   'POST /api/v1/silences': '/api/v1/silences',
   'DELETE /api/v1/silences/:id': '/api/v1/silences/{fresh silence}',
   'POST /api/v1/imports/readings': '/api/v1/imports/readings?dry_run=true',
+  'GET /api/v1/returns/entries': '/api/v1/returns/entries?year=2025',
+  'POST /api/v1/returns/entries': '/api/v1/returns/entries',
+  'POST /api/v1/returns/entries/upload': '/api/v1/returns/entries/upload?format=csv',
+  'GET /api/v1/returns/entries/template': '/api/v1/returns/entries/template',
 };
 /** Bodies of the sample writes. */
 const BODIES: Record<string, unknown> = {
@@ -58,6 +63,9 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/alerts/grafana': { alerts: [{ status: 'firing', fingerprint: 'f1', labels: { alertname: 'x' } }] },
   'POST /api/v1/silences': { ends: '2099-01-01T00:00:00+08:00', building: 'b1', comment: '检修' },
   'POST /api/v1/imports/readings': 'time,device,point,value\n2025-03-01T12:00:00+08:00,met1,temp_c,12.5\n',
+  'POST /api/v1/returns/entries': { kind: 'lpg', from: '2025-01-01', to: '2025-02-01', quantity: 12 },
+  // a text body goes as it is (the template's CSV)
+  'POST /api/v1/returns/entries/upload': 'kind,from,to,quantity\r\nlpg,2025-02-01,2025-03-01,10\r\n',
 };
 /** Allowed writes answer 201, but for these (a dry run creates nothing). */
 const NOT_CREATED = new Set(['POST /api/v1/imports/readings']);
@@ -82,7 +90,7 @@ describe('API security (issue 13)', () => {
     ({ storage, cleanup } = await storageBackends()[0].open());
     await storage.write(withBuildingRollups(dayOfRollups()));
     await storage.flush();
-    const api = await startApi({ site: fixtureSite(), storage, port: 0, security: keys.security, alerts });
+    const api = await startApi({ site: fixtureSite(), storage, port: 0, security: keys.security, alerts, entries: new EntryStore(':memory:') });
     base = `http://127.0.0.1:${api.port}`;
     stop = api.stop;
   });

@@ -24,6 +24,8 @@ import { keyRoutes } from './routes/keys.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { importRoutes } from './routes/imports.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { entryRoutes } from './routes/returns-entries.ts';
+import type { EntryStore } from './returns/entry-store.ts';
 import type { AlertStore } from '../alerts/store.ts';
 import { assertEveryRouteHasRule, securityGate, type GateOptions } from './security/enforce.ts';
 import type { SecurityStore } from './security/store.ts';
@@ -50,6 +52,8 @@ export interface ApiOptions {
   now?: () => number;
   /** the alert state (alerts/store.ts) the collector writes; absent: the alert routes answer 503 */
   alerts?: AlertStore;
+  /** the manual entries of the annual returns (api/returns/entry-store.ts); absent: their routes answer 503 */
+  entries?: EntryStore;
 }
 
 /** The shared state of the routes. */
@@ -61,6 +65,7 @@ function createContext(opts: AppOptions): ApiContext {
     statusFeed: opts.statusFeed,
     now: opts.now ?? Date.now,
     reference: opts.reference ?? loadReferenceData(),
+    entries: opts.entries,
   };
 }
 
@@ -94,6 +99,7 @@ export function createApp(opts: AppOptions, ctx: ApiContext = createContext(opts
   v1.use(auditRoutes(ctx, opts.security));
   v1.use(keyRoutes(ctx, opts.security));
   v1.use(alertRoutes(ctx, opts.alerts));
+  v1.use(entryRoutes(ctx, opts.entries));
   app.use('/api/v1', v1);
 
   app.get('/metrics', async (_req, res) => {

@@ -25,6 +25,7 @@ import { startApi } from '../api/server.ts';
 import { loadAlertRules } from '../alerts/rules/load.ts';
 import { startAlerts } from '../alerts/runtime.ts';
 import { kpiSources, scheduleKpiWriteBack } from '../jobs/kpi-writeback.ts';
+import { EntryStore, returnsFile } from '../api/returns/entry-store.ts';
 import { openSecurityStore, securityFile } from '../api/security/store.ts';
 import { ensureLocalAdminKey } from '../api/security/local-key.ts';
 import { DEFAULT_SITE_FILE } from './config-cli.ts';
@@ -107,7 +108,9 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     const alertConfig = loadAlertRules(opts.env.ALERT_RULES_FILE ?? DEMO_ALERTS_FILE, site, opts.env);
     const alerts = startAlerts({ site, config: alertConfig, dataDir: resolve(opts.dataDir, 'collector'), mqttUrl, mqttOptions: account('api'), storage });
     stops.push(() => alerts.stop());
-    const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security, alerts: alerts.store });
+    const entries = new EntryStore(returnsFile(opts.dataDir));
+    stops.push(async () => entries.close());
+    const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security, alerts: alerts.store, entries });
     stops.push(() => api.stop());
 
     const collector = await startCollector({ site, mqttUrl, mqttOptions: account('collector'), storage, dataDir: resolve(opts.dataDir, 'collector'), alerts: alerts.evaluator });

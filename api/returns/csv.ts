@@ -2,7 +2,7 @@
  * The filled returns as CSV (RFC 4180) for systems that take CSV: one line per form row, then the summary
  * indicators, with the same numbers as the XLSX and each value's provenance. UTF-8 without a byte-order mark.
  */
-import type { AnnualReturn, Indicator } from './fill.ts';
+import type { AnnualReturn, FilledCell, Indicator } from './fill.ts';
 
 /** The CSV header line's fields. */
 export const CSV_COLUMNS = ['form', 'code', 'name', 'unit', 'quantity', 'amount_cny', 'provenance', 'estimated_share', 'coverage'] as const;
@@ -14,13 +14,22 @@ function field(v: string | number | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** A cell's provenance for machines: the main one, `+estimated` / `+manual` for the parts, and the entries (#12). */
+function provenanceText(cell: FilledCell | undefined): string | undefined {
+  if (!cell) return undefined;
+  const parts: string[] = [cell.provenance];
+  if (cell.provenance === 'measured' && (cell.estimated_share ?? 0) > 0) parts.push('estimated');
+  if (cell.provenance !== 'manual' && (cell.manual_quantity ?? 0) > 0) parts.push('manual');
+  return parts.join('+') + (cell.entries && cell.entries.length > 0 ? ` #${cell.entries.join(' #')}` : '');
+}
+
 /** The whole return as CSV text, lines ended by CRLF (RFC 4180 §2.1). */
 export function returnCsv(ret: AnnualReturn): string {
   const lines: string[] = [CSV_COLUMNS.join(',')];
   for (const form of ret.forms) {
     for (const r of form.rows) {
       const cell = r.value ?? r.amount;
-      lines.push([form.id, r.code ?? '', r.name.trim(), r.unit ?? '', r.value?.value, r.amount?.value, cell?.provenance, cell?.estimated_share, cell?.coverage].map(field).join(','));
+      lines.push([form.subject ? form.sheet : form.id, r.code ?? '', r.name.trim(), r.unit ?? '', r.value?.value, r.amount?.value, provenanceText(cell), cell?.estimated_share, cell?.coverage].map(field).join(','));
     }
   }
   const { current, yoy_change_pct } = ret.summary;

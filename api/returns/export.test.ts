@@ -108,7 +108,7 @@ for (const backend of storageBackends()) describe(`GET /api/v1/exports/annual on
       expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       const lines = (await res.text()).split('\r\n');
       expect(lines[0]).toBe(CSV_COLUMNS.join(','));
-      expect(lines).toContain('NY201,110,电,千瓦时,54750,,measured,0.000913,0.9994');
+      expect(lines).toContain('NY201,110,电,千瓦时,54750,,measured+estimated,0.000913,0.9994');
       expect(lines).toContain('NY201,101,建筑面积,平方米,2000,,site_model,,');
     }
   });

@@ -73,7 +73,7 @@ describe('fillAnnualReturn', () => {
     // 同比: (11 160.97 − 11 641.362) / 11 641.362 = −4.1267 % ; per person (139.512125 − 116.41362) / 116.41362 = +19.842 %
     expect(yoy_change_pct.energy_kgce_equivalent).toBe(-4.13);
     expect(yoy_change_pct.energy_kgce_per_person).toBe(19.84);
-    expect(filled.warnings.map((w) => w.code)).toContain('manual_not_included');
+    expect(filled.warnings.map((w) => w.code)).toContain('coefficients_unconfirmed');
   });
 });
 

@@ -20,15 +20,22 @@ export const QUALITY_COLUMNS = ['计量表', '名称', '建筑', '介质', '单�
 /** The row of a form sheet where the column headings stand; data rows follow it. */
 export const HEADING_ROW = 6;
 
-const PROVENANCE_LABEL = { measured: '计量', site_model: '站点模型', manual: '手工填报' } as const;
+const PROVENANCE_LABEL = { measured: '计量', estimated: '估算', manual: '手工填报', imported: '导入', site_model: '站点模型', derived: '合计' } as const;
 
-/** Words for a cell's provenance: 计量 (with the estimated part), 站点模型, 手工填报 (待填 while empty). */
+/**
+ * Words for a cell's provenance: 计量 (with the estimated or hand-entered part), 估算, 手工填报 (待填 while empty),
+ * 站点模型, 合计 (a sum of rows), followed by the manual entries' numbers (#12).
+ */
 export function provenanceLabel(cell: FilledCell | undefined): string {
   if (!cell) return '';
-  if (cell.provenance === 'manual') return cell.value === null ? '手工填报（待填）' : PROVENANCE_LABEL.manual;
+  const refs = cell.entries && cell.entries.length > 0 ? ` #${cell.entries.join(' #')}` : '';
+  if (cell.provenance === 'manual') return cell.value === null ? '手工填报（待填）' : `${PROVENANCE_LABEL.manual}${refs}`;
   if (cell.provenance === 'measured' && cell.value === null) return '计量（无数据）';
-  if (cell.provenance === 'measured' && (cell.estimated_share ?? 0) > 0) return '计量（含估算）';
-  return PROVENANCE_LABEL[cell.provenance];
+  if (cell.provenance === 'measured') {
+    const parts = [(cell.estimated_share ?? 0) > 0 ? '含估算' : '', (cell.manual_quantity ?? 0) > 0 || refs ? '含手工填报' : ''].filter(Boolean);
+    return `计量${parts.length > 0 ? `（${parts.join('、')}）` : ''}${refs}`;
+  }
+  return `${PROVENANCE_LABEL[cell.provenance]}${refs}`;
 }
 
 /** The summary lines: label with its unit, the key of YearFigures, and which get a 同比. */
@@ -44,6 +51,7 @@ const SUMMARY_LINES: { label: string; value: (y: YearFigures) => number | null; 
   { label: '水 (m³)', value: (y) => y.by_medium.water?.quantity ?? null },
   { label: '天然气 (m³)', value: (y) => y.by_medium.gas?.quantity ?? null },
   { label: '热力 (kWh)', value: (y) => y.by_medium.heat?.quantity ?? null },
+  { label: '手工填报燃料折标 (kgce)', value: (y) => y.fuels_kgce },
 ];
 
 /** The workbook of one filled return. */
@@ -87,7 +95,7 @@ function formSheet(wb: ExcelJS.Workbook, ret: AnnualReturn, form: FilledForm): v
   ws.getCell(1, 1).alignment = { horizontal: 'center' };
   ws.addRow(['表号', form.id, '制表机关', a.compiled_by, '批准机关', a.approved_by, '批准文号', a.approval_number]);
   ws.addRow(['填表单位', ret.site.name, '统一社会信用代码', ret.site.unified_social_credit_code ?? '', '统计时间', `${ret.year}年`]);
-  ws.addRow(['表式版本', ret.revision]);
+  ws.addRow(['表式版本', ret.revision, ...(form.subject ? ['机房', form.subject] : [])]);
   ws.addRow([]);
   const heading = ws.addRow([...FORM_COLUMNS]);
   heading.font = { bold: true };
@@ -112,7 +120,7 @@ function formSheet(wb: ExcelJS.Workbook, ret: AnnualReturn, form: FilledForm): v
 function qualitySheet(wb: ExcelJS.Workbook, ret: AnnualReturn): void {
   const ws = wb.addWorksheet(QUALITY_SHEET);
   ws.addRow([`${ret.site.name} ${ret.year}年 计量数据质量`]).font = { bold: true, size: 14 };
-  ws.addRow(['总表 = 是：计入建筑总量的根计量表；否：分项子表（不重复计入）。手工填报记录尚未提供。']);
+  ws.addRow(['总表 = 是：计入建筑总量的根计量表；否：分项子表（不重复计入）。手工填报记录见下表。']);
   ws.addRow([]);
   ws.addRow([...QUALITY_COLUMNS]).font = { bold: true };
   for (const q of ret.quality) {
@@ -124,4 +132,17 @@ function qualitySheet(wb: ExcelJS.Workbook, ret: AnnualReturn): void {
     row.getCell(14).numFmt = '0.00%';
   }
   QUALITY_COLUMNS.forEach((_c, i) => { ws.getColumn(i + 1).width = i < 2 ? 18 : 12; });
+  ws.addRow([]);
+  ws.addRow([ENTRIES_TITLE]).font = { bold: true };
+  ws.addRow([...ENTRY_QUALITY_COLUMNS]).font = { bold: true };
+  for (const e of ret.entries) {
+    ws.addRow([
+      e.id, e.kind, e.org_unit ?? '', e.from, e.to ?? '', [e.use, e.item, e.medium].filter(Boolean).join(' '), e.meter ?? '', e.mode ?? '',
+      e.quantity, e.unit ?? '', e.amount_cny, e.document ?? '', e.entered_by, new Date(e.entered_at).toISOString(), e.supersedes ?? null,
+    ]);
+  }
 }
+
+/** The heading of the manual entries' table on the data-quality sheet, and its columns. */
+export const ENTRIES_TITLE = '手工填报记录（本年使用的现行记录）';
+export const ENTRY_QUALITY_COLUMNS = ['记录号', '类型', '所属单位', '起始日', '截止日（不含）', '用途/项目/介质', '计量表', '方式', '数量', '单位', '金额（元）', '凭证', '填报人', '填报时间 (UTC)', '更正了记录'] as const;

@@ -1,11 +1,12 @@
 /**
- * `GET /exports/annual?year=2025&format=xlsx|csv`: the annual returns of the whole site (issue 15) as XLSX, or as
+ * `GET /exports/annual?year=2025&format=xlsx|csv[&org_unit=ID]`: the annual returns of the whole site or one org
+ * unit (issue 15), with the manual entries of the year, as XLSX, or as
  * CSV with `format=csv` or `Accept: text/csv`. The form layout is the revision in force for the year
  * (config/returns/), the figures those of api/returns/fill.ts.
  */
 import { Router } from 'express';
 import type { ApiContext } from '../context.ts';
-import { badParameter } from '../errors.ts';
+import { badParameter, notFound } from '../errors.ts';
 import { stringParam } from '../params.ts';
 import { returnCsv } from '../returns/csv.ts';
 import { fillAnnualReturn } from '../returns/fill.ts';
@@ -26,8 +27,10 @@ export function exportRoutes(ctx: ApiContext): Router {
     if (format !== undefined && format !== 'xlsx' && format !== 'csv') throw badParameter('format', `'${format}' is not one of xlsx, csv`);
     // the query wins; without it the Accept header chooses, XLSX first (what statistics staff open)
     const csv = format === 'csv' || (format === undefined && req.accepts([XLSX_TYPE, 'text/csv']) === 'text/csv');
-    const ret = await fillAnnualReturn({ year, site: ctx.index.site, storage: ctx.storage, layout: layoutForYear(year), coal: ctx.reference.coal });
-    const name = `return-${ctx.index.site.site.id}-${year}`;
+    const orgUnit = stringParam(req.query, 'org_unit');
+    if (orgUnit !== undefined && !ctx.index.orgUnits.has(orgUnit)) throw notFound('org unit', orgUnit);
+    const ret = await fillAnnualReturn({ year, site: ctx.index.site, storage: ctx.storage, layout: layoutForYear(year), coal: ctx.reference.coal, entries: ctx.entries, orgUnit });
+    const name = `return-${orgUnit ?? ctx.index.site.site.id}-${year}`;
     if (csv) {
       res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(returnCsv(ret));
     } else {

@@ -81,6 +81,33 @@ function checkReferences(site: SiteModel, file: string, source?: SourceDoc): voi
     }
   });
 
+  // org unit ids are site-wide: the API and the returns name a unit by its id alone
+  const unitIds = new Map<string, string>();
+  site.buildings.forEach((b, i) => {
+    (b.org_units ?? []).forEach((o, j) => {
+      const seen = unitIds.get(o.id);
+      if (seen) fail(['buildings', i, 'org_units', j, 'id'], `duplicate org unit id '${o.id}' (already used by ${seen})`);
+      unitIds.set(o.id, `buildings[${i}].org_units[${j}]`);
+    });
+    (b.heating?.meters ?? []).forEach((ref, j) => {
+      const d = devicesById.get(ref);
+      if (!d || d.kind !== 'meter') fail(['buildings', i, 'heating', 'meters', j], `unknown meter '${ref}'`);
+      else if (d.building !== b.id) fail(['buildings', i, 'heating', 'meters', j], `meter '${ref}' is in building '${d.building}'`);
+    });
+  });
+  unique(site.machine_rooms, 'machine_rooms');
+  (site.machine_rooms ?? []).forEach((r, i) => {
+    if (!buildings.has(r.building)) fail(['machine_rooms', i, 'building'], `unknown building '${r.building}'`);
+    if (r.org_unit && !orgUnits.get(r.building)?.has(r.org_unit)) fail(['machine_rooms', i, 'org_unit'], `unknown org unit '${r.org_unit}' in building '${r.building}'`);
+    for (const part of ['it', 'cooling', 'distribution'] as const) {
+      (r.meters[part] ?? []).forEach((ref, j) => {
+        const d = devicesById.get(ref);
+        if (!d || d.kind !== 'meter') fail(['machine_rooms', i, 'meters', part, j], `unknown meter '${ref}'`);
+        else if (d.medium !== 'electricity') fail(['machine_rooms', i, 'meters', part, j], `meter '${ref}' measures ${d.medium}, not electricity`);
+      });
+    }
+  });
+
   (site.contracts ?? []).forEach((c, i) => {
     c.meters.forEach((ref, j) => {
       if (!meterIds.has(ref)) fail(['contracts', i, 'meters', j], `unknown meter '${ref}'`);

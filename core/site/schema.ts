@@ -26,7 +26,23 @@ export const BuildingYear = Obj({
   floor_area_m2: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
 });
 
-export const OrgUnit = Obj({ id: Id, name: Name });
+/** An org unit (a 填表单位 of its own, e.g. a bureau housed in the building): its returns are filed per unit. */
+export const OrgUnit = Obj({
+  id: Id,
+  name: Name,
+  unified_social_credit_code: Type.Optional(Type.String({ pattern: '^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$', description: '统一社会信用代码 of the unit (GB 32100-2015)' })),
+  floor_area_m2: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "建筑面积 the unit occupies (its returns' 101)" })),
+  years: Type.Optional(Type.Array(BuildingYear, { description: "the unit's 用能人数 and area per year" })),
+});
+
+/** How a building heats (NY203, filed where the unit heats): heated areas, season length and its heating meters. */
+export const Heating = Obj({
+  own_m2: Type.Optional(Type.Number({ minimum: 0, description: '自供暖面积 (own boilers or heat pumps)' })),
+  district_by_area_m2: Type.Optional(Type.Number({ minimum: 0, description: '集中供热, billed by area' })),
+  district_by_heat_m2: Type.Optional(Type.Number({ minimum: 0, description: '集中供热, billed by metered heat' })),
+  season_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 366, description: '采暖天数' })),
+  meters: Type.Optional(Type.Array(Type.String(), { description: 'meters of the heating plant (boiler gas, heat-pump electricity, heat meters)' })),
+});
 
 export const Building = Obj({
   id: Id,
@@ -36,6 +52,7 @@ export const Building = Obj({
   address: Type.Optional(Type.String()),
   years: Type.Optional(Type.Array(BuildingYear)),
   org_units: Type.Optional(Type.Array(OrgUnit)),
+  heating: Type.Optional(Heating),
 });
 
 export const Gateway = Obj({
@@ -130,6 +147,24 @@ export const VirtualMeter = Obj({
   minus: Type.Optional(Type.Array(Type.String())),
 });
 
+/** A data-centre machine room (NY202, one return sheet per room): its configured facts and its meters per part. */
+export const MachineRoom = Obj({
+  id: Id,
+  name: Name,
+  building: Id,
+  org_unit: Type.Optional(Id),
+  area_m2: Type.Number({ exclusiveMinimum: 0, description: '机房面积' }),
+  racks: Type.Optional(Type.Integer({ minimum: 0, description: '机柜数' })),
+  it_power_kw: Type.Optional(Type.Number({ minimum: 0 })),
+  cooling_power_kw: Type.Optional(Type.Number({ minimum: 0 })),
+  distribution_power_kw: Type.Optional(Type.Number({ minimum: 0 })),
+  meters: Obj({
+    it: Type.Optional(Type.Array(Type.String())),
+    cooling: Type.Optional(Type.Array(Type.String())),
+    distribution: Type.Optional(Type.Array(Type.String())),
+  }, 'electricity meters of each part of the room'),
+});
+
 export const PvSystem = Obj({
   id: Id,
   name: Name,
@@ -174,6 +209,7 @@ export const SiteModel = Obj({
   devices: Type.Array(Device),
   virtual_meters: Type.Optional(Type.Array(VirtualMeter)),
   pv_systems: Type.Optional(Type.Array(PvSystem)),
+  machine_rooms: Type.Optional(Type.Array(MachineRoom)),
   contracts: Type.Optional(Type.Array(Contract)),
 }, 'Jieneng site model, version 1');
 
@@ -184,5 +220,7 @@ export type Device = Static<typeof Device>;
 export type MeterReplacement = Static<typeof MeterReplacement>;
 export type VirtualMeter = Static<typeof VirtualMeter>;
 export type PvSystem = Static<typeof PvSystem>;
+export type MachineRoom = Static<typeof MachineRoom>;
+export type OrgUnit = Static<typeof OrgUnit>;
 export type Contract = Static<typeof Contract>;
 export type SiteModel = Static<typeof SiteModel>;
