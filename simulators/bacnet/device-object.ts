@@ -3,15 +3,27 @@
  * the simulator's request handling (simulators/bacnet/server.ts).
  */
 import {
-  ApplicationTag, ObjectType, PropertyIdentifier as P, Segmentation, ServicesSupported, ServicesSupportedBitString,
-  type BACNetAppData, type BACNetObjectID,
+  ApplicationTag, ObjectType, ObjectTypesSupportedBitString, PropertyIdentifier as P, Segmentation, ServicesSupported,
+  ServicesSupportedBitString, type BACNetAppData, type BACNetObjectID,
 } from '../../gateway/protocols/bacnet/library.ts';
-import { isBinary } from '../../gateway/protocols/bacnet/objects.ts';
+import { isBinary, isMultiState } from '../../gateway/protocols/bacnet/objects.ts';
 
-/** The Device object's properties the simulator answers (for ALL, REQUIRED and OPTIONAL). */
-export const DEVICE_PROPERTIES: readonly number[] = [P.OBJECT_IDENTIFIER, P.OBJECT_NAME, P.OBJECT_TYPE, P.SYSTEM_STATUS,
-  P.VENDOR_NAME, P.VENDOR_IDENTIFIER, P.MODEL_NAME, P.PROTOCOL_VERSION, P.PROTOCOL_REVISION,
-  P.PROTOCOL_SERVICES_SUPPORTED, P.MAX_APDU_LENGTH_ACCEPTED, P.SEGMENTATION_SUPPORTED];
+/**
+ * The Device object's required properties (clause 12.11, Table 12-13, for a device without segmentation; the
+ * segmentation properties are required only with it), all the simulator has. Property_List lists them less
+ * the identifier, name, type and itself.
+ */
+const DEVICE_PROPERTIES: readonly number[] = [P.OBJECT_IDENTIFIER, P.OBJECT_NAME, P.OBJECT_TYPE, P.SYSTEM_STATUS,
+  P.VENDOR_NAME, P.VENDOR_IDENTIFIER, P.MODEL_NAME, P.FIRMWARE_REVISION, P.APPLICATION_SOFTWARE_VERSION,
+  P.PROTOCOL_VERSION, P.PROTOCOL_REVISION, P.PROTOCOL_SERVICES_SUPPORTED, P.PROTOCOL_OBJECT_TYPES_SUPPORTED,
+  P.OBJECT_LIST, P.MAX_APDU_LENGTH_ACCEPTED, P.SEGMENTATION_SUPPORTED, P.APDU_TIMEOUT, P.NUMBER_OF_APDU_RETRIES,
+  P.DEVICE_ADDRESS_BINDING, P.DATABASE_REVISION, P.PROPERTY_LIST];
+
+/** The Device object's properties, for ALL and REQUIRED (it has no optional ones). */
+export function devicePropertyList(): number[] {
+  return [...DEVICE_PROPERTIES];
+}
+
 
 /** What the Device object says of its device. */
 export interface DeviceIdentity {
@@ -27,6 +39,8 @@ export interface DeviceIdentity {
   cov?: boolean;
   /** the device's other objects, for Object_List */
   objectIds: BACNetObjectID[];
+  /** Database_Revision: changes when the device's objects change (clause 12.11.35) */
+  databaseRevision: number;
 }
 
 /** One property of the Device object; undefined for a property it does not have. */
@@ -41,6 +55,16 @@ export function readDeviceProperty(o: DeviceIdentity, property: number): { value
     case P.VENDOR_NAME: return v(ApplicationTag.CHARACTER_STRING, o.vendorName ?? 'Jieneng simulator');
     case P.VENDOR_IDENTIFIER: return v(ApplicationTag.UNSIGNED_INTEGER, o.vendorId ?? 260);
     case P.MODEL_NAME: return v(ApplicationTag.CHARACTER_STRING, o.modelName ?? 'sim');
+    case P.FIRMWARE_REVISION: return v(ApplicationTag.CHARACTER_STRING, '1.0');
+    case P.APPLICATION_SOFTWARE_VERSION: return v(ApplicationTag.CHARACTER_STRING, 'jieneng-simulator 1.0');
+    case P.APDU_TIMEOUT: return v(ApplicationTag.UNSIGNED_INTEGER, 3000);
+    case P.NUMBER_OF_APDU_RETRIES: return v(ApplicationTag.UNSIGNED_INTEGER, 3);
+    case P.DEVICE_ADDRESS_BINDING: return { values: [] }; // a server that binds to no one
+    case P.DATABASE_REVISION: return v(ApplicationTag.UNSIGNED_INTEGER, o.databaseRevision);
+    case P.PROTOCOL_OBJECT_TYPES_SUPPORTED: {
+      const types = new Set([ObjectType.DEVICE, ...o.objectIds.map((id) => id.type)]);
+      return v(ApplicationTag.BIT_STRING, new ObjectTypesSupportedBitString(...[...types] as never[]));
+    }
     case P.PROTOCOL_VERSION: return v(ApplicationTag.UNSIGNED_INTEGER, 1);
     case P.PROTOCOL_REVISION: return v(ApplicationTag.UNSIGNED_INTEGER, 14);
     case P.MAX_APDU_LENGTH_ACCEPTED: return v(ApplicationTag.UNSIGNED_INTEGER, o.maxApdu);
@@ -60,8 +84,7 @@ export function readDeviceProperty(o: DeviceIdentity, property: number): { value
 /** A Present_Value (or priority-array entry) of an object of this type, encoded as the type's datatype. */
 export function encodePresentValue(objectType: number, value: number): BACNetAppData {
   if (isBinary(objectType)) return { type: ApplicationTag.ENUMERATED, value: value >= 0.5 ? 1 : 0 } as BACNetAppData;
-  if (objectType === ObjectType.MULTI_STATE_INPUT || objectType === ObjectType.MULTI_STATE_OUTPUT
-    || objectType === ObjectType.MULTI_STATE_VALUE) {
+  if (isMultiState(objectType)) {
     // Multi-state Present_Value counts from 1 (clause 12.18.4); the model's states count from 0.
     return { type: ApplicationTag.UNSIGNED_INTEGER, value: Math.max(1, Math.round(value) + 1) } as BACNetAppData;
   }

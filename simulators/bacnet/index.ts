@@ -28,6 +28,10 @@ export interface BacnetSimSpec {
   maxApdu?: number;
   rpm?: boolean;
   cov?: boolean;
+  /** where its start-up I-Am goes (`ip:port`); without it the simulator announces nothing */
+  announceTo?: string;
+  /** Database_Revision of its Device object (default 1) */
+  databaseRevision?: number;
 }
 
 /** Simulated objects of a template: object id, the point feeding it, name, units, COV increment, writability. */
@@ -40,6 +44,7 @@ export function simulatorObjects(t: BacnetTemplate): SimObjectSpec[] {
     units: p.unitsId,
     covIncrement: p.cov_increment,
     writable: p.writable ?? false,
+    numberOfStates: p.number_of_states,
   }));
 }
 
@@ -72,6 +77,9 @@ export async function startBacnetSimulators(specs: BacnetSimSpec[], opts: { covC
         rpm: spec.rpm,
         cov: spec.cov,
         covCheckMs: opts.covCheckMs,
+        announce: spec.announceTo !== undefined,
+        broadcastAddress: spec.announceTo,
+        databaseRevision: spec.databaseRevision,
       }));
     }
   } catch (err) {

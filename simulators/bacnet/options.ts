@@ -13,6 +13,8 @@ export interface SimObjectSpec {
   units?: number;
   covIncrement?: number;
   writable?: boolean;
+  /** Number_Of_States of a multi-state object (default 16) */
+  numberOfStates?: number;
 }
 
 /** How a simulated device is reached and what it claims. */
@@ -39,6 +41,10 @@ export interface BacnetDeviceSimOptions {
   covCheckMs?: number;
   /** clock for the physics (tests pass a fixed or fast clock) */
   now?: () => number;
+  /** Database_Revision of the Device object (default 1) */
+  databaseRevision?: number;
+  /** broadcast an I-Am when started, as devices do on start-up (to `broadcastAddress`; default false) */
+  announce?: boolean;
 }
 
 /** What a test or the demo can break. */
@@ -51,4 +57,6 @@ export interface SimFaults {
   unknownObjects: Set<string>;
   /** objects with a Reliability other than no-fault-detected (Status_Flags fault set) */
   unreliable: Map<string, number>;
+  /** objects overridden by a local hand switch (Status_Flags overridden; clause 12.1.x: local, not a command) */
+  overridden: Set<string>;
 }

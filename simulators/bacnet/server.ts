@@ -1,23 +1,24 @@
 /**
  * A BACnet/IP device simulator: one Device object plus the analog, binary and multi-state objects a template
- * lists, their Present_Value taken from a physics model. Answers Who-Is (I-Am with Max_APDU 1476, a standard
- * value — the library's own 1482 is not), ReadProperty, ReadPropertyMultiple (with per-property errors, and an
- * Abort when the answer would exceed its own max APDU, as a device without segmentation does), WriteProperty with a
- * 16-level priority array (clause 19.2), and SubscribeCOV with unconfirmed notifications on change by
- * COV_Increment (clause 13.1). Faults: offline (silence), COV notifications stopped, unknown objects, unreliable
- * objects.
+ * lists (simulators/bacnet/object-store.ts: their required properties, arrays, command priorities), their
+ * Present_Value taken from a physics model. Answers Who-Is (I-Am with Max_APDU 1476, a standard value — the
+ * library's own 1482 is not), ReadProperty and ReadPropertyMultiple (with per-property errors, and an Abort
+ * segmentation-not-supported when the answer would exceed the requester's or its own max APDU, as a device
+ * without segmentation must: clause 5.4.5.3 of ASHRAE 135), WriteProperty with a 16-level priority array (clause
+ * 19.2), and SubscribeCOV with notifications on change by COV_Increment (clause 13.1). It announces itself with
+ * an I-Am on start when asked, as devices do on start-up. Faults: offline (silence), COV notifications stopped,
+ * unknown objects, unreliable objects, local overrides.
  */
 import {
-  ApplicationTag, BacnetClient, ConfirmedServiceChoice, ErrorClass, ErrorCode, NpduControlPriority, ObjectType, PduType,
-  PropertyIdentifier as P, Reliability, Segmentation, StatusFlags,
-  StatusFlagsBitString, UnconfirmedServiceChoice, wire,
+  ApplicationTag, ASN1_ARRAY_ALL, BacnetClient, ConfirmedServiceChoice, ErrorClass, ErrorCode, NpduControlPriority, PduType,
+  PropertyIdentifier as P, Segmentation, UnconfirmedServiceChoice, wire,
   type BACNetAddress, type BACNetAppData, type BACNetObjectID, type BACNetReadAccess,
 } from '../../gateway/protocols/bacnet/library.ts';
-import { formatObjectId, hasUnits, isCommandable } from '../../gateway/protocols/bacnet/objects.ts';
+import { formatObjectId, hasUnits } from '../../gateway/protocols/bacnet/objects.ts';
 import { BacnetTransport } from '../../gateway/protocols/bacnet/transport.ts';
-import { bacnetConversion } from '../../gateway/protocols/bacnet/units.ts';
-import { DEVICE_PROPERTIES, encodePresentValue, readDeviceProperty } from './device-object.ts';
-import type { BacnetDeviceSimOptions, SimFaults, SimObjectSpec } from './options.ts';
+import { encodePresentValue } from './device-object.ts';
+import { objectKey as key, SimObjectStore } from './object-store.ts';
+import type { BacnetDeviceSimOptions, SimFaults } from './options.ts';
 
 export type { BacnetDeviceSimOptions, SimFaults, SimObjectSpec } from './options.ts';
 
@@ -35,23 +36,23 @@ const APDU_OCTETS = [50, 128, 206, 480, 1024, 1476];
 
 /** A running simulated BACnet/IP device. */
 export class BacnetDeviceSimulator {
-  readonly faults: SimFaults = { offline: false, covStopped: false, unknownObjects: new Set(), unreliable: new Map() };
   /** counters for tests: requests answered by service, notifications sent */
-  readonly counters = { whoIs: 0, readProperty: 0, readPropertyMultiple: 0, writeProperty: 0, subscribeCov: 0, covNotifications: 0, covAcknowledged: 0, covUnacknowledged: 0 };
+  readonly counters = { whoIs: 0, readProperty: 0, readPropertyMultiple: 0, writeProperty: 0, subscribeCov: 0, covNotifications: 0, covAcknowledged: 0, covUnacknowledged: 0, aborts: 0 };
+  /** Lifetimes (s) the subscribers asked for, newest last; tests check renewals with it. */
+  readonly subscribeLog: Array<{ objectId: string; processId: number; lifetimeS: number; at: number }> = [];
   private readonly subscriptions = new Map<string, Subscription>();
-  private readonly priorityArrays = new Map<string, Array<number | null>>();
-  private readonly byKey = new Map<string, SimObjectSpec>();
+  private readonly store: SimObjectStore;
   private covTimer?: NodeJS.Timeout;
-  private readonly now: () => number;
   private readonly maxApdu: number;
 
   private constructor(private readonly client: BacnetClient, readonly options: BacnetDeviceSimOptions) {
-    this.now = options.now ?? Date.now;
     this.maxApdu = options.maxApdu ?? 1476;
-    for (const o of options.objects) this.byKey.set(key(o.objectId), o);
+    this.store = new SimObjectStore({ ...options, maxApdu: this.maxApdu, databaseRevision: options.databaseRevision ?? 1 }, options.now ?? Date.now);
     this.wire();
     this.covTimer = setInterval(() => this.checkCov(), options.covCheckMs ?? 1000);
     this.covTimer.unref();
+    // Devices announce themselves on start-up with a broadcast I-Am (clause 16.10.1 lets them; most do).
+    if (options.announce) this.sendIAm({});
   }
 
   /** Bind and start answering. */
@@ -77,6 +78,11 @@ export class BacnetDeviceSimulator {
     });
   }
 
+  /** What tests and the demo can break (offline, COV stopped, unknown or unreliable objects, local overrides). */
+  get faults(): SimFaults {
+    return this.store.faults;
+  }
+
   /** The `ip:port` a gateway addresses. */
   get address(): string {
     return `${this.options.interface === '0.0.0.0' ? '127.0.0.1' : this.options.interface}:${this.options.port}`;
@@ -87,33 +93,17 @@ export class BacnetDeviceSimulator {
     return this.subscriptions.size;
   }
 
-  /** Lifetimes (s) the subscribers asked for, newest last; tests check renewals with it. */
-  readonly subscribeLog: Array<{ objectId: string; processId: number; lifetimeS: number; at: number }> = [];
-
   /** Present value of an object in the device's own unit (what the wire carries). */
   presentValue(objectId: BACNetObjectID): number {
-    const spec = this.byKey.get(key(objectId));
+    const spec = this.store.spec(objectId);
     if (!spec) throw new Error(`no object ${formatObjectId(objectId)}`);
-    const commanded = this.commanded(spec);
-    return commanded ?? this.modelValue(spec);
-  }
-
-  /** The physics model's value of an object, in the device's unit: its value when nothing commands it. */
-  private modelValue(spec: SimObjectSpec): number {
-    const canonical = this.options.model.read(this.now())[spec.point] ?? 0;
-    return hasUnits(spec.objectId.type) ? bacnetConversion(spec.point, spec.units).toDevice(canonical) : canonical;
+    return this.store.presentValue(spec);
   }
 
   stop(): Promise<void> {
     clearInterval(this.covTimer);
     this.client.close();
     return Promise.resolve();
-  }
-
-  private commanded(spec: SimObjectSpec): number | undefined {
-    const pa = this.priorityArrays.get(key(spec.objectId));
-    const v = pa?.find((x) => x !== null);
-    return v === null || v === undefined ? undefined : v;
   }
 
   private wire(): void {
@@ -130,9 +120,14 @@ export class BacnetDeviceSimulator {
       if (this.faults.offline || !msg.header || msg.invokeId === undefined) return;
       this.counters.readProperty++;
       const { objectId, property } = msg.payload;
-      const r = this.readOne(objectId, property.id);
-      if ('error' in r) c.errorResponse(msg.header.sender, ConfirmedServiceChoice.READ_PROPERTY, msg.invokeId, r.error[0], r.error[1]);
-      else c.readPropertyResponse(msg.header.sender, msg.invokeId, objectId, property, r.values);
+      const r = this.store.read(objectId, property.id, property.index);
+      if ('error' in r) {
+        c.errorResponse(msg.header.sender, ConfirmedServiceChoice.READ_PROPERTY, msg.invokeId, r.error[0], r.error[1]);
+      } else if (!this.fits(msg, rpAnswerSize(objectId, property, r.values))) {
+        this.abortTooLong(msg.header.sender, msg.invokeId);
+      } else {
+        c.readPropertyResponse(msg.header.sender, msg.invokeId, objectId, property, r.values);
+      }
     });
     c.on('readPropertyMultiple', (msg) => {
       if (this.faults.offline || !msg.header || msg.invokeId === undefined) return;
@@ -145,25 +140,21 @@ export class BacnetDeviceSimulator {
       this.counters.readPropertyMultiple++;
       const answer: BACNetReadAccess[] = msg.payload.properties.map((spec) => ({
         objectId: spec.objectId,
-        values: this.expand(spec.objectId, spec.properties.map((p) => p.id)).map((id) => {
-          const r = this.readOne(spec.objectId, id);
+        values: spec.properties.flatMap((p) => this.expand(spec.objectId, p)).map(({ id, index }) => {
+          const r = this.store.read(spec.objectId, id, index);
           return 'error' in r
-            ? { property: { id, index: 0xffffffff }, value: [{ type: ApplicationTag.ERROR, value: { type: 'BacnetError', errorClass: r.error[0], errorCode: r.error[1] } }] }
-            : { property: { id, index: 0xffffffff }, value: r.values };
+            ? { property: { id, index }, value: [{ type: ApplicationTag.ERROR, value: { type: 'BacnetError', errorClass: r.error[0], errorCode: r.error[1] } }] }
+            : { property: { id, index }, value: r.values };
         }),
       }));
-      const requesterMax = APDU_OCTETS[(msg as unknown as { maxApdu: number }).maxApdu] ?? 1476;
-      if (encodedRpmSize(answer) > Math.min(requesterMax, this.maxApdu)) {
-        // No segmentation here (Segmentation_Supported = no-segmentation): abort, reason segmentation-not-supported.
-        this.sendAbortOrReject(sender, msg.invokeId, PduType.ABORT | 1, 4);
-        return;
-      }
-      c.readPropertyMultipleResponse(sender, msg.invokeId, answer);
+      if (!this.fits(msg, encodedRpmSize(answer))) this.abortTooLong(sender, msg.invokeId);
+      else c.readPropertyMultipleResponse(sender, msg.invokeId, answer);
     });
     c.on('writeProperty', (msg) => {
       if (this.faults.offline || !msg.header || msg.invokeId === undefined) return;
       this.counters.writeProperty++;
-      const err = this.write(msg.payload.objectId, msg.payload.value.property.id, msg.payload.value.value, msg.payload.value.priority);
+      const { property, value, priority } = msg.payload.value;
+      const err = this.store.write(msg.payload.objectId, property.id, value, priority, property.index);
       if (err) c.errorResponse(msg.header.sender, ConfirmedServiceChoice.WRITE_PROPERTY, msg.invokeId, err[0], err[1]);
       else c.simpleAckResponse(msg.header.sender, ConfirmedServiceChoice.WRITE_PROPERTY, msg.invokeId);
     });
@@ -175,9 +166,7 @@ export class BacnetDeviceSimulator {
       const objKey = key(p.monitoredObjectId);
       const fail = (cls: number, code: number) => c.errorResponse(sender, ConfirmedServiceChoice.SUBSCRIBE_COV, msg.invokeId as number, cls, code);
       if (this.options.cov === false) return fail(ErrorClass.SERVICES, ErrorCode.SERVICE_REQUEST_DENIED);
-      if (!this.byKey.has(objKey) || this.faults.unknownObjects.has(formatObjectId(p.monitoredObjectId))) {
-        return fail(ErrorClass.OBJECT, ErrorCode.UNKNOWN_OBJECT);
-      }
+      if (!this.store.spec(p.monitoredObjectId)) return fail(ErrorClass.OBJECT, ErrorCode.UNKNOWN_OBJECT);
       const subKey = `${sender.address}|${p.subscriberProcessId}|${objKey}`;
       if (p.cancellationRequest) {
         this.subscriptions.delete(subKey);
@@ -202,13 +191,25 @@ export class BacnetDeviceSimulator {
     });
   }
 
-  /** I-Am (clause 16.10) with a standard Max_APDU value, unicast to the asker. */
+  /** Whether an answer of `octets` fits the requester's max APDU (coded 0–5 in the request) and our own. */
+  private fits(msg: unknown, octets: number): boolean {
+    const requesterMax = APDU_OCTETS[(msg as { maxApdu?: number }).maxApdu ?? 5] ?? 1476;
+    return octets <= Math.min(requesterMax, this.maxApdu);
+  }
+
+  /** Segmentation_Supported is no-segmentation: an answer too long for one APDU is aborted (clause 5.4.5.3). */
+  private abortTooLong(receiver: BACNetAddress, invokeId: number): void {
+    this.counters.aborts++;
+    this.sendAbortOrReject(receiver, invokeId, PduType.ABORT | 1, 4); // server, reason segmentation-not-supported
+  }
+
+  /** I-Am (clause 16.10) with a standard Max_APDU value, unicast to the asker (an empty address: broadcast). */
   private sendIAm(receiver: BACNetAddress): void {
     const buffer = { buffer: Buffer.alloc(1500), offset: 4 };
-    wire.npdu.encode(buffer, NpduControlPriority.NORMAL_MESSAGE, receiver);
+    wire.npdu.encode(buffer, NpduControlPriority.NORMAL_MESSAGE, receiver.address ? receiver : undefined);
     wire.apdu.encodeUnconfirmedServiceRequest(buffer, PduType.UNCONFIRMED_REQUEST, UnconfirmedServiceChoice.I_AM);
     wire.IAm.encode(buffer, this.options.deviceInstance, this.maxApdu, Segmentation.NO_SEGMENTATION, this.options.vendorId ?? 260);
-    this.client.sendBvlc(receiver, buffer);
+    this.client.sendBvlc(receiver.address ? receiver : null, buffer);
   }
 
   private sendAbortOrReject(receiver: BACNetAddress, invokeId: number, type: number, reason: number): void {
@@ -218,90 +219,11 @@ export class BacnetDeviceSimulator {
     this.client.sendBvlc(receiver, buffer);
   }
 
-  /** ALL / REQUIRED / OPTIONAL expand to the object's properties (clause 15.7.3.1.2). */
-  private expand(objectId: BACNetObjectID, ids: number[]): number[] {
-    return ids.flatMap((id) => (id === P.ALL || id === P.REQUIRED || id === P.OPTIONAL ? this.propertyList(objectId) : [id]));
-  }
-
-  private propertyList(objectId: BACNetObjectID): number[] {
-    if (objectId.type === ObjectType.DEVICE) return [...DEVICE_PROPERTIES];
-    const spec = this.byKey.get(key(objectId));
-    if (!spec) return [];
-    const list = [P.OBJECT_IDENTIFIER, P.OBJECT_NAME, P.OBJECT_TYPE, P.PRESENT_VALUE, P.STATUS_FLAGS, P.EVENT_STATE,
-      P.OUT_OF_SERVICE, P.RELIABILITY];
-    if (hasUnits(objectId.type)) list.push(P.UNITS, P.COV_INCREMENT);
-    if (spec.description) list.push(P.DESCRIPTION);
-    if (isCommandable(objectId.type)) list.push(P.PRIORITY_ARRAY, P.RELINQUISH_DEFAULT);
-    return list;
-  }
-
-  private readOne(objectId: BACNetObjectID, property: number): { values: BACNetAppData[] } | { error: [number, number] } {
-    const unknownObject: { error: [number, number] } = { error: [ErrorClass.OBJECT, ErrorCode.UNKNOWN_OBJECT] };
-    const unknownProperty: { error: [number, number] } = { error: [ErrorClass.PROPERTY, ErrorCode.UNKNOWN_PROPERTY] };
-    const o = this.options;
-    if (objectId.type === ObjectType.DEVICE) {
-      if (objectId.instance !== o.deviceInstance && objectId.instance !== 4194303) return unknownObject;
-      return readDeviceProperty({ ...o, maxApdu: this.maxApdu, objectIds: o.objects.map((x) => x.objectId) }, property) ?? unknownProperty;
-    }
-    const spec = this.byKey.get(key(objectId));
-    if (!spec || this.faults.unknownObjects.has(formatObjectId(objectId))) return unknownObject;
-    const reliability = this.faults.unreliable.get(formatObjectId(objectId)) ?? Reliability.NO_FAULT_DETECTED;
-    const v = (type: number, value: unknown): { values: BACNetAppData[] } => ({ values: [{ type, value } as BACNetAppData] });
-    switch (property) {
-      case P.OBJECT_IDENTIFIER: return v(ApplicationTag.OBJECTIDENTIFIER, objectId);
-      case P.OBJECT_NAME: return v(ApplicationTag.CHARACTER_STRING, spec.name);
-      case P.OBJECT_TYPE: return v(ApplicationTag.ENUMERATED, objectId.type);
-      case P.DESCRIPTION: return spec.description ? v(ApplicationTag.CHARACTER_STRING, spec.description) : unknownProperty;
-      case P.PRESENT_VALUE: return { values: [encodePresentValue(spec.objectId.type, this.presentValue(objectId))] };
-      case P.STATUS_FLAGS: return v(ApplicationTag.BIT_STRING, this.flags(objectId, reliability));
-      case P.EVENT_STATE: return v(ApplicationTag.ENUMERATED, 0);
-      case P.OUT_OF_SERVICE: return v(ApplicationTag.BOOLEAN, false);
-      case P.RELIABILITY: return v(ApplicationTag.ENUMERATED, reliability);
-      case P.UNITS: return hasUnits(objectId.type) && spec.units !== undefined ? v(ApplicationTag.ENUMERATED, spec.units) : unknownProperty;
-      case P.COV_INCREMENT: return hasUnits(objectId.type) ? v(ApplicationTag.REAL, spec.covIncrement ?? 0.1) : unknownProperty;
-      case P.PRIORITY_ARRAY: {
-        if (!isCommandable(objectId.type)) return unknownProperty;
-        const pa = this.priorityArrays.get(key(objectId)) ?? new Array<number | null>(16).fill(null);
-        return { values: pa.map((x) => (x === null ? { type: ApplicationTag.NULL, value: null } : encodePresentValue(spec.objectId.type, x)) as BACNetAppData) };
-      }
-      case P.RELINQUISH_DEFAULT:
-        return isCommandable(objectId.type) ? { values: [encodePresentValue(objectId.type, this.modelValue(spec))] } : unknownProperty;
-      default: return unknownProperty;
-    }
-  }
-
-  private flags(objectId: BACNetObjectID, reliability: number): StatusFlagsBitString {
-    const bits: StatusFlags[] = [];
-    if (reliability !== Reliability.NO_FAULT_DETECTED) bits.push(StatusFlags.FAULT);
-    const pa = this.priorityArrays.get(key(objectId));
-    if (pa?.some((x) => x !== null)) bits.push(StatusFlags.OVERRIDDEN);
-    return new StatusFlagsBitString(...bits);
-  }
-
-  private write(objectId: BACNetObjectID, property: number, values: Array<{ type: number; value: unknown }>, priority: number): [number, number] | undefined {
-    const spec = this.byKey.get(key(objectId));
-    if (!spec || this.faults.unknownObjects.has(formatObjectId(objectId))) return [ErrorClass.OBJECT, ErrorCode.UNKNOWN_OBJECT];
-    if (property !== P.PRESENT_VALUE) return [ErrorClass.PROPERTY, ErrorCode.WRITE_ACCESS_DENIED];
-    if (!spec.writable) return [ErrorClass.PROPERTY, ErrorCode.WRITE_ACCESS_DENIED];
-    const first = values[0];
-    if (!first) return [ErrorClass.PROPERTY, ErrorCode.INVALID_DATA_TYPE];
-    // No priority in the request means 16 (clause 15.9.1.1.5).
-    const slot = priority >= 1 && priority <= 16 ? priority - 1 : 15;
-    const pa = this.priorityArrays.get(key(objectId)) ?? new Array<number | null>(16).fill(null);
-    if (first.type === ApplicationTag.NULL) {
-      pa[slot] = null; // relinquish
-    } else if (typeof first.value === 'number' && Number.isFinite(first.value)) {
-      pa[slot] = first.value;
-    } else {
-      return [ErrorClass.PROPERTY, ErrorCode.INVALID_DATA_TYPE];
-    }
-    this.priorityArrays.set(key(objectId), pa);
-    const effective = this.commanded(spec);
-    if (effective !== undefined) {
-      const canonical = hasUnits(spec.objectId.type) ? bacnetConversion(spec.point, spec.units).toCanonical(effective) : effective;
-      this.options.model.setSetpoint(spec.point, canonical);
-    }
-    return undefined;
+  /** ALL / REQUIRED / OPTIONAL expand to the object's properties (clause 15.7.3.1.2); others stay as asked. */
+  private expand(objectId: BACNetObjectID, p: { id: number; index?: number }): Array<{ id: number; index: number }> {
+    const which = p.id === P.ALL ? 'all' : p.id === P.REQUIRED ? 'required' : p.id === P.OPTIONAL ? 'optional' : undefined;
+    if (!which) return [{ id: p.id, index: p.index ?? ASN1_ARRAY_ALL }];
+    return this.store.properties(objectId, which).map((id) => ({ id, index: ASN1_ARRAY_ALL }));
   }
 
   private checkCov(): void {
@@ -315,11 +237,10 @@ export class BacnetDeviceSimulator {
   private notify(subKey: string, initial: boolean): void {
     const s = this.subscriptions.get(subKey);
     if (!s || this.faults.offline || this.faults.covStopped) return;
-    const spec = this.byKey.get(key(s.objectId));
+    const spec = this.store.spec(s.objectId);
     if (!spec) return;
-    const value = this.presentValue(s.objectId);
-    const reliability = this.faults.unreliable.get(formatObjectId(s.objectId)) ?? Reliability.NO_FAULT_DETECTED;
-    const flags = this.flags(s.objectId, reliability);
+    const value = this.store.presentValue(spec);
+    const flags = this.store.flags(spec);
     const flagsKey = flags.value.join(',');
     const increment = hasUnits(spec.objectId.type) ? (spec.covIncrement ?? 0.1) : 0.5;
     const changed = s.lastValue === undefined || Math.abs(value - s.lastValue) >= increment || flagsKey !== s.lastFlags;
@@ -343,13 +264,16 @@ export class BacnetDeviceSimulator {
   }
 }
 
-function key(id: BACNetObjectID): string {
-  return `${id.type}:${id.instance}`;
-}
-
 /** Size of an RPM acknowledgement, as encoded, plus the 3-octet complex-ACK header. */
 function encodedRpmSize(values: BACNetReadAccess[]): number {
   const buffer = { buffer: Buffer.alloc(65_536), offset: 0 };
   wire.ReadPropertyMultiple.encodeAcknowledge(buffer, values);
+  return buffer.offset + 3;
+}
+
+/** Size of a ReadProperty acknowledgement, as encoded, plus the 3-octet complex-ACK header. */
+function rpAnswerSize(objectId: BACNetObjectID, property: { id: number; index: number }, values: BACNetAppData[]): number {
+  const buffer = { buffer: Buffer.alloc(65_536), offset: 0 };
+  wire.ReadProperty.encodeAcknowledge(buffer, objectId, property.id, property.index, values);
   return buffer.offset + 3;
 }

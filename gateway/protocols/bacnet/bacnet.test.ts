@@ -166,17 +166,23 @@ describe('BACnet/IP on loopback', () => {
     const sim = s.devices[0];
     expect(sim.presentValue({ type: 2, instance: 1 })).toBe(14.5);
     await waitFor('COV of the new set-point', () => latest().supply_air_temp_setpoint_c?.value === 14.5, 5000);
-    // commanded at priority 10 → Status_Flags overridden → uncertain
-    expect(latest().supply_air_temp_setpoint_c.quality).toBe('uncertain');
+    // A command at a priority is normal operation (clause 19.2), not an override: the value stays good.
+    expect(latest().supply_air_temp_setpoint_c.quality).toBe('good');
     const writes = sim.counters.writeProperty;
     await expect(src.write('supply_air_temp_c', 10)).rejects.toThrow(WriteRefusedError);
     await expect(src.write('supply_air_temp_c', 10)).rejects.toThrow(/not configured writable/);
     await expect(src.write('supply_air_temp_setpoint_c', 40)).rejects.toThrow(/above the maximum 22/);
     await expect(src.write('no_such_c', 1)).rejects.toThrow(/no point/);
     expect(sim.counters.writeProperty).toBe(writes);
-    // Relinquish: the physics' own value returns.
+    // Relinquishing the last held slot restores Relinquish_Default, the controller's own set-point (clause 19.2.1.4).
     await src.write('supply_air_temp_setpoint_c', null, 10);
-    expect(sim.presentValue({ type: 2, instance: 1 })).toBe(14.5); // the model keeps the last commanded set-point
+    expect(sim.presentValue({ type: 2, instance: 1 })).toBe(16);
+    expect(model.setpoints.supply_air_temp_setpoint_c).toBe(16);
+    await waitFor('COV of the default', () => latest().supply_air_temp_setpoint_c?.value === 16, 5000);
+    // A local hand override (Status_Flags overridden) makes the value uncertain: it no longer tracks the process.
+    sim.faults.overridden.add('analog-value:1');
+    await waitFor('override seen', () => latest().supply_air_temp_setpoint_c?.quality === 'uncertain', 5000);
+    expect(latest().supply_air_temp_setpoint_c.reason).toBe('status flag: overridden (local override)');
     // The device itself refuses writes to an input (write-access-denied), whatever the gateway thinks.
     const bus = await BacnetBus.open({ interface: '127.0.0.1', port: await freeUdpPort(), broadcastAddress: '127.0.0.1' });
     cleanups.push(() => bus.close());

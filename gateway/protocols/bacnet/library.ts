@@ -8,11 +8,12 @@ import * as npduModule from '@bacnet-js/client/dist/lib/npdu.js';
 import * as apduModule from '@bacnet-js/client/dist/lib/apdu.js';
 import iAmModule from '@bacnet-js/client/dist/lib/services/IAm.js';
 import rpmModule from '@bacnet-js/client/dist/lib/services/ReadPropertyMultiple.js';
+import rpModule from '@bacnet-js/client/dist/lib/services/ReadProperty.js';
 
 export {
   ApplicationTag, EngineeringUnits, ErrorClass, ErrorCode, ObjectType, PropertyIdentifier, Reliability,
   Segmentation, ServicesSupported, StatusFlags, ASN1_ARRAY_ALL, MaxApduLengthAccepted, MaxSegmentsAccepted,
-  StatusFlagsBitString, ServicesSupportedBitString, NpduControlPriority, PduType, UnconfirmedServiceChoice,
+  StatusFlagsBitString, ServicesSupportedBitString, ObjectTypesSupportedBitString, NpduControlPriority, PduType, UnconfirmedServiceChoice,
   ConfirmedServiceChoice,
 } from '@bacnet-js/client';
 export type {
@@ -36,5 +37,6 @@ const npdu = npduModule as unknown as typeof import('@bacnet-js/client/dist/lib/
 const apdu = apduModule as unknown as typeof import('@bacnet-js/client/dist/lib/apdu.js');
 const IAm = unwrapDefault<typeof iAmModule.default>(iAmModule);
 const ReadPropertyMultiple = unwrapDefault<typeof rpmModule.default>(rpmModule);
-/** Encoders the simulator needs beyond the client's API: I-Am with a standard max APDU, Abort/Reject, RPM sizes. */
-export const wire = { npdu, apdu, IAm, ReadPropertyMultiple };
+const ReadProperty = unwrapDefault<typeof rpModule.default>(rpModule);
+/** Encoders the simulator needs beyond the client's API: I-Am with a standard max APDU, Abort/Reject, answer sizes. */
+export const wire = { npdu, apdu, IAm, ReadPropertyMultiple, ReadProperty };

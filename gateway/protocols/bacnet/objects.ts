@@ -31,6 +31,11 @@ export function isBinary(type: number): boolean {
   return type === ObjectType.BINARY_INPUT || type === ObjectType.BINARY_OUTPUT || type === ObjectType.BINARY_VALUE;
 }
 
+/** Multi-state objects: Present_Value is an Unsigned state number counting from 1 (clause 12.18.4). */
+export function isMultiState(type: number): boolean {
+  return type === ObjectType.MULTI_STATE_INPUT || type === ObjectType.MULTI_STATE_OUTPUT || type === ObjectType.MULTI_STATE_VALUE;
+}
+
 /** Commandable objects have a Priority_Array and accept a write priority (clause 19.2). */
 export function isCommandable(type: number): boolean {
   return type === ObjectType.ANALOG_OUTPUT || type === ObjectType.ANALOG_VALUE || type === ObjectType.BINARY_OUTPUT

@@ -2,8 +2,10 @@
  * BACnet health → contract quality. Status_Flags (ASHRAE 135 clause 12.1.x, BACnetStatusFlags: in-alarm, fault,
  * overridden, out-of-service) and Reliability (clause 12, BACnetReliability) say whether a Present_Value can be
  * trusted: a fault or an unreliable sensor makes it bad; out-of-service (value written by an operator, not
- * measured) and overridden (hand/off/auto switch) make it uncertain; in-alarm is a process state, not a data
- * problem, so it stays good.
+ * measured) and overridden make it uncertain; in-alarm is a process state, not a data problem, so it stays good.
+ * OVERRIDDEN means a mechanism local to the device (a hand/off/auto switch, a local panel) has taken over, so the
+ * value no longer tracks the input or the output no longer follows it (clause 12.2.10 and the like). A command
+ * written at some priority is normal operation and sets no flag: a held priority slot never lowers quality.
  */
 import type { Quality } from '../../../core/contract/v1.ts';
 import { Reliability, StatusFlags, type BACNetBitString } from './library.ts';
@@ -36,6 +38,6 @@ export function qualityOf(flags: StatusFlagSet | undefined, reliability: number 
   }
   if (flags?.fault) return { quality: 'bad', reason: 'status flag: fault' };
   if (flags?.outOfService) return { quality: 'uncertain', reason: 'status flag: out-of-service' };
-  if (flags?.overridden) return { quality: 'uncertain', reason: 'status flag: overridden' };
+  if (flags?.overridden) return { quality: 'uncertain', reason: 'status flag: overridden (local override)' };
   return { quality: 'good' };
 }

@@ -16,7 +16,7 @@ import type { Device } from '../../../core/site/schema.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { acquireBus, BacnetRequestError, type BacnetBus, type CovNotification, type PropertyResult } from './bus.ts';
 import { ApplicationTag, ObjectType, PropertyIdentifier as P, ServicesSupported, type BACNetAppData } from './library.ts';
-import { bacnetErrorName, formatObjectId, hasUnits, isBinary } from './objects.ts';
+import { bacnetErrorName, formatObjectId, hasUnits, isBinary, isMultiState } from './objects.ts';
 import { decodeStatusFlags, qualityOf } from './quality.ts';
 import { DeviceReader, type ReadRequest } from './reader.ts';
 import { resolvePoints, type BacnetTemplate, type ResolvedPoint } from './template.ts';
@@ -340,10 +340,6 @@ export class BacnetSource implements DeviceSource {
 
 function sameObject(r: PropertyResult, p: ResolvedPoint): boolean {
   return r.objectId.type === p.objectId.type && r.objectId.instance === p.objectId.instance;
-}
-
-function isMultiState(type: number): boolean {
-  return type === ObjectType.MULTI_STATE_INPUT || type === ObjectType.MULTI_STATE_OUTPUT || type === ObjectType.MULTI_STATE_VALUE;
 }
 
 /** The source of a device with a BACnet template (gateway/protocols/index.ts): polls at the gateway's interval. */

@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { displayPath } from '../../../core/config/yaml-file.ts';
 import { PointName } from '../../../core/contract/v1.ts';
-import { hasUnits, isBinary, isCommandable, parseObjectId } from './objects.ts';
+import { hasUnits, isBinary, isCommandable, isMultiState, parseObjectId } from './objects.ts';
 import { pointUnitProblem, unitOfPoint } from '../../../core/units.ts';
 import { unitByName } from './units.ts';
 import type { BACNetObjectID } from './library.ts';
@@ -28,6 +28,7 @@ export const BacnetPoint = Obj({
   priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, description: 'write priority, clause 19.2 (default 16, the lowest)' })),
   min: Type.Optional(Type.Number({ description: 'lowest value a write may set, canonical unit' })),
   max: Type.Optional(Type.Number({ description: 'highest value a write may set, canonical unit' })),
+  number_of_states: Type.Optional(Type.Integer({ minimum: 1, description: 'Number_Of_States of a multi-state object (clause 12.18.11)' })),
 });
 export type BacnetPoint = Static<typeof BacnetPoint>;
 
@@ -76,6 +77,7 @@ export function checkBacnetTemplateRules(t: BacnetTemplate): { path: string; pro
       if (unitByName(p.units) === undefined) return fail(at('units'), `unknown engineering unit '${p.units}' (e.g. degrees-celsius, kilowatts)`);
       if (!hasUnits(objectId.type)) return fail(at('units'), `object '${p.object}' has no Units property`);
     }
+    if (p.number_of_states !== undefined && !isMultiState(objectId.type)) return fail(at('number_of_states'), `'${p.object}' is not a multi-state object`);
     if (isBinary(objectId.type) && unit.quantity !== 'state') return fail(at('point'), 'a binary object maps to a state point (suffix _on or _state)');
     if (p.writable && !isCommandable(objectId.type)) {
       return fail(at('writable'), `'${p.object}' is not an output or value object; inputs cannot be written`);
