@@ -111,9 +111,13 @@ export class AirHandlingUnit extends Stepped<{ energyKwh: number; runHours: numb
   private state_(t: number) {
     const outdoor = this.weather.airTempC(t);
     const { on, occupancy: occ } = plantScheduled(t, this.utcOffsetMs);
-    const demand = demandFraction(outdoor, occ);
+    const raw = demandFraction(outdoor, occ);
+    const heating = raw < 0;
+    // A set-back (supply air warmer than the 16 °C design in cooling) lets the zones float warmer: about 8 % less
+    // load per K (as the VRF's set-point below), so the fan slows down and its power falls with the cube of speed.
+    const setBack = heating ? 1 : Math.max(0.3, 1 - 0.08 * Math.max(0, this.setpoints.supply_air_temp_setpoint_c - 16));
+    const demand = raw * setBack;
     const speed = on ? Math.min(100, 45 + 55 * Math.abs(demand)) : 0;
-    const heating = demand < 0;
     // In heating season the supply air set-point is reset upward (typical reset: +12 K) by the controller.
     const sat = on ? this.setpoints.supply_air_temp_setpoint_c + (heating ? 12 : 0) : outdoor + 0.3 * (24 - outdoor);
     const power = on ? this.ratedFanKw * (speed / 100) ** 3 + 0.15 : 0.05;
@@ -159,8 +163,10 @@ export class ChillerPlant extends Stepped<{ energyKwh: number; coolingKwh: numbe
     const { on, occupancy: occ } = plantScheduled(t, this.utcOffsetMs);
     const demand = demandFraction(outdoor, occ);
     const running = on && demand > 0.05;
-    const loadKw = running ? this.designKw * demand : 0;
     const setpoint = this.setpoints.chw_supply_temp_setpoint_c;
+    // A chilled-water reset above the 7 °C design (a demand-limiting set-back) lowers the coils' capacity, about
+    // 5 % per K: the plant delivers less cooling and the rooms drift warmer [approximate].
+    const loadKw = running ? this.designKw * demand * Math.max(0.5, 1 - 0.05 * Math.max(0, setpoint - 7)) : 0;
     // COP falls with the lift: +3 % per K warmer chilled water, -2.5 % per K warmer condenser water.
     const cwSupply = running ? Math.max(20, Math.min(32, outdoor - 2)) : outdoor;
     const cop = running ? Math.max(2.5, 5.4 * (1 + 0.03 * (setpoint - 7)) * (1 - 0.025 * (cwSupply - 30)) * (0.7 + 0.3 * Math.min(1, demand / 0.6))) : 0;
