@@ -57,7 +57,9 @@ export async function apiCli(argv: string[]): Promise<number> {
   if (!alerts) log.info({ alerts_dir: alertsDir }, 'no alert state found: the alert routes answer 503');
   // the manual entries of the annual returns (docs/statistics.md), beside the keys
   const entries = new EntryStore(returnsFile(values.data ?? process.env.DATA_DIR ?? './data'));
-  const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security, alerts, entries });
+  // the rules file managers edit through the API: the one the collector loads (ALERT_RULES_FILE)
+  const alertRulesFile = process.env.ALERT_RULES_FILE;
+  const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security, alerts, entries, alertRulesFile });
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -30,6 +30,16 @@ export const alertSchemas: Record<string, Schema> = {
       },
     },
   },
+  AlertRule: {
+    type: 'object', required: ['id', 'kind', 'name', 'severity'], additionalProperties: true,
+    description: 'a rule as written in the alert rules file (docs/alerts.md: the settings of each kind); validated like the file',
+    properties: {
+      id: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' },
+      kind: { enum: ['threshold', 'stale', 'device_state', 'counter', 'daily_energy', 'base_load', 'peak_demand', 'pv_performance', 'contract_savings', 'inverter_fault', 'sequence_gap', 'estimated_share'] },
+      name: str,
+      severity: { enum: ['critical', 'major', 'minor', 'info'] },
+    },
+  },
   Silence: {
     type: 'object', additionalProperties: false,
     required: ['id', 'starts', 'ends', 'rule', 'device', 'building', 'comment', 'created_by', 'created'],
@@ -82,6 +92,32 @@ export const alertPaths: Record<string, Schema> = {
         } } },
       },
       responses: { 201: json({ $ref: '#/components/schemas/Silence' }, 'Created'), 400: errorResponse('a field is invalid (named in error.parameter)'), 503: off },
+    },
+  },
+  '/api/v1/alert-rules': {
+    get: {
+      summary: 'The rules of the alert rules file, as written (channels are not shown)', operationId: 'listAlertRules',
+      responses: { 200: json({ type: 'array', items: { $ref: '#/components/schemas/AlertRule' } }), 503: errorResponse('no alert rules file is configured for the API') },
+    },
+  },
+  '/api/v1/alert-rules/{id}': {
+    put: {
+      summary: 'Add or replace a rule; the whole file is validated as at a start, written back with its comments, and the change audited. The collector applies it when it restarts.',
+      operationId: 'putAlertRule',
+      parameters: [{ name: 'id', in: 'path', required: true, description: 'rule id', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' } }],
+      requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertRule' } } } },
+      responses: {
+        200: json({ $ref: '#/components/schemas/AlertRule' }, 'Replaced'), 201: json({ $ref: '#/components/schemas/AlertRule' }, 'Added'),
+        400: errorResponse('the rule would not load (error.message names the setting and the problem)'), 503: errorResponse('no alert rules file is configured for the API'),
+      },
+    },
+    delete: {
+      summary: 'Remove a rule from the file', operationId: 'deleteAlertRule',
+      parameters: [{ name: 'id', in: 'path', required: true, description: 'rule id', schema: { type: 'string' } }],
+      responses: {
+        200: json({ type: 'object', additionalProperties: false, required: ['id', 'deleted'], properties: { id: str, deleted: { const: true } } }),
+        400: errorResponse('the file would not load without it'), 404: errorResponse('no rule with this id'), 503: errorResponse('no alert rules file is configured for the API'),
+      },
     },
   },
   '/api/v1/silences/{id}': {

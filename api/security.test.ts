@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp, startApi } from './server.ts';
@@ -19,6 +19,7 @@ import { ROLES, roleAtLeast, type Role } from './security/roles.ts';
 import { openSecurityStore } from './security/store.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { EntryStore } from './returns/entry-store.ts';
+import { putRule } from '../alerts/rules/edit.ts';
 import type { Storage } from '../storage/port.ts';
 
 /** One request per access rule, with parameters the route accepts. A new route needs its line here. */
@@ -50,6 +51,9 @@ const SAMPLES: Record<string, string> = {
   'GET /api/v1/silences': '/api/v1/silences',
   'POST /api/v1/silences': '/api/v1/silences',
   'DELETE /api/v1/silences/:id': '/api/v1/silences/{fresh silence}',
+  'GET /api/v1/alert-rules': '/api/v1/alert-rules',
+  'PUT /api/v1/alert-rules/:id': '/api/v1/alert-rules/m1-stale',
+  'DELETE /api/v1/alert-rules/:id': '/api/v1/alert-rules/{fresh rule}',
   'POST /api/v1/imports/readings': '/api/v1/imports/readings?dry_run=true',
   'GET /api/v1/returns/entries': '/api/v1/returns/entries?year=2025',
   'POST /api/v1/returns/entries': '/api/v1/returns/entries',
@@ -62,6 +66,7 @@ const BODIES: Record<string, unknown> = {
   'POST /api/v1/alerts/:id/ack': { comment: '已派人处理' },
   'POST /api/v1/alerts/grafana': { alerts: [{ status: 'firing', fingerprint: 'f1', labels: { alertname: 'x' } }] },
   'POST /api/v1/silences': { ends: '2099-01-01T00:00:00+08:00', building: 'b1', comment: '检修' },
+  'PUT /api/v1/alert-rules/:id': { kind: 'stale', name: '总表无数据', severity: 'major', scope: { device: ['m1'] }, after: '15m' },
   'POST /api/v1/imports/readings': 'time,device,point,value\n2025-03-01T12:00:00+08:00,met1,temp_c,12.5\n',
   'POST /api/v1/returns/entries': { kind: 'lpg', from: '2025-01-01', to: '2025-02-01', quantity: 12 },
   // a text body goes as it is (the template's CSV)
@@ -79,6 +84,9 @@ describe('API security (issue 13)', () => {
   let stop: () => Promise<void> = async () => {};
   const alertDir = mkdtempSync(join(tmpdir(), 'jieneng-api-alerts-'));
   const alerts = new AlertStore(alertDir);
+  const rulesFile = join(alertDir, 'alert-rules.yaml');
+  writeFileSync(rulesFile, 'version: 1\nrules:\n  - { id: m1-stale, kind: stale, name: 总表无数据, severity: major, after: 15m }\n');
+  let ruleCount = 0;
   // one firing alert to acknowledge (issue 14)
   alerts.recordTransition(
     { key: 'r|m1|power_kw', rule: 'r', device: 'm1', point: 'power_kw', state: 'firing', since_ms: clock, breached: true, onsets: [clock] },
@@ -90,7 +98,7 @@ describe('API security (issue 13)', () => {
     ({ storage, cleanup } = await storageBackends()[0].open());
     await storage.write(withBuildingRollups(dayOfRollups()));
     await storage.flush();
-    const api = await startApi({ site: fixtureSite(), storage, port: 0, security: keys.security, alerts, entries: new EntryStore(':memory:') });
+    const api = await startApi({ site: fixtureSite(), storage, port: 0, security: keys.security, alerts, entries: new EntryStore(':memory:'), alertRulesFile: rulesFile });
     base = `http://127.0.0.1:${api.port}`;
     stop = api.stop;
   });
@@ -135,7 +143,9 @@ describe('API security (issue 13)', () => {
       for (const role of ROLES) {
         const fresh = keys.security.keys.create({ name: 'to revoke', role: 'viewer', expires_at: null }).key.id;
         const silence = alerts.addSilence({ starts_ms: clock, ends_ms: clock + 60_000, comment: 'to end', created_by: 'test', created_ms: clock }).id;
-        const res = await call(path.replace('{fresh key}', fresh).replace('{fresh silence}', String(silence)), { method, role, body: BODIES[rule] });
+        const ruleId = `fresh-${ruleCount++}`;
+        putRule(rulesFile, fixtureSite(), { id: ruleId, kind: 'stale', name: '待删除', severity: 'info', after: '1h' });
+        const res = await call(path.replace('{fresh key}', fresh).replace('{fresh silence}', String(silence)).replace('{fresh rule}', ruleId), { method, role, body: BODIES[rule] });
         const allowed = needed === 'public' || roleAtLeast(role, needed);
         expect(res.status, `${role} ${rule}`).toBe(allowed ? (method === 'POST' && !NOT_CREATED.has(rule) ? 201 : 200) : 403);
         if (!allowed) {

@@ -26,6 +26,7 @@ import { importRoutes } from './routes/imports.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { entryRoutes } from './routes/returns-entries.ts';
 import type { EntryStore } from './returns/entry-store.ts';
+import { alertRuleRoutes } from './routes/alert-rules.ts';
 import type { AlertStore } from '../alerts/store.ts';
 import { assertEveryRouteHasRule, securityGate, type GateOptions } from './security/enforce.ts';
 import type { SecurityStore } from './security/store.ts';
@@ -54,6 +55,8 @@ export interface ApiOptions {
   alerts?: AlertStore;
   /** the manual entries of the annual returns (api/returns/entry-store.ts); absent: their routes answer 503 */
   entries?: EntryStore;
+  /** the alert rules file managers edit through the API (docs/alerts.md); absent: the rule routes answer 503 */
+  alertRulesFile?: string;
 }
 
 /** The shared state of the routes. */
@@ -100,6 +103,7 @@ export function createApp(opts: AppOptions, ctx: ApiContext = createContext(opts
   v1.use(keyRoutes(ctx, opts.security));
   v1.use(alertRoutes(ctx, opts.alerts));
   v1.use(entryRoutes(ctx, opts.entries));
+  v1.use(alertRuleRoutes(ctx, opts.alertRulesFile));
   app.use('/api/v1', v1);
 
   app.get('/metrics', async (_req, res) => {

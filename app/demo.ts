@@ -4,7 +4,7 @@
  * INFLUX_URL is set), the API and the daily KPI write-back job (jobs/, decision 0406). Ctrl-C stops everything in
  * reverse order.
  */
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSite } from '../core/site/load.ts';
@@ -105,12 +105,15 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     const apiKey = ensureLocalAdminKey(security, opts.dataDir);
     if (apiKey.created) log.info({ file: apiKey.file }, 'created a local admin API key');
     // the demo's alert rules (config/demo-alerts.yaml, or ALERT_RULES_FILE): evaluated by the collector, shown by the API
-    const alertConfig = loadAlertRules(opts.env.ALERT_RULES_FILE ?? DEMO_ALERTS_FILE, site, opts.env);
+    // edited through the API (PUT /api/v1/alert-rules/{id}): a copy under DATA_DIR, so the shipped file stays as shipped
+    const alertRulesFile = opts.env.ALERT_RULES_FILE ?? resolve(opts.dataDir, 'alert-rules.yaml');
+    if (!opts.env.ALERT_RULES_FILE && !existsSync(alertRulesFile)) copyFileSync(DEMO_ALERTS_FILE, alertRulesFile);
+    const alertConfig = loadAlertRules(alertRulesFile, site, opts.env);
     const alerts = startAlerts({ site, config: alertConfig, dataDir: resolve(opts.dataDir, 'collector'), mqttUrl, mqttOptions: account('api'), storage });
     stops.push(() => alerts.stop());
     const entries = new EntryStore(returnsFile(opts.dataDir));
     stops.push(async () => entries.close());
-    const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security, alerts: alerts.store, entries });
+    const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security, alerts: alerts.store, entries, alertRulesFile });
     stops.push(() => api.stop());
 
     const collector = await startCollector({ site, mqttUrl, mqttOptions: account('collector'), storage, dataDir: resolve(opts.dataDir, 'collector'), alerts: alerts.evaluator });
