@@ -15,9 +15,9 @@ export type LatestPoints = Record<string, { value: number | null; quality: strin
 /** Start a source for the device `instance` at 127.0.0.1:`port`; `cleanups` gets its stop. */
 export async function startTestSource(
   port: number, instance: number, template: BacnetTemplate, cleanups: Array<() => Promise<void> | void>,
-  opts: Partial<BacnetSourceOptions> & { localInterface?: string; broadcast?: string } = {},
+  opts: Partial<BacnetSourceOptions> & { localInterface?: string; localPort?: number; broadcast?: string } = {},
 ) {
-  const localPort = await freeUdpPort();
+  const localPort = opts.localPort ?? await freeUdpPort();
   const device: Device = {
     id: `dev-${instance}`, name: 'test', kind: 'hvac', building: 'b', gateway: 'gw', template: template.id,
     address: {

@@ -212,3 +212,28 @@ describe('BACnet/IP on loopback', () => {
     await waitFor('back online', () => status.at(-1)?.online === true, 10_000);
   });
 });
+
+describe('a controller that restarts forgets its subscriptions; the gateway resubscribes at once', () => {
+  it('on its start-up I-Am', async () => {
+    const port = await freeUdpPort();
+    let s = await sims([{ template: 'hvac-fcu-zone', deviceInstance: 3011, name: 'FCU', port }]);
+    // Polling and renewal far away (60 s, 300 s): only the I-Am can bring the subscriptions back within the wait.
+    const { src, localPort } = await source(port, 3011, 'hvac-fcu-zone', { pollIntervalMs: 60_000, covLifetimeS: 300 });
+    await waitFor('subscribed', () => s.devices[0].subscriptionCount === 6, 10_000);
+    await s.stop();
+    s = await sims([{ template: 'hvac-fcu-zone', deviceInstance: 3011, name: 'FCU', port, announceTo: `127.0.0.1:${localPort}` }]);
+    await waitFor('resubscribed after the restart', () => s.devices[0].subscriptionCount === 6, 10_000);
+    expect(src.stats().restarts).toBe(1);
+  });
+
+  it('on a changed Database_Revision in the heartbeat', async () => {
+    const port = await freeUdpPort();
+    let s = await sims([{ template: 'hvac-fcu-zone', deviceInstance: 3012, name: 'FCU', port, databaseRevision: 7 }]);
+    const { src } = await source(port, 3012, 'hvac-fcu-zone', { pollIntervalMs: 400, covLifetimeS: 300 });
+    await waitFor('subscribed', () => s.devices[0].subscriptionCount === 6, 10_000);
+    await s.stop();
+    s = await sims([{ template: 'hvac-fcu-zone', deviceInstance: 3012, name: 'FCU', port, databaseRevision: 8 }]);
+    await waitFor('resubscribed after the restart', () => s.devices[0].subscriptionCount === 6, 10_000);
+    expect(src.stats().restarts).toBe(1);
+  });
+});

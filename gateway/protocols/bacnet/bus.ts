@@ -107,9 +107,16 @@ export function normaliseAddress(address: string): string {
 /** The bus itself; open with `BacnetBus.open`. */
 export class BacnetBus {
   private readonly covHandlers = new Set<(n: CovNotification) => void>();
+  private readonly iAmHandlers = new Set<(i: IAmInfo) => void>();
   private closed = false;
 
   private constructor(private readonly client: BacnetClient, readonly options: Readonly<BusOptions>) {
+    client.on('iAm', (content) => {
+      if (this.iAmHandlers.size === 0) return;
+      const p = content.payload;
+      const info: IAmInfo = { address: normaliseAddress(content.header?.sender.address ?? ''), deviceInstance: p.deviceId, maxApdu: p.maxApdu, segmentation: p.segmentation, vendorId: p.vendorId };
+      for (const h of this.iAmHandlers) h(info);
+    });
     client.on('covNotifyUnconfirmed', (content) => this.deliverCov(content.header?.sender.address, content.payload));
     client.on('covNotify', (content) => {
       const sender = content.header?.sender;
@@ -248,11 +255,18 @@ export class BacnetBus {
     return () => this.covHandlers.delete(handler);
   }
 
+  /** Receive every I-Am heard on this bus (answers to anyone's Who-Is, start-up announcements); returns the unsubscribe. */
+  onIAm(handler: (i: IAmInfo) => void): () => void {
+    this.iAmHandlers.add(handler);
+    return () => this.iAmHandlers.delete(handler);
+  }
+
   /** Close the socket; pending requests fail with kind 'closed'. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.covHandlers.clear();
+    this.iAmHandlers.clear();
     this.client.close();
   }
 

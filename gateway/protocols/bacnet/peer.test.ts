@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSource } from '../../../test/harness/bacnet-source.ts';
-import { bacnetStackBin, bacnetStackMissing, bacrp, startBacserv, type Bacserv } from '../../../test/harness/bacnet-stack.ts';
+import { bacnetStackBin, bacnetStackMissing, bacnetTool, bacrp, startBacserv, type Bacserv } from '../../../test/harness/bacnet-stack.ts';
 import { freeUdpPort, waitFor } from '../../../test/harness/ports.ts';
 import { loadTemplateFile } from '../../devices/templates.ts';
 import { scanBacnet } from './scan.ts';
@@ -96,5 +96,22 @@ describe.skipIf(bacnetStackMissing)(`the gateway against bacnet-stack${bacnetSta
     await waitFor('COV of the pump', () => latest().pump_on?.value === 1, 10_000);
     await src.write('pump_on', null);
     expect((await bacrp(serv.address, 4001, 'binary-output', 1, 'present-value')).stdout).toBe('inactive');
+  });
+
+  it('notices a restart by its I-Am and resubscribes COV at once, not at the next renewal', async () => {
+    // The gateway's bus binds 0.0.0.0 to hear broadcasts; bacserv sends its start-up I-Am to the gateway's port.
+    const localPort = await freeUdpPort();
+    const dev = await startBacserv(4002, 'jieneng-restart', { broadcastPort: localPort });
+    cleanups.push(() => dev.stop());
+    // Polling and renewal far away (60 s, 300 s): after the restart only a resubscription brings COV back.
+    const { src, latest } = await startTestSource(dev.port, 4002, template, cleanups, { pollIntervalMs: 60_000, localInterface: '0.0.0.0', localPort });
+    await waitFor('subscribed', () => src.stats().subscribed === 4 && Object.keys(latest()).length === 4, 15_000);
+    const before = src.stats().subscribeRequests;
+    await dev.restart();
+    await waitFor('resubscribed', () => src.stats().restarts === 1 && src.stats().subscribeRequests >= before + 4 && src.stats().subscribed === 4, 15_000);
+    // A change made by someone else now arrives by COV from the restarted device.
+    const wp = await bacnetTool('bacwp', ['--mac', dev.address, '--dnet', '0', '4002', 'analog-output', '1', 'present-value', '12', '-1', '4', '33']);
+    expect(wp.stdout).toMatch(/Acknowledged/);
+    await waitFor('COV after the restart', () => latest().damper_pct?.value === 33, 10_000);
   });
 });

@@ -9,27 +9,25 @@
  *          a device object heartbeat when everything is on COV, so an offline device is noticed
  *  renew   re-subscribe at 3/4 of the lifetime (same process id and object: clause 13.14.1.1.4), retrying
  *          objects that were refused
+ *  restart a device that restarts forgets its subscriptions (clause 13.14: they need not survive); noticed by
+ *          its start-up I-Am (clause 16.10) or a changed Database_Revision (clause 12.11.35) in the heartbeat,
+ *          it is probed again and resubscribed at once, not at the next renewal
  *  write   WriteProperty at a priority, only for points the template marks writable, within min/max
  */
 import type { DeviceReading, PointValue } from '../../../core/contract/v1.ts';
 import type { Device } from '../../../core/site/schema.ts';
 import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
 import { acquireBus, BacnetRequestError, type BacnetBus, type CovNotification, type PropertyResult } from './bus.ts';
-import { ApplicationTag, ObjectType, PropertyIdentifier as P, ServicesSupported, type BACNetAppData } from './library.ts';
-import { bacnetErrorName, formatObjectId, hasUnits, isBinary, isMultiState } from './objects.ts';
+import { ApplicationTag, ObjectType, PropertyIdentifier as P, ServicesSupported } from './library.ts';
+import { bacnetErrorName, formatObjectId, hasUnits, isMultiState } from './objects.ts';
 import { decodeStatusFlags, qualityOf } from './quality.ts';
 import { DeviceReader, type ReadRequest } from './reader.ts';
 import { resolvePoints, type BacnetTemplate, type ResolvedPoint } from './template.ts';
 import type { UnitConversion } from '../../../core/units.ts';
 import { bacnetConversion, unitName } from './units.ts';
+import { commandFor, WriteRefusedError } from './write.ts';
 
-/** A write the gateway refused before sending anything (point not writable, value out of range, unknown point). */
-export class WriteRefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WriteRefusedError';
-  }
-}
+export { WriteRefusedError } from './write.ts';
 
 /** Timing knobs; the defaults come from the template and the gateway's poll interval. */
 export interface BacnetSourceOptions {
@@ -50,6 +48,8 @@ export interface BacnetSourceStats {
   covNotifications: number;
   polls: number;
   polledObjects: number;
+  /** restarts or reconfigurations noticed (I-Am, Database_Revision) and answered by resubscribing */
+  restarts: number;
   rpmRequests: number;
   rpRequests: number;
 }
@@ -64,6 +64,8 @@ interface PointState {
 }
 
 let nextProcessId = 1;
+/** An I-Am also answers anyone's Who-Is: at most one resubscription per device in this time. */
+const IAM_HOLDOFF_MS = 10_000;
 
 /** One BACnet/IP device. */
 export class BacnetSource implements DeviceSource {
@@ -75,6 +77,13 @@ export class BacnetSource implements DeviceSource {
   private release?: () => void;
   private reader?: DeviceReader;
   private offCov?: () => void;
+  private offIAm?: () => void;
+  private readonly deviceObject: { type: number; instance: number };
+  /** Database_Revision last read; undefined before the first read */
+  private revision: number | undefined;
+  private revisionSupported = true;
+  private resyncPending = false;
+  private lastIAmMs = 0;
   private pollTimer?: NodeJS.Timeout;
   private renewTimer?: NodeJS.Timeout;
   private probed = false;
@@ -83,7 +92,7 @@ export class BacnetSource implements DeviceSource {
   private busy = false;
   private renewPending = false;
   private stopped = false;
-  private readonly counters = { subscribeRequests: 0, refused: 0, covNotifications: 0, polls: 0, polledObjects: 0 };
+  private readonly counters = { subscribeRequests: 0, refused: 0, covNotifications: 0, polls: 0, polledObjects: 0, restarts: 0 };
   private readonly covLifetimeS: number;
   private readonly covSilenceMs: number;
 
@@ -94,6 +103,7 @@ export class BacnetSource implements DeviceSource {
     }
     this.deviceId = device.id;
     this.address = `${device.address.host}:${device.address.port}`;
+    this.deviceObject = { type: ObjectType.DEVICE, instance: device.address.device_instance };
     this.covLifetimeS = opts.covLifetimeS ?? template.cov_lifetime_s ?? 300;
     this.covSilenceMs = opts.covSilenceMs ?? (template.cov_silence_s ?? 600) * 1000;
     this.points = resolvePoints(template).map((point) => ({
@@ -118,6 +128,11 @@ export class BacnetSource implements DeviceSource {
     this.release = release;
     this.reader = new DeviceReader(bus, this.address);
     this.offCov = bus.onCov((n) => this.onCov(n));
+    this.offIAm = bus.onIAm((i) => {
+      if (i.deviceInstance !== this.deviceObject.instance || Date.now() - this.lastIAmMs < IAM_HOLDOFF_MS) return;
+      this.lastIAmMs = Date.now();
+      this.restarted(`I-Am from ${i.address}`);
+    });
     this.pollTimer = setInterval(() => void this.cycle(), this.opts.pollIntervalMs);
     this.renewTimer = setInterval(() => void this.renew(), Math.max(1000, this.covLifetimeS * 750));
     void this.cycle();
@@ -129,6 +144,7 @@ export class BacnetSource implements DeviceSource {
     clearInterval(this.pollTimer);
     clearInterval(this.renewTimer);
     this.offCov?.();
+    this.offIAm?.();
     const bus = this.bus;
     if (bus) {
       // Cancel subscriptions politely so the device frees its table (best effort, bounded by the APDU timeout).
@@ -158,36 +174,20 @@ export class BacnetSource implements DeviceSource {
   async write(pointName: string, value: number | null, priority?: number): Promise<void> {
     const s = this.points.find((x) => x.point.point === pointName);
     if (!s) throw new WriteRefusedError(`device ${this.deviceId}: no point '${pointName}'`);
-    const p = s.point;
-    if (!p.writable) throw new WriteRefusedError(`device ${this.deviceId}: point '${pointName}' is not configured writable`);
-    if (value !== null) {
-      if (!Number.isFinite(value)) throw new WriteRefusedError(`device ${this.deviceId}: ${pointName}: not a number`);
-      if (p.min !== undefined && value < p.min) throw new WriteRefusedError(`device ${this.deviceId}: ${pointName}: ${value} is below the minimum ${p.min}`);
-      if (p.max !== undefined && value > p.max) throw new WriteRefusedError(`device ${this.deviceId}: ${pointName}: ${value} is above the maximum ${p.max}`);
-    }
+    const command = commandFor(this.deviceId, s.point, s.conversion ?? bacnetConversion(s.point.point, undefined), value, priority);
     if (!this.bus) throw new WriteRefusedError(`device ${this.deviceId}: source not started`);
-    const prio = priority ?? p.priority ?? 16;
-    if (!Number.isInteger(prio) || prio < 1 || prio > 16) throw new WriteRefusedError(`device ${this.deviceId}: priority ${prio} is not 1–16`);
-    let data: BACNetAppData;
-    if (value === null) {
-      data = { type: ApplicationTag.NULL, value: null } as BACNetAppData; // relinquish this priority (clause 19.2.1.3)
-    } else {
-      const deviceValue = (s.conversion ?? bacnetConversion(p.point, undefined)).toDevice(value / (p.scale ?? 1));
-      data = isBinary(p.objectId.type)
-        ? { type: ApplicationTag.ENUMERATED, value: deviceValue >= 0.5 ? 1 : 0 } as BACNetAppData
-        : isMultiState(p.objectId.type)
-          ? { type: ApplicationTag.UNSIGNED_INTEGER, value: Math.round(deviceValue) + 1 } as BACNetAppData
-          : { type: ApplicationTag.REAL, value: deviceValue } as BACNetAppData;
-    }
-    await this.bus.writeProperty(this.address, p.objectId, P.PRESENT_VALUE, [data], prio);
+    await this.bus.writeProperty(this.address, s.point.objectId, P.PRESENT_VALUE, [command.data], command.priority);
   }
 
   /** Probe the device and fix unit conversions; false when it did not answer. */
   private async probe(): Promise<void> {
     const bus = this.bus as BacnetBus;
     const reader = this.reader as DeviceReader;
-    const device = { type: ObjectType.DEVICE, instance: this.ctx.device.address.protocol === 'bacnet-ip' ? this.ctx.device.address.device_instance : 0 };
+    const device = this.deviceObject;
     const maxApdu = await bus.readProperty(this.address, device, P.MAX_APDU_LENGTH_ACCEPTED);
+    this.revision = undefined;
+    this.revisionSupported = true;
+    await this.heartbeat(); // the Database_Revision later heartbeats compare with
     if (typeof maxApdu[0]?.value === 'number' && maxApdu[0].value >= 50) reader.maxApdu = maxApdu[0].value;
     try {
       const services = await bus.readProperty(this.address, device, P.PROTOCOL_SERVICES_SUPPORTED);
@@ -265,11 +265,10 @@ export class BacnetSource implements DeviceSource {
       const due = this.points.filter((s) => !s.subscribed || now - s.lastCovMs > this.covSilenceMs);
       const reader = this.reader as DeviceReader;
       this.counters.polls++;
-      if (due.length === 0) {
-        // Everything arrives by COV: a cheap heartbeat tells an offline device from a quiet one.
-        const device = { type: ObjectType.DEVICE, instance: this.ctx.device.address.protocol === 'bacnet-ip' ? this.ctx.device.address.device_instance : 0 };
-        await (this.bus as BacnetBus).readProperty(this.address, device, P.SYSTEM_STATUS);
-      } else {
+      // With subscriptions live, a cheap heartbeat tells an offline device from a quiet one, and a restarted one
+      // (its subscriptions gone) from one that still sends notifications.
+      if (this.points.some((s) => s.subscribed)) await this.heartbeat();
+      if (due.length > 0) {
         const requests: ReadRequest[] = due.map((s) => ({ objectId: s.point.objectId, properties: [P.PRESENT_VALUE, P.STATUS_FLAGS, P.RELIABILITY] }));
         const results = await reader.read(requests);
         this.counters.polledObjects += due.length;
@@ -286,7 +285,45 @@ export class BacnetSource implements DeviceSource {
     } finally {
       this.busy = false;
     }
-    if (this.renewPending) await this.renew();
+    if (this.resyncPending) {
+      this.resyncPending = false;
+      await this.cycle();
+    } else if (this.renewPending) {
+      await this.renew();
+    }
+  }
+
+  /**
+   * Read Database_Revision (System_Status where the device has none): proves the device is there, and a new
+   * revision means it restarted with other objects or was reconfigured.
+   */
+  private async heartbeat(): Promise<void> {
+    const bus = this.bus as BacnetBus;
+    if (!this.revisionSupported) {
+      await bus.readProperty(this.address, this.deviceObject, P.SYSTEM_STATUS);
+      return;
+    }
+    try {
+      const v = (await bus.readProperty(this.address, this.deviceObject, P.DATABASE_REVISION))[0]?.value;
+      if (typeof v !== 'number') return;
+      const before = this.revision;
+      this.revision = v;
+      if (before !== undefined && v !== before) this.restarted(`Database_Revision ${before} → ${v}`);
+    } catch (err) {
+      if (!(err instanceof BacnetRequestError && err.kind === 'error')) throw err;
+      this.revisionSupported = false; // a device older than protocol revision 4 (clause 12.11.35)
+    }
+  }
+
+  /** The device restarted or was reconfigured: probe it again and resubscribe now, after the running cycle. */
+  private restarted(reason: string): void {
+    if (this.stopped || !this.probed) return;
+    this.counters.restarts++;
+    this.ctx.log.info({ device: this.deviceId, reason }, 'BACnet device restarted or reconfigured: probing again and resubscribing COV');
+    this.probed = false;
+    for (const s of this.points) s.subscribed = false;
+    if (this.busy) this.resyncPending = true;
+    else void this.cycle();
   }
 
   private onCov(n: CovNotification): void {
