@@ -3,7 +3,7 @@
  * stores nothing and reports what the real run then stores, idempotency, XLSX read like CSV, interval energy,
  * conflicts with stored history, and the command's exit codes and lines.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
@@ -123,6 +123,12 @@ describe('history import', () => {
     // the running total is stored as telemetry flagged uncertain: it is not the register's reading
     const counter = await storage.raw({ measurement: 'telemetry', from: sh(7, 1), to: sh(7, 6), where: { device: 'jiwei-main' } });
     expect(counter.map((p) => [p.tags.quality, p.fields.value])).toEqual([['uncertain', 0], ['uncertain', 500], ['uncertain', 1110.5], ['uncertain', 1110.5], ['uncertain', 1590.5]]);
+  });
+
+  it('takes the documented example file (docs/examples/readings.csv) without a refused row', async () => {
+    const r = await importReadings({ site, storage, bytes: readFileSync('docs/examples/readings.csv'), dryRun: true });
+    expect(r).toMatchObject({ rows: 10, readings: 11, rejected: [], warnings: [], stored: false });
+    expect(r.devices).toEqual(['jiwei-hvac', 'jiwei-main', 'jiwei-water', 'zhongshan-e290-weather']);
   });
 
   it('jieneng import readings: refused rows as file:row lines and exit 1; stored with exit 0; an unreadable file exits 2', async () => {

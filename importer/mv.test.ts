@@ -84,7 +84,7 @@ for (const backend of storageBackends()) {
       expect(fraction).toBeCloseTo(1 - actual / adjusted_baseline, 3);
       expect(fraction).toBeGreaterThan(0.17);
       expect(fraction).toBeLessThan(0.23);
-    }, 60_000);
+    }, 120_000); // 141 000 energy rows: about 3 s alone, 30 s on a loaded machine
 
     it('stores nothing new when the same file comes again', async () => {
       const { status, body } = await upload('statistics');

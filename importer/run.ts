@@ -117,8 +117,7 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
       await ingestor.flush();
       report.stored = true;
     } else {
-      held.discard();
-      await ingestor.flush();
+      held.discard(); // the writer's request in flight returns; the rest of the outbox goes with the state folder
     }
   } finally {
     held.discard(); // never left waiting, whatever failed
