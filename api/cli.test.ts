@@ -1,4 +1,4 @@
-/** `jieneng api …` argument handling: usage, a bad port, a missing site file (one ConfigError line). */
+/** `jieneng api …` argument handling: a missing command, a bad port, a missing site file (one ConfigError line). */
 import { describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../core/config/yaml-file.ts';
 import { apiCli } from './cli.ts';
@@ -7,7 +7,7 @@ describe('jieneng api', () => {
   it('prints usage and refuses bad arguments', async () => {
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      expect(await apiCli([])).toBe(0);
+      expect(await apiCli([])).toBe(2);
       expect(await apiCli(['serve'])).toBe(2);
       expect(await apiCli(['run', '--port', 'eighty'])).toBe(2);
       expect(await apiCli(['run', '--colour'])).toBe(2);

@@ -9,38 +9,40 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { AlertStore } from '../alerts/store.ts';
+import { group, leaf, runCommand, UsageError, untilSignal } from '../core/cli/command.ts';
+import { settings } from '../core/config/env.ts';
 import { loadSite } from '../core/site/load.ts';
 import { logger } from '../core/log.ts';
-import { mqttConnection, mqttFlagOptions, MQTT_FLAGS_USAGE, type MqttFlags } from '../core/mqtt/connection.ts';
+import { mqttConnection, mqttFlagOptions, MQTT_FLAGS_USAGE } from '../core/mqtt/connection.ts';
 import { startApi } from './server.ts';
 import { startStatusFeed } from './status-feed.ts';
 import { openSecurityStore, securityFile } from './security/store.ts';
 import { EntryStore, returnsFile } from './returns/entry-store.ts';
 
-const USAGE = `usage: jieneng api run --site <site.yaml> [--port 8080] [--host 127.0.0.1] ${MQTT_FLAGS_USAGE} [--data ./data]`;
+/** `jieneng api …` */
+export const apiCommand = group({
+  summary: 'the HTTP API',
+  commands: {
+    run: leaf({
+      summary: 'serve the API until SIGINT/SIGTERM, on 127.0.0.1 unless --host says otherwise',
+      usage: `[--site <site.yaml>] [--port 8080] [--host 127.0.0.1] ${MQTT_FLAGS_USAGE} [--data ./data]`,
+      details: 'Environment: SITE_FILE, PORT, DATA_DIR, MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD(_FILE), INFLUX_*, ALERTS_DIR.',
+      options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, ...mqttFlagOptions },
+      run: ({ values }) => runApi(values),
+    }),
+  },
+});
 
 /** Entry of `jieneng api …`; returns the exit code. */
-export async function apiCli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command !== 'run') {
-    process.stderr.write(`${USAGE}\n`);
-    return command ? 2 : 0;
-  }
-  let values: { site?: string; port?: string; host?: string; data?: string } & MqttFlags;
-  try {
-    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, ...mqttFlagOptions } }));
-  } catch (err) {
-    process.stderr.write(`jieneng api: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const port = Number(values.port ?? process.env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`jieneng api: --port: '${values.port ?? process.env.PORT}' is not a TCP port\n`);
-    return 2;
-  }
-  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+export const apiCli = (argv: string[]): Promise<number> => runCommand(apiCommand, 'jieneng api', argv);
+
+async function runApi(values: { site?: string; port?: string; host?: string; data?: string; mqtt?: string; 'mqtt-ca'?: string; 'mqtt-cert'?: string; 'mqtt-key'?: string }): Promise<number> {
+  const env = settings();
+  const port = values.port === undefined ? env.port : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: '${values.port}' is not a TCP port`);
+  const dataDir = values.data ?? env.dataDir;
+  const site = loadSite(values.site ?? env.siteFile);
   const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
   const storage = await openStorage(storageConfigFromEnv(process.env), { timezone: site.site.timezone });
   const log = logger('api');
@@ -49,21 +51,18 @@ export async function apiCli(argv: string[]): Promise<number> {
   if (mqtt?.warning) log.warn(mqtt.warning);
   const statusFeed = mqtt ? startStatusFeed({ url: mqtt.url, site: site.site.id, mqttOptions: mqtt.options }) : undefined;
   if (!statusFeed) log.warn('no --mqtt or MQTT_URL: device state from telemetry age only');
-  const security = openSecurityStore(securityFile(values.data ?? process.env.DATA_DIR ?? './data'));
+  const security = openSecurityStore(securityFile(dataDir));
   if (security.keys.list().every((k) => k.revoked_at !== null)) log.warn('no API key yet: every route but /api/v1/health answers 401; create one with jieneng keys create --role admin');
   // the alert state the collector writes (docs/alerts.md): ALERTS_DIR, else <data>/collector/alerts when it exists
-  const alertsDir = process.env.ALERTS_DIR ?? join(values.data ?? process.env.DATA_DIR ?? './data', 'collector', 'alerts');
+  const alertsDir = env.alertsDir ?? join(dataDir, 'collector', 'alerts');
   const alerts = existsSync(join(alertsDir, 'alerts.sqlite')) ? new AlertStore(alertsDir) : undefined;
   if (!alerts) log.info({ alerts_dir: alertsDir }, 'no alert state found: the alert routes answer 503');
   // the manual entries of the annual returns (docs/statistics.md), beside the keys
-  const entries = new EntryStore(returnsFile(values.data ?? process.env.DATA_DIR ?? './data'));
+  const entries = new EntryStore(returnsFile(dataDir));
   // the rules file managers edit through the API: the one the collector loads (ALERT_RULES_FILE)
-  const alertRulesFile = process.env.ALERT_RULES_FILE;
+  const alertRulesFile = env.alertRulesFile;
   const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security, alerts, entries, alertRulesFile });
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   log.info('stopping');
   await api.stop();
   await statusFeed?.stop();

@@ -6,7 +6,6 @@
  */
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadSite } from '../core/site/load.ts';
 import { logger } from '../core/log.ts';
 import type { IClientOptions } from 'mqtt';
@@ -28,7 +27,8 @@ import { kpiSources, scheduleKpiWriteBack } from '../jobs/kpi-writeback.ts';
 import { EntryStore, returnsFile } from '../api/returns/entry-store.ts';
 import { openSecurityStore, securityFile } from '../api/security/store.ts';
 import { ensureLocalAdminKey } from '../api/security/local-key.ts';
-import { DEFAULT_SITE_FILE } from './config-cli.ts';
+import { leaf, runCommand, type Parsed } from '../core/cli/command.ts';
+import { settingsFrom } from '../core/config/env.ts';
 
 const log = logger('demo');
 /** The demo's alert rules: no channels, alerts in the API only. */
@@ -139,40 +139,49 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   }
 }
 
+const DEMO_OPTIONS = { site: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } as const;
+
 /** Options from flags (--site, --data, --port, --host) and environment: PORT, MQTT_URL, MQTT_PORT, DATA_DIR, SITE_FILE, SIM_SEED, INFLUX_*. */
-export function demoOptions(argv: string[], env: NodeJS.ProcessEnv): DemoOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: { site: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
-  });
+export function demoOptions(values: Parsed<typeof DEMO_OPTIONS>['values'], env: NodeJS.ProcessEnv): DemoOptions {
+  const s = settingsFrom(env);
   return {
-    siteFile: values.site ?? env.SITE_FILE ?? DEFAULT_SITE_FILE,
-    dataDir: values.data ?? env.DATA_DIR ?? './data',
-    apiPort: Number(values.port ?? env.PORT ?? 8080),
+    siteFile: values.site ?? s.siteFile,
+    dataDir: values.data ?? s.dataDir,
+    apiPort: Number(values.port ?? s.port),
     apiHost: values.host ?? '127.0.0.1',
-    mqttUrl: env.MQTT_URL || undefined,
-    mqttPort: Number(env.MQTT_PORT ?? 1883),
-    seed: Number(env.SIM_SEED ?? 1),
+    mqttUrl: s.mqttUrl,
+    mqttPort: s.mqttPort,
+    seed: s.simSeed,
     env,
   };
 }
 
-export async function demoCli(argv: string[]): Promise<number> {
-  const demo = await startDemo(demoOptions(argv, process.env));
-  const inCwd = relative(process.cwd(), demo.apiKeyFile);
-  const keyFile = inCwd.startsWith('..') || isAbsolute(inCwd) ? demo.apiKeyFile : inCwd;
-  process.stderr.write(`\nJieneng demo: API ${demo.apiUrl}/api/v1/buildings · MQTT ${redactUrl(demo.mqttUrl)} · Ctrl-C stops\n`
-    + `Admin API key in ${keyFile} (mode 0600): curl -H "Authorization: Bearer $(cat ${keyFile})" ${demo.apiUrl}/api/v1/buildings\n\n`);
-  await new Promise<void>((resolveStop) => {
-    const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolveStop();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-  log.info('stopping');
-  await demo.stop();
-  return 0;
-}
+/** `jieneng demo` */
+export const demoCommand = leaf({
+  summary: 'the whole stack in one process: embedded broker, simulators, gateways, collector, store, API, KPI job (npm start)',
+  usage: '[--site <site.yaml>] [--data ./data] [--port 8080] [--host 127.0.0.1]',
+  details: 'Environment: SITE_FILE, DATA_DIR, PORT, MQTT_URL (an external broker), MQTT_PORT, SIM_SEED, INFLUX_* (README, Environment).',
+  options: DEMO_OPTIONS,
+  run: async ({ values }) => {
+    const demo = await startDemo(demoOptions(values, process.env));
+    const inCwd = relative(process.cwd(), demo.apiKeyFile);
+    const keyFile = inCwd.startsWith('..') || isAbsolute(inCwd) ? demo.apiKeyFile : inCwd;
+    process.stderr.write(`\nJieneng demo: API ${demo.apiUrl}/api/v1/buildings · MQTT ${redactUrl(demo.mqttUrl)} · Ctrl-C stops\n`
+      + `Admin API key in ${keyFile} (mode 0600): curl -H "Authorization: Bearer $(cat ${keyFile})" ${demo.apiUrl}/api/v1/buildings\n\n`);
+    await new Promise<void>((resolveStop) => {
+      const onSignal = () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        resolveStop();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+    });
+    log.info('stopping');
+    await demo.stop();
+    return 0;
+  },
+});
+
+/** Entry of `jieneng demo`; returns the exit code. */
+export const demoCli = (argv: string[]): Promise<number> => runCommand(demoCommand, 'jieneng demo', argv);

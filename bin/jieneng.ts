@@ -1,6 +1,7 @@
 #!/usr/bin/env -S npx tsx
 /**
- * The `jieneng` command. Each component owns its subcommands; this file only dispatches.
+ * The `jieneng` command. Each component owns its subcommands (the tree: app/commands.ts); this file checks the
+ * environment, dispatches and turns errors into one line. `--version` prints the package's version.
  *   jieneng demo                       the whole demo stack in one process (npm start)
  *   jieneng config check [site.yaml]   validate a site model and its device templates
  *   jieneng gateway …                  run | plan | scan (gateway/cli.ts)
@@ -14,35 +15,22 @@
  *   jieneng import readings FILE       past readings, interval energy, temperatures (importer/cli.ts)
  *   jieneng mqtt credentials …         broker accounts, Mosquitto password and ACL files of a site (app/mqtt-cli.ts)
  */
+import { readFileSync } from 'node:fs';
+import { jieneng } from '../app/commands.ts';
+import { runCommand } from '../core/cli/command.ts';
+import { settings } from '../core/config/env.ts';
 import { ConfigError } from '../core/config/yaml-file.ts';
 import { StartupError } from '../core/errors.ts';
 import { redact } from '../core/secrets.ts';
 
-type Command = (argv: string[]) => Promise<number>;
-
-const commands: Record<string, () => Promise<Command>> = {
-  demo: async () => (await import('../app/demo.ts')).demoCli,
-  config: async () => (await import('../app/config-cli.ts')).configCli,
-  gateway: async () => (await import('../gateway/cli.ts')).gatewayCli,
-  collector: async () => (await import('../collector/cli.ts')).collectorCli,
-  api: async () => (await import('../api/cli.ts')).apiCli,
-  keys: async () => (await import('../api/security/keys-cli.ts')).keysCli,
-  sim: async () => (await import('../simulators/cli.ts')).simCli,
-  kpi: async () => (await import('../jobs/cli.ts')).kpiCli,
-  verify: async () => (await import('../collector/verify-cli.ts')).verifyCli,
-  mqtt: async () => (await import('../app/mqtt-cli.ts')).mqttCli,
-  export: async () => (await import('../api/returns/cli.ts')).exportCli,
-  import: async () => (await import('../importer/cli.ts')).importCli,
-};
-
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  const load = name ? commands[name] : undefined;
-  if (!load) {
-    process.stderr.write(`usage: jieneng <${Object.keys(commands).join('|')}> …\n`);
-    return name ? 2 : 0;
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`jieneng ${pkg.version}\n`);
+    return 0;
   }
-  return (await load())(rest);
+  settings(); // the environment checked before any command starts: a bad value is one line naming the variable
+  return runCommand(jieneng, 'jieneng', argv);
 }
 
 main(process.argv.slice(2)).then(

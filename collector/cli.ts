@@ -1,12 +1,13 @@
 /**
- * `jieneng collector run --site FILE [--mqtt URL] [--data DIR] [--share GROUP] [--partition k/N]
- * [--share-session-expiry S] [--metrics-port N] [--max-age-days N] [--max-message-bytes N] [--alerts FILE]`: the collector on its own,
+ * `jieneng collector run --site FILE [--mqtt URL] [--data DIR] [--share GROUP] [--partition k/N] …` (the options:
+ * `jieneng collector run --help`): the collector on its own,
  * writing to the store configured by the environment (INFLUX_URL … or the embedded file under DATA_DIR), until
  * SIGINT/SIGTERM. `jieneng collector rebuild-state`: collector/rebuild-state-cli.ts.
  */
 import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { group, lazy, leaf, runCommand, UsageError, untilSignal } from '../core/cli/command.ts';
+import { settings } from '../core/config/env.ts';
 import { logger } from '../core/log.ts';
 import { mqttConnection, mqttFlagOptions, MQTT_FLAGS_USAGE } from '../core/mqtt/connection.ts';
 import { loadSite } from '../core/site/load.ts';
@@ -14,40 +15,39 @@ import { metricsRegistry } from './metrics.ts';
 import { parsePartition } from './partition.ts';
 import { startCollector } from './runtime.ts';
 
-const USAGE = `usage: jieneng collector run --site <site.yaml> ${MQTT_FLAGS_USAGE} [--data ./data/collector] `
-  + '[--share GROUP [--partition k/N] [--share-session-expiry 30]] [--client-id ID] [--metrics-port N] [--metrics-host 127.0.0.1]\n'
-  + '       [--max-age-days 35] [--max-message-bytes 1048576] [--alerts <alert-rules.yaml>]\n'
-  + '       (MQTT_USERNAME, MQTT_PASSWORD or MQTT_PASSWORD_FILE from the environment)\n'
-  + '       jieneng collector rebuild-state --site <site.yaml> [--data ./data/collector]';
+const RUN_OPTIONS = {
+  site: { type: 'string' }, data: { type: 'string' }, share: { type: 'string' }, ...mqttFlagOptions,
+  'metrics-host': { type: 'string' },
+  partition: { type: 'string' }, 'client-id': { type: 'string' }, 'metrics-port': { type: 'string' },
+  'share-session-expiry': { type: 'string' }, 'max-age-days': { type: 'string' }, 'max-message-bytes': { type: 'string' },
+  alerts: { type: 'string' },
+} as const;
+
+/** `jieneng collector …` */
+export const collectorCommand = group({
+  summary: 'the collector: readings from the broker into the store',
+  commands: {
+    run: leaf({
+      summary: 'run a collector until SIGINT/SIGTERM, writing to the store the environment configures',
+      usage: `[--site <site.yaml>] ${MQTT_FLAGS_USAGE} [--data ./data/collector] [--share GROUP [--partition k/N] [--share-session-expiry 30]]\n`
+        + '[--client-id ID] [--metrics-port N] [--metrics-host 127.0.0.1] [--max-age-days 35] [--max-message-bytes 1048576] [--alerts <alert-rules.yaml>]',
+      details: 'Environment: SITE_FILE, DATA_DIR, MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD(_FILE), INFLUX_*, COLLECTOR_MAX_AGE_DAYS, METRICS_HOST,\n'
+        + 'ALERT_RULES_FILE (README, Environment; docs/collector.md).',
+      options: RUN_OPTIONS,
+      run: ({ values }) => runCollector(values),
+    }),
+    'rebuild-state': lazy('set an unreadable state file aside and rebuild the counter state from storage', async () => (await import('./rebuild-state-cli.ts')).rebuildStateCommand),
+  },
+});
 
 /** Entry of `jieneng collector …`; returns the exit code. */
-export async function collectorCli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === 'rebuild-state') return (await import('./rebuild-state-cli.ts')).rebuildStateCli(rest);
-  if (command !== 'run') {
-    process.stderr.write(`${USAGE}\n`);
-    return command ? 2 : 0;
-  }
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: {
-        site: { type: 'string' }, data: { type: 'string' }, share: { type: 'string' }, ...mqttFlagOptions,
-        'metrics-host': { type: 'string' },
-        partition: { type: 'string' }, 'client-id': { type: 'string' }, 'metrics-port': { type: 'string' },
-        'share-session-expiry': { type: 'string' }, 'max-age-days': { type: 'string' }, 'max-message-bytes': { type: 'string' },
-        alerts: { type: 'string' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`jieneng collector: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const fail = (msg: string) => {
-    process.stderr.write(`jieneng collector: ${msg}\n${USAGE}\n`);
-    return 2;
+export const collectorCli = (argv: string[]): Promise<number> => runCommand(collectorCommand, 'jieneng collector', argv);
+
+async function runCollector(values: { [K in keyof typeof RUN_OPTIONS]?: string }): Promise<number> {
+  const fail = (msg: string): never => {
+    throw new UsageError(msg);
   };
+  const env = settings();
   const partition = values.partition !== undefined ? parsePartition(values.partition) : undefined;
   if (values.partition !== undefined && !partition) return fail(`--partition: '${values.partition}' is not k/N with 0 ≤ k < N`);
   if (partition && !values.share) return fail('--partition needs --share GROUP');
@@ -63,19 +63,18 @@ export async function collectorCli(argv: string[]): Promise<number> {
 
   // How old a reading may be (past_timestamp beyond it): raise it to take in a gateway's replay or an import of
   // history (issue 12, defect 8). Also COLLECTOR_MAX_AGE_DAYS, for deployments configured by environment.
-  const maxAgeText = values['max-age-days'] ?? process.env.COLLECTOR_MAX_AGE_DAYS;
-  const maxAgeDays = maxAgeText !== undefined ? Number(maxAgeText) : undefined;
+  const maxAgeDays = values['max-age-days'] !== undefined ? Number(values['max-age-days']) : env.collectorMaxAgeDays;
   if (maxAgeDays !== undefined && !(maxAgeDays > 0 && maxAgeDays <= 36_500)) {
-    return fail(`--max-age-days: '${maxAgeText}' is not a number of days between 0 and 36 500`);
+    return fail(`--max-age-days: '${values['max-age-days']}' is not a number of days between 0 and 36 500`);
   }
   const maxMessageBytes = values['max-message-bytes'] !== undefined ? Number(values['max-message-bytes']) : undefined;
   if (maxMessageBytes !== undefined && !(Number.isInteger(maxMessageBytes) && maxMessageBytes > 0)) {
     return fail(`--max-message-bytes: '${values['max-message-bytes']}' is not a positive whole number of bytes`);
   }
 
-  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  const site = loadSite(values.site ?? env.siteFile);
   // alert rules (docs/alerts.md): evaluated by this collector as its readings arrive (decision 0800)
-  const alertsFile = values.alerts ?? process.env.ALERT_RULES_FILE;
+  const alertsFile = values.alerts ?? env.alertRulesFile;
   const alertConfig = alertsFile ? (await import('../alerts/rules/load.ts')).loadAlertRules(alertsFile, site) : undefined;
   const mqtt = mqttConnection(values, process.env, 'mqtt://127.0.0.1:1883');
   if (mqtt.warning) logger('collector').warn(mqtt.warning);
@@ -83,7 +82,7 @@ export async function collectorCli(argv: string[]): Promise<number> {
   const storage = await openStorage(storageConfigFromEnv(process.env));
   const log = logger('collector');
   let metricsServer: Server | undefined;
-  const dataDir = resolve(values.data ?? resolve(process.env.DATA_DIR ?? './data', 'collector'));
+  const dataDir = resolve(values.data ?? resolve(env.dataDir, 'collector'));
   const alerts = alertConfig
     ? (await import('../alerts/runtime.ts')).startAlerts({ site, config: alertConfig, dataDir, mqttUrl: mqtt.url, mqttOptions: mqtt.options, storage })
     : undefined;
@@ -103,11 +102,8 @@ export async function collectorCli(argv: string[]): Promise<number> {
     });
     alerts?.evaluator.watchGateways(() => collector.gateways());
     // loopback unless told otherwise: the metrics name every gateway and device of the site (issue 13)
-    if (metricsPort !== undefined) metricsServer = await serveMetrics(metricsPort, values['metrics-host'] ?? process.env.METRICS_HOST ?? '127.0.0.1');
-    await new Promise<void>((done) => {
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
+    if (metricsPort !== undefined) metricsServer = await serveMetrics(metricsPort, values['metrics-host'] ?? env.metricsHost);
+    await untilSignal();
     log.info('stopping');
     await collector.stop();
   } finally {

@@ -6,25 +6,26 @@
  */
 import { existsSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { leaf } from '../core/cli/command.ts';
+import { settings } from '../core/config/env.ts';
 import { StartupError } from '../core/errors.ts';
 import { loadSite } from '../core/site/load.ts';
 import { rebuildMissingMeterState } from './state-rebuild.ts';
 import { StateStore, STATE_FILE } from './state-store.ts';
 
-const USAGE = 'usage: jieneng collector rebuild-state --site <site.yaml> [--data ./data/collector]';
+/** `jieneng collector rebuild-state` */
+export const rebuildStateCommand = leaf({
+  summary: 'set an unreadable collector state file aside and rebuild the counter state of every meter missing from it from storage',
+  usage: '[--site <site.yaml>] [--data ./data/collector]',
+  details: 'The store as for `collector run`: INFLUX_URL …, else the embedded file under DATA_DIR.',
+  options: { site: { type: 'string' }, data: { type: 'string' } },
+  run: ({ values }) => rebuildState(values),
+});
 
-/** Entry of `jieneng collector rebuild-state …`; returns the exit code. */
-export async function rebuildStateCli(argv: string[]): Promise<number> {
-  let values: { site?: string; data?: string };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { site: { type: 'string' }, data: { type: 'string' } } }));
-  } catch (err) {
-    process.stderr.write(`jieneng collector: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
-  const stateDir = resolve(values.data ?? resolve(process.env.DATA_DIR ?? './data', 'collector'));
+async function rebuildState(values: { site?: string; data?: string }): Promise<number> {
+  const env = settings();
+  const site = loadSite(values.site ?? env.siteFile);
+  const stateDir = resolve(values.data ?? resolve(env.dataDir, 'collector'));
   const setAside = setAsideIfUnreadable(stateDir);
   const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
   const storage = await openStorage(storageConfigFromEnv(process.env));

@@ -4,13 +4,12 @@
  * or the embedded file under DATA_DIR). Prints one line per mismatch and a summary; exit 1 on any mismatch.
  * Times are ISO 8601; without an offset (`2026-01-04`, `2026-01-04T08:00`) they are the site's local time.
  */
-import { parseArgs } from 'node:util';
+import { group, leaf, runCommand, UsageError } from '../core/cli/command.ts';
+import { settings } from '../core/config/env.ts';
 import { loadSite } from '../core/site/load.ts';
 import { zonedTime } from '../core/time.ts';
 import type { Storage } from '../storage/port.ts';
 import { verifyEnergy, type BuildingCheck, type EnergyCheck, type MeterCheck } from './verify-energy.ts';
-
-const USAGE = 'usage: jieneng verify energy --site <site.yaml> --from <date or time> --to <date or time> [--json]';
 
 /** An ISO 8601 date or date-time; without an offset, local to `tz`. NaN when it is none. */
 export function parseSiteTime(text: string, tz: string): number {
@@ -42,37 +41,37 @@ export function formatCheck(check: EnergyCheck): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `jieneng verify …`; `openStore` replaces the environment's store (tests). */
+export function verifyCommandWith(openStore?: () => Promise<Storage>) {
+  return group({
+    summary: 'check stored data',
+    commands: {
+      energy: leaf({
+        summary: "each meter's stored 15-minute intervals against its counter's advance; exit 1 on any mismatch",
+        usage: '--site <site.yaml> --from <date or time> --to <date or time> [--json]',
+        details: "Times are ISO 8601; without an offset they are the site's local time. The store: INFLUX_URL …, else DATA_DIR.",
+        options: { site: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
+        run: ({ values }) => verifyEnergyCli(values, openStore),
+      }),
+    },
+  });
+}
+
+/** `jieneng verify …` */
+export const verifyCommand = verifyCommandWith();
+
 /** Entry of `jieneng verify …`; returns the exit code (0 all agree, 1 mismatches, 2 usage). */
-export async function verifyCli(argv: string[], openStore?: () => Promise<Storage>): Promise<number> {
-  const [what, ...rest] = argv;
-  if (what !== 'energy') {
-    process.stderr.write(`${USAGE}\n`);
-    return what ? 2 : 0;
-  }
-  let values: { site?: string; from?: string; to?: string; json?: boolean };
-  try {
-    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } } }));
-  } catch (err) {
-    process.stderr.write(`jieneng verify: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+export const verifyCli = (argv: string[], openStore?: () => Promise<Storage>): Promise<number> => runCommand(verifyCommandWith(openStore), 'jieneng verify', argv);
+
+async function verifyEnergyCli(values: { site?: string; from?: string; to?: string; json?: boolean }, openStore?: () => Promise<Storage>): Promise<number> {
+  const site = loadSite(values.site ?? settings().siteFile);
   const tz = site.site.timezone ?? 'Asia/Shanghai';
   const [from, to] = [values.from, values.to].map((v) => (v === undefined ? NaN : parseSiteTime(v, tz)));
   for (const [name, text, ms] of [['--from', values.from, from], ['--to', values.to, to]] as const) {
-    if (Number.isNaN(ms)) {
-      process.stderr.write(`jieneng verify: ${name}: ${text === undefined ? 'missing' : `'${text}' is not an ISO 8601 date or date-time`}\n${USAGE}\n`);
-      return 2;
-    }
-    if (ms % 900_000 !== 0) {
-      process.stderr.write(`jieneng verify: ${name}: '${text}' is not on a quarter-hour (the intervals are 15 minutes)\n`);
-      return 2;
-    }
+    if (Number.isNaN(ms)) throw new UsageError(`${name}: ${text === undefined ? 'missing' : `'${text}' is not an ISO 8601 date or date-time`}`);
+    if (ms % 900_000 !== 0) throw new UsageError(`${name}: '${text}' is not on a quarter-hour (the intervals are 15 minutes)`);
   }
-  if (to <= from) {
-    process.stderr.write(`jieneng verify: --to must be after --from\n`);
-    return 2;
-  }
+  if (to <= from) throw new UsageError('--to must be after --from');
   const storage = openStore ? await openStore() : await (async () => {
     const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
     return openStorage(storageConfigFromEnv(process.env), { timezone: tz });

@@ -8,7 +8,8 @@
  *   scan sunspec …                                           SunSpec discovery (gateway/protocols/sunspec/scan.ts)
  *   proxy --upstream H:P [--listen P] [--timeout MS]         share a one-client Modbus TCP device among clients
  */
-import { parseArgs } from 'node:util';
+import { group, lazy, leaf, runCommand, UsageError, untilSignal } from '../core/cli/command.ts';
+import { settings } from '../core/config/env.ts';
 import { ConfigError } from '../core/config/yaml-file.ts';
 import { logger } from '../core/log.ts';
 import { mqttConnection, mqttFlagOptions, MQTT_FLAGS_USAGE } from '../core/mqtt/connection.ts';
@@ -21,41 +22,57 @@ import type { ModbusTemplate } from './protocols/modbus/template.ts';
 import { startModbusProxy } from './protocols/modbus/proxy.ts';
 import { startGateway } from './runtime.ts';
 
-const USAGE = `usage:
-  jieneng gateway run --site FILE --gateway ID ${MQTT_FLAGS_USAGE} [--data DIR] [--replay-window-h 24] [--replay-max-mb 64]
-      (MQTT_USERNAME, MQTT_PASSWORD or MQTT_PASSWORD_FILE from the environment)
-  jieneng gateway plan --site FILE --device ID
-  jieneng gateway scan modbus (--host HOST [--port 502] | --path DEV [--baud 9600] [--parity none]) [--units 1-247] [--timeout 300]
-  jieneng gateway scan sunspec --host HOST [--port 502] [--unit 1]
-  jieneng gateway scan bacnet --interface IP --broadcast ADDR [--port 47808] [--target IP:PORT]… [--wait S]
-  jieneng gateway proxy --upstream HOST:PORT [--listen 5020] [--bind 127.0.0.1] [--timeout 1000]
-`;
+/** `jieneng gateway …` */
+export const gatewayCommand = group({
+  summary: 'the site gateway and its tools',
+  commands: {
+    run: leaf({
+      summary: "poll the gateway's devices and publish their readings until Ctrl-C",
+      usage: `[--site FILE] --gateway ID ${MQTT_FLAGS_USAGE} [--data DIR] [--replay-window-h 24] [--replay-max-mb 64]`,
+      details: 'Environment: SITE_FILE (unless --site), MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD or MQTT_PASSWORD_FILE, MQTT_CA_FILE … (README, Security).',
+      options: {
+        site: { type: 'string' }, gateway: { type: 'string' }, data: { type: 'string' }, ...mqttFlagOptions,
+        'replay-window-h': { type: 'string' }, 'replay-max-mb': { type: 'string' },
+      },
+      run: ({ values }) => runGateway(values),
+    }),
+    plan: leaf({
+      summary: 'print the Modbus read plan of a configured device',
+      usage: '--site FILE --device ID',
+      options: { site: { type: 'string' }, device: { type: 'string' } },
+      run: ({ values }) => printPlan(values),
+    }),
+    scan: group({
+      summary: 'find devices at an address and guess their templates',
+      commands: {
+        modbus: leaf({
+          summary: 'find the Modbus slaves answering at an address and the templates that read them plausibly',
+          usage: '(--host HOST [--port 502] | --path DEV [--baud 9600] [--parity none|even|odd]) [--units 1-247] [--timeout 300]',
+          options: {
+            host: { type: 'string' }, port: { type: 'string', default: '502' }, units: { type: 'string', default: '1-247' },
+            timeout: { type: 'string', default: '300' },
+            path: { type: 'string' }, baud: { type: 'string', default: '9600' }, parity: { type: 'string', default: 'none' },
+          },
+          run: ({ values }) => scanModbusCli(values),
+        }),
+        sunspec: lazy('SunSpec discovery', async () => (await import('./protocols/sunspec/scan.ts')).scanSunspecCommand),
+        bacnet: lazy('BACnet/IP discovery', async () => (await import('./protocols/bacnet/scan.ts')).scanBacnetCommand),
+      },
+    }),
+    proxy: leaf({
+      summary: 'share a one-client Modbus TCP device among clients',
+      usage: '--upstream HOST:PORT [--listen 5020] [--bind 127.0.0.1] [--timeout 1000]',
+      options: {
+        upstream: { type: 'string' }, listen: { type: 'string', default: '5020' }, bind: { type: 'string', default: '127.0.0.1' },
+        timeout: { type: 'string', default: '1000' },
+      },
+      run: ({ values }) => runProxy(values),
+    }),
+  },
+});
 
-/** Scanners by protocol; `modbus` is built in, the others are loaded from their folders. */
-export const scanners: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
-  modbus: async () => scanModbusCli,
-  sunspec: async () => (await import('./protocols/sunspec/scan.ts')).scanSunspecCli,
-  bacnet: async () => (await import('./protocols/bacnet/scan.ts')).scanBacnetCli,
-};
-
-/** Entry point of `jieneng gateway`. */
-export async function gatewayCli(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case 'run': return runCli(rest);
-    case 'plan': return planCli(rest);
-    case 'proxy': return proxyCli(rest);
-    case 'scan': {
-      const [proto, ...more] = rest;
-      const load = proto ? scanners[proto] : undefined;
-      if (!load) { process.stderr.write(USAGE); return 2; }
-      return (await load())(more);
-    }
-    default:
-      process.stderr.write(USAGE);
-      return cmd ? 2 : 0;
-  }
-}
+/** Entry point of `jieneng gateway`; returns the exit code. */
+export const gatewayCli = (argv: string[]): Promise<number> => runCommand(gatewayCommand, 'jieneng gateway', argv);
 
 /** A positive number option times `unit`, or undefined when absent (decision 0206: the replay window's bounds). */
 function positive(value: string | undefined, flag: string, unit: number): number | undefined {
@@ -70,12 +87,8 @@ function need(value: string | undefined, flag: string): string {
   return value;
 }
 
-async function runCli(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: {
-    site: { type: 'string' }, gateway: { type: 'string' }, data: { type: 'string' }, ...mqttFlagOptions,
-    'replay-window-h': { type: 'string' }, 'replay-max-mb': { type: 'string' },
-  } });
-  const site = loadSite(need(values.site ?? process.env.SITE_FILE, '--site'));
+async function runGateway(values: { site?: string; gateway?: string; data?: string; mqtt?: string; 'mqtt-ca'?: string; 'mqtt-cert'?: string; 'mqtt-key'?: string; 'replay-window-h'?: string; 'replay-max-mb'?: string }): Promise<number> {
+  const site = loadSite(values.site ?? settings().siteFile);
   const mqtt = mqttConnection(values, process.env, 'mqtt://127.0.0.1:1883');
   if (mqtt.warning) logger('gateway').warn(mqtt.warning);
   const gw = await startGateway({
@@ -90,18 +103,7 @@ async function runCli(argv: string[]): Promise<number> {
   return 0;
 }
 
-function untilSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-}
-
-async function proxyCli(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: {
-    upstream: { type: 'string' }, listen: { type: 'string', default: '5020' }, bind: { type: 'string', default: '127.0.0.1' },
-    timeout: { type: 'string', default: '1000' },
-  } });
+async function runProxy(values: { upstream?: string; listen: string; bind: string; timeout: string }): Promise<number> {
   const m = /^(.+):(\d+)$/.exec(need(values.upstream, '--upstream'));
   if (!m) throw new ConfigError('(command line)', '--upstream', 'give HOST:PORT');
   const proxy = await startModbusProxy({
@@ -113,8 +115,7 @@ async function proxyCli(argv: string[]): Promise<number> {
   return 0;
 }
 
-async function planCli(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { site: { type: 'string' }, device: { type: 'string' } } });
+async function printPlan(values: { site?: string; device?: string }): Promise<number> {
   const site = loadSite(need(values.site, '--site'));
   const id = need(values.device, '--device');
   const device = site.devices.find((d) => d.id === id);
@@ -187,12 +188,7 @@ export async function scanModbus(opts: { endpoint: ModbusEndpoint; units: number
   return hits;
 }
 
-async function scanModbusCli(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: {
-    host: { type: 'string' }, port: { type: 'string', default: '502' }, units: { type: 'string', default: '1-247' },
-    timeout: { type: 'string', default: '300' },
-    path: { type: 'string' }, baud: { type: 'string', default: '9600' }, parity: { type: 'string', default: 'none' },
-  } });
+async function scanModbusCli(values: { host?: string; port: string; units: string; timeout: string; path?: string; baud: string; parity: string }): Promise<number> {
   if (!values.host === !values.path) throw new ConfigError('(command line)', '--host', 'give --host (Modbus TCP) or --path (RTU serial line)');
   if (!['none', 'even', 'odd'].includes(values.parity!)) throw new ConfigError('(command line)', '--parity', 'must be none, even or odd');
   const endpoint: ModbusEndpoint = values.host

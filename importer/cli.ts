@@ -5,38 +5,42 @@
  * terminal. Exit 0: stored (or, with --dry-run, nothing refused); 1: rows refused, nothing stored; 2: usage or file.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { group, leaf, runCommand, UsageError } from '../core/cli/command.ts';
+import { settings } from '../core/config/env.ts';
 import { loadSite } from '../core/site/load.ts';
 import type { Storage } from '../storage/port.ts';
 import { importReadings, type ImportReport } from './run.ts';
 import { ImportFileError } from './table.ts';
 
-const USAGE = 'usage: jieneng import readings <file.csv|file.xlsx> [--site <site.yaml>] [--dry-run] [--json]';
 /** Refused rows printed one per line; the rest are counted (all are in --json). */
 const ROWS_SHOWN = 50;
 
+/** `jieneng import …`; `openStore` replaces the environment's store (tests). */
+export function importCommandWith(openStore?: () => Promise<Storage>) {
+  return group({
+    summary: 'history from files',
+    commands: {
+      readings: leaf({
+        summary: 'past meter readings, interval energy and outdoor temperatures through the collector\'s ingestion (docs/import.md)',
+        usage: '<file.csv|file.xlsx> [--site <site.yaml>] [--dry-run] [--json]',
+        details: 'Exit 0: stored (or, with --dry-run, nothing refused); 1: rows refused, nothing stored; 2: usage or file.\n'
+          + 'The store: INFLUX_URL …, else the embedded file under DATA_DIR. Site: SITE_FILE unless --site.',
+        options: { site: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+        positionals: true,
+        run: ({ values, positionals }) => importFile(positionals, values, openStore),
+      }),
+    },
+  });
+}
+
+/** `jieneng import …` */
+export const importCommand = importCommandWith();
+
 /** Entry of `jieneng import …`; returns the exit code. */
-export async function importCli(argv: string[], openStore?: () => Promise<Storage>): Promise<number> {
-  const [what, ...rest] = argv;
-  if (what !== 'readings') {
-    process.stderr.write(`${USAGE}\n`);
-    return what ? 2 : 0;
-  }
-  let values: { site?: string; 'dry-run'?: boolean; json?: boolean };
-  let files: string[];
-  try {
-    ({ values, positionals: files } = parseArgs({
-      args: rest, allowPositionals: true,
-      options: { site: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
-    }));
-  } catch (err) {
-    process.stderr.write(`jieneng import: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (files.length !== 1) {
-    process.stderr.write(`jieneng import: give exactly one file (${files.length} given)\n${USAGE}\n`);
-    return 2;
-  }
+export const importCli = (argv: string[], openStore?: () => Promise<Storage>): Promise<number> => runCommand(importCommandWith(openStore), 'jieneng import', argv);
+
+async function importFile(files: string[], values: { site?: string; 'dry-run'?: boolean; json?: boolean }, openStore?: () => Promise<Storage>): Promise<number> {
+  if (files.length !== 1) throw new UsageError(`give exactly one file (${files.length} given)`);
   const file = files[0];
   let bytes: Buffer;
   try {
@@ -45,7 +49,7 @@ export async function importCli(argv: string[], openStore?: () => Promise<Storag
     process.stderr.write(`jieneng import: ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}\n`);
     return 2;
   }
-  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  const site = loadSite(values.site ?? settings().siteFile);
   const storage = openStore ? await openStore() : await (async () => {
     const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
     return openStorage(storageConfigFromEnv(process.env), { timezone: site.site.timezone });

@@ -5,14 +5,13 @@
  * --days-back local days (default 2, today included), once, or every --every (`15m`, `1h`, `30s`) until
  * SIGINT/SIGTERM — the form a scheduler or a compose service runs.
  */
-import { parseArgs } from 'node:util';
+import { group, leaf, runCommand, UsageError, untilSignal } from '../core/cli/command.ts';
+import { settings } from '../core/config/env.ts';
 import { logger } from '../core/log.ts';
 import { loadSite } from '../core/site/load.ts';
 import type { Storage } from '../storage/port.ts';
 import { parseSiteTime } from '../collector/verify-cli.ts';
 import { kpiSources, recentDays, scheduleKpiWriteBack, writeDailyKpis } from './kpi-writeback.ts';
-
-const USAGE = 'usage: jieneng kpi writeback --site <site.yaml> [--from <date> --to <date> | --days-back N] [--every 15m]';
 
 /** A duration such as `30s`, `15m`, `1h` in ms; NaN when it is none. */
 export function parseDuration(text: string): number {
@@ -20,25 +19,36 @@ export function parseDuration(text: string): number {
   return m ? Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'] : NaN;
 }
 
-/** Entry of `jieneng kpi …`; returns the exit code. `openStore` and `untilStopped` replace the environment's store and the signals (tests). */
-export async function kpiCli(argv: string[], deps: { openStore?: () => Promise<Storage>; untilStopped?: Promise<void> } = {}): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command !== 'writeback') {
-    process.stderr.write(`${USAGE}\n`);
-    return command ? 2 : 0;
-  }
-  let values: Record<string, string | undefined>;
-  try {
-    ({ values } = parseArgs({ args: rest, options: { site: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'days-back': { type: 'string' }, every: { type: 'string' } } }));
-  } catch (err) {
-    process.stderr.write(`jieneng kpi: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const fail = (msg: string) => {
-    process.stderr.write(`jieneng kpi: ${msg}\n${USAGE}\n`);
-    return 2;
+/** What replaces the environment's store and the signals (tests). */
+export interface KpiDeps { openStore?: () => Promise<Storage>; untilStopped?: Promise<void> }
+
+/** `jieneng kpi …` with `deps`. */
+export function kpiCommandWith(deps: KpiDeps = {}) {
+  return group({
+    summary: 'the daily KPIs (kpi_1d) written back to the store for the boards',
+    commands: {
+      writeback: leaf({
+        summary: 'compute and write kpi_1d: over --from/--to once, else the last --days-back local days, once or every --every',
+        usage: '[--site <site.yaml>] [--from <date> --to <date> | --days-back 2] [--every 15m]',
+        details: 'The store: INFLUX_URL …, else the embedded file under DATA_DIR. Site: SITE_FILE unless --site.',
+        options: { site: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'days-back': { type: 'string' }, every: { type: 'string' } },
+        run: ({ values }) => writeback(values, deps),
+      }),
+    },
+  });
+}
+
+/** `jieneng kpi …` */
+export const kpiCommand = kpiCommandWith();
+
+/** Entry of `jieneng kpi …`; returns the exit code. */
+export const kpiCli = (argv: string[], deps: KpiDeps = {}): Promise<number> => runCommand(kpiCommandWith(deps), 'jieneng kpi', argv);
+
+async function writeback(values: { site?: string; from?: string; to?: string; 'days-back'?: string; every?: string }, deps: KpiDeps): Promise<number> {
+  const fail = (msg: string): never => {
+    throw new UsageError(msg);
   };
-  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  const site = loadSite(values.site ?? settings().siteFile);
   const tz = site.site.timezone ?? 'Asia/Shanghai';
   const daysBack = Number(values['days-back'] ?? 2);
   if (!Number.isInteger(daysBack) || daysBack < 1) return fail(`--days-back: '${values['days-back']}' is not a whole number of days ≥ 1`);
@@ -65,10 +75,7 @@ export async function kpiCli(argv: string[], deps: { openStore?: () => Promise<S
     }
     const job = scheduleKpiWriteBack(sources, { every_ms: every, days_back: daysBack, first_ms: 0 });
     log.info({ every_ms: every, days_back: daysBack }, 'kpi_1d write-back scheduled');
-    await (deps.untilStopped ?? new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    }));
+    await (deps.untilStopped ?? untilSignal());
     log.info('stopping');
     await job.stop();
     return 0;

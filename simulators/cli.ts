@@ -8,7 +8,8 @@
  * The seed defaults to SIM_SEED or 1, the same as the demo, so backfilled counters continue into the live demo.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { group, leaf, runCommand, UsageError, untilSignal } from '../core/cli/command.ts';
+import { settings } from '../core/config/env.ts';
 import { ConfigError } from '../core/config/yaml-file.ts';
 import { logger } from '../core/log.ts';
 import { loadSite } from '../core/site/load.ts';
@@ -16,90 +17,89 @@ import { parseFaultSpec, type FaultSpec } from './fault-spec.ts';
 import type { ValueFault } from './physics/faults.ts';
 import { mqttConnection } from '../core/mqtt/connection.ts';
 
-const USAGE = [
-  'usage: jieneng sim run --site <site.yaml> [--seed N] [--only id,id…] [--fault DEVICE:KIND[:k=v,…]]…',
-  '       jieneng sim backfill --site <site.yaml> --days N [--to ISO-time] [--step 15m|5m|1m|poll] [--seed N] [--state DIR] [--fault …]…',
-  '       faults: stuck:from=,to= | counter_reset:at= | rollover:at=,modulus= | replaced:at=,initial= |',
-  '               spike:from=,to=,factor=[,points=a+b] | offline | slow:ms= | exception:code=   (times ISO 8601)',
+const FAULTS_HELP = [
+  'faults: stuck:from=,to= | counter_reset:at= | rollover:at=,modulus= | replaced:at=,initial= |',
+  '        spike:from=,to=,factor=[,points=a+b] | offline | slow:ms= | exception:code=   (times ISO 8601)',
+  'The seed defaults to SIM_SEED or 1, the same as the demo; the site to SITE_FILE.',
 ].join('\n');
+const COMMON = { site: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, fault: { type: 'string', multiple: true } } as const;
 
-/** Entry of `jieneng sim …`; returns the exit code. */
-export async function simCli(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  let values: Record<string, string | undefined>;
-  let faultTexts: string[] = [];
-  try {
-    const parsed = parseArgs({
-      args: rest,
-      options: {
-        site: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, days: { type: 'string' },
-        to: { type: 'string' }, step: { type: 'string' }, state: { type: 'string' }, fault: { type: 'string', multiple: true },
-      },
-    });
-    const { fault, ...single } = parsed.values;
-    values = single;
-    faultTexts = fault ?? [];
-  } catch (err) {
-    process.stderr.write(`jieneng sim: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const fail = (msg: string) => {
-    process.stderr.write(`jieneng sim: ${msg}\n${USAGE}\n`);
-    return 2;
-  };
-  const seedText = values.seed ?? process.env.SIM_SEED ?? '1';
-  const seed = Number(seedText);
-  if (!Number.isInteger(seed)) return fail(`--seed: '${seedText}' is not an integer`);
-  const siteFile = values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml';
+/** What both subcommands share: seed, site file, the devices, the faults parsed. */
+function common(values: { site?: string; seed?: string; only?: string; fault?: string[] }) {
+  const env = settings();
+  const seed = values.seed === undefined ? env.simSeed : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed: '${values.seed}' is not an integer`);
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   let faults: FaultSpec[];
   try {
-    faults = faultTexts.map(parseFaultSpec);
+    faults = (values.fault ?? []).map(parseFaultSpec);
   } catch (err) {
-    return fail(`--fault ${(err as Error).message}`);
+    throw new UsageError(`--fault ${(err as Error).message}`);
   }
   const valueFaults = new Map<string, ValueFault[]>();
   for (const f of faults) if ('value' in f) valueFaults.set(f.device, [...(valueFaults.get(f.device) ?? []), f.value]);
+  return { seed, siteFile: values.site ?? env.siteFile, only, faults, valueFaults, dataDir: env.dataDir };
+}
 
-  if (command === 'run') {
-    const site = loadSite(siteFile);
-    for (const f of faults) if (!site.devices.some((d) => d.id === f.device)) return fail(`--fault: unknown device '${f.device}'`);
-    const { startSiteSimulators } = await import('./fleet.ts');
-    // simulated MQTT-native controllers publish to MQTT_URL with the account of MQTT_USERNAME (issue 13)
-    const broker = mqttConnection({}, process.env);
-    const sims = await startSiteSimulators({ site, seed, only, mqttUrl: broker?.url, mqttOptions: broker ? () => broker.options : undefined });
-    try {
-      for (const [id, list] of valueFaults) sims.setValueFaults(id, list);
-      for (const f of faults) if ('protocol' in f) sims.setProtocolFault(f.device, f.protocol);
-    } catch (err) {
-      await sims.stop();
-      return fail(`--fault: ${(err as Error).message}`);
-    }
-    process.stderr.write(`jieneng sim: ${sims.devices.size} devices of ${site.site.id} simulated; Ctrl-C stops\n`);
-    await new Promise<void>((done) => {
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
+/** `jieneng sim …` */
+export const simCommand = group({
+  summary: 'the simulated devices of a site',
+  commands: {
+    run: leaf({
+      summary: "the site's simulators on their configured loopback addresses until Ctrl-C",
+      usage: '[--site <site.yaml>] [--seed N] [--only id,id…] [--fault DEVICE:KIND[:k=v,…]]…',
+      details: `${FAULTS_HELP}\nMQTT-native controllers publish to MQTT_URL as MQTT_USERNAME.`,
+      options: COMMON,
+      run: ({ values }) => simRun(common(values)),
+    }),
+    backfill: leaf({
+      summary: 'N days of history from the physics through the collector\'s ingestion into the configured store',
+      usage: '[--site <site.yaml>] --days N [--to ISO-time] [--step 15m|5m|1m|poll] [--seed N] [--state DIR] [--fault …]…',
+      details: `${FAULTS_HELP}\nThe store: INFLUX_URL …, else the embedded file under DATA_DIR.`,
+      options: { ...COMMON, days: { type: 'string' }, to: { type: 'string' }, step: { type: 'string' }, state: { type: 'string' } },
+      run: ({ values }) => simBackfill(common(values), values),
+    }),
+  },
+});
+
+/** Entry of `jieneng sim …`; returns the exit code. */
+export const simCli = (argv: string[]): Promise<number> => runCommand(simCommand, 'jieneng sim', argv);
+
+async function simRun({ seed, siteFile, only, faults, valueFaults }: ReturnType<typeof common>): Promise<number> {
+  const site = loadSite(siteFile);
+  for (const f of faults) if (!site.devices.some((d) => d.id === f.device)) throw new UsageError(`--fault: unknown device '${f.device}'`);
+  const { startSiteSimulators } = await import('./fleet.ts');
+  // simulated MQTT-native controllers publish to MQTT_URL with the account of MQTT_USERNAME (issue 13)
+  const broker = mqttConnection({}, process.env);
+  const sims = await startSiteSimulators({ site, seed, only, mqttUrl: broker?.url, mqttOptions: broker ? () => broker.options : undefined });
+  try {
+    for (const [id, list] of valueFaults) sims.setValueFaults(id, list);
+    for (const f of faults) if ('protocol' in f) sims.setProtocolFault(f.device, f.protocol);
+  } catch (err) {
     await sims.stop();
-    return 0;
+    throw new UsageError(`--fault: ${(err as Error).message}`);
   }
+  process.stderr.write(`jieneng sim: ${sims.devices.size} devices of ${site.site.id} simulated; Ctrl-C stops\n`);
+  await untilSignal();
+  await sims.stop();
+  return 0;
+}
 
-  if (command === 'backfill') {
-    const days = Number(values.days);
-    if (!values.days || !Number.isFinite(days) || days <= 0 || days > 3660) return fail(`--days: '${values.days ?? ''}' must be a number of days, 0 < N ≤ 3660`);
-    const toMs = values.to ? Date.parse(values.to) : Date.now();
-    if (!Number.isFinite(toMs)) return fail(`--to: '${values.to}' is not an ISO date-time (e.g. 2026-06-30T00:00:00+08:00)`);
-    const site = loadSite(siteFile);
-    const stepText = values.step ?? '15m';
-    const stepMs = stepText === 'poll' ? pollStepMs(site) : parseStep(stepText);
-    if (stepMs === undefined) return fail(`--step: '${stepText}' must be 15m, 5m, 1m, 30s, 15s or poll`);
-    if (faults.some((f) => 'protocol' in f)) return fail('--fault: protocol faults (offline, slow, exception) apply to `sim run`, not to a backfill');
-    for (const id of valueFaults.keys()) if (!site.devices.some((d) => d.id === id)) return fail(`--fault: unknown device '${id}'`);
-    return runBackfill({ site, days, toMs, stepMs, seed, only, faults: valueFaults, stateDir: resolve(values.state ?? resolve(process.env.DATA_DIR ?? './data', 'collector')) });
-  }
-
-  process.stderr.write(`${USAGE}\n`);
-  return command ? 2 : 0;
+async function simBackfill(c: ReturnType<typeof common>, values: { days?: string; to?: string; step?: string; state?: string }): Promise<number> {
+  const fail = (msg: string): never => {
+    throw new UsageError(msg);
+  };
+  const days = Number(values.days);
+  if (!values.days || !Number.isFinite(days) || days <= 0 || days > 3660) return fail(`--days: '${values.days ?? ''}' must be a number of days, 0 < N ≤ 3660`);
+  const toMs = values.to ? Date.parse(values.to) : Date.now();
+  if (!Number.isFinite(toMs)) return fail(`--to: '${values.to}' is not an ISO date-time (e.g. 2026-06-30T00:00:00+08:00)`);
+  const site = loadSite(c.siteFile);
+  const stepText = values.step ?? '15m';
+  const stepMs = stepText === 'poll' ? pollStepMs(site) : parseStep(stepText);
+  if (stepMs === undefined) return fail(`--step: '${stepText}' must be 15m, 5m, 1m, 30s, 15s or poll`);
+  if (c.faults.some((f) => 'protocol' in f)) return fail('--fault: protocol faults (offline, slow, exception) apply to `sim run`, not to a backfill');
+  for (const id of c.valueFaults.keys()) if (!site.devices.some((d) => d.id === id)) return fail(`--fault: unknown device '${id}'`);
+  return runBackfill({ site, days, toMs, stepMs, seed: c.seed, only: c.only, faults: c.valueFaults, stateDir: resolve(values.state ?? resolve(c.dataDir, 'collector')) });
 }
 
 /** 15m, 5m, 1m, 30s, 15s → ms (steps that divide 15 minutes, so every rollup interval gets whole readings). */

@@ -4,7 +4,8 @@
  * written as XLSX, or as CSV when --out ends in .csv. A progress bar on stderr when it is a terminal.
  */
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { group, leaf, runCommand, UsageError } from '../../core/cli/command.ts';
+import { settings } from '../../core/config/env.ts';
 import { loadSite } from '../../core/site/load.ts';
 import type { Storage } from '../../storage/port.ts';
 import { loadReferenceData } from '../reference.ts';
@@ -13,31 +14,37 @@ import { fillAnnualReturn } from './fill.ts';
 import { layoutForYear } from './layout.ts';
 import { returnXlsx } from './workbook.ts';
 
-const USAGE = 'usage: jieneng export annual --year <YYYY> [--site <site.yaml>] [--out return-<YYYY>.xlsx|.csv]';
+/** `jieneng export …`; `openStore` replaces the environment's store (tests). */
+export function exportCommandWith(openStore?: () => Promise<Storage>) {
+  return group({
+    summary: 'the annual returns',
+    commands: {
+      annual: leaf({
+        summary: 'the annual returns of the whole site as XLSX, or CSV when --out ends in .csv',
+        usage: '--year <YYYY> [--site <site.yaml>] [--out return-<YYYY>.xlsx|.csv]',
+        details: 'The store: INFLUX_URL …, else the embedded file under DATA_DIR. Site: SITE_FILE unless --site.',
+        options: { year: { type: 'string' }, site: { type: 'string' }, out: { type: 'string' } },
+        run: ({ values }) => exportAnnual(values, openStore),
+      }),
+    },
+  });
+}
+
+/** `jieneng export …` */
+export const exportCommand = exportCommandWith();
 
 /** Entry of `jieneng export …`; returns the exit code (0 written, 2 usage). */
-export async function exportCli(argv: string[], openStore?: () => Promise<Storage>): Promise<number> {
-  const [what, ...rest] = argv;
-  if (what !== 'annual') {
-    process.stderr.write(`${USAGE}\n`);
-    return what ? 2 : 0;
-  }
-  let values: { year?: string; site?: string; out?: string };
-  try {
-    ({ values } = parseArgs({ args: rest, options: { year: { type: 'string' }, site: { type: 'string' }, out: { type: 'string' } } }));
-  } catch (err) {
-    process.stderr.write(`jieneng export: ${(err as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+export const exportCli = (argv: string[], openStore?: () => Promise<Storage>): Promise<number> => runCommand(exportCommandWith(openStore), 'jieneng export', argv);
+
+async function exportAnnual(values: { year?: string; site?: string; out?: string }, openStore?: () => Promise<Storage>): Promise<number> {
   const year = Number(values.year);
   if (!values.year || !/^\d{4}$/.test(values.year) || year < 2000 || year > 2100) {
-    process.stderr.write(`jieneng export: --year: ${values.year === undefined ? 'missing' : `'${values.year}' is not a year between 2000 and 2100`}\n${USAGE}\n`);
-    return 2;
+    throw new UsageError(`--year: ${values.year === undefined ? 'missing' : `'${values.year}' is not a year between 2000 and 2100`}`);
   }
   const out = values.out ?? `return-${year}.xlsx`;
   const csv = out.toLowerCase().endsWith('.csv');
   // configuration first, so that a bad file is one line before any store is opened
-  const site = loadSite(values.site ?? process.env.SITE_FILE ?? 'config/demo-site.yaml');
+  const site = loadSite(values.site ?? settings().siteFile);
   const layout = layoutForYear(year);
   const coal = loadReferenceData().coal;
   const storage = openStore ? await openStore() : await (async () => {

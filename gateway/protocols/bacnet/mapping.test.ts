@@ -97,7 +97,7 @@ describe('scan arguments', () => {
     expect(() => parseScanArgs(['--broadcast', '10.0.0.255'])).toThrow(/--interface IP is required/);
     expect(() => parseScanArgs(['--interface', '10.0.0.5'])).toThrow(/--broadcast ADDR is required/);
     expect(() => parseScanArgs(['--interface', '10.0.0.5', '--broadcast', '10.0.0.255', '--port', 'x'])).toThrow(/--port must be a whole number/);
-    expect(() => parseScanArgs(['--interface', '10.0.0.5', '--frob'])).toThrow(/unknown argument '--frob'/);
+    expect(() => parseScanArgs(['--interface', '10.0.0.5', '--frob'])).toThrow(/Unknown option '--frob'/);
     expect(parseScanArgs(['--interface', '10.0.0.5', '--broadcast', '10.0.0.255', '--target', '10.0.1.7:47809', '--wait', '2', '--json']))
       .toEqual({ interface: '10.0.0.5', broadcast: '10.0.0.255', targets: ['10.0.1.7:47809'], waitMs: 2000, json: true });
   });

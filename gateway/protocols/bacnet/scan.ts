@@ -4,6 +4,8 @@
  * a template. The broadcast address is required: this tool never broadcasts to 255.255.255.255 on its own.
  */
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { leaf, runCommand, UsageError, type Parsed } from '../../../core/cli/command.ts';
 import { BacnetBus, BacnetRequestError, type IAmInfo } from './bus.ts';
 import { ObjectType, PropertyIdentifier as P, type BACNetObjectID } from './library.ts';
 import { bacnetErrorName, formatObjectId, hasUnits, propertyName } from './objects.ts';
@@ -150,61 +152,60 @@ function printDevice(d: ScannedDevice, print: (line: string) => void): void {
   }
 }
 
-/** `scan bacnet` arguments → options; throws a one-line message for a bad or missing argument. */
+const SCAN_OPTIONS = {
+  interface: { type: 'string' }, broadcast: { type: 'string' }, port: { type: 'string' }, 'local-port': { type: 'string' },
+  target: { type: 'string', multiple: true }, wait: { type: 'string' }, low: { type: 'string' }, high: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
+/** The parsed flags → options; throws a UsageError for a bad or missing one. */
+function scanOptionsFrom(values: Parsed<typeof SCAN_OPTIONS>['values']): ScanOptions {
+  const int = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got '${v}'`);
+    return n;
+  };
+  if (!values.interface) throw new UsageError('--interface IP is required (the local address to bind)');
+  if (!values.broadcast) throw new UsageError('--broadcast ADDR is required (the subnet\'s directed broadcast, e.g. 192.168.1.255)');
+  const wait = int('wait', values.wait);
+  const opts: ScanOptions & { json?: boolean } = {
+    interface: values.interface, broadcast: values.broadcast, targets: values.target ?? [],
+    port: int('port', values.port), localPort: int('local-port', values['local-port']), waitMs: wait === undefined ? undefined : wait * 1000,
+    lowLimit: int('low', values.low), highLimit: int('high', values.high), json: values.json,
+  };
+  for (const k of Object.keys(opts) as (keyof typeof opts)[]) if (opts[k] === undefined) delete opts[k];
+  return opts;
+}
+
+/** `scan bacnet` arguments → options; throws a one-line UsageError for a bad or missing argument. */
 export function parseScanArgs(argv: string[]): ScanOptions {
-  const opts: Partial<ScanOptions> & { targets: string[] } = { targets: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const next = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    const int = (name: string, v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got '${v}'`);
-      return n;
-    };
-    switch (arg) {
-      case '--interface': opts.interface = next(); break;
-      case '--broadcast': opts.broadcast = next(); break;
-      case '--port': opts.port = int(arg, next()); break;
-      case '--local-port': opts.localPort = int(arg, next()); break;
-      case '--target': opts.targets.push(next()); break;
-      case '--wait': opts.waitMs = int(arg, next()) * 1000; break;
-      case '--low': opts.lowLimit = int(arg, next()); break;
-      case '--high': opts.highLimit = int(arg, next()); break;
-      case '--json': opts.json = true; break;
-      default: throw new Error(`unknown argument '${arg}'`);
+  let parsed: Parsed<typeof SCAN_OPTIONS>;
+  try {
+    parsed = parseArgs({ args: argv, options: SCAN_OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return scanOptionsFrom(parsed.values);
+}
+
+/** `jieneng gateway scan bacnet` */
+export const scanBacnetCommand = leaf({
+  summary: 'find BACnet/IP devices (Who-Is) and list their objects, present values and units',
+  usage: '--interface IP --broadcast ADDR [--port 47808] [--local-port N] [--target IP:PORT]… [--wait S] [--low N --high N] [--json]',
+  options: SCAN_OPTIONS,
+  run: async ({ values }) => {
+    const opts = scanOptionsFrom(values);
+    try {
+      const devices = await scanBacnet(opts.json ? { ...opts, print: () => undefined } : opts);
+      if (opts.json) process.stdout.write(`${JSON.stringify(devices)}\n`);
+      return 0;
+    } catch (err) {
+      process.stderr.write(`scan failed: ${(err as Error).message}\n`);
+      return 1;
     }
-  }
-  if (!opts.interface) throw new Error('--interface IP is required (the local address to bind)');
-  if (!opts.broadcast) throw new Error('--broadcast ADDR is required (the subnet\'s directed broadcast, e.g. 192.168.1.255)');
-  return opts as ScanOptions;
-}
-
-/** Usage line of the command. */
-export const SCAN_USAGE = 'usage: jieneng gateway scan bacnet --interface IP --broadcast ADDR [--port N] [--local-port N] [--target IP:PORT]… [--wait S] [--low N --high N] [--json]';
-
-/** Entry for the CLI: returns the exit code (2 for bad arguments, 1 when the socket cannot be opened). */
-export async function scanBacnetCli(argv: string[]): Promise<number> {
-  let opts: ScanOptions;
-  try {
-    opts = parseScanArgs(argv);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${SCAN_USAGE}\n`);
-    return 2;
-  }
-  try {
-    const devices = await scanBacnet(opts.json ? { ...opts, print: () => undefined } : opts);
-    if (opts.json) process.stdout.write(`${JSON.stringify(devices)}\n`);
-    return 0;
-  } catch (err) {
-    process.stderr.write(`scan failed: ${(err as Error).message}\n`);
-    return 1;
-  }
-}
+  },
+});
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  scanBacnetCli(process.argv.slice(2)).then((code) => process.exit(code));
+  runCommand(scanBacnetCommand, 'scan bacnet', process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -6,6 +6,7 @@ import { ModbusBus, type ModbusEndpoint } from '../modbus/bus.ts';
 import type { DecodedModel } from './codec.ts';
 import { busReader, SunspecDevice } from './device.ts';
 import { modelLayout } from './models.ts';
+import { leaf, UsageError } from '../../../core/cli/command.ts';
 
 /** What a scan found: base address, the chain, and the decoded content of every model with a shipped definition. */
 export interface SunspecScanResult {
@@ -62,19 +63,22 @@ export function formatSunspecScan(r: SunspecScanResult): string {
   return lines.join('\n');
 }
 
-/** The `scan sunspec` subcommand body for the gateway CLI: parses `--host --port --unit`, prints, returns the exit code. */
-export async function scanSunspecCli(argv: string[]): Promise<number> {
-  const { parseArgs } = await import('node:util');
-  const { values } = parseArgs({ args: argv, options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '502' }, unit: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
-  const port = Number(values.port), unit = Number(values.unit);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) { process.stderr.write(`jieneng gateway scan sunspec: --port must be 1–65535\n`); return 2; }
-  if (!Number.isInteger(unit) || unit < 0 || unit > 255) { process.stderr.write(`jieneng gateway scan sunspec: --unit must be 0–255\n`); return 2; }
-  try {
-    const result = await scanSunspec({ host: values.host, port, unit });
-    process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : formatSunspecScan(result)}\n`);
-    return 0;
-  } catch (err) {
-    process.stderr.write(`jieneng gateway scan sunspec: ${values.host}:${port} unit ${unit}: ${(err as Error).message}\n`);
-    return 1;
-  }
-}
+/** `jieneng gateway scan sunspec` */
+export const scanSunspecCommand = leaf({
+  summary: 'SunSpec discovery: find the "SunS" marker, walk the models and decode each',
+  usage: '[--host 127.0.0.1] [--port 502] [--unit 1] [--json]',
+  options: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'string', default: '502' }, unit: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } },
+  run: async ({ values }) => {
+    const port = Number(values.port), unit = Number(values.unit);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--port must be 1–65535');
+    if (!Number.isInteger(unit) || unit < 0 || unit > 255) throw new UsageError('--unit must be 0–255');
+    try {
+      const result = await scanSunspec({ host: values.host, port, unit });
+      process.stdout.write(`${values.json ? JSON.stringify(result, null, 2) : formatSunspecScan(result)}\n`);
+      return 0;
+    } catch (err) {
+      process.stderr.write(`jieneng gateway scan sunspec: ${values.host}:${port} unit ${unit}: ${(err as Error).message}\n`);
+      return 1;
+    }
+  },
+});
