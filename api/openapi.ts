@@ -5,6 +5,7 @@
 import { STORAGE_KINDS } from '../storage/port.ts';
 import { secureOperations, securityPaths, securitySchemas, securitySchemes } from './openapi-security.ts';
 import { alertPaths, alertSchemas } from './openapi-alerts.ts';
+import { automationPaths, automationSchemas } from './openapi-automation.ts';
 import { importPaths, importSchemas } from './openapi-imports.ts';
 import { returnsPaths, returnsSchemas } from './openapi-returns.ts';
 import type { Json, Schema } from './openapi-types.ts';
@@ -304,8 +305,8 @@ const paths: Record<string, Schema> = {
   },
 };
 
-Object.assign(paths, securityPaths, alertPaths, importPaths, returnsPaths);
-Object.assign(schemas, securitySchemas, alertSchemas, importSchemas, returnsSchemas);
+Object.assign(paths, securityPaths, alertPaths, importPaths, returnsPaths, automationPaths);
+Object.assign(schemas, securitySchemas, alertSchemas, importSchemas, returnsSchemas, automationSchemas);
 secureOperations(paths);
 
 /** The document served at /api/v1/openapi.json. */

@@ -17,6 +17,7 @@ import { ACCESS } from './security/access.ts';
 import { assertEveryRouteHasRule, routeKeys } from './security/enforce.ts';
 import { ROLES, roleAtLeast, type Role } from './security/roles.ts';
 import { openSecurityStore } from './security/store.ts';
+import { storeOnlyAutomation } from './testing/automation-port.ts';
 import { AlertStore } from '../alerts/store.ts';
 import { EntryStore } from './returns/entry-store.ts';
 import { putRule } from '../alerts/rules/edit.ts';
@@ -59,6 +60,13 @@ const SAMPLES: Record<string, string> = {
   'POST /api/v1/returns/entries': '/api/v1/returns/entries',
   'POST /api/v1/returns/entries/upload': '/api/v1/returns/entries/upload?format=csv',
   'GET /api/v1/returns/entries/template': '/api/v1/returns/entries/template',
+  'GET /api/v1/automation/schedules': '/api/v1/automation/schedules',
+  'GET /api/v1/automation/overrides': '/api/v1/automation/overrides',
+  'POST /api/v1/automation/overrides': '/api/v1/automation/overrides',
+  'DELETE /api/v1/automation/overrides/:id': '/api/v1/automation/overrides/{fresh override}',
+  'GET /api/v1/automation/commands': '/api/v1/automation/commands',
+  'POST /api/v1/automation/commands': '/api/v1/automation/commands',
+  'GET /api/v1/automation/demand': '/api/v1/automation/demand',
 };
 /** Bodies of the sample writes. */
 const BODIES: Record<string, unknown> = {
@@ -69,6 +77,8 @@ const BODIES: Record<string, unknown> = {
   'PUT /api/v1/alert-rules/:id': { kind: 'stale', name: '总表无数据', severity: 'major', scope: { device: ['m1'] }, after: '15m' },
   'POST /api/v1/imports/readings': 'time,device,point,value\n2025-03-01T12:00:00+08:00,met1,temp_c,12.5\n',
   'POST /api/v1/returns/entries': { kind: 'lpg', from: '2025-01-01', to: '2025-02-01', quantity: 12 },
+  'POST /api/v1/automation/overrides': { device: 'm1', point: 'setpoint_c', value: 20 },
+  'POST /api/v1/automation/commands': { device: 'm1', point: 'setpoint_c', value: 20 },
   // a text body goes as it is (the template's CSV)
   'POST /api/v1/returns/entries/upload': 'kind,from,to,quantity\r\nlpg,2025-02-01,2025-03-01,10\r\n',
 };
@@ -87,6 +97,7 @@ describe('API security (issue 13)', () => {
   const rulesFile = join(alertDir, 'alert-rules.yaml');
   writeFileSync(rulesFile, 'version: 1\nrules:\n  - { id: m1-stale, kind: stale, name: 总表无数据, severity: major, after: 15m }\n');
   let ruleCount = 0;
+  const automation = storeOnlyAutomation();
   // one firing alert to acknowledge (issue 14)
   alerts.recordTransition(
     { key: 'r|m1|power_kw', rule: 'r', device: 'm1', point: 'power_kw', state: 'firing', since_ms: clock, breached: true, onsets: [clock] },
@@ -98,7 +109,7 @@ describe('API security (issue 13)', () => {
     ({ storage, cleanup } = await storageBackends()[0].open());
     await storage.write(withBuildingRollups(dayOfRollups()));
     await storage.flush();
-    const api = await startApi({ site: fixtureSite(), storage, port: 0, security: keys.security, alerts, entries: new EntryStore(':memory:'), alertRulesFile: rulesFile });
+    const api = await startApi({ site: fixtureSite(), storage, port: 0, security: keys.security, alerts, entries: new EntryStore(':memory:'), alertRulesFile: rulesFile, automation });
     base = `http://127.0.0.1:${api.port}`;
     stop = api.stop;
   });
@@ -145,7 +156,8 @@ describe('API security (issue 13)', () => {
         const silence = alerts.addSilence({ starts_ms: clock, ends_ms: clock + 60_000, comment: 'to end', created_by: 'test', created_ms: clock }).id;
         const ruleId = `fresh-${ruleCount++}`;
         putRule(rulesFile, fixtureSite(), { id: ruleId, kind: 'stale', name: '待删除', severity: 'info', after: '1h' });
-        const res = await call(path.replace('{fresh key}', fresh).replace('{fresh silence}', String(silence)).replace('{fresh rule}', ruleId), { method, role, body: BODIES[rule] });
+        const override = automation.store.addOverride({ device: 'm1', point: 'setpoint_c', value: 1, until_ms: null, by: 'test', comment: '', created_ms: clock }).id;
+        const res = await call(path.replace('{fresh key}', fresh).replace('{fresh silence}', String(silence)).replace('{fresh rule}', ruleId).replace('{fresh override}', String(override)), { method, role, body: BODIES[rule] });
         const allowed = needed === 'public' || roleAtLeast(role, needed);
         expect(res.status, `${role} ${rule}`).toBe(allowed ? (method === 'POST' && !NOT_CREATED.has(rule) ? 201 : 200) : 403);
         if (!allowed) {

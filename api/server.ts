@@ -24,6 +24,8 @@ import { keyRoutes } from './routes/keys.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { importRoutes } from './routes/imports.ts';
 import { alertRoutes } from './routes/alerts.ts';
+import { automationRoutes } from './routes/automation.ts';
+import type { AutomationPort } from '../automation/port.ts';
 import { entryRoutes } from './routes/returns-entries.ts';
 import type { EntryStore } from './returns/entry-store.ts';
 import { alertRuleRoutes } from './routes/alert-rules.ts';
@@ -57,6 +59,8 @@ export interface ApiOptions {
   entries?: EntryStore;
   /** the alert rules file managers edit through the API (docs/alerts.md); absent: the rule routes answer 503 */
   alertRulesFile?: string;
+  /** the automation service (automation/runtime.ts) in this process; absent: the automation routes answer 503 */
+  automation?: AutomationPort;
 }
 
 /** The shared state of the routes. */
@@ -102,6 +106,7 @@ export function createApp(opts: AppOptions, ctx: ApiContext = createContext(opts
   v1.use(auditRoutes(ctx, opts.security));
   v1.use(keyRoutes(ctx, opts.security));
   v1.use(alertRoutes(ctx, opts.alerts));
+  v1.use(automationRoutes(ctx, opts.automation));
   v1.use(entryRoutes(ctx, opts.entries));
   v1.use(alertRuleRoutes(ctx, opts.alertRulesFile));
   app.use('/api/v1', v1);

@@ -22,7 +22,8 @@ export interface PlannedWrite {
   point: string;
   value: number | null;
   priority?: number;
-  layer: Layer;
+  /** `manual`: a one-off command from the API, outside the layers */
+  layer: Layer | 'manual';
   /** who asked: `schedule:<id>`, `demand:<id>`, `override:<who>` */
   origin: string;
   /** why the value differs from what was asked (a ramp step) */
@@ -87,7 +88,8 @@ export class PointArbiter {
     const { device, point } = this.cfg;
     if (!this.cfg.bacnet) {
       const winner = LAYERS.map((l) => [l, this.asked.get(l)] as const).find(([, a]) => a && a.value !== null);
-      const [layer, ask] = winner ?? ['schedule' as Layer, { value: this.cfg.release_value ?? null, origin: this.asked.get('schedule')?.origin ?? 'release' }];
+      const layer: Layer = winner?.[0] ?? 'schedule';
+      const ask: Ask = winner?.[1] ?? { value: this.cfg.release_value ?? null, origin: this.asked.get('schedule')?.origin ?? 'release' };
       if (ask.value === null || ask.value === this.written.get('schedule') || this.held.get(layer) === `refused:${ask.value}`) return { writes, held };
       const step = this.check(layer, ask, nowMs, this.effective() ?? measured, held);
       if (step !== undefined) writes.push({ device, point, value: step.value, layer, origin: ask.origin, ...(step.note ? { note: step.note } : {}) });
@@ -114,6 +116,7 @@ export class PointArbiter {
 
   /** Record a write the device acknowledged (or a dry-run's, as if it had). */
   confirm(w: PlannedWrite, nowMs: number): void {
+    if (w.layer === 'manual') return;
     const before = this.effective();
     this.written.set(this.cfg.bacnet ? w.layer : 'schedule', w.value);
     this.held.delete(w.layer);
@@ -123,7 +126,7 @@ export class PointArbiter {
 
   /** The gateway refused this write (nothing sent): do not send the same value again for this layer. */
   refusedByDevice(w: PlannedWrite): void {
-    this.held.set(w.layer, `refused:${w.value}`);
+    if (w.layer !== 'manual') this.held.set(w.layer, `refused:${w.value}`);
   }
 
   /** Forget what the device holds (it restarted, or a write failed): the next plan writes again. */

@@ -58,7 +58,7 @@ export function checkAutomation(value: unknown, site: SiteModel, file = '(automa
     const p = loadModel(d.template).points.get(point);
     if (!p) return fail([...path, 'point'], `device ${device} (${d.template}) publishes no point '${point}'`);
     if (!p.writable) return fail([...path, 'point'], `point '${point}' of ${device} is not writable in template ${d.template}`);
-    const entry = { device, point, min: p.writable.min, max: p.writable.max, gateway: d.gateway, bacnet: d.address.protocol === 'bacnet-ip' };
+    const entry: CommandedPoint & { gateway: string; bacnet: boolean } = { device, point, min: p.writable.min, max: p.writable.max, gateway: d.gateway, bacnet: d.address.protocol === 'bacnet-ip' };
     points.set(key, entry);
     return entry;
   };

@@ -10,7 +10,7 @@ import { loadReferenceData, type ReferenceData } from '../api/reference.ts';
 import type { DeviceReading } from '../core/contract/v1.ts';
 import { logger, type Logger } from '../core/log.ts';
 import type { SiteModel } from '../core/site/schema.ts';
-import { PointArbiter, type HeldRequest, type Layer, type PlannedWrite } from './arbiter.ts';
+import { PointArbiter, type HeldRequest, type PlannedWrite } from './arbiter.ts';
 import { DemandLimiter } from './demand.ts';
 import { CommandLink } from './link.ts';
 import { pointKey, type AutomationConfig } from './load.ts';
@@ -73,13 +73,13 @@ export async function startAutomation(o: AutomationOptions): Promise<Automation>
   const gatewayOf = (device: string) => o.site.devices.find((d) => d.id === device)?.gateway;
 
   /** Audit and send one write; confirm it to its arbiter when the device acknowledged it. */
-  const send = async (w: PlannedWrite & { layer: Layer | 'manual' }, arbiter?: PointArbiter): Promise<CommandRecord> => {
+  const send = async (w: PlannedWrite, arbiter?: PointArbiter): Promise<CommandRecord> => {
     const at = now();
     const base = { at_ms: at, device: w.device, point: w.point, value: w.value, priority: w.priority ?? null, layer: w.layer, origin: w.origin };
     if (cfg.dry_run) {
       log.info({ ...base, note: w.note }, 'dry run: would write');
       const id = store.record({ ...base, outcome: 'dry-run', detail: w.note ?? null });
-      if (arbiter && w.layer !== 'manual') arbiter.confirm(w as PlannedWrite, at);
+      arbiter?.confirm(w, at);
       return store.command(id)!;
     }
     const gateway = gatewayOf(w.device);
@@ -91,8 +91,8 @@ export async function startAutomation(o: AutomationOptions): Promise<Automation>
       log.warn({ ...base, gateway }, 'write not answered');
     } else {
       store.answer(id, answer.outcome, answer.detail ?? w.note ?? null, answeredAt);
-      if (answer.outcome === 'written' && arbiter && w.layer !== 'manual') arbiter.confirm(w as PlannedWrite, at);
-      if (answer.outcome === 'refused' && arbiter && w.layer !== 'manual') arbiter.refusedByDevice(w as PlannedWrite);
+      if (answer.outcome === 'written') arbiter?.confirm(w, at);
+      if (answer.outcome === 'refused') arbiter?.refusedByDevice(w);
       log.info({ ...base, outcome: answer.outcome, detail: answer.detail, note: w.note }, 'write answered');
     }
     return store.command(id)!;

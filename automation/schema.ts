@@ -65,7 +65,10 @@ export const Schedule = Obj({
   building: Type.String({ minLength: 1 }),
   zone: Type.Optional(Type.String({ description: 'zone or device group within the building, for people' })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
-  week: Obj(Object.fromEntries(WEEKDAYS.map((d) => [d, Type.Optional(Day)])) as Record<Weekday, ReturnType<typeof Type.Optional<typeof Day>>>),
+  week: Obj({
+    mon: Type.Optional(Day), tue: Type.Optional(Day), wed: Type.Optional(Day), thu: Type.Optional(Day),
+    fri: Type.Optional(Day), sat: Type.Optional(Day), sun: Type.Optional(Day),
+  }),
   holiday: Type.Optional(Day),
   adjusted_workday: Type.Optional(Type.Union(WEEKDAYS.map((d) => Type.Literal(d)), {
     default: 'mon', description: "the weekday whose programme an adjusted working day (调休) follows",
