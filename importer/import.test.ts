@@ -125,6 +125,21 @@ describe('history import', () => {
     expect(counter.map((p) => [p.tags.quality, p.fields.value])).toEqual([['uncertain', 0], ['uncertain', 500], ['uncertain', 1110.5], ['uncertain', 1110.5], ['uncertain', 1590.5]]);
   });
 
+  it("refuses a file that leaves out a member of a building total with stored energy, and takes both meters together", async () => {
+    // a second root electricity meter in the building: its total is the sum of both
+    const main = site.devices.find((d) => d.id === 'jiwei-main')!;
+    const two = { ...site, devices: [...site.devices, { ...main, id: 'jiwei-annex', name: '附楼总进线' }] };
+    const annex = ['2025-09-01,jiwei-annex,energy_import_kwh,10', '2025-09-02,jiwei-annex,energy_import_kwh,110'];
+    const mains = ['2025-09-01,jiwei-main,energy_import_kwh,500', '2025-09-02,jiwei-main,energy_import_kwh,800'];
+    expect((await importReadings({ site: two, storage, bytes: csv(...annex) })).stored).toBe(true);
+    const partial = await importReadings({ site: two, storage, bytes: csv(...mains) });
+    expect(partial.rejected).toEqual([{ row: 2, reason: 'partial_group', detail: expect.stringContaining("the electricity total '01000' of building 'jiwei' also adds meter 'jiwei-annex'") }]);
+    const both = await importReadings({ site: two, storage, bytes: csv(...mains, ...annex) });
+    expect(both).toMatchObject({ stored: true, already_stored: 2, rejected: [] });
+    const total = await storage.raw({ measurement: 'energy_building_1d', from: sh(9, 1), to: sh(9, 2), where: { building: 'jiwei', category: '01000' } });
+    expect(total.map((p) => p.fields.energy_kwh)).toEqual([400]);
+  });
+
   it('takes the documented example file (docs/examples/readings.csv) without a refused row', async () => {
     const r = await importReadings({ site, storage, bytes: readFileSync('docs/examples/readings.csv'), dryRun: true });
     expect(r).toMatchObject({ rows: 10, readings: 11, rejected: [], warnings: [], stored: false });

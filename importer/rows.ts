@@ -14,7 +14,7 @@ export const REQUIRED_COLUMNS = ['time', 'device', 'point', 'value'] as const;
 /** Why a row is refused: the import's own checks, then the collector's reasons (collector/validate.ts). */
 export type RowReason =
   | 'unknown_device' | 'not_a_number' | 'bad_time' | 'duplicate' | 'decreasing_counter' | 'bad_interval'
-  | 'mixed_kinds' | 'conflict' | string;
+  | 'mixed_kinds' | 'conflict' | 'partial_group' | string;
 
 /** One refused row. */
 export interface RowProblem {

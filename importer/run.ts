@@ -14,6 +14,7 @@ import type { Storage } from '../storage/port.ts';
 import { createIngestor } from '../collector/ingest.ts';
 import { devicePointRules, type DevicePointRules } from '../collector/point-rules.ts';
 import { checkRows, REQUIRED_COLUMNS, type ImportReading, type RowProblem } from './rows.ts';
+import { checkGroups } from './groups.ts';
 import { heldStorage } from './held-storage.ts';
 import { ImportFileError, readTable } from './table.ts';
 
@@ -83,6 +84,7 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
   report.already_stored = await compareStored(opts.storage, opts.site.site.id, readings, problems);
   // Everything already there: nothing new to store (the same file imported twice).
   if (report.already_stored === readings.length) return done();
+  await checkGroups(opts.site, opts.storage, readings, problems);
 
   const imported = new Set(report.devices);
   const held = heldStorage(opts.storage);
