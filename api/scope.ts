@@ -76,7 +76,7 @@ export function resolveScope(ctx: ApiContext, query: Query): Scope {
   const meters = (m: Medium) => buildings.flatMap((b) => index.rootMeters(b.id, m).map((d) => d.id));
   return {
     kind, id, name, buildings, meters,
-    source: (m) => buildingSource(ctx, buildings, m),
+    source: (m) => (kind === 'building' ? buildingSource(ctx, buildings, m) : siteOrBuildingSource(ctx, buildings, m)),
     media: () => MEDIA.filter((m) => meters(m).length > 0),
     denominators: (year) => {
       const warnings: Warning[] = [];
@@ -106,4 +106,16 @@ export function buildingSource(ctx: Pick<ApiContext, 'index'>, buildings: Buildi
     meters += n;
   }
   return { kind: 'buildings', ids, meters };
+}
+
+/**
+ * A site or portfolio scope: the site totals (decision 0407) when its buildings are every building of the site
+ * with meters of the medium — the same root meters, so the same figures — else its buildings' totals.
+ */
+export function siteOrBuildingSource(ctx: Pick<ApiContext, 'index'>, buildings: Building[], medium: Medium): RollupSource {
+  const source = buildingSource(ctx, buildings, medium);
+  const all = buildingSource(ctx, ctx.index.site.buildings, medium);
+  const mine = new Set(source.ids);
+  return all.ids.length > 0 && all.ids.every((b) => mine.has(b)) && mine.size === all.ids.length && source.meters === all.meters
+    ? { ...source, kind: 'site' } : source;
 }

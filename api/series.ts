@@ -1,6 +1,6 @@
 /**
- * Reads of the interval rollups the collector writes (DESIGN.md D3) — per meter (energy_15m, energy_1d) and per
- * building (energy_building_15m, energy_building_1d) — shaped as plain series for the domain functions. Windows
+ * Reads of the interval rollups the collector writes (DESIGN.md D3) — per meter (energy_15m, energy_1d), per
+ * building (energy_building_15m, energy_building_1d) and per site (energy_site_15m, energy_site_1d) — shaped as plain series for the domain functions. Windows
  * follow the site's calendar (D6).
  */
 import {
@@ -12,6 +12,7 @@ import { INTERVALS, type IntervalName } from '../core/duration.ts';
 import { tzOffsetMs } from '../core/time.ts';
 import type { Provenance } from './domain/provenance.ts';
 import type { AggregateSeries, Storage, TagFilter } from '../storage/port.ts';
+import { siteRowsSince } from './site-since.ts';
 
 /** One window of a series: start (UTC ms) and quantity. */
 export interface SeriesPoint {
@@ -38,14 +39,16 @@ export interface RollupQuery {
 }
 
 /**
- * Where a scope's consumption of a medium is stored: the rows of some meters, or the collector's building totals
+ * Where a scope's consumption of a medium is stored: the rows of some meters, the collector's building totals
  * (category MEDIUM_TOTAL_CATEGORY: the sum of a building's root meters), which a site of thousands of meters reads
- * as one series per building instead of one per meter (issue 18 §3). `meters` is how many meters the rows add up,
- * for the intervals a window should hold.
+ * as one series per building instead of one per meter (issue 18 §3), or — the whole site — its site totals, one
+ * series per collector partition, where they are complete (decision 0407), else those of its buildings (`ids`).
+ * `meters` is how many meters the rows add up, for the intervals a window should hold.
  */
 export type RollupSource =
   | { kind: 'meters'; ids: string[]; meters: number }
-  | { kind: 'buildings'; ids: string[]; meters: number };
+  | { kind: 'buildings'; ids: string[]; meters: number }
+  | { kind: 'site'; ids: string[]; meters: number };
 
 /** A window of a rollup series with its provenance (api/domain/provenance.ts). */
 export interface RollupPoint extends SeriesPoint, Provenance {}
@@ -64,28 +67,55 @@ export interface SourceQuery {
 /**
  * The source's quantity per window with the provenance sums of its rows (four aggregates of the same rows, in
  * parallel); windows without any data are absent (never a zero). Rows without provenance fields (written before
- * them) count as holding no measured interval.
+ * them) count as holding no measured interval. A site source reads the building totals before the instant its
+ * site totals are complete from and the site totals after it; that instant is a local midnight, on every grid.
  */
 export async function sourceSeries(storage: Storage, q: SourceQuery): Promise<RollupPoint[]> {
   if (q.source.ids.length === 0) return [];
   const every = INTERVALS[q.interval];
+  const grid = { every, offset: every === INTERVAL_15M_MS ? 0 : gridOffsetMs(every, q.tz, q.from) };
   const daily = q.interval === '1d';
-  const byBuilding = q.source.kind === 'buildings';
-  const measurement = byBuilding
-    ? (daily ? MEASUREMENT.buildingEnergy1d : MEASUREMENT.buildingEnergy15m)
-    : (daily ? MEASUREMENT.energy1d : MEASUREMENT.energy15m);
-  const where: TagFilter = byBuilding
-    ? { site: q.siteId, building: q.source.ids, medium: q.medium, category: MEDIUM_TOTAL_CATEGORY[q.medium] }
-    : { site: q.siteId, meter: q.source.ids };
+  const buildings = (from: number, to: number) => fieldSums(storage, q.medium, grid, from, to,
+    daily ? MEASUREMENT.buildingEnergy1d : MEASUREMENT.buildingEnergy15m,
+    { site: q.siteId, building: q.source.ids, medium: q.medium, category: MEDIUM_TOTAL_CATEGORY[q.medium] });
+  if (q.source.kind === 'meters') {
+    return fieldSums(storage, q.medium, grid, q.from, q.to, daily ? MEASUREMENT.energy1d : MEASUREMENT.energy15m, { site: q.siteId, meter: q.source.ids });
+  }
+  if (q.source.kind === 'buildings') return buildings(q.from, q.to);
+  const since = await siteRowsSince(storage, q.siteId);
+  if (since === undefined || since >= q.to) return buildings(q.from, q.to);
+  const site = (from: number) => fieldSums(storage, q.medium, grid, from, q.to,
+    daily ? MEASUREMENT.siteEnergy1d : MEASUREMENT.siteEnergy15m,
+    { site: q.siteId, medium: q.medium, category: MEDIUM_TOTAL_CATEGORY[q.medium] });
+  if (since <= q.from) return site(q.from);
+  const [before, after] = await Promise.all([buildings(q.from, since), site(since)]);
+  return addWindows(before, after);
+}
+
+/** One measurement's quantity and provenance sums per window over [from, to). */
+async function fieldSums(storage: Storage, medium: Medium, grid: { every: number; offset: number }, from: number, to: number,
+  measurement: string, where: TagFilter): Promise<RollupPoint[]> {
   const read = async (field: string) => mergeSeries(await storage.aggregate({
-    measurement, field, fn: 'sum', from: q.from, to: q.to, every_ms: every,
-    offset_ms: every === INTERVAL_15M_MS ? 0 : gridOffsetMs(every, q.tz, q.from), where,
+    measurement, field, fn: 'sum', from, to, every_ms: grid.every, offset_ms: grid.offset, where,
   }));
   const [values, estimated, intervals, intervalsEstimated] = await Promise.all(
-    [QUANTITY_FIELD[q.medium], ESTIMATED_FIELD[q.medium], INTERVALS_FIELD, INTERVALS_ESTIMATED_FIELD].map(read));
+    [QUANTITY_FIELD[medium], ESTIMATED_FIELD[medium], INTERVALS_FIELD, INTERVALS_ESTIMATED_FIELD].map(read));
   const at = (s: SeriesPoint[]) => new Map(s.map((p) => [p.time, p.value]));
   const e = at(estimated), n = at(intervals), ne = at(intervalsEstimated);
   return values.map((p) => ({ ...p, estimated: e.get(p.time) ?? 0, intervals: n.get(p.time) ?? 0, intervals_estimated: ne.get(p.time) ?? 0 }));
+}
+
+/** Two window series added up window by window (a window straddling the instant gets both parts). */
+function addWindows(a: RollupPoint[], b: RollupPoint[]): RollupPoint[] {
+  const byTime = new Map<number, RollupPoint>();
+  for (const p of [...a, ...b]) {
+    const o = byTime.get(p.time);
+    byTime.set(p.time, o ? {
+      time: p.time, value: o.value + p.value, estimated: o.estimated + p.estimated, intervals: o.intervals + p.intervals,
+      intervals_estimated: o.intervals_estimated + p.intervals_estimated,
+    } : p);
+  }
+  return [...byTime.values()].sort((x, y) => x.time - y.time);
 }
 
 /** Sum of the meters' rollups per window; windows without any data are absent (never a zero). */

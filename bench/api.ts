@@ -3,7 +3,8 @@
  * Fills a year (2025) of 15-minute and daily rollups for BENCH_METERS meters (default 100: 20 buildings × a root
  * meter and four sub-item meters) into the embedded store and into an InfluxDB 1.x it starts itself (or INFLUX_URL),
  * then runs the same seeded query mix against an API on each. Prints per query kind the median and p95, beside
- * the floors measured in the same run (a bare HTTP route; the store's own building-year aggregate), and ends with
+ * the floors measured in the same run (a bare HTTP route; the store's own building-year aggregate) and the site and
+ * portfolio kinds read before the site totals were declared complete (the building totals), and ends with
  *   p95_ms=<worse of the two> p95_ms_embedded=<n> p95_ms_influx=<n> p50_ms=<worse of the two> queries=<n>
  * Sizes: BENCH_METERS (100, a multiple of 5), BENCH_DAYS (365), BENCH_QUERIES per store (270).
  */
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApi } from '../api/server.ts';
 import { openSecurityStore } from '../api/security/store.ts';
+import { forgetSiteSince } from '../api/site-since.ts';
 import { checkSite } from '../core/site/load.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import { zonedTime } from '../core/time.ts';
@@ -62,6 +64,9 @@ const provenance = (intervals: number) => ({ estimated: 0, estimated_kwh: 0, int
 /** A year of rollups, batch by batch: sub-items follow an office day; the root is their sum plus 10 % unmetered. */
 function* yearBatches(): Generator<StoredPoint[]> {
   let batch: StoredPoint[] = [];
+  // the site totals the collector writes beside them (decision 0407): the sum of the building totals
+  const siteQuarters = new Float64Array(DAYS * 96);
+  const siteDays = new Float64Array(DAYS);
   for (let b = 0; b < BUILDINGS; b++) {
     const shares = [0.3, 0.4, 0.15, 0.05];
     const series = [`b${b}-main`, ...SUBITEMS.map((c) => `b${b}-${c.toLowerCase()}`)];
@@ -80,11 +85,21 @@ function* yearBatches(): Generator<StoredPoint[]> {
         });
         // the building total the collector writes beside them (the root meter's quarter-hour; decision 0404)
         batch.push({ measurement: 'energy_building_15m', tags: { site: 'bench', building: `b${b}`, medium: 'electricity', category: '01000' }, fields: { energy_kwh: kwh[0], ...provenance(1) }, time: YEAR0 + day * 86_400_000 + q * Q });
+        siteQuarters[day * 96 + q] += kwh[0];
         if (batch.length >= 5000) { yield batch; batch = []; }
       }
       daily.forEach((v, i) => batch.push({ measurement: 'energy_1d', tags: { site: 'bench', building: `b${b}`, meter: series[i], medium: 'electricity', category: i === 0 ? '01000' : SUBITEMS[i - 1] }, fields: { energy_kwh: Math.round(v * 1000) / 1000, ...provenance(96) }, time: YEAR0 + day * 86_400_000 }));
       batch.push({ measurement: 'energy_building_1d', tags: { site: 'bench', building: `b${b}`, medium: 'electricity', category: '01000' }, fields: { energy_kwh: Math.round(daily[0] * 1000) / 1000, ...provenance(96) }, time: YEAR0 + day * 86_400_000 });
+      siteDays[day] += Math.round(daily[0] * 1000) / 1000;
     }
+  }
+  const siteTags = { site: 'bench', medium: 'electricity', category: '01000', partition: '0/1' };
+  for (let day = 0; day < DAYS; day++) {
+    for (let q = 0; q < 96; q++) {
+      batch.push({ measurement: 'energy_site_15m', tags: siteTags, fields: { energy_kwh: siteQuarters[day * 96 + q], ...provenance(BUILDINGS) }, time: YEAR0 + day * 86_400_000 + q * Q });
+    }
+    batch.push({ measurement: 'energy_site_1d', tags: siteTags, fields: { energy_kwh: siteDays[day], ...provenance(96 * BUILDINGS) }, time: YEAR0 + day * 86_400_000 });
+    if (batch.length >= 5000) { yield batch; batch = []; }
   }
   if (batch.length) yield batch;
 }
@@ -147,6 +162,19 @@ async function runStore(name: string, storage: Storage, site: SiteModel): Promis
       await storage.aggregate({ measurement: 'energy_1d', field: 'energy_kwh', fn: 'sum', from: YEAR0, to: YEAR0 + 365 * 86_400_000, every_ms: 86_400_000, offset_ms: -8 * 3_600_000, where: { site: 'bench', meter: `b${i % BUILDINGS}-main` } });
       store.push(performance.now() - t0);
     }
+    // The same run's baseline: the kinds that read site totals, first without them (no `energy_site_since` row yet:
+    // the API reads the building totals, as before decision 0407), then the whole mix with them.
+    const siteKinds = kinds.filter((k) => /site|portfolio/.test(k));
+    const baseline = new Map<string, number[]>(siteKinds.map((k) => [k, []]));
+    const rb = prng(42);
+    for (let i = 0; i < QUERIES; i++) {
+      const k = kinds[i % kinds.length];
+      const url = base + KINDS[k](rb);
+      if (siteKinds.includes(k)) baseline.get(k)?.push(await timeGet(url));
+    }
+    await storage.write([{ measurement: 'energy_site_since', tags: { site: 'bench', partition: '0/1' }, fields: { written_at: Date.now() }, time: YEAR0 }]);
+    await storage.flush();
+    forgetSiteSince(storage);
     const r = prng(42);
     const all: number[] = [];
     const byKind = new Map<string, number[]>(kinds.map((k) => [k, []]));
@@ -159,6 +187,7 @@ async function runStore(name: string, storage: Storage, site: SiteModel): Promis
     process.stdout.write(`\n${name}: ${QUERIES} queries, median ${ms(median(all))} ms, p95 ${ms(p95(all))} ms`
       + `  (floors this run: HTTP route without storage median ${ms(median(http))} ms; store building-year aggregate median ${ms(median(store))} ms)\n`);
     for (const [k, ts] of byKind) process.stdout.write(`  ${k.padEnd(40)} median ${ms(median(ts)).padStart(7)} ms   p95 ${ms(p95(ts)).padStart(7)} ms\n`);
+    for (const [k, ts] of baseline) process.stdout.write(`  ${(k + ', building totals').padEnd(40)} median ${ms(median(ts)).padStart(7)} ms   p95 ${ms(p95(ts)).padStart(7)} ms  (same run, before the site totals)\n`);
     return { all, byKind };
   } finally {
     await api.stop();

@@ -47,6 +47,8 @@ export interface IngestorOptions {
   recomputeHorizonMs?: number;
   /** a segment longer than this is a gap (estimated); default max(3 × poll interval, 15 min) per device */
   gapMs?: number;
+  /** the `partition` tag of the site rollups, `k/N` (decision 0407); default `0/1`, the whole site */
+  partition?: string;
   /** what this ingestor does: telemetry rows, energy (counter state); both by default (see decision 0301) */
   roles?: { telemetry?: boolean; energy?: boolean };
   /** device point rules; default from the device template (collector/point-rules.ts) */
@@ -170,6 +172,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       recomputeHorizonMs: opts.recomputeHorizonMs ?? 6 * 3_600_000,
       gapMs: opts.gapMs,
       pruneEveryReadings: opts.pruneEveryReadings ?? 50_000,
+      partition: opts.partition ?? '0/1',
     }, store.loadMeters())
     : undefined;
   if (store.lostEntries > 0) {
@@ -282,6 +285,13 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     // Totals a state rebuild recomputed (collector/state-rebuild.ts): written like a batch's, before any batch.
     const energy = accumulator.rewrite(rewrite);
     const entry = store.commit({ readings: [], intervals: [], evicted: [], rewritten: true, energy: renderer.energyLines(energy.rows), count: energy.rows.length, newest_ts: 0 });
+    if (entry.id > 0) writer.enqueue(entry);
+  }
+  if (accumulator) {
+    // The site rows of what memory holds, then the row saying from when they are complete (decision 0407).
+    const { changes, since } = accumulator.siteStart(now());
+    const lines = renderer.energyLines(changes.rows) + renderer.siteSinceLine(opts.partition ?? '0/1', since, now());
+    const entry = store.commit({ readings: [], intervals: [], evicted: [], energy: lines, count: changes.rows.length + 1, newest_ts: 0 });
     if (entry.id > 0) writer.enqueue(entry);
   }
   writer.start(); // last: it may begin at once with entries a previous run left on disk

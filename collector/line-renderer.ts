@@ -69,6 +69,11 @@ export class LineRenderer {
     return text;
   }
 
+  /** The row saying from when this collector's site rows are complete (decision 0407): its time is that instant. */
+  siteSinceLine(partition: string, since: number, writtenAt: number): string {
+    return `${seriesPrefix(MEASUREMENT.siteEnergySince, { site: this.siteId, partition })} written_at=${writtenAt} ${since}\n`;
+  }
+
   private energySeries(series: EnergySeries): { quarter: string; day: string; field: string; estimated: string } {
     let s = this.energy.get(series);
     if (!s) {

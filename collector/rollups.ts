@@ -10,9 +10,10 @@ import type { Device, Medium, SiteModel } from '../core/site/schema.ts';
 
 /** A sum of meters written as one series. */
 export interface RollupGroup {
-  kind: 'building' | 'virtual';
-  /** virtual meter id, or `<building>/<medium>/<category>` */
+  kind: 'building' | 'virtual' | 'site';
+  /** virtual meter id, `<building>/<medium>/<category>`, or (site) `<medium>/<category>` */
   id: string;
+  /** the building ('' for a site group) */
   building: string;
   medium: Medium;
   category?: string;
@@ -51,6 +52,23 @@ export function rollupGroups(site: SiteModel): { groups: RollupGroup[]; byMeter:
     }
   }
   return { groups: all, byMeter };
+}
+
+/**
+ * The site totals (decision 0407): per medium, the sum of every building's total (MEDIUM_TOTAL_CATEGORY) group —
+ * the same root meters, so a site row equals the sum of the building rows of its time. Kept apart from
+ * `rollupGroups`: partitions own the gateways of a building total together, but a site total spans every
+ * partition, and each partition writes its own share of it.
+ */
+export function siteRollupGroups(site: SiteModel): RollupGroup[] {
+  const byMedium = new Map<Medium, RollupGroup>();
+  for (const g of rollupGroups(site).groups) {
+    if (g.kind !== 'building' || g.category !== MEDIUM_TOTAL_CATEGORY[g.medium]) continue;
+    let s = byMedium.get(g.medium);
+    if (!s) byMedium.set(g.medium, (s = { kind: 'site', id: `${g.medium}/${g.category}`, building: '', medium: g.medium, category: g.category, plus: [], minus: [] }));
+    s.plus.push(...g.plus);
+  }
+  return [...byMedium.values()];
 }
 
 function ancestorCarries(d: Device, category: string, byId: Map<string, Device>): boolean {

@@ -100,7 +100,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
         // the owner of a gateway's energy receives every one of its batches: it keeps the seq accounting
         links.push(await startLink(opts, log, {
           name: 'energy', clientId: `${baseId}-e`, filters: owned, deadLetters: false,
-          ...accountedIngestor(opts, log, `${baseId}-e`, ownedIds, { stateDir: join(opts.dataDir, 'energy'), roles: { telemetry: false, energy: true }, observer: opts.alerts }),
+          ...accountedIngestor(opts, log, `${baseId}-e`, ownedIds, { stateDir: join(opts.dataDir, 'energy'), roles: { telemetry: false, energy: true }, observer: opts.alerts, partition: `${partition.index}/${partition.count}` }),
         }));
       }
       log.info({ share_group: opts.shareGroup, partition: `${partition.index}/${partition.count}`, owned_gateways: owned.length }, 'collector sharing the load');
@@ -126,7 +126,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
  * state database, and the ingestor asks it about each batch and records each one in the batch's transaction.
  */
 function accountedIngestor(opts: CollectorOptions, log: Logger, requester: string, gateways: string[],
-  ingest: Pick<IngestorOptions, 'stateDir' | 'roles' | 'observer'>): { ingestor: Ingestor; sequence: SequenceTracker } {
+  ingest: Pick<IngestorOptions, 'stateDir' | 'roles' | 'observer' | 'partition'>): { ingestor: Ingestor; sequence: SequenceTracker } {
   let tracker: SequenceTracker | undefined;
   const ingestor = createIngestor({
     ...opts.ingest, ...ingest, site: opts.site, storage: opts.storage, log,

@@ -17,6 +17,12 @@
  *  energy_building_15m / energy_building_1d   tags: site, building, medium, category   fields: as energy_15m
  *                 per building × category: category = MEDIUM_TOTAL_CATEGORY (e.g. 01000) is the building
  *                 total (its root meters); any other code sums the meters carrying it (see docs/collector.md)
+ *  energy_site_15m / energy_site_1d   tags: site, medium, category, partition   fields: as energy_15m
+ *                 per site × medium: the sum of the building totals (every building's root meters), written by
+ *                 the collector that owns their energy (partition `k/N` of `--partition`, `0/1` without it);
+ *                 a site or portfolio read adds up one series per partition instead of one per building
+ *  energy_site_since   tags: site, partition   field: written_at — its time is the instant from which that
+ *                 partition's site rows are complete (decision 0407): earlier windows read the building totals
  *  gateway_accounting   tags: site, gateway   fields: last_seq, gap_batches, recovered, lost, duplicates, stored,
  *                 restarts, queued, online — the collector's per-gateway seq accounting (decision 0309), one row
  *                 when it changes and at least every minute; `queued` and `online` from the gateway's status
@@ -30,6 +36,11 @@ export const MEASUREMENT = {
   /** building rollups (collector): tags site, building, medium, category; fields <quantity>, estimated */
   buildingEnergy15m: 'energy_building_15m',
   buildingEnergy1d: 'energy_building_1d',
+  /** site rollups (collector, decision 0407): tags site, medium, category, partition; fields as the building rollups */
+  siteEnergy15m: 'energy_site_15m',
+  siteEnergy1d: 'energy_site_1d',
+  /** from when a partition's site rollups are complete (the row's time): tags site, partition; field written_at */
+  siteEnergySince: 'energy_site_since',
   /**
    * counter events (collector/energy/counter-events.ts): tags site, building, meter, medium, kind (implausible |
    * new_track | reset | rollover); fields value (the reading), claimed_quantity (what the readings imply flowed:

@@ -90,6 +90,26 @@ export function withBuildingRollups(rows: StoredPoint[], site: SiteModel = fixtu
 }
 
 /**
+ * The site totals the collector writes beside the building totals (energy_site_*, decision 0407): per medium and
+ * time, the sum of the buildings' total rows of `rows`, as partition `0/1`, and the row saying they are complete
+ * from `since` on (none when undefined: the API then reads the building totals).
+ */
+export function withSiteRollups(rows: StoredPoint[], since?: number): StoredPoint[] {
+  const total = new Set(['01000', '02000', '03000', '04000', '05000']);
+  const sums = new Map<string, StoredPoint>();
+  for (const r of rows) {
+    if ((r.measurement !== 'energy_building_15m' && r.measurement !== 'energy_building_1d') || !total.has(r.tags.category)) continue;
+    const measurement = r.measurement === 'energy_building_15m' ? 'energy_site_15m' : 'energy_site_1d';
+    const key = `${measurement}|${r.tags.medium}|${r.time}`;
+    let s = sums.get(key);
+    if (!s) sums.set(key, (s = { measurement, tags: { site: r.tags.site, medium: r.tags.medium, category: r.tags.category, partition: '0/1' }, fields: {}, time: r.time }));
+    for (const [k, v] of Object.entries(r.fields)) s.fields[k] = k === 'estimated' ? Math.max(Number(s.fields[k] ?? 0), Number(v)) : Number(s.fields[k] ?? 0) + Number(v);
+  }
+  const marker = since === undefined ? [] : [{ measurement: 'energy_site_since', tags: { site: 'test-site', partition: '0/1' }, fields: { written_at: since }, time: since }];
+  return [...rows, ...sums.values(), ...marker];
+}
+
+/**
  * 2025-04-10 (local day) of b2's one root meter m3, for provenance (issue 12): quarter-hours 00:00–18:00 present
  * (73 of 96), 1 kWh each except 02:30–03:30 (4 intervals spread over a gap, estimated, 2 kWh each).
  * Day: 69 × 1 + 4 × 2 = 77 kWh, estimated 8 kWh, measured 69 of 96 → coverage 0.71875, not complete.

@@ -8,7 +8,7 @@ import { MEASUREMENT } from '../../core/measurements.ts';
 import type { Medium, SiteModel } from '../../core/site/schema.ts';
 import type { AcceptedReading, SiteIndex } from '../batch-judge.ts';
 import type { LocalDays } from '../../core/time.ts';
-import { rollupGroups, type RollupGroup } from '../rollups.ts';
+import { rollupGroups, siteRollupGroups, type RollupGroup } from '../rollups.ts';
 import type { BatchChanges, MeterSnapshot } from '../state-store.ts';
 import type { CounterReading } from './counter.ts';
 import { collectorMetrics as metrics } from '../metrics.ts';
@@ -64,6 +64,8 @@ export interface AccumulatorOptions {
   gapMs?: number;
   /** the state database forgets settled state after this many new counter readings */
   pruneEveryReadings: number;
+  /** the `partition` tag of the site rows: `k/N` of `--partition`, `0/1` by default (decision 0407) */
+  partition?: string;
 }
 
 /** A meter and its counter point. */
@@ -81,6 +83,8 @@ export class EnergyAccumulator {
   private readonly meters = new Map<string, Meter>();
   private readonly byMeter: Map<string, RollupGroup[]>;
   private readonly groupSeries = new Map<RollupGroup, EnergySeries>();
+  /** the site totals, one per medium (decision 0407) */
+  private readonly siteGroups: RollupGroup[];
   /** per meter: intervals before this are already forgotten */
   private readonly prunedBefore = new Map<string, number>();
   private readingsSincePrune = 0;
@@ -133,6 +137,14 @@ export class EnergyAccumulator {
           tags: { site: siteId, building: g.building, medium: g.medium, category: g.category as string }, medium: g.medium,
         });
       }
+    }
+    this.siteGroups = siteRollupGroups(site);
+    for (const g of this.siteGroups) {
+      for (const m of g.plus) this.byMeter.set(m, [...(this.byMeter.get(m) ?? []), g]);
+      this.groupSeries.set(g, {
+        quarterMeasurement: MEASUREMENT.siteEnergy15m, dayMeasurement: MEASUREMENT.siteEnergy1d,
+        tags: { site: siteId, medium: g.medium, category: g.category as string, partition: opts.partition ?? '0/1' }, medium: g.medium,
+      });
     }
   }
 
@@ -211,6 +223,37 @@ export class EnergyAccumulator {
         for (const s of starts) set.add(s);
       }
     }
+    this.groupRows(groupTouched, changes);
+  }
+
+  /**
+   * At start (decision 0407): the site rows of every interval and day the members hold in memory, and the instant
+   * from which this collector's site rows are then complete — every interval from there on is either in memory
+   * now (written here) or will be touched by a batch (written with it). That is the latest day some member has
+   * forgotten; when none has, every member holds its whole history, and it is the day of the oldest interval.
+   */
+  siteStart(now: number): { changes: EnergyChanges; since: number } {
+    const changes: EnergyChanges = { rows: [], rejected: [], events: [], readings: [], intervals: [], evicted: [], outcomes: new Map(), anomalies: [] };
+    const touched = new Map<RollupGroup, Set<number>>();
+    let since = -Infinity;
+    let oldest = now;
+    for (const g of this.siteGroups) {
+      since = Math.max(since, this.forgottenBefore(g));
+      const starts = new Set<number>();
+      for (const id of g.plus) {
+        for (const start of this.meters.get(id)?.energy.intervals.keys() ?? []) {
+          starts.add(start);
+          if (start < oldest) oldest = start;
+        }
+      }
+      touched.set(g, starts);
+    }
+    this.groupRows(touched, changes);
+    return { changes, since: since === -Infinity ? this.days.dayOf(oldest)[0] : since };
+  }
+
+  /** The rows of the groups' touched intervals and of the local days holding them. */
+  private groupRows(groupTouched: ReadonlyMap<RollupGroup, Set<number>>, changes: EnergyChanges): void {
     for (const [g, starts] of groupTouched) {
       const series = this.groupSeries.get(g)!;
       // A member that already forgot an interval (or its day) would be missing from the recomputed total: such a
