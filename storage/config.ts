@@ -3,6 +3,7 @@
  * the store is InfluxDB; otherwise the embedded SQLite file `jieneng.sqlite` under `DATA_DIR`.
  */
 import { join, resolve } from 'node:path';
+import { EnvSchema } from '../core/config/env.ts';
 import { ConfigError } from '../core/config/yaml-file.ts';
 import { readSecret, urlPassword } from '../core/secrets.ts';
 
@@ -48,7 +49,7 @@ export function storageConfigFromEnv(env: NodeJS.ProcessEnv): StorageConfig {
   };
   const url = get('INFLUX_URL');
   if (!url) {
-    return { kind: 'embedded', path: join(resolve(get('DATA_DIR') ?? './data'), 'jieneng.sqlite') };
+    return { kind: 'embedded', path: join(resolve(get('DATA_DIR') ?? EnvSchema.properties.DATA_DIR.default), 'jieneng.sqlite') };
   }
   urlPassword(url); // a password in the URL is redacted from every log line
   let parsed: URL;

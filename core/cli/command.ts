@@ -2,7 +2,8 @@
  * The command-line conventions every `jieneng` command follows (issue 16), in one place instead of a copy per
  * component: `--help` (or `-h`) at any level prints help to stdout and exits 0; an unknown option, a missing or
  * unknown subcommand or a bad value is one line on stderr naming the command, and exit 2. Commands are declared as
- * data — a group of subcommands, or a leaf with its option table and its body — and `runCommand` walks them.
+ * data — a group of subcommands, or a leaf with its option table and its body — and `runCommand` walks them
+ * (decision 0010).
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
