@@ -101,6 +101,14 @@ describe('history import', () => {
     expect(await days('jiwei-main')).toEqual([420.5, 380.75]);
   });
 
+  it('reads a CSV saved in GB 18030 with Chinese headings, as a spreadsheet program on a Chinese system writes it', async () => {
+    // 时间,设备,点位,数值,备注 / 2025-10-01,jiwei-main,energy_import_kwh,100,国庆 / 2025-10-02,…,180.5,抄表 — encoded in GB 18030
+    const bytes = Buffer.from('cab1bce42cc9e8b1b82cb5e3cebb2ccafdd6b52cb1b8d7a20a323032352d31302d30312c6a697765692d6d61696e2c656e657267795f696d706f72745f6b77682c3130302cb9fac7ec0a323032352d31302d30322c6a697765692d6d61696e2c656e657267795f696d706f72745f6b77682c3138302e352cb3adb1ed0a', 'hex');
+    const r = await importReadings({ site, storage, bytes });
+    expect(r).toMatchObject({ stored: true, rows: 2, rejected: [] });
+    expect(await days('jiwei-main')).toEqual([80.5]);
+  });
+
   it('turns interval and daily energy into the same rows, with holes reported', async () => {
     const r = await importReadings({
       site, storage, bytes: Buffer.from(['time,device,point,value,end',

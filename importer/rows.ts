@@ -11,6 +11,11 @@ import type { TableRow } from './table.ts';
 /** Columns of a readings file; `end` is optional (a row with an end is the energy of [time, end)). */
 export const REQUIRED_COLUMNS = ['time', 'device', 'point', 'value'] as const;
 
+/** Chinese headings a person may give the columns instead (时间, 设备, 点位, 数值, 结束时间). */
+export const COLUMN_ALIASES: Readonly<Record<string, string>> = {
+  时间: 'time', 设备: 'device', 设备编号: 'device', 点位: 'point', 测点: 'point', 数值: 'value', 读数: 'value', 结束时间: 'end',
+};
+
 /** Why a row is refused: the import's own checks, then the collector's reasons (collector/validate.ts). */
 export type RowReason =
   | 'unknown_device' | 'not_a_number' | 'bad_time' | 'duplicate' | 'decreasing_counter' | 'bad_interval'

@@ -13,7 +13,7 @@ import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { createIngestor } from '../collector/ingest.ts';
 import { devicePointRules, type DevicePointRules } from '../collector/point-rules.ts';
-import { checkRows, REQUIRED_COLUMNS, type ImportReading, type RowProblem } from './rows.ts';
+import { checkRows, COLUMN_ALIASES, REQUIRED_COLUMNS, type ImportReading, type RowProblem } from './rows.ts';
 import { checkGroups } from './groups.ts';
 import { heldStorage } from './held-storage.ts';
 import { ImportFileError, readTable } from './table.ts';
@@ -63,7 +63,7 @@ export interface ImportReport {
 export async function importReadings(opts: ImportOptions): Promise<ImportReport> {
   const started = Date.now();
   const now = opts.now ?? Date.now;
-  const { columns, rows } = await readTable(opts.bytes);
+  const { columns, rows } = await readTable(opts.bytes, COLUMN_ALIASES);
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
   if (missing.length > 0) throw new ImportFileError(`the header lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (columns: ${REQUIRED_COLUMNS.join(', ')}, optional end)`);
   const { readings, problems, warnings } = checkRows(opts.site, rows);

@@ -24,19 +24,34 @@ export function fileFormat(bytes: Uint8Array): 'xlsx' | 'csv' {
   return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04 ? 'xlsx' : 'csv';
 }
 
-/** Read CSV or XLSX bytes into rows; blank rows and rows whose first cell starts with `#` are skipped. */
-export async function readTable(bytes: Uint8Array): Promise<{ columns: string[]; rows: TableRow[] }> {
-  const lines = fileFormat(bytes) === 'xlsx' ? await xlsxRows(bytes) : csvRows(Buffer.from(bytes).toString('utf8'));
+/**
+ * Read CSV or XLSX bytes into rows; blank rows and rows whose first cell starts with `#` are skipped. Header names
+ * are lower-cased and, through `aliases`, mapped to the names the caller reads (Chinese headings, say).
+ */
+export async function readTable(bytes: Uint8Array, aliases: Readonly<Record<string, string>> = {}): Promise<{ columns: string[]; rows: TableRow[] }> {
+  const lines = fileFormat(bytes) === 'xlsx' ? await xlsxRows(bytes) : csvRows(csvText(bytes));
   const data = lines.filter(([, cells]) => cells.some((c) => c.trim() !== '') && !cells[0]?.trim().startsWith('#'));
   if (data.length === 0) throw new ImportFileError('the file holds no header row');
   const [, header] = data[0];
-  const columns = header.map((h) => h.trim().toLowerCase());
+  const columns = header.map((h) => { const name = h.trim().toLowerCase(); return aliases[name] ?? name; });
   const rows = data.slice(1).map(([row, cells]) => {
     const out: Record<string, string> = {};
     columns.forEach((name, i) => { if (name) out[name] = (cells[i] ?? '').trim(); });
     return { row, cells: out };
   });
   return { columns, rows };
+}
+
+/**
+ * The text of a CSV file: UTF-8 (with or without a byte-order mark), else GB 18030 — what a spreadsheet program on
+ * a Chinese-language system saves as "CSV" (a superset of GBK and GB 2312).
+ */
+export function csvText(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('gb18030').decode(bytes);
+  }
 }
 
 /** CSV text → [line number, fields] per record (a quoted field may span lines; the record keeps its first line). */
