@@ -85,10 +85,12 @@ describe.skipIf(!has129)("Debian's docker-compose 1.29", () => {
     expect(all.stderr).toBe('');
     expect(all.status).toBe(0);
     expect(all.stdout.trim().split('\n').sort()).toEqual(Object.keys(services).sort());
-    const config = run(['config'], env);
+    const config = run(['--profile', 'gateway', 'config'], env);
     expect(config.status).toBe(0);
-    // interpolated: the site file mounted, the gateway account named
+    // interpolated: the site file mounted, the gateway's account and folder named
     expect(config.stdout).toMatch(/config\/demo-site\.yaml:\/app\/config\/site\.yaml:ro/);
+    expect(config.stdout).toMatch(/MQTT_USERNAME: gateway-gw-centre/);
+    expect(config.stdout).toMatch(/- \/data\/gw-centre/);
   });
 
   it('refuses to start without a required password, naming the variable', () => {
@@ -134,7 +136,7 @@ describe('health checks and the image', () => {
     const gw = services.gateway;
     expect(gw.profiles).toEqual(['gateway']);
     expect(gw.environment!.MQTT_USERNAME).toBe('gateway-${GATEWAY_ID:-}');
-    expect(gw.command).toEqual(['gateway', 'run', '--gateway', '${GATEWAY_ID:-}', '--data', '/data']);
+    expect(gw.command).toEqual(['gateway', 'run', '--gateway', '${GATEWAY_ID:-}', '--data', '/data/${GATEWAY_ID:-}']);
   });
 
   it('the image: a supported Node LTS that package.json allows, /data owned by the runtime user, no secrets copied', () => {
