@@ -14,16 +14,35 @@
  *   jieneng export annual …            the annual returns as XLSX or CSV (api/returns/cli.ts)
  *   jieneng import readings FILE       past readings, interval energy, temperatures (importer/cli.ts)
  *   jieneng mqtt credentials …         broker accounts, Mosquitto password and ACL files of a site (app/mqtt-cli.ts)
+ * Every command takes `--templates DIR`: an integrator's device templates, searched before the shipped ones.
  */
 import { readFileSync } from 'node:fs';
 import { jieneng } from '../app/commands.ts';
 import { runCommand } from '../core/cli/command.ts';
 import { settings } from '../core/config/env.ts';
 import { ConfigError } from '../core/config/yaml-file.ts';
+import { useTemplateDir } from '../core/devices/catalogue.ts';
 import { StartupError } from '../core/errors.ts';
 import { redact } from '../core/secrets.ts';
 
-async function main(argv: string[]): Promise<number> {
+/** Remove `--templates DIR` (or `--templates=DIR`) wherever it stands and add the folder to the template search path. */
+function takeTemplatesOption(argv: string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--templates' || arg.startsWith('--templates=')) {
+      const dir = arg === '--templates' ? argv[++i] : arg.slice('--templates='.length);
+      if (!dir) throw new ConfigError('--templates', '', 'needs a folder of device templates');
+      useTemplateDir(dir);
+    } else {
+      rest.push(arg);
+    }
+  }
+  return rest;
+}
+
+async function main(args: string[]): Promise<number> {
+  const argv = takeTemplatesOption(args);
   if (argv[0] === '--version' || argv[0] === '-V') {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`jieneng ${pkg.version}\n`);

@@ -5,7 +5,7 @@
  */
 import { COUNTER_POINT, GENERATION_COUNTER_POINT } from '../core/measurements.ts';
 import type { Device, Medium } from '../core/site/schema.ts';
-import { loadModel, TEMPLATE_DIR } from '../core/devices/catalogue.ts';
+import { loadModel } from '../core/devices/catalogue.ts';
 import { maxPowerKw } from '../core/devices/model.ts';
 import type { PhysicalRange } from '../core/units.ts';
 
@@ -27,7 +27,7 @@ export interface DevicePointRules {
  * Rules for a device from its model in the catalogue (core/devices/catalogue.ts); an unknown template is a
  * ConfigError, so the collector refuses to start rather than judge points by their names alone (#18 §2).
  */
-export function devicePointRules(device: Device, dir = TEMPLATE_DIR): DevicePointRules {
+export function devicePointRules(device: Device, dir?: string): DevicePointRules {
   const counter = energyCounter(device);
   const counterPoint = counter?.point;
   const model = loadModel(device.template, dir);

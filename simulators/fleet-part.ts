@@ -29,3 +29,8 @@ export interface FleetPart {
 
 /** Starts the simulators of one address protocol. */
 export type FleetStarter = (ctx: FleetContext) => Promise<FleetPart>;
+
+/** True for an address this machine can serve: loopback only, never another host's. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

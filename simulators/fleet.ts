@@ -11,7 +11,7 @@ import { logger } from '../core/log.ts';
 import type { Device, SiteModel } from '../core/site/schema.ts';
 import { loadTemplate, type Template } from '../gateway/devices/templates.ts';
 import type { SimulatedDevice } from './device.ts';
-import type { FleetContext, FleetPart, FleetStarter } from './fleet-part.ts';
+import { isLoopback, type FleetContext, type FleetPart, type FleetStarter } from './fleet-part.ts';
 import { startModbusSimulator, type ModbusFault, type SimUnit } from './modbus/server.ts';
 import type { ValueFault } from './physics/faults.ts';
 import { buildSitePhysics, siteSeed } from './physics/site.ts';
@@ -34,10 +34,7 @@ export const fleetStarters: Partial<Record<Device['address']['protocol'], FleetS
   mqtt: startMqttFleet,
 };
 
-/** True for an address this machine can serve: loopback only, never another host's. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopback } from './fleet-part.ts';
 
 /** The running fleet. */
 export interface SiteSimulators {
@@ -57,7 +54,8 @@ export async function startSiteSimulators(opts: { site: SiteModel; seed?: number
   const physics = buildSitePhysics(site, seed);
   const only = opts.only ? new Set(opts.only) : undefined;
   if (only) for (const id of only) if (!site.devices.some((d) => d.id === id)) throw new ConfigError('(simulators)', 'only', `unknown device '${id}'`);
-  const wanted = site.devices.filter((d) => d.enabled !== false && (!only || only.has(d.id)) && ('host' in d.address ? isLoopback(d.address.host) : d.address.protocol === 'mqtt'));
+  // A device marked `simulated: false` is a real one, even on loopback: never start a simulator in its place.
+  const wanted = site.devices.filter((d) => d.enabled !== false && d.simulated !== false && (!only || only.has(d.id)) && ('host' in d.address ? isLoopback(d.address.host) : d.address.protocol === 'mqtt'));
   const byProtocol = new Map<Device['address']['protocol'], Device[]>();
   for (const d of wanted) byProtocol.set(d.address.protocol, [...(byProtocol.get(d.address.protocol) ?? []), d]);
 

@@ -4,14 +4,33 @@
  * The collector and the API read the narrow `DeviceModel`; the gateway also reads the document and validates the
  * rest of it with its protocol's schema (gateway/protocols/index.ts).
  */
-import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, lineOf, readYaml, validate, type SourceDoc } from '../config/yaml-file.ts';
 import { ModelDocument, modelOf, type DeviceModel } from './model.ts';
 
 /** Where the shipped templates live. */
 export const TEMPLATE_DIR = fileURLToPath(new URL('./templates/', import.meta.url));
+
+/** Integrators' template folders, searched before the shipped one (site setting `site.templates_dir`, `--templates DIR`). */
+const extraDirs: string[] = [];
+
+/**
+ * Search `dir` for templates before the shipped folder, for every protocol and every part of this process
+ * (gateway, collector, simulators, API). A template there replaces a shipped one of the same id. Throws
+ * ConfigError when the folder does not exist.
+ */
+export function useTemplateDir(dir: string, usedBy = '--templates'): void {
+  const abs = resolve(dir);
+  if (!existsSync(abs)) throw new ConfigError(usedBy, '', `template folder ${abs} does not exist`);
+  if (!extraDirs.includes(abs)) extraDirs.unshift(abs);
+}
+
+/** The folders searched for a template, first match wins: the configured ones, then the shipped one. */
+export function templateDirs(): string[] {
+  return [...extraDirs, TEMPLATE_DIR];
+}
 
 /** One template file as read: its document (shared part validated) and where it came from. */
 export interface TemplateFile {
@@ -44,21 +63,26 @@ export function modelOfFile({ file, document, source }: TemplateFile): DeviceMod
   return model;
 }
 
-/** The file of template `id` in `dir`; throws ConfigError for an id that cannot name a template. */
-export function templatePath(id: string, dir = TEMPLATE_DIR): string {
+/**
+ * The file of template `id` in `dir`, or without `dir` in the first folder of `templateDirs()` that has it (the
+ * shipped folder's path when none has, so the error names it); throws ConfigError for an id that cannot name one.
+ */
+export function templatePath(id: string, dir?: string): string {
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(id)) throw new ConfigError(id, '', 'not a template id (lower-case letters, digits, - and _)');
-  return join(dir, `${id}.yaml`);
+  if (dir !== undefined) return join(dir, `${id}.yaml`);
+  const found = extraDirs.map((d) => join(d, `${id}.yaml`)).find((f) => existsSync(f));
+  return found ?? join(TEMPLATE_DIR, `${id}.yaml`);
 }
 
 const models = new Map<string, DeviceModel>();
 
 /** The model with this id (cached); an unknown id throws ConfigError (`<dir>/<id>.yaml: file not found`). */
-export function loadModel(id: string, dir = TEMPLATE_DIR): DeviceModel {
-  const key = `${dir}\0${id}`;
-  let model = models.get(key);
+export function loadModel(id: string, dir?: string): DeviceModel {
+  const file = templatePath(id, dir);
+  let model = models.get(file);
   if (!model) {
-    model = modelOfFile(readTemplateFile(templatePath(id, dir)));
-    models.set(key, model);
+    model = modelOfFile(readTemplateFile(file));
+    models.set(file, model);
   }
   return model;
 }

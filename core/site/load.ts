@@ -1,5 +1,7 @@
 /** The one loader of the site model: schema first, then the references between its parts. */
+import { dirname, resolve } from 'node:path';
 import { ConfigError, displayPath, lineOf, readYaml, validate, type SourceDoc } from '../config/yaml-file.ts';
+import { useTemplateDir } from '../devices/catalogue.ts';
 import { SiteModel, type Building, type Device } from './schema.ts';
 
 export { ConfigError } from '../config/yaml-file.ts';
@@ -14,6 +16,16 @@ export function loadSite(file: string): SiteModel {
 export function checkSite(value: unknown, file = '(site model)', source?: SourceDoc): SiteModel {
   const site = validate(SiteModel, value, file, source);
   checkReferences(site, file, source);
+  const dir = site.site.templates_dir;
+  if (dir !== undefined) {
+    // The integrator's templates join the search path of this process, for every part that reads the site.
+    const base = source ? dirname(file) : process.cwd();
+    try {
+      useTemplateDir(resolve(base, dir));
+    } catch (err) {
+      throw new ConfigError(file, 'site.templates_dir', (err as ConfigError).problem, lineOf(source, ['site', 'templates_dir']));
+    }
+  }
   return site;
 }
 

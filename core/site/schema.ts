@@ -122,6 +122,7 @@ export const Device = Obj({
   gateway: Id,
   template: Type.String({ minLength: 1, description: 'device template id, one file per model' }),
   address: DeviceAddress,
+  simulated: Type.Optional(Type.Boolean({ description: 'false: a real device at a loopback address, which the demo and `jieneng sim` leave alone (default: every loopback device is simulated)' })),
   medium: Type.Optional(Medium),
   category: Type.Optional(CategoryCode),
   org_unit: Type.Optional(Id),
@@ -197,6 +198,7 @@ export const Site = Obj({
   latitude_deg: Type.Optional(Type.Number({ minimum: -90, maximum: 90 })),
   longitude_deg: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
   demo: Type.Optional(Type.Boolean({ description: 'true: invented figures for demonstration' })),
+  templates_dir: Type.Optional(Type.String({ minLength: 1, description: "folder of the integrator's device templates, relative to this file; searched before the shipped templates, for every protocol" })),
   // GB 32100-2015: 18 characters, no I, O, S, V or Z; printed on the statistical returns (issue 15)
   unified_social_credit_code: Type.Optional(Type.String({ pattern: '^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$', description: '统一社会信用代码 of the institution (GB 32100-2015), printed on the annual returns' })),
 });

@@ -23,19 +23,22 @@ export function loadTemplateFile(file: string): Template {
   return template;
 }
 
-/** The template with this id from `dir` (cached); throws ConfigError when it is missing or invalid. */
-export function loadTemplate(id: string, dir = TEMPLATE_DIR): Template {
-  const key = `${dir}\0${id}`;
-  let t = cache.get(key);
+/**
+ * The template with this id from `dir`, or from the catalogue's search path (an integrator's folder, then the
+ * shipped one: core/devices/catalogue.ts) (cached); throws ConfigError when it is missing or invalid.
+ */
+export function loadTemplate(id: string, dir?: string): Template {
+  const file = templatePath(id, dir);
+  let t = cache.get(file);
   if (!t) {
-    t = loadTemplateFile(templatePath(id, dir));
-    cache.set(key, t);
+    t = loadTemplateFile(file);
+    cache.set(file, t);
   }
   return t;
 }
 
 /** The template with this id, which must be of `protocol`; throws a ConfigError naming `usedBy` otherwise. */
-export function loadTemplateOf<P extends TemplateProtocol>(protocol: P, id: string, dir = TEMPLATE_DIR, usedBy = `template ${id}`): TemplateOf[P] {
+export function loadTemplateOf<P extends TemplateProtocol>(protocol: P, id: string, dir?: string, usedBy = `template ${id}`): TemplateOf[P] {
   const t = loadTemplate(id, dir);
   if (t.protocol !== protocol) throw new ConfigError(usedBy, 'template', `template '${t.id}' is ${t.protocol}, not ${protocol}`);
   return t as TemplateOf[P];

@@ -6,9 +6,14 @@ import type { SiteModel } from '../../core/site/schema.ts';
 import { loadTemplateOf } from '../../gateway/devices/templates.ts';
 import { resolvePoints, type BacnetTemplate } from '../../gateway/protocols/bacnet/template.ts';
 import { createHvacModel, type HvacModel, type HvacOptions } from '../physics/hvac.ts';
+import { logger } from '../../core/log.ts';
+import { isLoopback } from '../fleet-part.ts';
 import { BacnetDeviceSimulator, type SimObjectSpec } from './server.ts';
 
 export { BacnetDeviceSimulator } from './server.ts';
+
+const log = logger('sim-bacnet');
+
 
 /** One simulated controller. */
 export interface BacnetSimSpec {
@@ -94,13 +99,18 @@ export async function startBacnetSimulators(specs: BacnetSimSpec[], opts: { covC
 }
 
 /**
- * Simulator specs for every BACnet/IP device of a site model that points at this host (127.x): the demo fleet
- * starts these. The served area is the device's building floor area; the weather seed is shared.
+ * Simulator specs for every BACnet/IP device of a site model that points at this host (127.x), is not marked
+ * `simulated: false` and whose template has a physics model: the demo fleet starts these. The served area is the device's building floor area; the weather seed is shared.
  */
 export function bacnetSimulatorsForSite(site: SiteModel, weatherSeed?: number): BacnetSimSpec[] {
   const specs: BacnetSimSpec[] = [];
   for (const d of site.devices) {
-    if (d.enabled === false || d.address.protocol !== 'bacnet-ip' || !d.address.host.startsWith('127.')) continue;
+    if (d.enabled === false || d.simulated === false || d.address.protocol !== 'bacnet-ip' || !isLoopback(d.address.host)) continue;
+    // A template without physics describes a real controller (an integrator's model): nothing to simulate.
+    if (!loadTemplateOf('bacnet', d.template, undefined, `device ${d.id}`).physics) {
+      log.warn({ device: d.id, template: d.template }, 'BACnet device on loopback whose template has no physics model: taken for a real device, not simulated');
+      continue;
+    }
     const building = site.buildings.find((b) => b.id === d.building);
     specs.push({
       deviceId: d.id,

@@ -14,6 +14,7 @@ import {
   PropertyIdentifier as P, Segmentation, UnconfirmedServiceChoice, wire,
   type BACNetAddress, type BACNetAppData, type BACNetObjectID, type BACNetReadAccess,
 } from '../../gateway/protocols/bacnet/library.ts';
+import { StartupError } from '../../core/errors.ts';
 import { formatObjectId, hasUnits } from '../../gateway/protocols/bacnet/objects.ts';
 import { BacnetTransport } from '../../gateway/protocols/bacnet/transport.ts';
 import { encodePresentValue } from './device-object.ts';
@@ -66,9 +67,13 @@ export class BacnetDeviceSimulator {
         broadcastAddress,
         reuseAddr: false,
       });
-      client.once('error', (err) => {
+      client.once('error', (err: NodeJS.ErrnoException) => {
         client.close();
-        reject(new Error(`BACnet simulator ${options.name} on ${options.interface}:${options.port}: ${err.message}`, { cause: err }));
+        const where = `BACnet simulator ${options.name} on ${options.interface}:${options.port}`;
+        // Address in use: most likely a real device (or a second demo) there. One line, never a stack trace.
+        reject(err.code === 'EADDRINUSE'
+          ? new StartupError(`${where}: address in use — a real BACnet device there? Mark it \`simulated: false\` in the site model, or stop what uses the port`, { cause: err })
+          : new Error(`${where}: ${err.message}`, { cause: err }));
       });
       client.once('listening', () => {
         client.removeAllListeners('error');
