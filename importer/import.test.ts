@@ -48,10 +48,11 @@ describe('history import', () => {
         '2025-01-05 12:00,zhongshan-e290-weather,temp_c2,8.5', //    row 9: not a point of the met station's model (collector)
         '2025-01-06 12:00,zhongshan-e290-weather,temp_c,85', //      row 10: outside the model's −40…60 °C (collector)
         '2025-02-30,jiwei-main,energy_import_kwh,2000', //           row 11: no such date
+        '2099-01-01 12:00,zhongshan-e290-weather,temp_c,8.5', //     row 12: from the future (collector)
       ),
     });
     const byRow = Object.fromEntries(r.rejected.map((p) => [p.row, p.reason]));
-    expect(byRow).toEqual({ 3: 'unknown_device', 4: 'decreasing_counter', 5: 'not_a_number', 6: 'duplicate', 7: 'decreasing_counter', 9: 'unknown_point', 10: 'out_of_range', 11: 'bad_time' });
+    expect(byRow).toEqual({ 3: 'unknown_device', 4: 'decreasing_counter', 5: 'not_a_number', 6: 'duplicate', 7: 'decreasing_counter', 9: 'unknown_point', 10: 'out_of_range', 11: 'bad_time', 12: 'future_timestamp' });
     expect(r.rejected.find((p) => p.row === 6)?.detail).toContain('row 2');
     expect(r.stored).toBe(false);
     expect(await count('telemetry')).toBe(0);

@@ -97,8 +97,13 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
     pointRules: (d) => (imported.has(d.id) ? devicePointRules(d) : NO_READINGS),
   });
   try {
+    // a point's rejection names device, point and time; a whole reading's (future_timestamp …) device and time
     const rowOf = new Map<string, number>();
-    for (const r of readings) rowOf.set(`${r.device.id}\u0000${r.point}\u0000${r.ts}`, r.row);
+    for (const r of readings) {
+      rowOf.set(`${r.device.id}\u0000${r.point}\u0000${r.ts}`, r.row);
+      const reading = `${r.device.id}\u0000\u0000${r.ts}`;
+      rowOf.set(reading, Math.min(r.row, rowOf.get(reading) ?? Infinity));
+    }
     const perBatch = Math.max(1, opts.batchReadings ?? 5000);
     let seq = 0;
     for (let i = 0; i < readings.length; i += perBatch) {
@@ -107,7 +112,7 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
         report.telemetry_points += result.accepted;
         report.energy_rows += result.energyRows;
         for (const r of result.rejected) {
-          const row = r.ts === undefined ? undefined : rowOf.get(`${r.device}\u0000${r.point}\u0000${r.ts}`) ?? rowOf.get(`${r.device}\u0000${r.point ?? ''}\u0000${r.ts}`);
+          const row = r.ts === undefined ? undefined : rowOf.get(`${r.device}\u0000${r.point ?? ''}\u0000${r.ts}`);
           problems.push({ row: row ?? 0, reason: r.reason, detail: [r.device, r.point, r.detail].filter(Boolean).join(': ') });
         }
       }
