@@ -5,7 +5,9 @@
  * configured by the environment (INFLUX_URL … or the embedded file) and the gateways' retained statuses from the
  * broker (`--mqtt`, else MQTT_URL, with MQTT_USERNAME and MQTT_PASSWORD or MQTT_PASSWORD_FILE, TLS files from
  * `--mqtt-ca/--mqtt-cert/--mqtt-key`: core/mqtt/connection.ts), until SIGINT/SIGTERM. Alerts: the collector's alert
- * state under ALERTS_DIR, else `<DIR>/collector/alerts` (docs/alerts.md).
+ * state under ALERTS_DIR, else `<DIR>/collector/alerts` (docs/alerts.md). `--automation FILE` runs building automation
+ * (docs/automation.md) in the same process, on the same broker connection — then the broker account must be
+ * `automation`, which also reads the statuses — with its audit in `<DIR>/automation/automation.sqlite`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +21,8 @@ import { startApi } from './server.ts';
 import { startStatusFeed } from './status-feed.ts';
 import { openSecurityStore, securityFile } from './security/store.ts';
 import { EntryStore, returnsFile } from './returns/entry-store.ts';
+import { loadAutomation } from '../automation/load.ts';
+import { startAutomation, type Automation } from '../automation/runtime.ts';
 
 /** `jieneng api …` */
 export const apiCommand = group({
@@ -26,9 +30,9 @@ export const apiCommand = group({
   commands: {
     run: leaf({
       summary: 'serve the API until SIGINT/SIGTERM, on 127.0.0.1 unless --host says otherwise',
-      usage: `[--site <site.yaml>] [--port 8080] [--host 127.0.0.1] ${MQTT_FLAGS_USAGE} [--data ./data]`,
+      usage: `[--site <site.yaml>] [--port 8080] [--host 127.0.0.1] ${MQTT_FLAGS_USAGE} [--data ./data] [--automation <automation.yaml>]`,
       details: 'Environment: SITE_FILE, PORT, DATA_DIR, MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD(_FILE), INFLUX_*, ALERTS_DIR.',
-      options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, ...mqttFlagOptions },
+      options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, automation: { type: 'string' }, ...mqttFlagOptions },
       run: ({ values }) => runApi(values),
     }),
   },
@@ -37,7 +41,7 @@ export const apiCommand = group({
 /** Entry of `jieneng api …`; returns the exit code. */
 export const apiCli = (argv: string[]): Promise<number> => runCommand(apiCommand, 'jieneng api', argv);
 
-async function runApi(values: { site?: string; port?: string; host?: string; data?: string; mqtt?: string; 'mqtt-ca'?: string; 'mqtt-cert'?: string; 'mqtt-key'?: string }): Promise<number> {
+async function runApi(values: { site?: string; port?: string; host?: string; data?: string; automation?: string; mqtt?: string; 'mqtt-ca'?: string; 'mqtt-cert'?: string; 'mqtt-key'?: string }): Promise<number> {
   const env = settings();
   const port = values.port === undefined ? env.port : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: '${values.port}' is not a TCP port`);
@@ -61,10 +65,17 @@ async function runApi(values: { site?: string; port?: string; host?: string; dat
   const entries = new EntryStore(returnsFile(dataDir));
   // the rules file managers edit through the API: the one the collector loads (ALERT_RULES_FILE)
   const alertRulesFile = env.alertRulesFile;
-  const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security, alerts, entries, alertRulesFile });
+  let automation: Automation | undefined;
+  if (values.automation !== undefined) {
+    const config = loadAutomation(values.automation, site);
+    if (!mqtt) throw new UsageError('--automation writes through the gateways: give --mqtt or MQTT_URL (account automation)');
+    automation = await startAutomation({ site, config, mqttUrl: mqtt.url, mqttOptions: mqtt.options, dataDir: join(dataDir, 'automation') });
+  }
+  const api = await startApi({ site, storage, port, host: values.host ?? '127.0.0.1', statusFeed, security, alerts, entries, alertRulesFile, automation });
   await untilSignal();
   log.info('stopping');
   await api.stop();
+  await automation?.stop();
   await statusFeed?.stop();
   await storage.close();
   security.close();

@@ -19,6 +19,7 @@ export const jieneng = group({
     verify: lazy('stored intervals against the meters\' counters', async () => (await import('../collector/verify-cli.ts')).verifyCommand),
     mqtt: lazy('broker accounts, Mosquitto password and ACL files of a site', async () => (await import('./mqtt-cli.ts')).mqttCommand),
     import: lazy('past readings, interval energy and temperatures from CSV or XLSX', async () => (await import('../importer/cli.ts')).importCommand),
+    automation: lazy('check an automation file (schedules, set-points, demand limits)', async () => (await import('../automation/cli.ts')).automationCommand),
     export: lazy('the annual returns as XLSX or CSV', async () => (await import('../api/returns/cli.ts')).exportCommand),
   },
 });

@@ -22,6 +22,8 @@ import { startGateway } from '../gateway/runtime.ts';
 import { startCollector } from '../collector/runtime.ts';
 import { startApi } from '../api/server.ts';
 import { loadAlertRules } from '../alerts/rules/load.ts';
+import { loadAutomation } from '../automation/load.ts';
+import { startAutomation } from '../automation/runtime.ts';
 import { startAlerts } from '../alerts/runtime.ts';
 import { kpiSources, scheduleKpiWriteBack } from '../jobs/kpi-writeback.ts';
 import { EntryStore, returnsFile } from '../api/returns/entry-store.ts';
@@ -31,6 +33,8 @@ import { leaf, runCommand, type Parsed } from '../core/cli/command.ts';
 import { settingsFrom } from '../core/config/env.ts';
 
 const log = logger('demo');
+/** The demo's building automation: one schedule per building part and one demand limit (docs/automation.md). */
+const DEMO_AUTOMATION_FILE = 'config/demo-automation.yaml';
 /** The demo's alert rules: no channels, alerts in the API only. */
 const DEMO_ALERTS_FILE = 'config/demo-alerts.yaml';
 
@@ -113,7 +117,13 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     stops.push(() => alerts.stop());
     const entries = new EntryStore(returnsFile(opts.dataDir));
     stops.push(async () => entries.close());
-    const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security, alerts: alerts.store, entries, alertRulesFile });
+    // schedules and a demand limit (AUTOMATION_FILE, else config/demo-automation.yaml); the first tick once the gateways run
+    const automation = await startAutomation({
+      site, config: loadAutomation(opts.env.AUTOMATION_FILE ?? DEMO_AUTOMATION_FILE, site), mqttUrl, mqttOptions: account('automation'),
+      dataDir: resolve(opts.dataDir, 'automation'), firstTickAfterMs: 10_000,
+    });
+    stops.push(() => automation.stop());
+    const api = await startApi({ site, storage, port: opts.apiPort, host: opts.apiHost, brokerHealth: watch.health, statusFeed, security, alerts: alerts.store, entries, alertRulesFile, automation });
     stops.push(() => api.stop());
 
     const collector = await startCollector({ site, mqttUrl, mqttOptions: account('collector'), storage, dataDir: resolve(opts.dataDir, 'collector'), alerts: alerts.evaluator });

@@ -31,6 +31,8 @@ export interface AutomationOptions {
   now?: () => number;
   /** false: no timer, the caller ticks (tests); default true */
   autoTick?: boolean;
+  /** the first tick after this long (the demo lets its gateways start first), default 0 */
+  firstTickAfterMs?: number;
   /** how long a write waits for the gateway's answer, default 10 s */
   commandTimeoutMs?: number;
   log?: Logger;
@@ -149,10 +151,13 @@ export async function startAutomation(o: AutomationOptions): Promise<Automation>
   };
 
   let timer: NodeJS.Timeout | undefined;
+  let first: NodeJS.Timeout | undefined;
   if (o.autoTick !== false) {
     const loop = () => { void tick().catch((err: Error) => log.error({ err: err.message }, 'automation tick failed')); };
-    timer = setInterval(loop, cfg.tick_ms);
-    loop();
+    first = setTimeout(() => {
+      timer = setInterval(loop, cfg.tick_ms);
+      loop();
+    }, o.firstTickAfterMs ?? 0);
   }
   log.info({ schedules: cfg.schedules.length, demand_limits: limiters.length, points: arbiters.size, dry_run: cfg.dry_run }, 'automation started');
 
@@ -212,6 +217,7 @@ export async function startAutomation(o: AutomationOptions): Promise<Automation>
       }));
     },
     async stop() {
+      clearTimeout(first);
       clearInterval(timer);
       await ticking?.catch(() => undefined);
       await link.stop();

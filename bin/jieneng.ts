@@ -13,6 +13,7 @@
  *   jieneng verify energy …            stored intervals against the meters' counters (collector/verify-cli.ts)
  *   jieneng export annual …            the annual returns as XLSX or CSV (api/returns/cli.ts)
  *   jieneng import readings FILE       past readings, interval energy, temperatures (importer/cli.ts)
+ *   jieneng automation check FILE      validate an automation file (automation/cli.ts)
  *   jieneng mqtt credentials …         broker accounts, Mosquitto password and ACL files of a site (app/mqtt-cli.ts)
  * Every command takes `--templates DIR`: an integrator's device templates, searched before the shipped ones.
  */

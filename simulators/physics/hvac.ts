@@ -113,9 +113,10 @@ export class AirHandlingUnit extends Stepped<{ energyKwh: number; runHours: numb
     const { on, occupancy: occ } = plantScheduled(t, this.utcOffsetMs);
     const raw = demandFraction(outdoor, occ);
     const heating = raw < 0;
-    // A set-back (supply air warmer than the 16 °C design in cooling) lets the zones float warmer: about 8 % less
-    // load per K (as the VRF's set-point below), so the fan slows down and its power falls with the cube of speed.
-    const setBack = heating ? 1 : Math.max(0.3, 1 - 0.08 * Math.max(0, this.setpoints.supply_air_temp_setpoint_c - 16));
+    // A set-back (supply air warmer than the 16 °C design in cooling, cooler in heating) lets the zones float: about
+    // 8 % less load per K (as the VRF's set-point below), so the fan slows down and its power falls with the cube of speed.
+    const offDesign = this.setpoints.supply_air_temp_setpoint_c - 16;
+    const setBack = Math.max(0.3, 1 - 0.08 * Math.max(0, heating ? -offDesign : offDesign));
     const demand = raw * setBack;
     const speed = on ? Math.min(100, 45 + 55 * Math.abs(demand)) : 0;
     // In heating season the supply air set-point is reset upward (typical reset: +12 K) by the controller.

@@ -79,6 +79,17 @@ describe('the demo stack (npm start)', () => {
     expect(alerts.status).toBe(200);
     expect(Array.isArray(await alerts.json())).toBe(true);
 
+    // building automation runs one programme per building part and one demand limit (docs/automation.md); its first
+    // writes travel through the broker and the gateways to the BACnet simulators and come back acknowledged
+    const schedules = (await (await fetch(`${api}/automation/schedules`, auth)).json()) as { schedules: { id: string }[] };
+    expect(schedules.schedules.map((x) => x.id)).toEqual(['centre-b1-office', 'jiwei-hot-water']);
+    const demand = (await (await fetch(`${api}/automation/demand`, auth)).json()) as { id: string }[];
+    expect(demand.map((d) => d.id)).toEqual(['centre-b1-demand']);
+    await waitFor('a schedule write acknowledged by a device', async () => {
+      const history = (await (await fetch(`${api}/automation/commands?origin=schedule:`, auth)).json()) as { outcome: string }[];
+      return history.some((c) => c.outcome === 'written');
+    }, 60_000, 1000);
+
     const exit = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exit).toBe(0);
