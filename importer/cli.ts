@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { group, leaf, runCommand, UsageError } from '../core/cli/command.ts';
 import { settings } from '../core/config/env.ts';
 import { loadSite } from '../core/site/load.ts';
+import { localParts, startOfLocalDay } from '../core/time.ts';
 import type { Storage } from '../storage/port.ts';
 import { importReadings, type ImportReport } from './run.ts';
 import { ImportFileError } from './table.ts';
@@ -69,12 +70,12 @@ async function importFile(files: string[], values: { site?: string; 'dry-run'?: 
     await storage.close();
   }
   if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(summary(file, report));
+  else process.stdout.write(summary(file, report, site.site.timezone));
   return report.rejected.length > 0 ? 1 : 0;
 }
 
 /** The report for a person: refused rows first, then one line of what was (or would be) stored. */
-export function summary(file: string, r: ImportReport): string {
+export function summary(file: string, r: ImportReport, tz = 'Asia/Shanghai'): string {
   const lines: string[] = [];
   for (const p of r.rejected.slice(0, ROWS_SHOWN)) lines.push(`${file}:${p.row}: ${p.reason}: ${p.detail}`);
   if (r.rejected.length > ROWS_SHOWN) lines.push(`… ${r.rejected.length - ROWS_SHOWN} more refused rows (--json lists them all)`);
@@ -84,7 +85,12 @@ export function summary(file: string, r: ImportReport): string {
   if (r.rejected.length > 0) lines.push(`${file}: ${r.rejected.length} rows refused; nothing stored${r.dry_run ? ' (dry run)' : ''}`);
   else if (r.already_stored === r.readings) lines.push(`${file}: all ${r.readings} readings are already stored; nothing new to store`);
   else if (r.dry_run) lines.push(`${file}: dry run, nothing stored; would store ${what} (${r.already_stored} readings already stored)`);
-  else lines.push(`${file}: stored ${what} in ${r.seconds.toFixed(1)} s (${r.already_stored} readings were already stored)`);
+  else {
+    lines.push(`${file}: stored ${what} in ${r.seconds.toFixed(1)} s (${r.already_stored} readings were already stored)`);
+    // the boards' daily KPIs are a job's rows, recomputed only for the last days (docs/api.md, kpi_1d)
+    const from = Date.parse(r.from!), to = Date.parse(r.to!);
+    lines.push(`the boards' daily KPIs of the period: jieneng kpi writeback --from ${localDate(from, tz)} --to ${localDate(startOfLocalDay(to - 1, tz) + 36 * 3_600_000, tz)}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -101,4 +107,10 @@ async function progressBar(): Promise<{ update(done: number, total: number, phas
     },
     stop() { if (started && !stopped) bar.stop(); stopped = true; },
   };
+}
+
+/** `YYYY-MM-DD` of the local day holding `ms`. */
+function localDate(ms: number, tz: string): string {
+  const p = localParts(ms, tz);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }

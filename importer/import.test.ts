@@ -176,6 +176,7 @@ describe('history import', () => {
       expect(await importCli(['readings', good, '--dry-run'], async () => opened)).toBe(0);
       expect(out.join('')).toContain('dry run, nothing stored; would store 2 readings of 1 devices');
       expect(await importCli(['readings', good], async () => opened)).toBe(0);
+      expect(out.join('')).toContain('jieneng kpi writeback --from 2025-08-01 --to 2025-08-02');
       expect(await days('jiwei-main')).toEqual([250]);
       const broken = join(dir, 'broken.csv');
       writeFileSync(broken, 'when,what\n1,2\n');
