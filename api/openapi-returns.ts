@@ -86,6 +86,13 @@ export const returnsPaths: Record<string, Schema> = {
       },
     },
   },
+  '/api/v1/exports/monthly': {
+    get: {
+      summary: "The energy manager's monthly report (XLSX): each building's media, 综合能耗, per m², the same month a year before and 同比, and electricity by 分类分项", operationId: 'monthlyReport',
+      parameters: [{ name: 'month', in: 'query', required: true, description: 'the month, YYYY-MM (site calendar)', schema: { type: 'string', pattern: '^\\d{4}-\\d{2}$' } }],
+      responses: { 200: { description: 'the workbook (sheets 月报 and 分类分项)', content: { [XLSX]: { schema: { type: 'string', format: 'binary' } } } }, 400: errorResponse('the month is invalid'), 503: errorResponse('the store did not answer') },
+    },
+  },
   '/api/v1/returns/entries/template': {
     get: {
       summary: 'The template of manual entries to fill and upload (XLSX with a help sheet, or CSV)', operationId: 'manualEntryTemplate',

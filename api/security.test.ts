@@ -56,6 +56,7 @@ const SAMPLES: Record<string, string> = {
   'PUT /api/v1/alert-rules/:id': '/api/v1/alert-rules/m1-stale',
   'DELETE /api/v1/alert-rules/:id': '/api/v1/alert-rules/{fresh rule}',
   'POST /api/v1/imports/readings': '/api/v1/imports/readings?dry_run=true',
+  'GET /api/v1/exports/monthly': '/api/v1/exports/monthly?month=2025-03',
   'GET /api/v1/returns/entries': '/api/v1/returns/entries?year=2025',
   'POST /api/v1/returns/entries': '/api/v1/returns/entries',
   'POST /api/v1/returns/entries/upload': '/api/v1/returns/entries/upload?format=csv',

@@ -11,7 +11,7 @@
  *   jieneng sim …                      run | backfill (simulators/cli.ts)
  *   jieneng kpi writeback …            the daily KPI write-back, once or on a schedule (jobs/cli.ts)
  *   jieneng verify energy …            stored intervals against the meters' counters (collector/verify-cli.ts)
- *   jieneng export annual …            the annual returns as XLSX or CSV (api/returns/cli.ts)
+ *   jieneng export annual|monthly …    the annual returns (XLSX, CSV), the monthly report (api/returns/cli.ts)
  *   jieneng import readings FILE       past readings, interval energy, temperatures (importer/cli.ts)
  *   jieneng automation check FILE      validate an automation file (automation/cli.ts)
  *   jieneng mqtt credentials …         broker accounts, Mosquitto password and ACL files of a site (app/mqtt-cli.ts)

@@ -31,6 +31,16 @@ describe('jieneng export annual', () => {
     expect(readFileSync(csv, 'utf8')).toContain('NY201,140,天然气,立方米,3650,,measured,0,1\r\n');
   });
 
+  it('writes the monthly report and refuses an unknown org unit or month', async () => {
+    const out = join(dir, 'monthly.xlsx');
+    expect(await exportCli(['monthly', '--month', '2025-03', '--site', siteFile, '--out', out], store)).toBe(0);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(out);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['月报', '分类分项']);
+    expect(await exportCli(['annual', '--year', '2025', '--org-unit', 'nope', '--site', siteFile], store)).toBe(2);
+    expect(await exportCli(['monthly', '--month', '2025-13', '--site', siteFile], store)).toBe(2);
+  });
+
   it('answers a usage error in one line for a missing or malformed year', async () => {
     expect(await exportCli(['annual', '--site', siteFile], store)).toBe(2);
     expect(await exportCli(['annual', '--year', '25', '--site', siteFile], store)).toBe(2);

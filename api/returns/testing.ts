@@ -11,6 +11,9 @@ import { checkSite } from '../../core/site/load.ts';
 import type { SiteModel } from '../../core/site/schema.ts';
 import type { StoredPoint } from '../../storage/port.ts';
 import { rollup, sh, withBuildingRollups } from '../testing/fixture.ts';
+import { SiteIndex } from '../site-index.ts';
+import { checkEntry } from './entries.ts';
+import type { EntryStore } from './entry-store.ts';
 
 const meter = (id: string, medium: string, category: string) => ({
   id, name: `meter ${id}`, kind: 'meter', medium, category, building: 'b1', gateway: 'gw1', template: 't',
@@ -53,4 +56,57 @@ export function returnsRows(): StoredPoint[] {
     }
   }
   return withBuildingRollups(rows, returnsSite());
+}
+
+/**
+ * The fixture site with what the returns' other forms need: org unit ou1 (信息中心, 300 m², 12 people in 2025) to
+ * which meter e2 is attributed, its machine room mr1 (120 m², 20 racks, IT 40 + cooling 25 + distribution 5 kW,
+ * IT meter e2), and building b1 heating 2000 m² by its own gas boiler (meter g1) for 90 days.
+ */
+export function returnsSiteWithUnits(): SiteModel {
+  const site = structuredClone(returnsSite()) as SiteModel;
+  const b1 = site.buildings[0];
+  b1.org_units = [{ id: 'ou1', name: '信息中心', unified_social_credit_code: '12310000MB0000001G', floor_area_m2: 300, years: [{ year: 2025, headcount: 12 }] }];
+  b1.heating = { own_m2: 2000, season_days: 90, meters: ['g1'] };
+  site.devices.find((d) => d.id === 'e2')!.org_unit = 'ou1';
+  site.machine_rooms = [{ id: 'mr1', name: '信息中心机房', building: 'b1', org_unit: 'ou1', area_m2: 120, racks: 20, it_power_kw: 40, cooling_power_kw: 25, distribution_power_kw: 5, meters: { it: ['e2'] } }];
+  return checkSite(site);
+}
+
+/**
+ * Manual entries of 2025 for returnsSiteWithUnits, worked by hand in api/returns/fill-entries.test.ts: returns the
+ * store's ids by name. `lpg` is corrected once (500 → 520 kg), so the first one is history.
+ */
+export function enterReturnsEntries(store: EntryStore): Record<string, number> {
+  const e = (kind: string, fields: Record<string, unknown>) => ({ kind, from: '2025-01-01', to: '2026-01-01', ...fields });
+  const rows: [string, Record<string, unknown>][] = [
+    ['gasoline_h1', e('gasoline', { use: 'vehicle', to: '2025-07-01', quantity: 1200, amount_cny: 9000, document: '加油卡 2025H1' })],
+    ['gasoline_h2', e('gasoline', { use: 'vehicle', from: '2025-07-01', quantity: 1300, amount_cny: 9800 })],
+    ['gasoline_other', e('gasoline', { use: 'other', quantity: 100, amount_cny: 750 })],
+    ['gasoline_ou1', e('gasoline', { use: 'vehicle', org_unit: 'ou1', quantity: 100, amount_cny: 760 })],
+    ['diesel', e('diesel', { use: 'vehicle', from: '2024-12-01', to: '2025-02-01', quantity: 620, amount_cny: 4650 })],
+    ['lpg', e('lpg', { quantity: 500, amount_cny: 4000 })],
+    ['heat_by_heat', e('heat', { use: 'by_heat', to: '2025-04-01', quantity: 36000, amount_cny: 9000 })],
+    ['heat_by_area', e('heat', { use: 'by_area', to: '2025-04-01', quantity: 500, amount_cny: 15000 })],
+    ['other_energy', e('other_energy', { quantity: 1.5, amount_cny: 2000 })],
+    ['property', e('operating_cost', { item: '30209', amount_cny: 180000 })],
+    ['vehicle_costs', e('operating_cost', { item: '30231', amount_cny: 52000 })],
+    ['bill_e1', e('bill', { medium: 'electricity', meter: 'e1', mode: 'override', from: '2025-03-01', to: '2025-04-01', quantity: 3000, amount_cny: 2400, document: '电费单 2025-03' })],
+    ['bill_water', e('bill', { medium: 'water', mode: 'supplement', from: '2025-12-01', quantity: 40, amount_cny: 160 })],
+    ['headcount', { kind: 'headcount', from: '2025-07-01', quantity: 82 }],
+    ['staff', { kind: 'staff', from: '2025-01-01', quantity: 70 }],
+    ['vehicles_gasoline', { kind: 'vehicles', use: 'gasoline', from: '2025-01-01', quantity: 3 }],
+    ['vehicles_new_energy', { kind: 'vehicles', use: 'new_energy', from: '2025-01-01', quantity: 2 }],
+  ];
+  const ctx = { index: new SiteIndex(returnsSiteWithUnits()), items: new Set(['30205', '30206', '30208', '30209', '30231']) };
+  const ids: Record<string, number> = {};
+  for (const [name, input] of rows) {
+    const checked = checkEntry(input, ctx);
+    if ('problems' in checked) throw new Error(`${name}: ${JSON.stringify(checked.problems)}`);
+    ids[name] = store.append([checked.draft], 'test statistics (k1)')[0].id;
+  }
+  const fix = checkEntry({ kind: 'lpg', from: '2025-01-01', to: '2026-01-01', quantity: 520, amount_cny: 4160, supersedes: ids.lpg, note: '更正：漏记一瓶' }, ctx);
+  if ('problems' in fix) throw new Error(JSON.stringify(fix.problems));
+  ids.lpg_fix = store.append([fix.draft], 'test statistics (k1)')[0].id;
+  return ids;
 }

@@ -2,7 +2,8 @@
  * `GET /exports/annual?year=2025&format=xlsx|csv[&org_unit=ID]`: the annual returns of the whole site or one org
  * unit (issue 15), with the manual entries of the year, as XLSX, or as
  * CSV with `format=csv` or `Accept: text/csv`. The form layout is the revision in force for the year
- * (config/returns/), the figures those of api/returns/fill.ts.
+ * (config/returns/), the figures those of api/returns/fill.ts. `GET /exports/monthly?month=2025-03`: the energy
+ * manager's monthly report (api/returns/monthly.ts) as XLSX.
  */
 import { Router } from 'express';
 import type { ApiContext } from '../context.ts';
@@ -12,6 +13,7 @@ import { returnCsv } from '../returns/csv.ts';
 import { fillAnnualReturn } from '../returns/fill.ts';
 import { layoutForYear } from '../returns/layout.ts';
 import { returnXlsx } from '../returns/workbook.ts';
+import { monthlyReport, monthlyXlsx } from '../returns/monthly.ts';
 
 /** The XLSX media type (ECMA-376). */
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
@@ -36,6 +38,13 @@ export function exportRoutes(ctx: ApiContext): Router {
     } else {
       res.type(XLSX_TYPE).attachment(`${name}.xlsx`).send(await returnXlsx(ret));
     }
+  });
+  router.get('/exports/monthly', async (req, res) => {
+    const text = stringParam(req.query, 'month', true);
+    const m = /^(\d{4})-(\d{2})$/.exec(text);
+    if (!m || Number(m[1]) < 2000 || Number(m[1]) > 2100 || Number(m[2]) < 1 || Number(m[2]) > 12) throw badParameter('month', `'${text}' is not a month YYYY-MM`);
+    const report = await monthlyReport({ site: ctx.index.site, storage: ctx.storage, coal: ctx.reference.coal, year: Number(m[1]), month: Number(m[2]) });
+    res.type(XLSX_TYPE).attachment(`monthly-${ctx.index.site.site.id}-${text}.xlsx`).send(await monthlyXlsx(report));
   });
   return router;
 }

@@ -51,6 +51,7 @@ export const ACCESS: Record<string, AccessRule> = {
   'GET /metrics': { role: 'technician', note: 'Prometheus scrapes with a technician key (bearer_token)' },
   'POST /api/v1/imports/readings': { role: 'statistics', note: 'history import of readings, interval energy and temperatures (docs/import.md)' },
   'GET /api/v1/exports/annual': { role: 'statistics', note: 'the annual returns (XLSX or CSV) of the whole site or one org unit' },
+  'GET /api/v1/exports/monthly': { role: 'statistics', note: "the energy manager's monthly report (XLSX): a month by building and 分类分项" },
   'GET /api/v1/returns/entries': { role: 'statistics', note: 'manual entries of the returns, with their history' },
   'POST /api/v1/returns/entries': { role: 'statistics', note: 'enter or correct manual entries (fuel, costs, headcount, area, bills)' },
   'POST /api/v1/returns/entries/upload': { role: 'statistics', note: 'a filled CSV/XLSX template, all or nothing' },
