@@ -47,8 +47,16 @@ export const MEASUREMENT = {
    * not counted for implausible and new_track), plausible_quantity
    */
   counterEvent: 'counter_event',
-  /** derived daily KPIs (API, docs/api.md): tags site, scope (building|site), id; fields energy_kgce, *_per_m2, *_per_person … */
+  /**
+   * derived daily KPIs (KPI write-back job, docs/dashboards.md): tags site, scope (building|site|pv_system|contract),
+   * id; fields energy_kgce, *_per_m2, *_per_person, cost_cny, kwh_h00…23, pr, cumulative_savings_kwh …
+   */
   kpi1d: 'kpi_1d',
+  /**
+   * names for the boards (KPI write-back, decision 0408): tags site, kind (site|building|device|gateway|pv_system|
+   * contract), id, and for devices building, device_kind, pv_system; fields name, label (`<id>=<name>`)
+   */
+  displayName: 'display_name',
   /** per-gateway seq accounting (collector): tags site, gateway; fields last_seq, gap_batches, recovered, lost … */
   gatewayAccounting: 'gateway_accounting',
 } as const;

@@ -4,7 +4,9 @@
  * (scope=site), so Grafana can chart intensities without the API. Fields: electricity_kwh, water_m3, gas_m3,
  * energy_kgce, energy_kgce_per_m2, electricity_kwh_per_m2, energy_kgce_per_person, estimated (1 when any medium
  * has no data that day). It reads the collector's building totals (decision 0404) and the API's domain formulas;
- * the API process itself writes nothing.
+ * the API process itself writes nothing. For the boards (decision 0408) it also writes cost, hourly shape, base
+ * load and limits per building day (jobs/building-day-kpis.ts), PV and contract days (jobs/pv-contract-kpis.ts)
+ * and the names lookup `display_name` (jobs/display-names.ts).
  */
 import { MEASUREMENT } from '../core/measurements.ts';
 import { buildingYear } from '../core/site/load.ts';
@@ -20,6 +22,10 @@ import { localDate } from '../api/routes/energy-kpis.ts';
 import { sourceSeries } from '../api/series.ts';
 import { buildingSource } from '../api/scope.ts';
 import { SiteIndex } from '../api/site-index.ts';
+import { workCalendar } from '../api/domain/calendar.ts';
+import { buildingDayFields } from './building-day-kpis.ts';
+import { displayNameRows } from './display-names.ts';
+import { contractDayRows, pvDayRows } from './pv-contract-kpis.ts';
 
 /** What the write-back reads: the indexed site, the store and the dated reference data. */
 export interface KpiSources {
@@ -35,13 +41,14 @@ export function kpiSources(site: SiteModel, storage: Storage, reference: Referen
 
 const MEDIA: Medium[] = ['electricity', 'water', 'gas', 'heat', 'cooling'];
 
-/** Compute and write the daily KPIs of [from, to) (local days); returns the number of rows written. */
+/** Compute and write the daily KPIs of [from, to) (local days) and the names lookup; returns the kpi_1d rows written. */
 export async function writeDailyKpis(ctx: KpiSources, from: number, to: number): Promise<number> {
   const { index } = ctx;
   const tz = index.tz;
   const siteId = index.site.site.id;
   const rows: StoredPoint[] = [];
-  const siteDays = new Map<number, { q: Partial<Record<Medium, number>>; area: number; people: number; peopleKnown: boolean; buildings: number }>();
+  const siteDays = new Map<number, { q: Partial<Record<Medium, number>>; area: number; people: number; peopleKnown: boolean; buildings: number; cost: number; limitArea: number; limit: number; target: number }>();
+  const calendar = workCalendar(ctx.reference.holidays.years);
   const coefficientCache = new Map<string, ReturnType<typeof coalCoefficients>['coefficients']>();
   const coefficientsFor = (day: number) => {
     const date = localDate(day, tz);
@@ -49,9 +56,9 @@ export async function writeDailyKpis(ctx: KpiSources, from: number, to: number):
     if (!c) coefficientCache.set(date, (c = coalCoefficients(ctx.reference.coal, date, localParts(day, tz).year).coefficients));
     return c;
   };
-  const row = (scope: 'building' | 'site', id: string, time: number, q: Partial<Record<Medium, number>>, area: number, people: number | undefined, mediaExpected: number): StoredPoint => {
+  const row = (scope: 'building' | 'site', id: string, time: number, q: Partial<Record<Medium, number>>, area: number, people: number | undefined, mediaExpected: number, extra: Record<string, number> = {}): StoredPoint => {
     const coal = standardCoal(q, coefficientsFor(time));
-    const fields: Record<string, number> = { energy_kgce: coal.total_kgce, estimated: Object.keys(q).length < mediaExpected ? 1 : 0 };
+    const fields: Record<string, number> = { ...extra, energy_kgce: coal.total_kgce, estimated: Object.keys(q).length < mediaExpected ? 1 : 0 };
     if (q.electricity !== undefined) fields.electricity_kwh = q.electricity;
     if (q.water !== undefined) fields.water_m3 = q.water;
     if (q.gas !== undefined) fields.gas_m3 = q.gas;
@@ -67,10 +74,21 @@ export async function writeDailyKpis(ctx: KpiSources, from: number, to: number):
     const perMedium = await Promise.all(media.map(async (m) => [m, await sourceSeries(ctx.storage, { siteId, source: buildingSource(ctx, [b], m), medium: m, from, to, interval: '1d', tz })] as const));
     const days = new Map<number, Partial<Record<Medium, number>>>();
     for (const [m, series] of perMedium) for (const p of series) days.set(p.time, { ...(days.get(p.time) ?? {}), [m]: p.value });
+    const quarterHours = media.includes('electricity')
+      ? await sourceSeries(ctx.storage, { siteId, source: buildingSource(ctx, [b], 'electricity'), medium: 'electricity', from, to, interval: '15m', tz })
+      : [];
+    const extras = buildingDayFields({ building: b, quarterHours, daily: days, reference: ctx.reference, calendar, tz });
     for (const [time, q] of days) {
       const y = buildingYear(b, localParts(time, tz).year);
-      rows.push(row('building', b.id, time, q, y.floor_area_m2, y.headcount, media.length));
-      const s = siteDays.get(time) ?? { q: {}, area: 0, people: 0, peopleKnown: true, buildings: 0 };
+      const extra = extras.get(time) ?? {};
+      rows.push(row('building', b.id, time, q, y.floor_area_m2, y.headcount, media.length, extra));
+      const s = siteDays.get(time) ?? { q: {}, area: 0, people: 0, peopleKnown: true, buildings: 0, cost: 0, limitArea: 0, limit: 0, target: 0 };
+      s.cost += extra.cost_cny ?? 0;
+      if (extra.electricity_limit_kwh_per_m2 !== undefined) {
+        s.limitArea += y.floor_area_m2;
+        s.limit += extra.electricity_limit_kwh_per_m2 * y.floor_area_m2;
+        s.target += (extra.electricity_target_kwh_per_m2 ?? 0) * y.floor_area_m2;
+      }
       for (const [m, v] of Object.entries(q) as [Medium, number][]) s.q[m] = (s.q[m] ?? 0) + v;
       s.area += y.floor_area_m2;
       if (y.headcount === undefined) s.peopleKnown = false; else s.people += y.headcount;
@@ -79,15 +97,25 @@ export async function writeDailyKpis(ctx: KpiSources, from: number, to: number):
     }
   }
   const siteMedia = MEDIA.filter((m) => index.site.buildings.some((b) => index.rootMeters(b.id, m).length > 0)).length;
+  const pv = await pvDayRows(ctx, from, to);
+  rows.push(...pv.rows);
   for (const [time, s] of siteDays) {
-    // The site row divides by the buildings that reported that day, so a silent building does not dilute it.
-    const r = row('site', siteId, time, s.q, s.area, s.peopleKnown ? s.people : undefined, siteMedia);
+    // The site row divides by the buildings that reported that day, so a silent building does not dilute it;
+    // its limit is the area-weighted limit of the buildings that have a building class.
+    const extra: Record<string, number> = { cost_cny: s.cost, pv_kwh: pv.siteKwh.get(time) ?? 0 };
+    if (s.limitArea > 0) {
+      extra.electricity_limit_kwh_per_m2 = s.limit / s.limitArea;
+      extra.electricity_target_kwh_per_m2 = s.target / s.limitArea;
+    }
+    const r = row('site', siteId, time, s.q, s.area, s.peopleKnown ? s.people : undefined, siteMedia, extra);
     if (s.buildings < index.site.buildings.length) r.fields.estimated = 1;
     rows.push(r);
   }
+  rows.push(...await contractDayRows(ctx, from, to));
+  rows.push(...displayNameRows(index.site, from));
   for (let i = 0; i < rows.length; i += 5000) await ctx.storage.write(rows.slice(i, i + 5000));
   await ctx.storage.flush();
-  return rows.length;
+  return rows.filter((r) => r.measurement === MEASUREMENT.kpi1d).length;
 }
 
 /** The local days [from, to) of the last `days_back` days, today included. */

@@ -13,6 +13,7 @@ import { loadTemplate } from '../gateway/devices/templates.ts';
 import type { SimulatedDevice } from './device.ts';
 import type { ValueFault } from './physics/faults.ts';
 import { buildSitePhysics, siteSeed } from './physics/site.ts';
+import { createHvacModels } from './physics/hvac-site.ts';
 
 /** Options of a backfill run. */
 export interface BackfillOptions {
@@ -25,6 +26,11 @@ export interface BackfillOptions {
   seed?: number;
   /** simulate only these devices */
   only?: string[];
+  /**
+   * HVAC controllers too, from the HVAC physics integrated from the history's start (default false: the
+   * HVAC sub-meters' plant share reads the live models, so HVAC points and sub-meter kWh only agree live)
+   */
+  hvac?: boolean;
   /** value faults per device id (stuck, counter reset, roll-over, replaced, spike) */
   faults?: Map<string, ValueFault[]>;
   /** the collector's ingest */
@@ -72,7 +78,9 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
   const stepMs = opts.stepMs ?? 15 * 60_000;
   const toMs = Math.floor((opts.toMs ?? Date.now()) / stepMs) * stepMs;
   const fromMs = toMs - Math.round(opts.days * 86_400_000 / stepMs) * stepMs;
-  const physics = buildSitePhysics(opts.site, opts.seed ?? siteSeed(opts.site));
+  const seed = opts.seed ?? siteSeed(opts.site);
+  const physics: Map<string, SimulatedDevice & { faults?: ValueFault[] }> = buildSitePhysics(opts.site, seed);
+  if (opts.hvac) for (const [id, model] of createHvacModels(opts.site, seed, fromMs)) physics.set(id, model);
   const only = opts.only ? new Set(opts.only) : undefined;
   for (const [id, faults] of opts.faults ?? []) {
     const d = physics.get(id);

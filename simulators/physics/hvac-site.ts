@@ -18,9 +18,15 @@ export function hvacModelsForSite(site: SiteModel, seed: number): Map<string, Hv
   const key = `${site.site.id}:${seed}`;
   let models = cache.get(key);
   if (models) return models;
-  models = new Map();
   // Integrate from the start of the current UTC day: every holder of this map sees the same state.
-  const startMs = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+  models = createHvacModels(site, seed, Math.floor(Date.now() / 86_400_000) * 86_400_000);
+  cache.set(key, models);
+  return models;
+}
+
+/** Fresh HVAC models integrating from `startMs` (a backfill's start), not shared. */
+export function createHvacModels(site: SiteModel, seed: number, startMs: number): Map<string, HvacModel> {
+  const models = new Map<string, HvacModel>();
   for (const d of site.devices) {
     if (d.enabled === false) continue;
     const building = site.buildings.find((b) => b.id === d.building);
@@ -32,7 +38,6 @@ export function hvacModelsForSite(site: SiteModel, seed: number): Map<string, Hv
       models.set(d.id, new VrfOutdoorUnit(opts));
     }
   }
-  cache.set(key, models);
   return models;
 }
 

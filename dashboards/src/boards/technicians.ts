@@ -1,0 +1,62 @@
+/**
+ * 数据质量与设备 (technicians): gateways online and their batch accounting (decision 0309), when each device was
+ * last heard, the quality of what arrived, estimated energy (gaps spread, resets: issue 12 provenance) and
+ * counter events by kind. Device states published by the gateways (decision 0405) and dead letters travel over
+ * MQTT and are not in storage; the API (`GET /devices`) and the collector's metrics show those.
+ */
+import { MEASUREMENT } from '../../../core/measurements.ts';
+import { BUILDING_1D, board, joinNames, namesQuery, TELEMETRY } from '../common.ts';
+import { UNIT } from '../panels.ts';
+import { influx, TZ } from '../query.ts';
+import { gatewayVariable, siteVariable } from '../variables.ts';
+
+const GW = `"${MEASUREMENT.gatewayAccounting}"`;
+const EVENTS = `"${MEASUREMENT.counterEvent}"`;
+
+export function techniciansBoard() {
+  const b = board('jieneng-technicians', '数据质量与设备', '运维', { from: 'now-24h', to: 'now' });
+  b.builder.withVariable(siteVariable()).withVariable(gatewayVariable());
+  b.table({
+    title: '网关', description: '各网关最近一次的在线状态（1 在线、0 离线）、积压批次、序号缺口与丢失批次（采集器的序号核算）。', unit: UNIT.none, w: 24, h: 7,
+    targets: [
+      influx(`SELECT last("online") AS "在线", last("queued") AS "积压批次", last("gap_batches") AS "缺口批次", last("lost") AS "丢失批次", last("restarts") AS "重启次数" FROM ${GW} WHERE "site" =~ /^$site$/ AND "gateway" =~ /^$gateway$/ AND $timeFilter GROUP BY "gateway"`).table(),
+      influx(namesQuery('gateway')).table(),
+    ],
+    transformations: joinNames('gateway'),
+  })
+    .table({
+      title: '设备最后上报', description: '各设备最后一条读数的时间（时间列）：长时间未更新的设备排在前面。', unit: UNIT.none, w: 12, h: 10,
+      targets: [
+        influx(`SELECT last("value") AS "最后读数" FROM ${TELEMETRY} WHERE "site" =~ /^$site$/ AND "gateway" =~ /^$gateway$/ AND $timeFilter GROUP BY "device"`).table(),
+        influx(namesQuery('device')).table(),
+      ],
+      transformations: [
+        { id: 'organize', options: { renameByName: { device: 'id', Time: '最后上报' } } },
+        { id: 'joinByField', options: { byField: 'id', mode: 'inner' } },
+        { id: 'organize', options: { excludeByName: { id: true, 'Time 1': true, 'Time 2': true }, renameByName: { name: '名称', '最后上报 1': '最后上报' } } },
+        { id: 'sortBy', options: { sort: [{ field: '最后上报' }] } },
+      ],
+    })
+    .bars({
+      title: '读数质量', description: '每小时到达的读数按质量计数：正常（good）、可疑（uncertain）、无效（bad）。', unit: UNIT.count, w: 12, stack: true,
+      targets: ([['good', '正常'], ['uncertain', '可疑'], ['bad', '无效']] as const).map(([q, l]) =>
+        influx(`SELECT count("value") FROM ${TELEMETRY} WHERE "site" =~ /^$site$/ AND "gateway" =~ /^$gateway$/ AND "quality" = '${q}' AND $timeFilter GROUP BY time(1h) ${TZ}`, l)),
+    })
+    .bars({
+      title: '估算电量占比（每日）', description: '各建筑总表电量中由缺口分摊或复位后估算的部分所占比例（来源标注）。', unit: UNIT.percent, w: 12,
+      targets: [influx(`SELECT sum("estimated_kwh") / sum("energy_kwh") * 100 FROM ${BUILDING_1D} WHERE "site" =~ /^$site$/ AND "category" = '01000' AND $timeFilter GROUP BY time(1d) ${TZ}`, '估算占比')],
+    })
+    .bars({
+      title: '估算的 15 分钟区间（每日）', description: '含估算值的表计 15 分钟区间数，对照区间总数：缺口的规模。', unit: UNIT.count, w: 12,
+      targets: [influx(`SELECT sum("intervals_estimated") AS "估算区间", sum("intervals") AS "区间总数" FROM ${BUILDING_1D} WHERE "site" =~ /^$site$/ AND "category" = '01000' AND $timeFilter GROUP BY time(1d) ${TZ}`)],
+    })
+    .table({
+      title: '计数器事件', description: '各表计的计数器事件：不合理读数（implausible）、复位（reset）、翻转（rollover）、新轨迹（new_track，如换表）。', unit: UNIT.count, w: 24, h: 8,
+      targets: [
+        influx(`SELECT count("value") AS "次数" FROM ${EVENTS} WHERE "site" =~ /^$site$/ AND $timeFilter GROUP BY "meter", "kind"`).table(),
+        influx(namesQuery('device')).table(),
+      ],
+      transformations: joinNames('meter'),
+    });
+  return b.builder;
+}
