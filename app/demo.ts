@@ -29,7 +29,9 @@ import { kpiSources, scheduleKpiWriteBack } from '../jobs/kpi-writeback.ts';
 import { EntryStore, returnsFile } from '../api/returns/entry-store.ts';
 import { openSecurityStore, securityFile } from '../api/security/store.ts';
 import { ensureLocalAdminKey } from '../api/security/local-key.ts';
-import { leaf, runCommand, type Parsed } from '../core/cli/command.ts';
+import { leaf, runCommand, UsageError, type Parsed } from '../core/cli/command.ts';
+import { applyFaults, requestDemoFaults, watchDemoFaults } from './demo-faults.ts';
+import { parseFaultSpec } from '../simulators/fault-spec.ts';
 import { settingsFrom } from '../core/config/env.ts';
 
 const log = logger('demo');
@@ -48,6 +50,8 @@ export interface DemoOptions {
   mqttUrl?: string;
   mqttPort: number;
   seed: number;
+  /** simulator faults from the start (`--fault DEVICE:KIND[:k=v,…]`, simulators/fault-spec.ts) */
+  faults?: string[];
   env: NodeJS.ProcessEnv;
 }
 
@@ -101,6 +105,10 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
 
     const sims = await startSiteSimulators({ site, seed: opts.seed, mqttUrl, mqttOptions: (device) => account(`device-${device}`) });
     stops.push(() => sims.stop());
+    applyFaults(sims, (opts.faults ?? []).map(parseFaultSpec), new Map());
+    // `jieneng demo fault …` from another shell (app/demo-faults.ts)
+    const stopFaults = watchDemoFaults(opts.dataDir, sims);
+    stops.push(async () => stopFaults());
 
     const statusFeed = startStatusFeed({ url: mqttUrl, site: site.site.id, mqttOptions: account('api') });
     stops.push(() => statusFeed.stop());
@@ -149,7 +157,10 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
   }
 }
 
-const DEMO_OPTIONS = { site: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } } as const;
+const DEMO_OPTIONS = {
+  site: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' },
+  fault: { type: 'string', multiple: true }, clear: { type: 'string', multiple: true },
+} as const;
 
 /** Options from flags (--site, --data, --port, --host) and environment: PORT, MQTT_URL, MQTT_PORT, DATA_DIR, SITE_FILE, SIM_SEED, INFLUX_*. */
 export function demoOptions(values: Parsed<typeof DEMO_OPTIONS>['values'], env: NodeJS.ProcessEnv): DemoOptions {
@@ -162,6 +173,7 @@ export function demoOptions(values: Parsed<typeof DEMO_OPTIONS>['values'], env: 
     mqttUrl: s.mqttUrl,
     mqttPort: s.mqttPort,
     seed: s.simSeed,
+    faults: values.fault,
     env,
   };
 }
@@ -169,10 +181,17 @@ export function demoOptions(values: Parsed<typeof DEMO_OPTIONS>['values'], env: 
 /** `jieneng demo` */
 export const demoCommand = leaf({
   summary: 'the whole stack in one process: embedded broker, simulators, gateways, collector, store, API, KPI job (npm start)',
-  usage: '[--site <site.yaml>] [--data ./data] [--port 8080] [--host 127.0.0.1]',
-  details: 'Environment: SITE_FILE, DATA_DIR, PORT, MQTT_URL (an external broker), MQTT_PORT, SIM_SEED, INFLUX_* (README, Environment).',
+  usage: '[--site <site.yaml>] [--data ./data] [--port 8080] [--host 127.0.0.1] [--fault DEVICE:KIND[:k=v,…]]…\n'
+    + 'fault [--data ./data] [--clear DEVICE]… [DEVICE:KIND[:k=v,…]]…',
+  details: 'Environment: SITE_FILE, DATA_DIR, PORT, MQTT_URL (an external broker), MQTT_PORT, SIM_SEED, INFLUX_* (README, Environment).\n'
+    + "'demo fault' injects faults into the simulators of the demo running on the same data folder (or clears a device's),\n"
+    + 'e.g. zhongshan-e290-pv-inv1:set:points=inverter_state,value=7 or centre-b1-main:offline (kinds: jieneng sim --help).',
   options: DEMO_OPTIONS,
-  run: async ({ values }) => {
+  positionals: true,
+  run: async ({ values, positionals }) => {
+    if (positionals[0] === 'fault') return requestDemoFaults(values.data ?? settingsFrom(process.env).dataDir, positionals.slice(1), values.clear ?? []);
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (values.clear) throw new UsageError("--clear belongs to 'jieneng demo fault'");
     const demo = await startDemo(demoOptions(values, process.env));
     const inCwd = relative(process.cwd(), demo.apiKeyFile);
     const keyFile = inCwd.startsWith('..') || isAbsolute(inCwd) ? demo.apiKeyFile : inCwd;

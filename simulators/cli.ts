@@ -19,7 +19,8 @@ import { mqttConnection } from '../core/mqtt/connection.ts';
 
 const FAULTS_HELP = [
   'faults: stuck:from=,to= | counter_reset:at= | rollover:at=,modulus= | replaced:at=,initial= |',
-  '        spike:from=,to=,factor=[,points=a+b] | offline | slow:ms= | exception:code=   (times ISO 8601)',
+  '        spike:from=,to=,factor=[,points=a+b] | set:points=a+b,value=[,from=,to=] | offline | slow:ms= | exception:code=',
+  '        (times ISO 8601)',
   'The seed defaults to SIM_SEED or 1, the same as the demo; the site to SITE_FILE.',
 ].join('\n');
 const COMMON = { site: { type: 'string' }, seed: { type: 'string' }, only: { type: 'string' }, fault: { type: 'string', multiple: true } } as const;

@@ -6,6 +6,7 @@
  *   centre-b1-lighting:stuck:from=2026-11-28T10:00:00+08:00,to=2026-11-28T11:00:00+08:00
  *   centre-b1-hvac:spike:from=2026-11-28T10:00:00+08:00,to=2026-11-28T10:00:20+08:00,factor=50,points=power_kw
  *   centre-b1-power:offline   centre-b1-power:slow:ms=3000   centre-b1-power:exception:code=4
+ *   pv-inv1:set:points=inverter_state,value=7   (from= and to= optional: from now, until cleared)
  * Times are ISO 8601; `points` is a `+`-separated list of point names.
  */
 import type { ModbusFault } from './modbus/server.ts';
@@ -50,9 +51,13 @@ export function parseFaultSpec(text: string): FaultSpec {
     case 'rollover': return { device, value: { kind, at: time('at')!, modulus: num('modulus'), points } };
     case 'replaced': return { device, value: { kind, at: time('at')!, initial: num('initial', 0), points } };
     case 'spike': return { device, value: { kind, from: time('from')!, to: time('to')!, factor: num('factor'), points } };
+    case 'set': {
+      if (!points?.length) throw new Error(`'${text}': set needs points=name[+name…]`);
+      return { device, value: { kind, from: time('from', false) ?? Date.now(), to: time('to', false), points, value: num('value') } };
+    }
     case 'offline': return { device, protocol: { kind } };
     case 'slow': return { device, protocol: { kind, delayMs: num('ms') } };
     case 'exception': return { device, protocol: { kind, code: num('code', 4) } };
-    default: throw new Error(`'${text}': unknown fault '${kind}' (stuck, counter_reset, rollover, replaced, spike, offline, slow, exception)`);
+    default: throw new Error(`'${text}': unknown fault '${kind}' (stuck, counter_reset, rollover, replaced, spike, set, offline, slow, exception)`);
   }
 }

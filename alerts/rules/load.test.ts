@@ -115,7 +115,12 @@ describe('the shipped sample rules', () => {
   it('config/demo-alerts.yaml (npm start) loads against the demo site without any environment', async () => {
     const { loadSite } = await import('../../core/site/load.ts');
     const cfg = loadAlertRules('config/demo-alerts.yaml', loadSite('config/demo-site.yaml'), {});
-    expect(cfg.rules.map((r) => r.rule.kind)).toEqual(['device_state', 'stale', 'threshold', 'threshold', 'counter']);
+    expect(cfg.rules.map((r) => r.rule.kind)).toEqual(['device_state', 'stale', 'threshold', 'threshold', 'counter',
+      'base_load', 'peak_demand', 'daily_energy', 'pv_performance', 'inverter_fault', 'sequence_gap', 'estimated_share']);
+    const subjects = new Map(cfg.rules.map((r) => [r.rule.id, r.subjects.map((s) => s.id)]));
+    expect(subjects.get('inverter-fault')).toEqual(['zhongshan-e290-pv-inv1']); // the SunSpec one: the Huawei map has no state point
+    expect(subjects.get('pv-under-performance')).toEqual(['zhongshan-e290-pv']);
+    expect(subjects.get('gateway-batches-missing')!.length).toBe(loadSite('config/demo-site.yaml').gateways.length);
     expect(cfg.rules.every((r) => r.channels.length === 0)).toBe(true);
   });
 });

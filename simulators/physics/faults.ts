@@ -21,7 +21,9 @@ export type ValueFault =
   | { kind: 'counter_reset'; at: number; points?: string[] }
   | { kind: 'rollover'; at: number; modulus: number; points?: string[] }
   | { kind: 'replaced'; at: number; initial?: number; points?: string[] }
-  | { kind: 'spike'; from: number; to: number; factor: number; points?: string[] };
+  | { kind: 'spike'; from: number; to: number; factor: number; points?: string[] }
+  /** points forced to a value, e.g. an inverter's state to 7 (SunSpec fault) */
+  | { kind: 'set'; from: number; to?: number; points: string[]; value: number };
 
 const isCounter = (point: string) => point.endsWith('_kwh') || point.endsWith('_m3') || point.endsWith('_kvarh');
 
@@ -65,6 +67,9 @@ export class FaultyDevice implements SimulatedDevice {
         }
         case 'spike':
           if (ms >= f.from && ms < f.to) for (const k of Object.keys(values)) if (f.points ? f.points.includes(k) : true) values[k] *= f.factor;
+          break;
+        case 'set':
+          if (ms >= f.from && (f.to === undefined || ms < f.to)) for (const k of f.points) if (k in values) values[k] = f.value;
           break;
         case 'stuck':
           break;

@@ -199,4 +199,11 @@ describe('value faults', () => {
     expect(spike.read(at).power_kw).toBeCloseTo(base.read(at).power_kw * 100, 6);
     expect(spike.read(at).energy_import_kwh).toBe(base.read(at).energy_import_kwh);
   });
+
+  it('sets points to a value in a window (an inverter state forced to 7, fault)', () => {
+    const set = new FaultyDevice(base, [{ kind: 'set', from: at, to: at + HOUR, points: ['power_kw'], value: 7 }]);
+    expect(set.read(at).power_kw).toBe(7);
+    expect(set.read(at + 2 * HOUR).power_kw).toBe(base.read(at + 2 * HOUR).power_kw);
+    expect(set.read(at).energy_import_kwh).toBe(base.read(at).energy_import_kwh);
+  });
 });
