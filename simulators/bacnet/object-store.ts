@@ -43,7 +43,11 @@ export class SimObjectStore {
    */
   private readonly relinquishDefaults = new Map<string, number>();
 
+  /** Database_Revision of the Device object (clause 12.11.35) */
+  databaseRevision: number;
+
   constructor(private readonly options: BacnetDeviceSimOptions & { maxApdu: number; databaseRevision: number }, private readonly now: () => number) {
+    this.databaseRevision = options.databaseRevision;
     for (const o of options.objects) {
       this.byKey.set(objectKey(o.objectId), o);
       if (this.commandable(o) && o.point in options.model.setpoints) this.relinquishDefaults.set(objectKey(o.objectId), this.modelValue(o));
@@ -119,7 +123,7 @@ export class SimObjectStore {
       // 4194303 addresses "this device" whatever its instance (clause 12.11.1)
       if (objectId.instance !== o.deviceInstance && objectId.instance !== 4194303) return UNKNOWN_OBJECT;
       if (property === P.PROPERTY_LIST) return listOf(this.properties(objectId, 'all'));
-      return readDeviceProperty({ ...o, objectIds: o.objects.map((x) => x.objectId) }, property) ?? UNKNOWN_PROPERTY;
+      return readDeviceProperty({ ...o, databaseRevision: this.databaseRevision, objectIds: o.objects.map((x) => x.objectId) }, property) ?? UNKNOWN_PROPERTY;
     }
     const spec = this.spec(objectId);
     if (!spec) return UNKNOWN_OBJECT;

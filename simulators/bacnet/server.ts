@@ -105,6 +105,16 @@ export class BacnetDeviceSimulator {
     return this.store.presentValue(spec);
   }
 
+  /**
+   * Behave as a controller that restarted in an instant: every COV subscription forgotten, a new Database_Revision
+   * when given (its objects changed), and the start-up I-Am when it announces itself.
+   */
+  restart(opts: { databaseRevision?: number } = {}): void {
+    this.subscriptions.clear();
+    if (opts.databaseRevision !== undefined) this.store.databaseRevision = opts.databaseRevision;
+    if (this.options.announce) this.sendIAm({});
+  }
+
   stop(): Promise<void> {
     clearInterval(this.covTimer);
     this.client.close();

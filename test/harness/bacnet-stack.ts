@@ -59,13 +59,21 @@ export function bacnetStackEnv(port: number, extra: Record<string, string> = {})
 /** What a tool printed and how it ended. */
 export interface ToolResult { code: number | null; stdout: string; stderr: string }
 
-/** Run one bacnet-stack tool (e.g. `bacrp`) on a fresh free port of its own; never throws for a non-zero exit. */
-export async function bacnetTool(tool: string, args: string[], opts: { timeoutMs?: number } = {}): Promise<ToolResult> {
-  const port = await freeUdpPort();
-  return new Promise((done) => {
-    execFile(join(bacnetStackBin(), tool), args, { env: bacnetStackEnv(port), timeout: opts.timeoutMs ?? 30_000, encoding: 'utf8' },
-      (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
-  });
+/**
+ * Run one bacnet-stack tool (e.g. `bacrp`) on a fresh free port of its own; never throws for a non-zero exit.
+ * A request that timed out (500 ms, one retry) is run again up to `attempts` times in all: a loaded machine can
+ * hold a Node peer's answer that long.
+ */
+export async function bacnetTool(tool: string, args: string[], opts: { timeoutMs?: number; attempts?: number } = {}): Promise<ToolResult> {
+  const attempts = opts.attempts ?? 3;
+  for (let i = 1; ; i++) {
+    const port = await freeUdpPort();
+    const r = await new Promise<ToolResult>((done) => {
+      execFile(join(bacnetStackBin(), tool), args, { env: bacnetStackEnv(port), timeout: opts.timeoutMs ?? 30_000, encoding: 'utf8' },
+        (err, stdout, stderr) => done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+    });
+    if (i >= attempts || !/timeout/i.test(r.stdout + r.stderr)) return r;
+  }
 }
 
 /** `bacrp` of one property of a device at `ip:port` (unicast: `--dnet 0`); the printed value, trimmed. */
@@ -99,10 +107,13 @@ export async function startBacserv(instance: number, name: string, opts: { port?
   const extra: Record<string, string> = opts.broadcastPort ? { BACNET_IP_BROADCAST_PORT: String(opts.broadcastPort) } : {};
   const launch = async (): Promise<OwnedProcess> => {
     const p = startProcess(join(bacnetStackBin(), 'bacserv'), [String(instance), name], join(dir, 'bacserv.log'), bacnetStackEnv(port, extra));
-    await waitFor(`bacserv ${instance} on port ${port}`, async () => {
-      if (p.exited) throw new Error(`bacserv exited: ${readFileSync(join(dir, 'bacserv.log'), 'utf8').slice(-500)}`);
-      return (await bacrp(`127.0.0.1:${port}`, instance, 'device', instance, 'object-name')).code === 0;
-    }, 30_000, 100);
+    try {
+      await waitFor(`bacserv ${instance} on port ${port}`, async () => !p.exited
+        && (await bacnetTool('bacrp', ['--mac', `127.0.0.1:${port}`, '--dnet', '0', String(instance), 'device', String(instance), 'object-name'], { attempts: 1 })).code === 0, 30_000, 100);
+    } catch (err) {
+      if (p.exited) throw new Error(`bacserv exited at start: ${readFileSync(join(dir, 'bacserv.log'), 'utf8').slice(-500)}`);
+      throw err;
+    }
     return p;
   };
   const serv: Bacserv = {

@@ -290,19 +290,15 @@ export class BacnetBus {
 }
 
 /**
- * Whether an RPM answer lists the requested objects in order, each with the requested properties (clause 15.7.2:
- * the answer follows the request); ALL, REQUIRED and OPTIONAL expand to the device's choice, so only their object
- * is checked.
+ * Whether an RPM answer holds exactly the requested objects, each with exactly the requested properties (in any
+ * order). ALL, REQUIRED and OPTIONAL expand to the device's choice: with those, only the objects are compared.
  */
 function answersRequest(specs: BACNetReadAccessSpecification[], answer: Array<{ objectId: BACNetObjectID; values: Array<{ id: number }> }>): boolean {
-  if (answer.length !== specs.length) return false;
-  return specs.every((spec, i) => {
-    const got = answer[i];
-    if (got.objectId.type !== spec.objectId.type || got.objectId.instance !== spec.objectId.instance) return false;
-    const asked = spec.properties.map((p) => p.id);
-    if (asked.some((id) => id === PropertyIdentifier.ALL || id === PropertyIdentifier.REQUIRED || id === PropertyIdentifier.OPTIONAL)) return true;
-    return got.values.length === asked.length && got.values.every((v, j) => v.id === asked[j]);
-  });
+  const open = specs.some((s) => s.properties.some((p) => p.id === PropertyIdentifier.ALL || p.id === PropertyIdentifier.REQUIRED || p.id === PropertyIdentifier.OPTIONAL));
+  const key = (o: BACNetObjectID, ids: number[]) => `${o.type}:${o.instance}${open ? '' : `/${[...ids].sort((x, y) => x - y).join(',')}`}`;
+  const want = specs.map((s) => key(s.objectId, s.properties.map((p) => p.id))).sort();
+  const got = answer.map((o) => key(o.objectId, o.values.map((v) => v.id))).sort();
+  return want.length === got.length && want.every((k, i) => k === got[i]);
 }
 
 /** Buses shared by every source bound to the same interface and port (one socket per local endpoint). */
