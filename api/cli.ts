@@ -23,6 +23,7 @@ import { openSecurityStore, securityFile } from './security/store.ts';
 import { EntryStore, returnsFile } from './returns/entry-store.ts';
 import { loadAutomation } from '../automation/load.ts';
 import { startAutomation, type Automation } from '../automation/runtime.ts';
+import { storeFromEnv } from '../storage/from-env.ts';
 
 /** `jieneng api …` */
 export const apiCommand = group({
@@ -47,8 +48,7 @@ async function runApi(values: { site?: string; port?: string; host?: string; dat
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: '${values.port}' is not a TCP port`);
   const dataDir = values.data ?? env.dataDir;
   const site = loadSite(values.site ?? env.siteFile);
-  const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
-  const storage = await openStorage(storageConfigFromEnv(process.env), { timezone: site.site.timezone });
+  const storage = await storeFromEnv(site.site.timezone)();
   const log = logger('api');
   // device state from the gateways' retained statuses (decision 0405); without a broker, from telemetry age
   const mqtt = mqttConnection(values, process.env);

@@ -14,6 +14,7 @@ import { loadSite } from '../core/site/load.ts';
 import { metricsRegistry } from './metrics.ts';
 import { parsePartition } from './partition.ts';
 import { startCollector } from './runtime.ts';
+import { storeFromEnv } from '../storage/from-env.ts';
 
 const RUN_OPTIONS = {
   site: { type: 'string' }, data: { type: 'string' }, share: { type: 'string' }, ...mqttFlagOptions,
@@ -78,8 +79,7 @@ async function runCollector(values: { [K in keyof typeof RUN_OPTIONS]?: string }
   const alertConfig = alertsFile ? (await import('../alerts/rules/load.ts')).loadAlertRules(alertsFile, site) : undefined;
   const mqtt = mqttConnection(values, process.env, 'mqtt://127.0.0.1:1883');
   if (mqtt.warning) logger('collector').warn(mqtt.warning);
-  const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
-  const storage = await openStorage(storageConfigFromEnv(process.env));
+  const storage = await storeFromEnv()();
   const log = logger('collector');
   let metricsServer: Server | undefined;
   const dataDir = resolve(values.data ?? resolve(env.dataDir, 'collector'));

@@ -12,6 +12,7 @@ import { StartupError } from '../core/errors.ts';
 import { loadSite } from '../core/site/load.ts';
 import { rebuildMissingMeterState } from './state-rebuild.ts';
 import { StateStore, STATE_FILE } from './state-store.ts';
+import { storeFromEnv } from '../storage/from-env.ts';
 
 /** `jieneng collector rebuild-state` */
 export const rebuildStateCommand = leaf({
@@ -27,8 +28,7 @@ async function rebuildState(values: { site?: string; data?: string }): Promise<n
   const site = loadSite(values.site ?? env.siteFile);
   const stateDir = resolve(values.data ?? resolve(env.dataDir, 'collector'));
   const setAside = setAsideIfUnreadable(stateDir);
-  const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
-  const storage = await openStorage(storageConfigFromEnv(process.env));
+  const storage = await storeFromEnv()();
   try {
     const report = await rebuildMissingMeterState({ site, storage, stateDir });
     process.stdout.write(`rebuilt the counter state of ${report.rebuilt} of ${report.missing} meter(s) missing from ${join(stateDir, STATE_FILE)} from storage`

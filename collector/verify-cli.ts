@@ -9,6 +9,7 @@ import { settings } from '../core/config/env.ts';
 import { loadSite } from '../core/site/load.ts';
 import { zonedTime } from '../core/time.ts';
 import type { Storage } from '../storage/port.ts';
+import { storeFromEnv } from '../storage/from-env.ts';
 import { verifyEnergy, type BuildingCheck, type EnergyCheck, type MeterCheck } from './verify-energy.ts';
 
 /** An ISO 8601 date or date-time; without an offset, local to `tz`. NaN when it is none. */
@@ -72,10 +73,7 @@ async function verifyEnergyCli(values: { site?: string; from?: string; to?: stri
     if (ms % 900_000 !== 0) throw new UsageError(`${name}: '${text}' is not on a quarter-hour (the intervals are 15 minutes)`);
   }
   if (to <= from) throw new UsageError('--to must be after --from');
-  const storage = openStore ? await openStore() : await (async () => {
-    const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
-    return openStorage(storageConfigFromEnv(process.env), { timezone: tz });
-  })();
+  const storage = await (openStore ?? storeFromEnv(tz))();
   try {
     const check = await verifyEnergy(site, storage, from, to);
     process.stdout.write(values.json ? `${JSON.stringify(check)}\n` : formatCheck(check));

@@ -10,6 +10,7 @@ import { settings } from '../core/config/env.ts';
 import { loadSite } from '../core/site/load.ts';
 import { localParts, startOfLocalDay } from '../core/time.ts';
 import type { Storage } from '../storage/port.ts';
+import { storeFromEnv } from '../storage/from-env.ts';
 import { importReadings, type ImportReport } from './run.ts';
 import { ImportFileError } from './table.ts';
 
@@ -51,10 +52,7 @@ async function importFile(files: string[], values: { site?: string; 'dry-run'?: 
     return 2;
   }
   const site = loadSite(values.site ?? settings().siteFile);
-  const storage = openStore ? await openStore() : await (async () => {
-    const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
-    return openStorage(storageConfigFromEnv(process.env), { timezone: site.site.timezone });
-  })();
+  const storage = await (openStore ?? storeFromEnv(site.site.timezone))();
   const bar = process.stderr.isTTY ? await progressBar() : undefined;
   let report: ImportReport;
   try {

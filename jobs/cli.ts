@@ -10,6 +10,7 @@ import { settings } from '../core/config/env.ts';
 import { logger } from '../core/log.ts';
 import { loadSite } from '../core/site/load.ts';
 import type { Storage } from '../storage/port.ts';
+import { storeFromEnv } from '../storage/from-env.ts';
 import { parseSiteTime } from '../collector/verify-cli.ts';
 import { kpiSources, recentDays, scheduleKpiWriteBack, writeDailyKpis } from './kpi-writeback.ts';
 
@@ -60,10 +61,7 @@ async function writeback(values: { site?: string; from?: string; to?: string; 'd
   const to = values.to === undefined ? NaN : parseSiteTime(values.to, tz);
   if (range && (Number.isNaN(from) || Number.isNaN(to) || to <= from)) return fail('--from and --to: two ISO 8601 dates or date-times, --to after --from');
 
-  const storage = deps.openStore ? await deps.openStore() : await (async () => {
-    const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
-    return openStorage(storageConfigFromEnv(process.env), { timezone: tz });
-  })();
+  const storage = await (deps.openStore ?? storeFromEnv(tz))();
   const log = logger('jobs.kpi');
   const sources = kpiSources(site, storage);
   try {

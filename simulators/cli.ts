@@ -16,6 +16,7 @@ import { loadSite } from '../core/site/load.ts';
 import { parseFaultSpec, type FaultSpec } from './fault-spec.ts';
 import type { ValueFault } from './physics/faults.ts';
 import { mqttConnection } from '../core/mqtt/connection.ts';
+import { storeFromEnv } from '../storage/from-env.ts';
 
 const FAULTS_HELP = [
   'faults: stuck:from=,to= | counter_reset:at= | rollover:at=,modulus= | replaced:at=,initial= |',
@@ -118,12 +119,11 @@ function pollStepMs(site: import('../core/site/schema.ts').SiteModel): number {
 }
 
 async function runBackfill(o: { site: import('../core/site/schema.ts').SiteModel; days: number; toMs: number; stepMs: number; seed: number; only?: string[]; faults: Map<string, ValueFault[]>; stateDir: string }): Promise<number> {
-  const { openStorage, storageConfigFromEnv } = await import('../storage/index.ts');
   const { createIngestor } = await import('../collector/ingest.ts');
   const { backfill } = await import('./backfill.ts');
   const cliProgress = (await import('cli-progress')).default;
   const log = logger('sim-backfill');
-  const storage = await openStorage(storageConfigFromEnv(process.env), { timezone: o.site.site.timezone });
+  const storage = await storeFromEnv(o.site.site.timezone)();
   // the ingestor's clock is the end of the history, so nothing counts as "from the future" or too old
   const ingestor = createIngestor({ site: o.site, storage, stateDir: o.stateDir, now: () => o.toMs, maxAgeMs: (o.days + 1) * 86_400_000 });
   const bar = new cliProgress.SingleBar({

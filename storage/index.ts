@@ -1,5 +1,5 @@
 /**
- * Opening the configured store: `openStorage(storageConfigFromEnv(process.env))`. Start-up problems are one
+ * Opening the configured store: `openStorage(storageConfigFromEnv(process.env))` (commands: storage/from-env.ts). Start-up problems are one
  * StartupError line saying what, where and how to fix it.
  */
 import { StartupError } from '../core/errors.ts';

@@ -11,6 +11,7 @@ import { settings } from '../../core/config/env.ts';
 import { loadSite } from '../../core/site/load.ts';
 import type { SiteModel } from '../../core/site/schema.ts';
 import type { Storage } from '../../storage/port.ts';
+import { storeFromEnv } from '../../storage/from-env.ts';
 import { loadReferenceData } from '../reference.ts';
 import { returnCsv } from './csv.ts';
 import { EntryStore, returnsFile } from './entry-store.ts';
@@ -49,9 +50,7 @@ export const exportCommand = exportCommandWith();
 export const exportCli = (argv: string[], openStore?: () => Promise<Storage>): Promise<number> => runCommand(exportCommandWith(openStore), 'jieneng export', argv);
 
 async function open(site: SiteModel, openStore?: () => Promise<Storage>): Promise<Storage> {
-  if (openStore) return openStore();
-  const { openStorage, storageConfigFromEnv } = await import('../../storage/index.ts');
-  return openStorage(storageConfigFromEnv(process.env), { timezone: site.site.timezone });
+  return (openStore ?? storeFromEnv(site.site.timezone))();
 }
 
 async function exportAnnual(values: { year?: string; 'org-unit'?: string; site?: string; data?: string; out?: string }, openStore?: () => Promise<Storage>): Promise<number> {
