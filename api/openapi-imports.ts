@@ -30,7 +30,7 @@ export const importSchemas: Record<string, Schema> = {
           type: 'object', additionalProperties: false, required: ['row', 'reason', 'detail'],
           properties: {
             row: { ...int, description: 'row number in the file (the header is row 1)' },
-            reason: { ...str, description: 'unknown_device, not_a_number, bad_time, duplicate, decreasing_counter, bad_interval, mixed_kinds, conflict, partial_group, or a reason of the collector (unknown_point, out_of_range, implausible, future_timestamp, …)' },
+            reason: { ...str, description: 'unknown_device, not_a_number, bad_time, duplicate, decreasing_counter, bad_interval, mixed_kinds, conflict, partial_group, live_period, or a reason of the collector (unknown_point, out_of_range, implausible, future_timestamp, …)' },
             detail: str,
           },
         },

@@ -1,8 +1,10 @@
 /**
- * A file must hold every meter of a sum it touches. The import's ingestion starts with empty counter state
+ * Sums an import would change. A file must hold every meter of a sum it touches. The import's ingestion starts with empty counter state
  * (decision 0902), so a building total or a virtual meter is recomputed, for the intervals the file touches, from
  * the meters in the file alone; a member left out whose energy storage holds for that span would silently drop out
- * of the total. Such a file is refused (`partial_group`), naming the member to add.
+ * of the total. Such a file is refused (`partial_group`), naming the member to add. The site totals (decision
+ * 0407) span every building: an import writes none of them and stays before the instant the collectors' site rows
+ * start (`live_period`).
  */
 import type { SiteModel } from '../core/site/schema.ts';
 import { MEASUREMENT } from '../core/measurements.ts';
@@ -37,5 +39,28 @@ export async function checkGroups(site: SiteModel, storage: Storage, readings: r
         });
       }
     }
+  }
+}
+
+/** The far end of the site-since rows' range (2100-01-01), as the API reads them. */
+const FAR_FUTURE_MS = 4_102_444_800_000;
+
+/**
+ * Refuse the first counter reading of each meter after the earliest `energy_site_since` instant of the site: from
+ * then on the collectors keep site totals, which an import does not rewrite (a stored import there would leave
+ * them without its energy).
+ */
+export async function checkSiteTotals(site: SiteModel, storage: Storage, readings: readonly ImportReading[], problems: RowProblem[]): Promise<void> {
+  const since = await storage.raw({ measurement: MEASUREMENT.siteEnergySince, from: 0, to: FAR_FUTURE_MS, where: { site: site.site.id } });
+  if (since.length === 0) return;
+  const from = Math.min(...since.map((r) => r.time));
+  const refused = new Set<string>();
+  for (const r of readings) {
+    if (r.ts <= from || refused.has(r.device.id) || energyCounter(r.device)?.point !== r.point) continue;
+    refused.add(r.device.id);
+    problems.push({
+      row: r.row, reason: 'live_period',
+      detail: `${r.device.id}: ${new Date(r.ts).toISOString()} is after ${new Date(from).toISOString()}, from when the collectors keep the site totals; import energy only for the time before (later readings belong to the gateways' replay)`,
+    });
   }
 }

@@ -64,7 +64,7 @@ describe('history import', () => {
     const { csv: text } = dailyReadingsCsv({ meter: 'jiwei-main', weather: 'zhongshan-e290-weather', from: [2025, 3, 1], days: 10 });
     const dry = await importReadings({ site, storage, bytes: Buffer.from(text), dryRun: true });
     expect(dry).toMatchObject({ dry_run: true, stored: false, rows: 21, readings: 21, rejected: [], telemetry_points: 21 });
-    // 10 days × 96 intervals, for the meter and the building total, plus their 10 days each, and a touch of day 11
+    // 10 days × 96 intervals, for the meter and the building total, plus their 10 days each
     expect(dry.energy_rows).toBeGreaterThanOrEqual(2 * (10 * 96 + 10));
     expect(await count('telemetry')).toBe(0);
     expect(await count('energy_1d')).toBe(0);
@@ -72,6 +72,10 @@ describe('history import', () => {
     expect(run).toMatchObject({ stored: true, telemetry_points: dry.telemetry_points, energy_rows: dry.energy_rows });
     expect(await count('telemetry')).toBe(21);
     expect(await days('jiwei-main')).toHaveLength(10);
+    // the site totals and their start instant are the collectors' (decision 0407): none from an import
+    expect(await count('energy_building_1d')).toBe(10);
+    expect(await count('energy_site_1d')).toBe(0);
+    expect(await storage.raw({ measurement: 'energy_site_since', from: 0, to: 4_102_444_800_000 })).toEqual([]);
   });
 
   it('stores nothing new when the same file comes twice, and refuses a changed value of stored history', async () => {
@@ -147,6 +151,14 @@ describe('history import', () => {
     expect(both).toMatchObject({ stored: true, already_stored: 2, rejected: [] });
     const total = await storage.raw({ measurement: 'energy_building_1d', from: sh(9, 1), to: sh(9, 2), where: { building: 'jiwei', category: '01000' } });
     expect(total.map((p) => p.fields.energy_kwh)).toEqual([400]);
+  });
+
+  it('refuses counter readings after the instant from which the collectors keep site totals', async () => {
+    await storage.write([{ measurement: 'energy_site_since', tags: { site: 'songjiang-demo', partition: '0/1' }, fields: { written_at: sh(10, 1) }, time: sh(10, 1) }]);
+    await storage.flush();
+    const r = await importReadings({ site, storage, bytes: csv('2025-09-30,jiwei-main,energy_import_kwh,10', '2025-10-01,jiwei-main,energy_import_kwh,20', '2025-10-02,jiwei-main,energy_import_kwh,30', '2025-10-02 12:00,zhongshan-e290-weather,temp_c,22') });
+    expect(r.rejected).toEqual([{ row: 4, reason: 'live_period', detail: expect.stringContaining('jiwei-main: 2025-10-01T16:00:00.000Z is after 2025-09-30T16:00:00.000Z') }]);
+    expect((await importReadings({ site, storage, bytes: csv('2025-09-30,jiwei-main,energy_import_kwh,10', '2025-10-01,jiwei-main,energy_import_kwh,20') })).stored).toBe(true);
   });
 
   it('takes the documented example file (docs/examples/readings.csv) without a refused row', async () => {

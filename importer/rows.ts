@@ -19,7 +19,7 @@ export const COLUMN_ALIASES: Readonly<Record<string, string>> = {
 /** Why a row is refused: the import's own checks, then the collector's reasons (collector/validate.ts). */
 export type RowReason =
   | 'unknown_device' | 'not_a_number' | 'bad_time' | 'duplicate' | 'decreasing_counter' | 'bad_interval'
-  | 'mixed_kinds' | 'conflict' | 'partial_group' | string;
+  | 'mixed_kinds' | 'conflict' | 'partial_group' | 'live_period' | string;
 
 /** One refused row. */
 export interface RowProblem {

@@ -14,7 +14,7 @@ import type { Storage } from '../storage/port.ts';
 import { createIngestor } from '../collector/ingest.ts';
 import { devicePointRules, type DevicePointRules } from '../collector/point-rules.ts';
 import { checkRows, COLUMN_ALIASES, REQUIRED_COLUMNS, type ImportReading, type RowProblem } from './rows.ts';
-import { checkGroups } from './groups.ts';
+import { checkGroups, checkSiteTotals } from './groups.ts';
 import { heldStorage } from './held-storage.ts';
 import { ImportFileError, readTable } from './table.ts';
 
@@ -85,9 +85,11 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
   // Everything already there: nothing new to store (the same file imported twice).
   if (report.already_stored === readings.length) return done();
   await checkGroups(opts.site, opts.storage, readings, problems);
+  await checkSiteTotals(opts.site, opts.storage, readings, problems);
 
   const imported = new Set(report.devices);
-  const held = heldStorage(opts.storage);
+  // the site totals and their start instant are the collectors' (decision 0407): an import writes neither
+  const held = heldStorage(opts.storage, [MEASUREMENT.siteEnergy15m, MEASUREMENT.siteEnergy1d, MEASUREMENT.siteEnergySince]);
   const stateDir = mkdtempSync(join(tmpdir(), 'jieneng-import-'));
   const ingestor = createIngestor({
     site: withFilePollIntervals(opts.site, readings), storage: held.storage, stateDir, now,
