@@ -3,6 +3,8 @@
  * and carrying the original payload up to 64 KiB, for the `…/deadletter` topic (core/contract/v1.ts).
  */
 import type { DeadLetter } from '../core/contract/v1.ts';
+import { MEASUREMENT } from '../core/measurements.ts';
+import type { StoredPoint } from '../storage/port.ts';
 import type { Rejection } from './validate.ts';
 
 /** The original payload kept in a dead letter, at most (bytes). */
@@ -28,4 +30,20 @@ export function deadLetters(topic: string, payload: Buffer, rejected: readonly R
     out.push({ v: 1, reason, detail, topic, ts: now_ms, payload: text });
   }
   return out;
+}
+
+/**
+ * The dead letters of one message as storage rows (measurement `dead_letter`), so the technicians' board can count
+ * them by reason: tags site, gateway (from a readings topic, else `unknown`), reason; fields `rejections` (readings
+ * or points of that reason) and `messages` (1). Two messages of one gateway and reason in the same millisecond
+ * share a row.
+ */
+export function deadLetterRows(siteId: string, topic: string, rejected: readonly Rejection[], now_ms: number): StoredPoint[] {
+  const parts = topic.split('/');
+  const gateway = parts.length === 5 && parts[4] === 'readings' ? parts[3] : 'unknown';
+  const byReason = new Map<string, number>();
+  for (const r of rejected) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
+  return [...byReason].map(([reason, n]) => ({
+    measurement: MEASUREMENT.deadLetter, tags: { site: siteId, gateway, reason }, fields: { rejections: n, messages: 1 }, time: now_ms,
+  }));
 }

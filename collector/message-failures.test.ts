@@ -40,6 +40,10 @@ describe('one message cannot stop ingestion', () => {
     await waitFor('its dead letter', () => r.dead.length === 1, 5_000);
     expect(rig.dead[0].reason).toBe('future_timestamp');
     expect(rig.dead[0].detail).toContain('9000000000000000');
+    // and counted in storage for the technicians' board
+    const counted = async () => r.storage.raw({ measurement: 'dead_letter', from: Date.now() - 60_000, to: Date.now() + 1, where: { reason: 'future_timestamp' } });
+    await waitFor('its dead-letter count', async () => (await counted()).length === 1, 5_000);
+    expect((await counted())[0]).toMatchObject({ tags: { gateway: 'gw2' }, fields: { rejections: 1, messages: 1 } });
   });
 
   it('dead-letters a message the collector fails on as internal, with the error text, and stores what follows', async () => {

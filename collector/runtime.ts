@@ -16,7 +16,7 @@ import { logger, type Logger } from '../core/log.ts';
 import { redactUrl } from '../core/secrets.ts';
 import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
-import { deadLetters } from './dead-letters.ts';
+import { deadLetterRows, deadLetters } from './dead-letters.ts';
 import { createIngestor, StateStoreError, type IngestObserver, type IngestResult, type Ingestor, type IngestorOptions } from './ingest.ts';
 import type { GatewayAccount } from './sequence/ledger.ts';
 import { LostShareRecovery } from './sequence/lost-share.ts';
@@ -224,6 +224,9 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
   }
 
   function deadLetter(topic: string, payload: Buffer, rejected: Rejection[]): void {
+    // counted in storage for the technicians' board (a lost row loses a count, never a message)
+    opts.storage.write(deadLetterRows(opts.site.site.id, topic, rejected, Date.now()))
+      .catch((err: unknown) => log.warn({ err: String(err) }, 'could not store a dead-letter count'));
     for (const dl of deadLetters(topic, payload, rejected, Date.now())) {
       metrics.deadLettered.inc({ reason: dl.reason });
       client.publish(topics.deadLetter(opts.site.site.id), JSON.stringify(dl), { qos: 1 }, (err) => {

@@ -57,6 +57,8 @@ export const MEASUREMENT = {
    * contract), id, and for devices building, device_kind, pv_system; fields name, label (`<id>=<name>`)
    */
   displayName: 'display_name',
+  /** dead letters (collector, collector/dead-letters.ts): tags site, gateway, reason; fields rejections, messages */
+  deadLetter: 'dead_letter',
   /** per-gateway seq accounting (collector): tags site, gateway; fields last_seq, gap_batches, recovered, lost … */
   gatewayAccounting: 'gateway_accounting',
 } as const;

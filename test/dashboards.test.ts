@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { deadLetterRows } from '../collector/dead-letters.ts';
 import { createIngestor } from '../collector/ingest.ts';
 import { MEASUREMENT } from '../core/measurements.ts';
 import { loadSite } from '../core/site/load.ts';
@@ -72,6 +73,11 @@ beforeAll(async () => {
   try {
     const r = await backfill({ site, days: (NOW - FROM) / DAY, toMs: NOW, seed: 1, hvac: true, faults, ingest: (b) => ingestor.ingest(b) });
     expect(r.rejected).toEqual({});
+    // a gateway sending a device the site does not have: rejected, and counted as the collector's runtime counts
+    // its dead letters
+    const bad = await ingestor.ingest({ v: 1, site: site.site.id, gateway: 'gw-centre', seq: 10_000, sent_ts: NOW - 3_600_000, readings: [{ device: 'no-such-meter', ts: NOW - 3_600_000, points: { power_kw: { value: 1, quality: 'good' } } }] });
+    expect(bad.rejected.map((x) => x.reason)).toEqual(['unknown_device']);
+    await storage.write(deadLetterRows(site.site.id, `jieneng/v1/${site.site.id}/gw-centre/readings`, bad.rejected, NOW - 3_600_000));
     await ingestor.flush();
   } finally {
     await ingestor.close();

@@ -121,9 +121,10 @@ export class Board {
   }
 
   /** A table; `transformations` are Grafana's (join with the names lookup, organize). */
-  table(spec: PanelSpec & { transformations?: { id: string; options: unknown }[] }): this {
+  table(spec: PanelSpec & { transformations?: { id: string; options: unknown }[]; overrides?: Record<string, { id: string; value: unknown }[]> }): this {
     const p = new TableBuilder();
     for (const t of spec.transformations ?? []) p.withTransformation(t);
+    for (const [name, props] of Object.entries(spec.overrides ?? {})) p.overrideByName(name, props);
     return this.add(p, spec, 8);
   }
 

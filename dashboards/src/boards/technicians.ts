@@ -1,8 +1,8 @@
 /**
  * 数据质量与设备 (technicians): gateways online and their batch accounting (decision 0309), when each device was
  * last heard, the quality of what arrived, estimated energy (gaps spread, resets: issue 12 provenance) and
- * counter events by kind. Device states published by the gateways (decision 0405) and dead letters travel over
- * MQTT and are not in storage; the API (`GET /devices`) and the collector's metrics show those.
+ * counter events by kind, dead letters by reason (the collector counts each in `dead_letter`). Device states
+ * published by the gateways (decision 0405) travel over MQTT and are not in storage; `GET /devices` shows them.
  */
 import { MEASUREMENT } from '../../../core/measurements.ts';
 import { BUILDING_1D, board, joinNames, namesQuery, TELEMETRY } from '../common.ts';
@@ -12,6 +12,13 @@ import { gatewayVariable, siteVariable } from '../variables.ts';
 
 const GW = `"${MEASUREMENT.gatewayAccounting}"`;
 const EVENTS = `"${MEASUREMENT.counterEvent}"`;
+
+/** The collector's rejection reasons (collector/validate.ts) in Chinese. */
+const REASONS: Record<string, string> = {
+  not_json: '非 JSON', schema: '格式不符', topic_mismatch: '主题不符', unknown_site: '未知站点', unknown_gateway: '未知网关',
+  unknown_device: '未知设备', wrong_gateway: '设备不属于该网关', future_timestamp: '时间在未来', past_timestamp: '时间过旧',
+  unknown_point: '未知点位', out_of_range: '超出量程', implausible: '计数器跳变不合理', oversize: '消息过大', internal: '采集器内部错误',
+};
 
 export function techniciansBoard() {
   const b = board('jieneng-technicians', '数据质量与设备', '运维', { from: 'now-24h', to: 'now' });
@@ -51,7 +58,13 @@ export function techniciansBoard() {
       targets: [influx(`SELECT sum("intervals_estimated") AS "估算区间", sum("intervals") AS "区间总数" FROM ${BUILDING_1D} WHERE "site" =~ /^$site$/ AND "category" = '01000' AND $timeFilter GROUP BY time(1d) ${TZ}`)],
     })
     .table({
-      title: '计数器事件', description: '各表计的计数器事件：不合理读数（implausible）、复位（reset）、翻转（rollover）、新轨迹（new_track，如换表）。', unit: UNIT.count, w: 24, h: 8,
+      title: '死信（按原因）', description: '采集器拒收并发往死信主题的消息与读数，按原因计数：网关配置或设备数据的问题从这里查起。', unit: UNIT.count, w: 12, h: 8,
+      targets: [influx(`SELECT sum("messages") AS "消息数", sum("rejections") AS "被拒读数" FROM "${MEASUREMENT.deadLetter}" WHERE "site" =~ /^$site$/ AND "gateway" =~ /^$gateway$/ AND $timeFilter GROUP BY "reason"`).table()],
+      transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { reason: '原因' } } }],
+      overrides: { 原因: [{ id: 'mappings', value: [{ type: 'value', options: Object.fromEntries(Object.entries(REASONS).map(([k, text]) => [k, { text }])) }] }] },
+    })
+    .table({
+      title: '计数器事件', description: '各表计的计数器事件：不合理读数（implausible）、复位（reset）、翻转（rollover）、新轨迹（new_track，如换表）。', unit: UNIT.count, w: 12, h: 8,
       targets: [
         influx(`SELECT count("value") AS "次数" FROM ${EVENTS} WHERE "site" =~ /^$site$/ AND $timeFilter GROUP BY "meter", "kind"`).table(),
         influx(namesQuery('device')).table(),
