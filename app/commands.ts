@@ -7,6 +7,8 @@ import { group, lazy } from '../core/cli/command.ts';
 /** Every command; each component's module is imported only when it runs or shows its help. */
 export const jieneng = group({
   summary: 'Jieneng (节能): energy monitoring for public institutions. Environment settings: README, Configuration reference.',
+  details: 'Every command also takes --templates DIR: an integrator\'s device templates, searched before the shipped ones.\n'
+    + 'jieneng --version prints the version.',
   commands: {
     demo: lazy('the whole demo stack in one process (npm start)', async () => (await import('./demo.ts')).demoCommand),
     config: lazy('validate a site model and its device templates', async () => (await import('./config-cli.ts')).configCommand),
