@@ -38,14 +38,14 @@ export interface Rig {
 /** Buildings and devices the rig keeps. */
 export const RIG_DEVICES = ['centre-b1-main', 'centre-b1-lighting', 'centre-b1-hvac', 'centre-b1-power', 'centre-b1-ahu-1', 'centre-b1-chiller-plant'];
 
-/** Start the chain with an automation file (as parsed YAML) at `startMs`. */
-export async function startRig(file: object, startMs: number): Promise<Rig> {
+/** Start the chain with an automation file (as parsed YAML) at `startMs`; `devices` of `building` (default building 1). */
+export async function startRig(file: object, startMs: number, where: { building: string; devices: string[] } = { building: 'centre-b1', devices: RIG_DEVICES }): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'jn-automation-'));
   const stops: (() => Promise<unknown> | unknown)[] = [() => rmSync(dir, { recursive: true, force: true })];
   const stop = async () => { for (const s of stops.splice(0).reverse()) await s(); };
   try {
-    const all = await testSite({ buildings: ['centre-b1'], pollIntervalS: 1 });
-    const site = { ...all, site: { ...all.site, id: `auto-${process.pid}` }, devices: all.devices.filter((d) => RIG_DEVICES.includes(d.id)) };
+    const all = await testSite({ buildings: [where.building], pollIntervalS: 1 });
+    const site = { ...all, site: { ...all.site, id: `auto-${process.pid}` }, devices: all.devices.filter((d) => where.devices.includes(d.id)) };
     const log = logger('test');
     const creds = ensureSiteCredentials(site, join(dir, 'mqtt'));
     const broker: EmbeddedBroker = await startEmbeddedBroker(0, '127.0.0.1', {
@@ -53,7 +53,9 @@ export async function startRig(file: object, startMs: number): Promise<Rig> {
     });
     stops.push(() => broker.stop());
     const account = (name: string) => ({ username: name, password: creds.passwords.get(name)! });
-    const sims = await startSiteSimulators({ site, seed: 7, only: RIG_DEVICES.filter((d) => d.includes('ahu') || d.includes('chiller')) });
+    const sims = await startSiteSimulators({
+      site, seed: 7, only: site.devices.filter((d) => d.kind === 'hvac').map((d) => d.id), mqttUrl: broker.url, mqttOptions: (device) => account(`device-${device}`),
+    });
     stops.push(() => sims.stop());
     for (const g of site.gateways) {
       const gw: RunningGateway = await startGateway({ site, gatewayId: g.id, mqttUrl: broker.url, dataDir: join(dir, g.id), mqttOptions: account(`gateway-${g.id}`) });

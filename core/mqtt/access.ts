@@ -39,6 +39,8 @@ export function siteAccounts(site: SiteModel): MqttAccount[] {
     gateway: g.id,
     publish: [
       topics.readings(s, g.id), topics.gatewayStatus(s, g.id), topics.deviceStatus(s, g.id, '+'), topics.commandResult(s, g.id),
+      // commands to its MQTT-native controllers (docs/automation.md)
+      ...sameBrokerMqttDevices.filter((d) => d.gateway === g.id).map((d) => `${deviceTopic(d)}/set`),
     ],
     subscribe: [topics.command(s, g.id), ...sameBrokerMqttDevices.filter((d) => d.gateway === g.id).map(deviceTopic)],
   }));
@@ -55,7 +57,7 @@ export function siteAccounts(site: SiteModel): MqttAccount[] {
       subscribe: [topics.allReadings(s), ...topics.allStatus(s), topics.allCommandResults(s)],
     },
     { username: 'monitor', role: 'monitor', publish: [], subscribe: [`${root}/#`] },
-    ...sameBrokerMqttDevices.map((d) => ({ username: `device-${d.id}`, role: 'device' as const, publish: [deviceTopic(d)], subscribe: [] })),
+    ...sameBrokerMqttDevices.map((d) => ({ username: `device-${d.id}`, role: 'device' as const, publish: [deviceTopic(d)], subscribe: [`${deviceTopic(d)}/set`] })),
   );
   return accounts;
 }

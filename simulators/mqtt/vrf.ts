@@ -1,7 +1,8 @@
 /**
  * An MQTT-native VRF outdoor unit: publishes the vendor JSON documented in
- * core/devices/templates/hvac-vrf-mqtt.yaml every interval, from the VRF physics model. Fault injection:
- * offline (stops publishing), malformed (publishes text that is not JSON).
+ * core/devices/templates/hvac-vrf-mqtt.yaml every interval, from the VRF physics model, and takes commands on the
+ * topic + `/set` (`{ "setTemp": 27 }`), reporting at once after one. Fault injection: offline (stops publishing,
+ * ignores commands), malformed (publishes text that is not JSON).
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { VrfOutdoorUnit, type HvacOptions } from '../physics/hvac.ts';
@@ -75,7 +76,17 @@ export async function startMqttVrfSimulator(opts: MqttVrfSimOptions): Promise<Mq
   };
   const timer = setInterval(() => void publishNow().catch(() => undefined), opts.intervalMs ?? 30_000);
   timer.unref();
-  client.on('connect', () => void publishNow().catch(() => undefined));
+  client.on('connect', () => {
+    void publishNow().catch(() => undefined);
+    client.subscribe(`${opts.topic}/set`, { qos: 1 });
+  });
+  client.on('message', (_topic, payload) => {
+    if (faults.offline) return;
+    let cmd: { setTemp?: unknown };
+    try { cmd = JSON.parse(payload.toString()) as { setTemp?: unknown }; } catch { return; }
+    if (typeof cmd?.setTemp === 'number') model.setSetpoint('indoor_temp_setpoint_c', cmd.setTemp);
+    void publishNow().catch(() => undefined); // a vendor controller reports its new state at once
+  });
   return {
     model,
     faults,

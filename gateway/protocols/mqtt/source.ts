@@ -6,7 +6,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { PointValue } from '../../../core/contract/v1.ts';
 import { redactUrl, registerSecret } from '../../../core/secrets.ts';
-import type { DeviceSource, SourceContext, SourceFactory } from '../../source.ts';
+import { WriteRefusedError, type DeviceSource, type SourceContext, type SourceFactory } from '../../source.ts';
 import { valueAt } from './path.ts';
 import { compilePoints, parsePathCached, type CompiledPoint, type MqttTemplate } from './template.ts';
 
@@ -66,6 +66,8 @@ export class MqttNativeSource implements DeviceSource {
   private online: boolean | undefined;
   private staleTimer?: NodeJS.Timeout;
   private lastMalformedLogMs = 0;
+  /** writes waiting for a message that shows their value */
+  private readonly confirming = new Set<(points: Record<string, PointValue>) => void>();
 
   constructor(private readonly ctx: SourceContext, readonly template: MqttTemplate) {
     if (ctx.device.address.protocol !== 'mqtt') {
@@ -130,11 +132,55 @@ export class MqttNativeSource implements DeviceSource {
       return;
     }
     const points = mapPayload(doc, this.points);
+    for (const check of this.confirming) check(points);
     const ts = payloadTimestamp(doc, this.template) ?? Date.now();
     this.lastMessageMs = Date.now();
     this.counters.readings++;
     this.ctx.emit({ device: this.deviceId, ts, points });
     this.setOnline(true);
+  }
+
+  /**
+   * Command a writable point: `{ <set>: value }` (in the device's unit and scale, or the text of its value map) on
+   * the device topic + `/set`, QoS 1. The controller's answer is its own report: the write is confirmed by the
+   * first message that shows the value, and fails when none does within `command_timeout_s`.
+   */
+  async write(pointName: string, value: number | null): Promise<void> {
+    const p = this.points.find((x) => x.point === pointName);
+    const fail = (why: string) => new WriteRefusedError(`device ${this.deviceId}: ${why}`);
+    if (!p) throw fail(`no point '${pointName}'`);
+    if (!p.writable || p.set === undefined) throw fail(`point '${pointName}' is not configured writable`);
+    if (value === null) throw fail(`${pointName}: an MQTT-native controller has no command priorities; write a value instead of relinquishing`);
+    if (!Number.isFinite(value)) throw fail(`${pointName}: not a number`);
+    if (p.min !== undefined && value < p.min) throw fail(`${pointName}: ${value} is below the minimum ${p.min}`);
+    if (p.max !== undefined && value > p.max) throw fail(`${pointName}: ${value} is above the maximum ${p.max}`);
+    const client = this.client;
+    if (!client?.connected) throw new Error(`device ${this.deviceId}: broker not connected`);
+    const text = p.map ? Object.entries(p.map).find(([, n]) => n === value)?.[0] : undefined;
+    if (p.map && text === undefined) throw fail(`${pointName}: ${value} is none of ${Object.values(p.map).join(', ')}`);
+    const deviceValue = text ?? Math.round(((p.conversion.toDevice(value) - (p.offset ?? 0)) / (p.scale ?? 1)) * 1e6) / 1e6;
+    const topic = `${(this.ctx.device.address as { topic: string }).topic}/set`;
+    const timeoutMs = (this.template.command_timeout_s ?? 15) * 1000;
+    let check: ((points: Record<string, PointValue>) => void) | undefined;
+    const confirmed = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { this.confirming.delete(check!); reject(new Error(`device ${this.deviceId}: no message showed ${pointName} = ${value} within ${timeoutMs / 1000} s`)); }, timeoutMs);
+      check = (points) => {
+        const seen = points[pointName]?.value;
+        if (typeof seen === 'number' && Math.abs(seen - value) <= 1e-6 * Math.max(1, Math.abs(value))) {
+          clearTimeout(timer);
+          this.confirming.delete(check!);
+          resolve();
+        }
+      };
+      this.confirming.add(check);
+    });
+    try {
+      await client.publishAsync(topic, JSON.stringify({ [p.set]: deviceValue }), { qos: 1 });
+    } catch (err) {
+      this.confirming.delete(check!);
+      throw new Error(`device ${this.deviceId}: command not sent: ${(err as Error).message}`);
+    }
+    await confirmed;
   }
 
   private malformed(why: string): void {

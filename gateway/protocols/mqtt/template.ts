@@ -20,6 +20,10 @@ export const MqttPoint = Obj({
   scale: Type.Optional(Type.Number({ description: 'multiplier applied before the unit conversion (e.g. 0.1 for tenths)' })),
   offset: Type.Optional(Type.Number({ description: 'added after scaling, before the unit conversion' })),
   map: Type.Optional(Type.Record(Type.String(), Type.Number(), { description: 'text or boolean values to numbers, e.g. { cool: 1, heat: 2 }' })),
+  writable: Type.Optional(Type.Boolean({ description: 'the gateway may command it: JSON { <set>: value } on the device topic + /set' })),
+  set: Type.Optional(Type.String({ minLength: 1, description: 'writable: the key of the command payload, e.g. setTemp' })),
+  min: Type.Optional(Type.Number({ description: 'writable: lowest value the gateway writes, in the point unit' })),
+  max: Type.Optional(Type.Number({ description: 'writable: highest value the gateway writes, in the point unit' })),
 });
 export type MqttPoint = Static<typeof MqttPoint>;
 
@@ -37,6 +41,7 @@ export const templateSchema = Obj({
     format: Type.Union([Type.Literal('epoch-ms'), Type.Literal('epoch-s'), Type.Literal('iso8601')]),
   }, 'source timestamp in the payload (default: time of arrival)')),
   stale_s: Type.Optional(Type.Integer({ minimum: 5, maximum: 86_400, default: 180, description: 'no message for this long: device offline' })),
+  command_timeout_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 600, default: 15, description: 'a command is confirmed when a message shows the value within this long' })),
   points: Type.Array(MqttPoint, { minItems: 1 }),
 }, 'MQTT-native device template');
 export type MqttTemplate = Static<typeof templateSchema>;
@@ -56,6 +61,8 @@ export function checkMqttTemplateRules(t: MqttTemplate): { path: string; problem
       return { path: displayPath(at), problem, at };
     };
     if (names.has(p.point)) return fail('point', `duplicate point '${p.point}'`);
+    if (p.writable && p.set === undefined) return fail('set', "a writable point needs 'set', the key of its command payload");
+    if (!p.writable && (p.set !== undefined || p.min !== undefined || p.max !== undefined)) return fail('set', 'set/min/max apply to writable points only');
     names.add(p.point);
     const unitProblem = pointUnitProblem(p.point);
     if (unitProblem) return fail('point', unitProblem);
