@@ -26,6 +26,7 @@ points:
   - { point: damper_pct, object: "analog-output:1", label: 风阀开度, writable: true, priority: 8, min: 0, max: 100 }
   - { point: pump_on, object: "binary-output:1", label: 水泵, writable: true, priority: 8 }
   - { point: fan_speed_state, object: "multi-state-value:1", label: 风速档位 }
+  - { point: reader_state, object: "credential-data-input:0", label: 读卡器, cov: false }
 `;
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -69,8 +70,10 @@ describe.skipIf(bacnetStackMissing)(`the gateway against bacnet-stack${bacnetSta
 
   it('reads by RPM, subscribes COV, writes with priority and relinquishes to Relinquish_Default', async () => {
     const { src, latest } = await startTestSource(serv.port, 4001, template, cleanups, { pollIntervalMs: 500 });
-    await waitFor('all points', () => Object.keys(latest()).length === 4, 15_000);
+    await waitFor('all points', () => Object.keys(latest()).length === 5, 15_000);
     expect(latest().valve_pct).toEqual({ value: 0, quality: 'good' });
+    // A datatype our codec cannot decode spoils only its own point.
+    expect(latest().reader_state).toEqual({ value: null, quality: 'bad', reason: 'answer could not be decoded' });
     expect(latest().fan_speed_state).toEqual({ value: 0, quality: 'good' }); // state 1 on the wire
     await waitFor('subscribed', () => src.stats().subscribed === 4, 15_000);
     expect(src.stats().rpm).toBe(true);
@@ -105,7 +108,7 @@ describe.skipIf(bacnetStackMissing)(`the gateway against bacnet-stack${bacnetSta
     cleanups.push(() => dev.stop());
     // Polling and renewal far away (60 s, 300 s): after the restart only a resubscription brings COV back.
     const { src, latest } = await startTestSource(dev.port, 4002, template, cleanups, { pollIntervalMs: 60_000, localInterface: '0.0.0.0', localPort });
-    await waitFor('subscribed', () => src.stats().subscribed === 4 && Object.keys(latest()).length === 4, 15_000);
+    await waitFor('subscribed', () => src.stats().subscribed === 4 && Object.keys(latest()).length === 5, 15_000);
     const before = src.stats().subscribeRequests;
     await dev.restart();
     await waitFor('resubscribed', () => src.stats().restarts === 1 && src.stats().subscribeRequests >= before + 4 && src.stats().subscribed === 4, 15_000);
