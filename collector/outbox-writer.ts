@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../core/log.ts';
 import { StorageError, type Storage } from '../storage/port.ts';
-import { exposedGc, trimHeap } from '../core/heap.ts';
+import { exposedGc, HeapCeiling } from '../core/heap.ts';
 import { collectorMetrics as m } from './metrics.ts';
 import type { OutboxEntry, StateStore } from './state-store.ts';
 
@@ -56,6 +56,7 @@ export class OutboxWriter {
   private readonly writePoints: number;
   private readonly groupPoints: number;
   private readonly heapLimit: number;
+  private readonly heapCeiling: HeapCeiling;
   private readonly backoffMin: number;
   private readonly backoffMax: number;
 
@@ -69,6 +70,7 @@ export class OutboxWriter {
     this.writePoints = opts.writePoints ?? d.writePoints;
     this.groupPoints = opts.groupPoints ?? d.groupPoints;
     this.heapLimit = opts.heapLimitBytes ?? d.heapLimitBytes;
+    this.heapCeiling = new HeapCeiling(this.heapLimit);
     this.backoffMin = opts.backoffMinMs ?? d.backoffMinMs;
     this.backoffMax = opts.backoffMaxMs ?? d.backoffMaxMs;
     if (this.heapLimit > 0 && !exposedGc()) {
@@ -176,7 +178,7 @@ export class OutboxWriter {
           const request = this.nextRequest(take, energy);
           if (request.text) await this.storage.writeLines(request.text);
           // After each request, not each group: a group spans several, and the heap grows with ingestion meanwhile.
-          if (this.heapLimit > 0) trimHeap(this.heapLimit);
+          this.heapCeiling.check();
           telemetryWritten += request.lines;
         } while (!this.isolate && !this.outage && this.queue.length > take.length && telemetryWritten < this.groupPoints);
         const totals = [...energy.values()].join('');

@@ -5,7 +5,7 @@
  */
 import type { IClientOptions } from 'mqtt';
 import { ConfigError } from '../core/config/yaml-file.ts';
-import { trimHeap } from '../core/heap.ts';
+import { HeapCeiling } from '../core/heap.ts';
 import type { DeviceReading, ReadingBatch } from '../core/contract/v1.ts';
 import { logger } from '../core/log.ts';
 import { redactUrl } from '../core/secrets.ts';
@@ -100,7 +100,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   let queue: DiskQueue | undefined;
 
   let queueClosed = false;
-  const heapLimitBytes = opts.heapLimitBytes ?? 24 * 1024 * 1024;
+  const heapCeiling = new HeapCeiling(opts.heapLimitBytes ?? 24 * 1024 * 1024);
   const flush = (): void => {
     clearTimeout(flushTimer);
     flushTimer = undefined;
@@ -114,7 +114,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     batches++;
     readings += batchReadings.length;
     publisher?.notify();
-    if (heapLimitBytes > 0) trimHeap(heapLimitBytes);
+    heapCeiling.check();
   };
 
   // build every source first: a bad template or address fails here, before the queue or broker is touched
