@@ -55,15 +55,17 @@ export class KpiSchedule {
     const day = this.closedDay(this.o.ctx.now());
     const last = Number(this.o.store.getMeta(LAST_DAY) ?? -Infinity);
     if (day <= last) return Promise.resolve();
+    // a day without any verdict (no data yet: a collector just started, a backfill or a gateway's replay still to
+    // come) is looked at again at the next check, until the next day closes
     this.running = this.runDay(day)
-      .then(() => this.o.store.setMeta(LAST_DAY, String(day)))
+      .then((verdicts) => { if (verdicts > 0) this.o.store.setMeta(LAST_DAY, String(day)); })
       .catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'KPI rules not judged; trying again in a minute'))
       .finally(() => { this.running = undefined; });
     return this.running;
   }
 
   /** Judge every KPI rule for the local day starting at `day` (UTC ms of its local midnight). */
-  async runDay(day: number): Promise<void> {
+  async runDay(day: number): Promise<number> {
     const tz = this.o.ctx.index.tz;
     const p = localParts(day, tz);
     const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
@@ -74,6 +76,7 @@ export class KpiSchedule {
       judged += verdicts.length;
     }
     log.info({ day: date, rules: this.rules.length, verdicts: judged }, 'KPI rules judged');
+    return judged;
   }
 
   /** Look at the clock every `every_ms` (and now). */
