@@ -18,7 +18,7 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * The `shared` folder beside the repository; for a git worktree checked out elsewhere, also the one beside the
- * main checkout (its `.git` file names it). Undefined when neither exists.
+ * main checkout (its `.git` file names it). Undefined when neither exists: then, and only then, the tests skip.
  */
 function sharedDir(): string | undefined {
   const candidates = [resolve(REPO, '../shared')];
@@ -26,7 +26,7 @@ function sharedDir(): string | undefined {
     const m = /^gitdir:\s*(.+?)\/\.git\/worktrees\//m.exec(readFileSync(join(REPO, '.git'), 'utf8'));
     if (m) candidates.push(resolve(m[1], '../shared'));
   } catch { /* a plain checkout: .git is a folder */ }
-  return candidates.find((d) => existsSync(join(d, 'peers', 'bacnet-stack', 'build.sh')));
+  return candidates.find((d) => existsSync(d));
 }
 
 const SHARED = sharedDir();
@@ -34,7 +34,7 @@ const SHARED = sharedDir();
 /** Why tests against bacnet-stack cannot run here, or undefined when they can. */
 export const bacnetStackMissing: string | undefined = SHARED
   ? undefined
-  : 'skipped: ../shared/peers/bacnet-stack (the independent BACnet peer) is not beside this repository';
+  : 'skipped: ../shared, which holds the independent BACnet peer bacnet-stack, is not beside this repository';
 
 let bin: string | undefined;
 
@@ -43,6 +43,7 @@ export function bacnetStackBin(): string {
   if (bin) return bin;
   if (!SHARED) throw new Error(bacnetStackMissing);
   const script = join(SHARED, 'peers', 'bacnet-stack', 'build.sh');
+  if (!existsSync(script)) throw new Error(`${script} is missing: ../shared is here but without the bacnet-stack peer`);
   // Two test workers may both find the cache cold: serialise the build on a lock file (flock is in util-linux).
   const lock = join(tmpdir(), 'jieneng-bacnet-stack-build.lock');
   const out = execFileSync('flock', [lock, 'bash', script], { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'pipe'] });
