@@ -54,8 +54,10 @@ export async function runBoard(board: BoardJson, opts: { url: string; db: string
   const vars = new Map<string, VariableState & { options: { value: string; text: string }[] }>();
   for (const v of board.templating.list) {
     const q = interpolate(v.query, { range: boardRange, intervalMs: autoInterval(boardRange), vars });
-    const raw = (await influxQuery(opts.url, opts.db, q)).flatMap((s) => s.values.map((row) => String(row[1] ?? row[0])));
-    const options = applyVariableRegex(raw, v.regex ?? '/(.*)/').sort((a, b) => a.text.localeCompare(b.text, 'zh'));
+    // Grafana's InfluxDB variable parser: the second column of each row (the value after the time of a SELECT, or
+    // after the key of SHOW TAG VALUES), the first when there is one; distinct; sorted by text (sort 1, code units)
+    const raw = [...new Set((await influxQuery(opts.url, opts.db, q)).flatMap((s) => s.values.map((row) => String(row[1] ?? row[0]))))];
+    const options = applyVariableRegex(raw, v.regex ?? '/(.*)/').sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
     if (options.length === 0) throw new Error(`variable ${v.name}: its query returned nothing: ${q}`);
     const chosen = opts.select?.[v.name];
     const all = !chosen && v.includeAll === true && JSON.stringify(v.current?.value ?? '').includes('$__all');
