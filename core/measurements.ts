@@ -59,6 +59,12 @@ export const MEASUREMENT = {
   displayName: 'display_name',
   /** dead letters (collector, collector/dead-letters.ts): tags site, gateway, reason; fields rejections, messages */
   deadLetter: 'dead_letter',
+  /**
+   * history imports (importer/, docs/import.md): one row per device and stored file, at the device's first reading;
+   * tags site, building, device; fields to (last reading, UTC ms), readings, kind (counter|interval|telemetry),
+   * file_sha256, by (who imported), imported_at (UTC ms) — what a value's `imported` provenance is read from
+   */
+  importLog: 'import_log',
   /** per-gateway seq accounting (collector): tags site, gateway; fields last_seq, gap_batches, recovered, lost … */
   gatewayAccounting: 'gateway_accounting',
 } as const;

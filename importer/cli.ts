@@ -5,6 +5,7 @@
  * terminal. Exit 0: stored (or, with --dry-run, nothing refused); 1: rows refused, nothing stored; 2: usage or file.
  */
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { group, leaf, runCommand, UsageError } from '../core/cli/command.ts';
 import { settings } from '../core/config/env.ts';
 import { loadSite } from '../core/site/load.ts';
@@ -56,7 +57,7 @@ async function importFile(files: string[], values: { site?: string; 'dry-run'?: 
   const bar = process.stderr.isTTY ? await progressBar() : undefined;
   let report: ImportReport;
   try {
-    report = await importReadings({ site, storage, bytes, dryRun: values['dry-run'], onProgress: (done, total, phase) => bar?.update(done, total, phase) });
+    report = await importReadings({ site, storage, bytes, dryRun: values['dry-run'], by: `${osUser()} (command line)`, onProgress: (done, total, phase) => bar?.update(done, total, phase) });
   } catch (err) {
     if (err instanceof ImportFileError) {
       process.stderr.write(`jieneng import: ${file}: ${err.message}\n`);
@@ -111,4 +112,13 @@ async function progressBar(): Promise<{ update(done: number, total: number, phas
 function localDate(ms: number, tz: string): string {
   const p = localParts(ms, tz);
   return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** The operating-system user running the command, for the import's record. */
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch { // a container user without a passwd entry
+    return `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
 }

@@ -131,6 +131,8 @@ describe('history import', () => {
     expect(ok.rejected).toEqual([]);
     expect(ok.warnings).toEqual([expect.stringContaining("meter 'jiwei-main': no energy given from 2025-07-02T16:00:00.000Z to 2025-07-03T16:00:00.000Z (rows 3–4)")]);
     expect(await days('jiwei-main')).toEqual([500, 610.5, 0, 480]);
+    const record = await storage.raw({ measurement: 'import_log', from: sh(1, 1), to: sh(12, 31) });
+    expect(record.map((p) => [p.tags.device, p.fields.kind, p.fields.readings, p.fields.by])).toEqual([['jiwei-main', 'interval', 5, 'unknown']]);
     const quarters = await storage.raw({ measurement: 'energy_15m', from: sh(7, 1), to: sh(7, 1, 1), where: { meter: 'jiwei-main' } });
     expect(quarters.map((q) => q.fields.energy_kwh)).toEqual([5.208333, 5.208333, 5.208333, 5.208333]);
     // the running total is stored as telemetry flagged uncertain: it is not the register's reading

@@ -3,6 +3,7 @@
  * go through the collector's ingestion, and the contract savings (M&V) endpoint answers from them: the baseline
  * year's weather model finds the 20 % saving the file was built with. On the embedded store and on InfluxDB 1.6.7.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSite } from '../core/site/load.ts';
 import type { SiteModel } from '../core/site/schema.ts';
@@ -62,6 +63,13 @@ for (const backend of storageBackends()) {
       expect(status, JSON.stringify(body).slice(0, 400)).toBe(201);
       assertMatchesOpenApi('post', '/api/v1/imports/readings', 201, body);
       expect(body).toMatchObject({ stored: true, rows: 731 + 730, readings: 1461, already_stored: 0, rejected: [], devices: ['jiwei-main', 'zhongshan-e290-weather'] });
+      // the record of the import: per device, its span, kind, the file's hash and who imported it
+      const record = await storage.raw({ measurement: 'import_log', from: 0, to: zonedTime('Asia/Shanghai', 2100, 1, 1) });
+      expect(record.map((r) => [r.tags.device, r.fields.kind, r.fields.readings, r.fields.to, r.time])).toEqual([
+        ['jiwei-main', 'counter', 731, zonedTime('Asia/Shanghai', 2026, 7, 1), zonedTime('Asia/Shanghai', 2024, 7, 1)],
+        ['zhongshan-e290-weather', 'telemetry', 730, zonedTime('Asia/Shanghai', 2026, 6, 30, 12), zonedTime('Asia/Shanghai', 2024, 7, 1, 12)],
+      ]);
+      expect(record[0].fields).toMatchObject({ file_sha256: createHash('sha256').update(file.csv).digest('hex'), by: expect.stringMatching(/^test statistics \(key /) });
 
       // the daily rows are the counter differences, measured (the file's daily spacing is the meter's poll interval)
       const days = await storage.raw({ measurement: 'energy_1d', from: zonedTime('Asia/Shanghai', 2024, 7, 1), to: zonedTime('Asia/Shanghai', 2026, 7, 1), where: { meter: 'jiwei-main' } });

@@ -16,6 +16,7 @@ import { devicePointRules, type DevicePointRules } from '../collector/point-rule
 import { checkRows, COLUMN_ALIASES, REQUIRED_COLUMNS, type ImportReading, type RowProblem } from './rows.ts';
 import { checkGroups, checkSiteTotals } from './groups.ts';
 import { heldStorage } from './held-storage.ts';
+import { importRecord } from './record.ts';
 import { ImportFileError, readTable } from './table.ts';
 
 /** Options of `importReadings`. */
@@ -30,6 +31,8 @@ export interface ImportOptions {
   now?: () => number;
   /** readings per batch handed to the ingestion (default 5 000) */
   batchReadings?: number;
+  /** who imports, for the record (`import_log`): an API key's name, the command's user */
+  by?: string;
   /** told of readings done of the total, and of the final write */
   onProgress?: (done: number, total: number, phase: 'ingest' | 'write') => void;
 }
@@ -124,6 +127,8 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
       opts.onProgress?.(readings.length, readings.length, 'write');
       held.release();
       await ingestor.flush();
+      await opts.storage.write(importRecord(opts.site, readings, opts.bytes, opts.by ?? 'unknown', now()));
+      await opts.storage.flush();
       report.stored = true;
     } else {
       held.discard(); // the writer's request in flight returns; the rest of the outbox goes with the state folder

@@ -9,6 +9,7 @@ import express, { Router } from 'express';
 import type { ApiContext } from '../context.ts';
 import { ApiError, badParameter } from '../errors.ts';
 import { stringParam } from '../params.ts';
+import { principalOf } from '../security/enforce.ts';
 import { importReadings } from '../../importer/run.ts';
 import { ImportFileError } from '../../importer/table.ts';
 
@@ -24,7 +25,9 @@ export function importRoutes(ctx: ApiContext): Router {
     const body = req.body as unknown;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'bad_request', 'the request body must be the file: CSV (text/csv) or XLSX');
     try {
-      const report = await importReadings({ site: ctx.index.site, storage: ctx.storage, bytes: body, dryRun: dry === 'true', now: ctx.now });
+      const p = principalOf(res);
+      const by = p ? `${p.name} (key ${p.keyId})` : 'unknown';
+      const report = await importReadings({ site: ctx.index.site, storage: ctx.storage, bytes: body, dryRun: dry === 'true', now: ctx.now, by });
       res.status(report.rejected.length > 0 ? 422 : report.stored ? 201 : 200).json(report);
     } catch (err) {
       if (err instanceof ImportFileError) throw new ApiError(400, 'bad_file', err.message);
