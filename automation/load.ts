@@ -118,6 +118,7 @@ export function checkAutomation(value: unknown, site: SiteModel, file = '(automa
     buildingOf(l.building, at('building'));
     const meter = deviceOf(l.meter, at('meter'));
     if (meter.kind !== 'meter' || meter.medium !== 'electricity' || meter.building !== l.building) fail(at('meter'), `'${l.meter}' is not an electricity meter of building ${l.building}`);
+    if (meter.parent !== undefined) fail(at('meter'), `'${l.meter}' is a sub-meter of '${meter.parent}': the contracted demand is the main meter's`);
     readable(`${l.meter}/power_kw`, at('meter'));
     const seen = new Set<string>();
     l.loads.forEach((load, k) => {

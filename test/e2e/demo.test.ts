@@ -82,7 +82,7 @@ describe('the demo stack (npm start)', () => {
     // building automation runs one programme per building part and one demand limit (docs/automation.md); its first
     // writes travel through the broker and the gateways to the BACnet simulators and come back acknowledged
     const schedules = (await (await fetch(`${api}/automation/schedules`, auth)).json()) as { schedules: { id: string }[] };
-    expect(schedules.schedules.map((x) => x.id)).toEqual(['centre-b1-office', 'jiwei-hot-water']);
+    expect(schedules.schedules.map((x) => x.id)).toEqual(['centre-b1-office', 'jiwei-hot-water', 'zhongshan-m38-vrf']);
     const demand = (await (await fetch(`${api}/automation/demand`, auth)).json()) as { id: string }[];
     expect(demand.map((d) => d.id)).toEqual(['centre-b1-demand']);
     await waitFor('a schedule write acknowledged by a device', async () => {

@@ -127,6 +127,24 @@ describe.each(['aedes', 'mosquitto'] as const)('MQTT accounts on %s', (kind) => 
     expect(api).toEqual([topics.gatewayStatus(b.site, 'gw2')]);
   });
 
+  it('automation commands any gateway and reads readings and results; it cannot publish readings', async () => {
+    const gw1 = await connect(b, as(b, 'gateway-gw1'));
+    const commands: string[] = [];
+    gw1.on('message', (topic) => commands.push(topic));
+    await gw1.subscribeAsync(topics.command(b.site, 'gw1'), { qos: 1 });
+    const auto = await connect(b, as(b, 'automation', { clientId: `automation-${kind}` }));
+    for (const f of [topics.allReadings(b.site), topics.allCommandResults(b.site)]) expect((await auto.subscribeAsync(f, { qos: 1 }))[0].qos).toBe(1);
+    if (kind === 'aedes') expect(await auto.subscribeAsync('#', { qos: 1 }).then((g) => g[0].qos, () => 128)).toBe(128);
+    await auto.publishAsync(topics.command(b.site, 'gw1'), '{"v":1,"type":"write"}', { qos: 1 });
+    await waitFor('the gateway gets automation\'s command', () => commands.length === 1, 5000);
+    if (kind === 'aedes') {
+      const before = await refusedCount('publish', 'automation');
+      // the broker closes the connection instead of acknowledging: do not wait for the PUBACK
+      void auto.publishAsync(topics.readings(b.site, 'gw1'), '{}', { qos: 1 }).catch(() => undefined);
+      await waitFor('the forged readings refused', async () => (await refusedCount('publish', 'automation')) === before + 1, 5000);
+    }
+  });
+
   it.runIf(kind === 'aedes')('a client id held by another account cannot be taken over', async () => {
     const holder = await connect(b, as(b, 'collector', { clientId: `held-${kind}` }));
     await expect(mqtt.connectAsync(b.url, as(b, 'gateway-gw1', { clientId: `held-${kind}` }))).rejects.toThrow(/Not authorized/i);
