@@ -16,7 +16,7 @@ import { loadModel, TEMPLATE_DIR } from '../core/devices/catalogue.ts';
 import { StartupError } from '../core/errors.ts';
 import { loadSite } from '../core/site/load.ts';
 import { configCli } from '../app/config-cli.ts';
-import { loadTemplate } from '../gateway/devices/templates.ts';
+import { listTemplates, loadTemplate } from '../gateway/devices/templates.ts';
 import { startGateway } from '../gateway/runtime.ts';
 import { startSiteSimulators } from '../simulators/fleet.ts';
 import { bacnetStackMissing, startBacserv } from './harness/bacnet-stack.ts';
@@ -58,6 +58,7 @@ describe('device templates from an integrator\'s folder', () => {
     }
     expect(loadTemplate('acme-ahu').protocol).toBe('bacnet');
     expect(loadTemplate('hvac-ahu').id).toBe('hvac-ahu'); // the shipped ones stay
+    expect(listTemplates()).toEqual(expect.arrayContaining(['acme-ahu', 'acme-meter', 'hvac-ahu'])); // e.g. for scan modbus's guesses
     const out: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((s: string) => { out.push(s); return true; }) as typeof process.stdout.write;

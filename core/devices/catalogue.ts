@@ -87,7 +87,9 @@ export function loadModel(id: string, dir?: string): DeviceModel {
   return model;
 }
 
-/** Ids of every template in `dir`, sorted. */
-export function listModels(dir = TEMPLATE_DIR): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)).sort();
+/** Ids of every template in `dir`, or without `dir` in every folder of the search path, sorted and unique. */
+export function listModels(dir?: string): string[] {
+  const ids = (dir === undefined ? templateDirs() : [dir])
+    .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)));
+  return [...new Set(ids)].sort();
 }

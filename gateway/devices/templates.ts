@@ -3,7 +3,7 @@
  * validated in full by its protocol's schema and checks from the registry (gateway/protocols/index.ts).
  */
 import { ConfigError, validate } from '../../core/config/yaml-file.ts';
-import { listModels, problemAt, readTemplateFile, TEMPLATE_DIR, templatePath } from '../../core/devices/catalogue.ts';
+import { listModels, problemAt, readTemplateFile, templatePath } from '../../core/devices/catalogue.ts';
 import type { TemplateProtocol } from '../../core/devices/model.ts';
 import { protocols, type Protocol, type TemplateOf } from '../protocols/index.ts';
 
@@ -44,8 +44,8 @@ export function loadTemplateOf<P extends TemplateProtocol>(protocol: P, id: stri
   return t as TemplateOf[P];
 }
 
-/** Ids of every template file in `dir`, sorted. */
-export function listTemplates(dir = TEMPLATE_DIR): string[] {
+/** Ids of every template file in `dir`, or in every folder of the catalogue's search path, sorted. */
+export function listTemplates(dir?: string): string[] {
   return listModels(dir);
 }
 
