@@ -154,6 +154,14 @@ describe('boards agree with the API for the same period (Mon 2 … Sun 8 March)'
     expect(total(target(panel('能源管理/overview.json', '综合能耗'), '综合能耗').series)).toBeCloseTo(body.total.total_kgce, 2);
   });
 
+  it('能耗总览: the electricity intensity of a building and its pro-rated limit = GET /kpi/intensity', async () => {
+    const body = await apiGet(`/kpi/intensity?scope=building&id=centre-b1&${range}`);
+    const table = panel('能源管理/overview.json', '建筑排名').targets[0].series.find((x) => x.tags?.id === 'centre-b1')!;
+    const column = (name: string) => table.values[0][table.columns.indexOf(name)] as number;
+    expect(column('单位面积用电 kWh/m²')).toBeCloseTo(body.current.electricity_kwh_per_m2, 4);
+    expect(column('约束值 kWh/m²')).toBeCloseTo(body.rating.limit_for_period, 4);
+  });
+
   it('能耗总览: cost of one building = GET /buildings/{id}/cost', async () => {
     const { runs: only } = await runBoard(board('能源管理/overview.json'), { url, db: database, now: NOW, select: { building: ['centre-b1'] } });
     const body = await apiGet(`/buildings/centre-b1/cost?${range}`);

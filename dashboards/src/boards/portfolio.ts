@@ -43,9 +43,9 @@ export function portfolioBoard() {
       ],
     })
     .table({
-      title: '建筑排名', description: '各建筑在时间范围内的综合能耗、单位面积综合能耗、用电与费用，按综合能耗从高到低。', unit: UNIT.none, w: 12, h: 10,
+      title: '建筑排名', description: '各建筑在时间范围内的综合能耗、单位面积综合能耗、用电、费用，以及单位面积用电对照本建筑类别按天折算的 GB/T 51161 约束值，按综合能耗从高到低。', unit: UNIT.none, w: 12, h: 10,
       targets: [
-        influx(`SELECT sum("energy_kgce") AS "综合能耗 kgce", sum("energy_kgce_per_m2") AS "单位面积 kgce/m²", sum("electricity_kwh") AS "用电 kWh", sum("cost_cny") AS "费用 元" FROM ${KPI} WHERE ${KPI_BUILDINGS} AND $timeFilter GROUP BY "id"`).table(),
+        influx(`SELECT sum("energy_kgce") AS "综合能耗 kgce", sum("energy_kgce_per_m2") AS "单位面积 kgce/m²", sum("electricity_kwh") AS "用电 kWh", sum("cost_cny") AS "费用 元", sum("electricity_kwh_per_m2") AS "单位面积用电 kWh/m²", sum("electricity_limit_kwh_per_m2") AS "约束值 kWh/m²" FROM ${KPI} WHERE ${KPI_BUILDINGS} AND $timeFilter GROUP BY "id"`).table(),
         influx(namesQuery('building')).table(),
       ],
       transformations: [...joinNames('id'), { id: 'sortBy', options: { sort: [{ field: '综合能耗 kgce', desc: true }] } }],
