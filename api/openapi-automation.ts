@@ -36,7 +36,7 @@ export const automationSchemas: Record<string, Schema> = {
   AutomationCommand: obj({
     id: { type: 'integer' }, at: str, device: str, point: str, value: { ...nullableNum, description: 'null: relinquish (BACnet)' },
     priority: { type: ['integer', 'null'] }, layer: { enum: ['override', 'demand', 'schedule', 'manual'] },
-    origin: { ...str, description: 'schedule:<id>, demand:<id>, override:<who>, api:<who>' },
+    origin: { ...str, description: 'schedule:<id>, demand:<id>, override:<who>, api:<who>, start (relinquish after a start)' },
     outcome: { enum: ['written', 'refused', 'failed', 'timeout', 'dry-run', 'deferred'], description: "written: the device acknowledged; refused: not sent (limit, not writable); failed: the device's error; deferred: held by a minimum on/off time" },
     detail: nullableStr, answered_at: nullableStr,
   }),

@@ -5,10 +5,24 @@ import { PointArbiter } from './arbiter.ts';
 const PRIO = { override: 8, demand: 10, schedule: 12 };
 const MIN = 60_000;
 const values = (r: ReturnType<PointArbiter['plan']>) => r.writes.map((w) => [w.value, w.priority ?? null, w.layer]);
+/** An arbiter past its first plan (which relinquishes what a previous run may have left). */
+function settled(a: PointArbiter): PointArbiter {
+  a.plan(-MIN).writes.forEach((w) => a.confirm(w, -MIN));
+  return a;
+}
 
 describe('BACnet points', () => {
+  it('relinquish the demand and schedule priorities once after a start, not the operator\'s', () => {
+    const a = new PointArbiter({ device: 'd', point: 'sp_c', bacnet: true }, PRIO);
+    a.ask('schedule', 16, 'schedule:s');
+    const p = a.plan(0);
+    expect(values(p)).toEqual([[null, 10, 'demand'], [16, 12, 'schedule']]);
+    p.writes.forEach((w) => a.confirm(w, 0));
+    expect(a.plan(MIN).writes).toEqual([]);
+  });
+
   it('write each layer at its priority and relinquish when it lets go', () => {
-    const a = new PointArbiter({ device: 'd', point: 'sp_c', bacnet: true, min: 12, max: 22 }, PRIO);
+    const a = settled(new PointArbiter({ device: 'd', point: 'sp_c', bacnet: true, min: 12, max: 22 }, PRIO));
     a.ask('schedule', 16, 'schedule:s');
     a.ask('override', 20, 'override:u');
     let p = a.plan(0);
@@ -22,7 +36,7 @@ describe('BACnet points', () => {
   });
 
   it('refuse a value outside min/max once, without sending', () => {
-    const a = new PointArbiter({ device: 'd', point: 'sp_c', bacnet: true, min: 12, max: 22 }, PRIO);
+    const a = settled(new PointArbiter({ device: 'd', point: 'sp_c', bacnet: true, min: 12, max: 22 }, PRIO));
     a.ask('demand', 25, 'demand:l');
     const p = a.plan(0);
     expect(p.writes).toEqual([]);
@@ -31,7 +45,7 @@ describe('BACnet points', () => {
   });
 
   it('ramp at max_step_per_min from the measured value', () => {
-    const a = new PointArbiter({ device: 'd', point: 'sp_c', bacnet: true, max_step_per_min: 1 }, PRIO);
+    const a = settled(new PointArbiter({ device: 'd', point: 'sp_c', bacnet: true, max_step_per_min: 1 }, PRIO));
     a.ask('schedule', 19, 's');
     const steps: (number | null)[] = [];
     for (let t = 0; t < 5 * MIN; t += MIN) {
@@ -42,7 +56,7 @@ describe('BACnet points', () => {
   });
 
   it('a layer under a holding one is written without interlocks (it changes nothing at the device now)', () => {
-    const a = new PointArbiter({ device: 'd', point: 'sp_c', bacnet: true, max_step_per_min: 1 }, PRIO);
+    const a = settled(new PointArbiter({ device: 'd', point: 'sp_c', bacnet: true, max_step_per_min: 1 }, PRIO));
     a.ask('override', 20, 'o');
     a.plan(0).writes.forEach((w) => a.confirm(w, 0));
     a.ask('schedule', 12, 's');

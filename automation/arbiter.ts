@@ -9,6 +9,9 @@
  * Interlocks act on changes of the device's value: min/max refuse, `max_step_per_min` ramps in steps,
  * `min_on_s`/`min_off_s` defer a switch of a binary (`…_on`) point. A release is never interlocked: it hands the
  * point to the next priority or the device's own default, which automation does not command.
+ * After a start automation does not know what its programmes left at a BACnet device (a restart while a load was
+ * shed): the first plan relinquishes the demand and schedule priorities that no layer asks for. The override
+ * priority is left alone — it is also the operator's (stored overrides are written again).
  */
 import type { CommandedPoint } from './schema.ts';
 
@@ -50,6 +53,8 @@ export class PointArbiter {
   /** BACnet: what each layer's priority holds from us; others: the single written value under 'schedule' */
   private readonly written = new Map<Layer, number | null>();
   private readonly held = new Map<Layer, string>();
+  /** BACnet layers whose priority may still hold a value from before a restart */
+  private readonly unsure = new Set<Layer>(['demand', 'schedule']);
   private lastChangeMs = -Infinity;
   private lastWriteMs = -Infinity;
 
@@ -99,11 +104,11 @@ export class PointArbiter {
       const ask = this.asked.get(layer);
       const want = ask?.value ?? null;
       const has = this.written.get(layer);
-      if (want === has || (want === null && has === undefined)) continue;
+      if (want === has || (want === null && has === undefined && !this.unsure.has(layer))) continue;
       const priority = this.priorities[layer];
       if (this.held.get(layer) === `refused:${want}`) continue;
       if (want === null) {
-        writes.push({ device, point, value: null, priority, layer, origin: ask?.origin ?? 'release' });
+        writes.push({ device, point, value: null, priority, layer, origin: ask?.origin ?? 'start' });
         continue;
       }
       // a layer under a higher one that holds the point does not change the device's value now: no interlock
@@ -117,6 +122,7 @@ export class PointArbiter {
   /** Record a write the device acknowledged (or a dry-run's, as if it had). */
   confirm(w: PlannedWrite, nowMs: number): void {
     if (w.layer === 'manual') return;
+    this.unsure.delete(w.layer);
     const before = this.effective();
     this.written.set(this.cfg.bacnet ? w.layer : 'schedule', w.value);
     this.held.delete(w.layer);

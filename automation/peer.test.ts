@@ -79,7 +79,9 @@ describe.skipIf(bacnetStackMissing)(`schedules at bacnet-stack's server${bacnetS
   it('holds priority 12 in the occupied hours of Friday and the 调休 Saturday, and relinquishes it after', async () => {
     const slot12 = async () => (await bacrp(serv.address, INSTANCE, 'analog-output', 1, 'priority-array', 12)).stdout;
     const seen: string[] = [];
-    for (let t = at('2025-10-10T07:00'); t <= at('2025-10-12T20:00'); t += 30 * 60_000) {
+    // the start relinquishes what an earlier run may have left at the demand and schedule priorities
+    expect((await automation.tick()).map((w) => [w.value, w.priority, w.outcome])).toEqual([[null, 10, 'written'], [null, 12, 'written']]);
+    for (let t = at('2025-10-10T07:30'); t <= at('2025-10-12T20:00'); t += 30 * 60_000) {
       clock.ms = t;
       const written = await automation.tick();
       if (written.length === 0) continue;

@@ -136,14 +136,20 @@ export async function startAutomation(o: AutomationOptions): Promise<Automation>
       a.ask('demand', step.action.kind === 'shed' ? load.shed : null, `demand:${lim.limit.id}`);
       log.info({ limit: lim.limit.id, action: step.action.kind, device: load.device, point: load.point, forecast_kw: step.forecast_kw, limit_kw: step.limit_kw, period: step.period }, `demand limit: ${step.action.kind}`);
     }
-    const sent: Promise<CommandRecord>[] = [];
+    const sent: Promise<CommandRecord[]>[] = [];
     for (const [key, a] of arbiters) {
       const { writes, held } = a.plan(t, latest.get(key));
       held.forEach(recordHeld);
-      // one point's writes in order (a release after a write of the same point); points in parallel
-      if (writes.length > 0) sent.push(writes.reduce<Promise<CommandRecord | undefined>>((p, w) => p.then(() => send(w, a)), Promise.resolve(undefined)) as Promise<CommandRecord>);
+      // one point's writes in order, highest layer first; points in parallel
+      if (writes.length > 0) {
+        sent.push((async () => {
+          const records: CommandRecord[] = [];
+          for (const w of writes) records.push(await send(w, a));
+          return records;
+        })());
+      }
     }
-    return Promise.all(sent);
+    return (await Promise.all(sent)).flat().sort((x, y) => x.id - y.id);
   };
   const tick = (): Promise<CommandRecord[]> => {
     ticking = (ticking ?? Promise.resolve([])).then(evaluate, evaluate);

@@ -21,7 +21,7 @@ export interface CommandRecord {
   value: number | null;
   priority: number | null;
   layer: string;
-  /** `schedule:<id>`, `demand:<id>`, `override:<who>`, `api:<who>` */
+  /** `schedule:<id>`, `demand:<id>`, `override:<who>`, `api:<who>`, `start` (relinquish after a start) */
   origin: string;
   outcome: CommandOutcome;
   detail: string | null;
