@@ -24,6 +24,10 @@ import { startGateway } from '../../gateway/runtime.ts';
 import { backfill } from '../../simulators/backfill.ts';
 import { startSiteSimulators, type SiteSimulators } from '../../simulators/fleet.ts';
 import { openEmbeddedStorage } from '../../storage/embedded/store.ts';
+import mqtt from 'mqtt';
+import { topics } from '../../core/contract/v1.ts';
+import type { SiteModel } from '../../core/site/schema.ts';
+import type { GatewayAccount } from '../../collector/sequence/ledger.ts';
 import { waitFor } from '../harness/ports.ts';
 import { testSite } from '../harness/site.ts';
 
@@ -37,11 +41,14 @@ describe('KPI and pipeline alert rules, end to end', () => {
   const mails: string[] = [];
   let receiver: Receiver;
   let sims: SiteSimulators;
+  let site: SiteModel;
+  let brokerUrl = '';
+  let accounts: () => GatewayAccount[];
   const today = periodStart(Date.now(), TZ, 'day');
   const yesterday = periodStart(today - HOUR * 12, TZ, 'day');
 
   beforeAll(async () => {
-    const site = await testSite({ buildings: ['zhongshan-e290'], devices: ['zhongshan-e290-main', 'zhongshan-e290-pv-inv1'], pollIntervalS: 1 });
+    site = await testSite({ buildings: ['zhongshan-e290'], devices: ['zhongshan-e290-main', 'zhongshan-e290-pv-inv1'], pollIntervalS: 1 });
     receiver = await startReceiver(SECRETS);
     stops.push(() => receiver.close());
     const smtp = new SMTPServer({
@@ -66,6 +73,7 @@ describe('KPI and pipeline alert rules, end to end', () => {
         { id: 'demand', kind: 'peak_demand', name: '超合同最大需量', severity: 'major', scope: { device: ['zhongshan-e290-main'] }, contracted_kw: 1, notify: ['hook', 'mail'] },
         { id: 'estimated', kind: 'estimated_share', name: '估算电量占比过高', severity: 'minor', scope: { device: ['zhongshan-e290-main'] }, above_pct: 10 },
         { id: 'inv-fault', kind: 'inverter_fault', name: '逆变器故障', severity: 'critical', notify: ['hook', 'mail'], keep_firing_for: '0s' },
+        { id: 'gaps', kind: 'sequence_gap', name: '网关数据批次缺失', severity: 'major', scope: { device: ['zhongshan-e290-main'] } },
       ],
     }, site);
 
@@ -90,6 +98,9 @@ describe('KPI and pipeline alert rules, end to end', () => {
     stops.push(() => sims.stop());
     const collector = await startCollector({ site, mqttUrl: broker.url, storage, dataDir: join(dir, 'collector'), clientId: `e2e-kpi-${process.pid}`, alerts: alerts.evaluator });
     stops.push(() => collector.stop());
+    alerts.evaluator.watchGateways(() => collector.gateways());
+    accounts = () => collector.gateways();
+    brokerUrl = broker.url;
     for (const g of site.gateways) {
       const gateway = await startGateway({ site, gatewayId: g.id, mqttUrl: broker.url, dataDir: join(dir, 'gateway', g.id) });
       stops.push(() => gateway.stop());
@@ -131,4 +142,23 @@ describe('KPI and pipeline alert rules, end to end', () => {
     sims.setValueFaults('zhongshan-e290-pv-inv1', []);
     await waitFor('the inverter fault resolved', () => hooks().some((b) => b.rule === 'inv-fault' && b.state === 'resolved'), 30_000, 200);
   }, 80_000);
+
+  it("a batch numbered far ahead of its gateway's sequence: the range between is asked for, the gateway no longer holds it, the alert fires", async () => {
+    const gw = site.devices.find((d) => d.id === 'zhongshan-e290-main')!.gateway;
+    await waitFor('batches of the gateway', () => (accounts().find((a) => a.gateway === gw)?.last_seq ?? null) !== null, 20_000, 200);
+    const last = accounts().find((a) => a.gateway === gw)!.last_seq!;
+    // as a gateway whose numbering jumped (a restored disk image, a clock-less restart): 500 batches never sent
+    const client = await mqtt.connectAsync(brokerUrl, { clientId: `e2e-kpi-jump-${process.pid}` });
+    const ts = Date.now();
+    await client.publishAsync(topics.readings(site.site.id, gw), JSON.stringify({
+      v: 1, site: site.site.id, gateway: gw, seq: last + 501, sent_ts: ts,
+      readings: [{ device: 'zhongshan-e290-main', ts, points: { power_kw: { value: 10, quality: 'good' } } }],
+    }), { qos: 1 });
+    await client.endAsync();
+    await waitFor('the sequence-gap alert', () => hooks().some((b) => b.rule === 'gaps' && b.state === 'firing'), 30_000, 200);
+    const fired = hooks().find((b) => b.rule === 'gaps')!;
+    expect(fired.device).toBe(gw);
+    expect(fired.value).toBeGreaterThan(0);
+    expect(accounts().find((a) => a.gateway === gw)!.lost).toBeGreaterThan(0);
+  }, 40_000);
 });
