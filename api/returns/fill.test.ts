@@ -93,4 +93,20 @@ describe('returns layout file', () => {
     expect(() => loadLayout(file)).toThrow(/dup\.yaml:12: forms\[0\]\.rows\[1\]\.code: code '110' appears twice in NY201/);
     expect(() => layoutForYear(2020)).toThrow(/no returns layout for 2020/);
   });
+  it('checks the facts: units known, entry sources fitting their row, sums over codes that exist', () => {
+    const head = 'revision: x\ntitle: t\nfirst_year: 2025\nauthority: { compiled_by: a, approved_by: b, approval_number: c }\nfooter: []\nforms:\n  - id: NY201\n    title: t\n    sheet: s\n    rows:\n';
+    const bad = (name: string, rows: string) => { const file = join(dir, name); writeFileSync(file, head + rows); return () => loadLayout(file); };
+    expect(bad('unit.yaml', '      - { code: "110", name: 电, unit: 度, value: { from: medium, medium: electricity } }\n'))
+      .toThrow(/unit\.yaml:11: forms\[0\]\.rows\[0\]\.unit: unknown unit '度'/);
+    expect(bad('entry.yaml', '      - { code: "150", name: 汽油, unit: 千克, value: { from: entry, kind: gasoline, field: quantity } }\n'))
+      .toThrow(/forms\[0\]\.rows\[0\]\.value\.kind: gasoline counts L, the row kg/);
+    expect(bad('use.yaml', '      - { code: "150", name: 汽油, unit: 升, value: { from: entry, kind: gasoline, use: truck, field: quantity } }\n'))
+      .toThrow(/value\.use: gasoline has the uses vehicle, other/);
+    expect(bad('sum.yaml', '      - { code: "150", name: 汽油, unit: 升, value: { from: sum, codes: ["1501", "1509"] } }\n      - { code: "1501", name: 车辆, unit: 升, value: { from: entry, kind: gasoline, use: vehicle, field: quantity } }\n'))
+      .toThrow(/sum\.yaml:11: forms\[0\]\.rows\[0\]\.value\.codes\[1\]: no row with code '1509' in NY201/);
+    expect(bad('amount.yaml', '      - { code: "151", name: 汽油费用, unit: 升, value: { from: entry, kind: gasoline, field: amount } }\n'))
+      .toThrow(/an amount fills a cell counted in 元/);
+    expect(bad('room.yaml', '      - { code: "201", name: 机房面积, unit: 平方米, value: { from: room, field: area_m2 } }\n'))
+      .toThrow(/'room' needs a form with per: machine_room/);
+  });
 });
