@@ -59,7 +59,7 @@ export const importPaths: Record<string, Schema> = {
         200: report('a dry run that refused nothing, or a file already imported (stored false, already_stored = readings): nothing stored'),
         201: report('stored'),
         400: errorResponse('the body is not a readable CSV or XLSX file of readings (its header lacks a column, …), or dry_run is invalid'),
-        413: errorResponse('the body is larger than 64 MiB'),
+        413: errorResponse('the body is larger than 16 MiB (import larger files with jieneng import readings)'),
         422: report('rows were refused (listed by row number); nothing was stored'),
         503: errorResponse('storage unavailable'),
       },

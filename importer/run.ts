@@ -13,7 +13,8 @@ import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { createIngestor } from '../collector/ingest.ts';
 import { devicePointRules, type DevicePointRules } from '../collector/point-rules.ts';
-import { checkRows, COLUMN_ALIASES, REQUIRED_COLUMNS, type ImportReading, type RowProblem } from './rows.ts';
+import { checkRows, COLUMN_ALIASES, REQUIRED_COLUMNS, type CheckedRows, type ImportReading, type RowProblem } from './rows.ts';
+import type { Rejection } from '../collector/validate.ts';
 import { checkGroups, checkSiteTotals } from './groups.ts';
 import { heldStorage } from './held-storage.ts';
 import { importRecord } from './record.ts';
@@ -66,12 +67,9 @@ export interface ImportReport {
 export async function importReadings(opts: ImportOptions): Promise<ImportReport> {
   const started = Date.now();
   const now = opts.now ?? Date.now;
-  const { columns, rows } = await readTable(opts.bytes, COLUMN_ALIASES);
-  const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
-  if (missing.length > 0) throw new ImportFileError(`the header lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (columns: ${REQUIRED_COLUMNS.join(', ')}, optional end)`);
-  const { readings, problems, warnings } = checkRows(opts.site, rows);
+  const { readings, problems, warnings, rows } = await readRows(opts.site, opts.bytes);
   const report: ImportReport = {
-    dry_run: opts.dryRun === true, stored: false, rows: rows.length, readings: readings.length, already_stored: 0,
+    dry_run: opts.dryRun === true, stored: false, rows, readings: readings.length, already_stored: 0,
     telemetry_points: 0, energy_rows: 0,
     from: readings.length ? new Date(readings[0].ts).toISOString() : null,
     to: readings.length ? new Date(readings[readings.length - 1].ts).toISOString() : null,
@@ -102,13 +100,7 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
     pointRules: (d) => (imported.has(d.id) ? devicePointRules(d) : NO_READINGS),
   });
   try {
-    // a point's rejection names device, point and time; a whole reading's (future_timestamp …) device and time
-    const rowOf = new Map<string, number>();
-    for (const r of readings) {
-      rowOf.set(`${r.device.id}\u0000${r.point}\u0000${r.ts}`, r.row);
-      const reading = `${r.device.id}\u0000\u0000${r.ts}`;
-      rowOf.set(reading, Math.min(r.row, rowOf.get(reading) ?? Infinity));
-    }
+    const rejected: Rejection[] = [];
     const perBatch = Math.max(1, opts.batchReadings ?? 5000);
     let seq = 0;
     for (let i = 0; i < readings.length; i += perBatch) {
@@ -116,13 +108,11 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
         const result = await ingestor.ingest(batch);
         report.telemetry_points += result.accepted;
         report.energy_rows += result.energyRows;
-        for (const r of result.rejected) {
-          const row = r.ts === undefined ? undefined : rowOf.get(`${r.device}\u0000${r.point ?? ''}\u0000${r.ts}`);
-          problems.push({ row: row ?? 0, reason: r.reason, detail: [r.device, r.point, r.detail].filter(Boolean).join(': ') });
-        }
+        for (const r of result.rejected) rejected.push(r);
       }
       opts.onProgress?.(Math.min(readings.length, i + perBatch), readings.length, 'ingest');
     }
+    problems.push(...rowsOf(rejected, readings));
     if (problems.length === 0 && !opts.dryRun) {
       opts.onProgress?.(readings.length, readings.length, 'write');
       held.release();
@@ -139,6 +129,29 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
     rmSync(stateDir, { recursive: true, force: true });
   }
   return done();
+}
+
+/** Read and check the file's rows; the table itself is left behind for the collector (a large file's cells). */
+async function readRows(site: SiteModel, bytes: Uint8Array): Promise<CheckedRows & { rows: number }> {
+  const { columns, rows } = await readTable(bytes, COLUMN_ALIASES);
+  const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
+  if (missing.length > 0) throw new ImportFileError(`the header lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (columns: ${REQUIRED_COLUMNS.join(', ')}, optional end)`);
+  return { ...checkRows(site, rows), rows: rows.length };
+}
+
+/** The ingestion's rejections as refused rows: a point's names device, point and time; a whole reading's device and time. */
+function rowsOf(rejected: readonly Rejection[], readings: readonly ImportReading[]): RowProblem[] {
+  if (rejected.length === 0) return [];
+  const rowOf = new Map<string, number>();
+  for (const r of readings) {
+    rowOf.set(`${r.device.id}\u0000${r.point}\u0000${r.ts}`, r.row);
+    const reading = `${r.device.id}\u0000\u0000${r.ts}`;
+    rowOf.set(reading, Math.min(r.row, rowOf.get(reading) ?? Infinity));
+  }
+  return rejected.map((r) => ({
+    row: (r.ts === undefined ? undefined : rowOf.get(`${r.device}\u0000${r.point ?? ''}\u0000${r.ts}`)) ?? 0,
+    reason: r.reason, detail: [r.device, r.point, r.detail].filter(Boolean).join(': '),
+  }));
 }
 
 /**
