@@ -31,6 +31,27 @@ describe('HVAC physics', () => {
     expect(winter.read(local(2026, 1, 14, 3)).chiller_on).toBe(0);
   });
 
+  it('set-backs written by automation lower the AHU fan and the chiller plant (docs/automation.md, Simulators)', () => {
+    const t = local(2026, 7, 15, 14);
+    const ahu = new AirHandlingUnit({ id: 'a', servedAreaM2: 18_600, startMs: t - 3_600_000 });
+    const base = ahu.read(t);
+    // speed = 45 + 55 × demand; a set-back of 4 K (16 → 20 °C) scales the demand by 1 − 0.08 × 4 = 0.68
+    const demand = (base.supply_fan_speed_pct - 45) / 55;
+    ahu.setSetpoint('supply_air_temp_setpoint_c', 20);
+    const speed = 45 + 55 * demand * 0.68;
+    expect(ahu.read(t).supply_fan_speed_pct).toBeCloseTo(speed, 0);
+    // fan power with the cube of speed: 18.6 kW rated × (speed / 100)³ + 0.15 kW
+    expect(ahu.read(t).power_kw).toBeCloseTo(18.6 * (speed / 100) ** 3 + 0.15, 1);
+    expect(ahu.read(t).power_kw).toBeLessThan(base.power_kw);
+    // a chilled-water reset to 10 °C: 15 % less capacity delivered, 9 % better COP (at the same lift)
+    const c = new ChillerPlant({ id: 'c', servedAreaM2: 18_600, startMs: t - 3_600_000 });
+    const before = c.read(t);
+    c.setSetpoint('chw_supply_temp_setpoint_c', 10);
+    const after = c.read(t);
+    expect(after.cooling_kw / before.cooling_kw).toBeCloseTo(0.85, 3);
+    expect(after.power_kw).toBeLessThan(before.power_kw * 0.85);
+  });
+
   it('a warmer chilled-water set-point saves electricity at the same load', () => {
     const t = local(2026, 7, 15, 11);
     const a = new ChillerPlant({ id: 'c', startMs: t - 3_600_000 });
