@@ -97,7 +97,7 @@ async function xlsxRows(bytes: Uint8Array): Promise<[number, string[]][]> {
   try {
     await book.xlsx.load(Buffer.from(bytes) as unknown as ArrayBuffer);
   } catch (err) {
-    throw new ImportFileError(`not a readable XLSX workbook (${(err as Error).message})`);
+    throw new ImportFileError(`not a readable XLSX workbook (${String((err as Error).message).split('\n')[0]})`);
   }
   const sheet = book.worksheets[0];
   if (!sheet) throw new ImportFileError('the workbook has no worksheet');
