@@ -2,7 +2,7 @@
  * Dead letters of one incoming message: one per rejection reason, naming the first 20 rejections of that reason
  * and carrying the original payload up to 64 KiB, for the `…/deadletter` topic (core/contract/v1.ts).
  */
-import type { DeadLetter } from '../core/contract/v1.ts';
+import { parseReadingsTopic, parseStatusTopic, type DeadLetter } from '../core/contract/v1.ts';
 import { MEASUREMENT } from '../core/measurements.ts';
 import type { StoredPoint } from '../storage/port.ts';
 import type { Rejection } from './validate.ts';
@@ -39,8 +39,7 @@ export function deadLetters(topic: string, payload: Buffer, rejected: readonly R
  * share a row.
  */
 export function deadLetterRows(siteId: string, topic: string, rejected: readonly Rejection[], now_ms: number): StoredPoint[] {
-  const parts = topic.split('/');
-  const gateway = parts.length === 5 && parts[4] === 'readings' ? parts[3] : 'unknown';
+  const gateway = parseReadingsTopic(topic)?.gateway ?? parseStatusTopic(topic)?.gateway ?? 'unknown';
   const byReason = new Map<string, number>();
   for (const r of rejected) byReason.set(r.reason, (byReason.get(r.reason) ?? 0) + 1);
   return [...byReason].map(([reason, n]) => ({

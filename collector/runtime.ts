@@ -23,6 +23,7 @@ import { LostShareRecovery } from './sequence/lost-share.ts';
 import { SequenceTracker } from './sequence/tracker.ts';
 import { collectorMetrics as metrics } from './metrics.ts';
 import { rebuildMissingMeterState } from './state-rebuild.ts';
+import { StatusHistory } from './status-history.ts';
 import { ownershipUnits, ownsGateway, type Partition } from './partition.ts';
 import type { Rejection } from './validate.ts';
 
@@ -79,7 +80,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
     if (!opts.shareGroup) {
       await rebuildMissingMeterState({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: opts.dataDir, log });
       links.push(await startLink(opts, log, {
-        name: 'all', clientId: baseId, filters: [topics.allReadings(siteId)], deadLetters: true,
+        name: 'all', clientId: baseId, filters: [topics.allReadings(siteId)], deadLetters: true, status: statusHistory(opts, log, opts.site.gateways.map((g) => g.id)),
         ...accountedIngestor(opts, log, baseId, opts.site.gateways.map((g) => g.id), { stateDir: opts.dataDir, observer: opts.alerts }),
       }));
     } else {
@@ -99,7 +100,7 @@ export async function startCollector(opts: CollectorOptions): Promise<RunningCol
         await rebuildMissingMeterState({ ...opts.ingest, site: opts.site, storage: opts.storage, stateDir: join(opts.dataDir, 'energy'), log });
         // the owner of a gateway's energy receives every one of its batches: it keeps the seq accounting
         links.push(await startLink(opts, log, {
-          name: 'energy', clientId: `${baseId}-e`, filters: owned, deadLetters: false,
+          name: 'energy', clientId: `${baseId}-e`, filters: owned, deadLetters: false, status: statusHistory(opts, log, ownedIds),
           ...accountedIngestor(opts, log, `${baseId}-e`, ownedIds, { stateDir: join(opts.dataDir, 'energy'), roles: { telemetry: false, energy: true }, observer: opts.alerts, partition: `${partition.index}/${partition.count}` }),
         }));
       }
@@ -138,6 +139,11 @@ function accountedIngestor(opts: CollectorOptions, log: Logger, requester: strin
   return { ingestor, sequence: tracker };
 }
 
+/** The status transitions of these gateways, stored (decision 0409). */
+function statusHistory(opts: CollectorOptions, log: Logger, gateways: string[]): StatusHistory {
+  return new StatusHistory({ site: opts.site, gateways, storage: opts.storage, log, now: opts.ingest?.now });
+}
+
 interface LinkSpec {
   name: string;
   clientId: string;
@@ -148,6 +154,8 @@ interface LinkSpec {
   sequence?: SequenceTracker;
   /** a shared telemetry link: MQTT 5, expiring session, will, resend of a lost member's share */
   lostShare?: LostShareRecovery;
+  /** the gateways' status transitions of this link, stored */
+  status?: StatusHistory;
 }
 
 interface Link {
@@ -159,8 +167,8 @@ interface Link {
 /** One MQTT client feeding one ingestor. */
 async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec): Promise<Link> {
   const log = parent.child({ link: spec.name, client_id: spec.clientId });
-  const { ingestor, sequence, lostShare } = spec;
-  const filters = [...spec.filters, ...(sequence?.filters() ?? []), ...(lostShare?.filters() ?? [])];
+  const { ingestor, sequence, lostShare, status } = spec;
+  const filters = [...new Set([...spec.filters, ...(sequence?.filters() ?? []), ...(lostShare?.filters() ?? []), ...(status?.filters() ?? [])])];
   const maxReconnectMs = opts.maxReconnectMs ?? 5000;
   let stopping = false;
   const client = mqtt.connect(opts.mqttUrl, {
@@ -176,9 +184,11 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
   // Acknowledge (PUBACK) only once the message is durably buffered: mqtt.js sends the PUBACK when the
   // handleMessage callback runs, and hands over the next message only after it.
   client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
+    const statusTopic = status?.accepts(packet.topic) === true;
+    if (statusTopic) onStatus(packet);
     const side = sequence?.accepts(packet.topic) ? sequence : lostShare?.accepts(packet.topic) ? lostShare : undefined;
-    if (side) {
-      side.onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+    if (side) side.onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload);
+    if (side || statusTopic) {
       done();
       return;
     }
@@ -220,6 +230,18 @@ async function startLink(opts: CollectorOptions, parent: Logger, spec: LinkSpec)
         }
       }
       return;
+    }
+  }
+
+  /** A status: its transition stored; a bad one dead-lettered like a bad readings message, never a crash. */
+  function onStatus(packet: IPublishPacket): void {
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    try {
+      const rejected = status!.onMessage(packet.topic, payload);
+      for (const r of rejected) metrics.rejected.inc({ reason: r.reason });
+      if (rejected.length > 0) deadLetter(packet.topic, payload, rejected);
+    } catch (err) {
+      log.warn({ err: String(err), topic: packet.topic }, 'could not handle a status message');
     }
   }
 

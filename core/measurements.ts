@@ -67,6 +67,18 @@ export const MEASUREMENT = {
   importLog: 'import_log',
   /** per-gateway seq accounting (collector): tags site, gateway; fields last_seq, gap_batches, recovered, lost … */
   gatewayAccounting: 'gateway_accounting',
+  /**
+   * device state transitions as the gateways publish them (collector/status-history.ts, decision 0409): tags site,
+   * gateway, building, device; fields state_code (2 online, 1 degraded, 0 offline), state, label (Chinese), reason
+   */
+  deviceStatus: 'device_status',
+  /** gateway online/offline transitions (same module): tags site, gateway; fields as device_status */
+  gatewayStatus: 'gateway_status',
+  /**
+   * alert lifecycle transitions (alerts/board-events.ts, decision 0409): tags site, rule, severity, building, device;
+   * fields state (firing | resolved | acknowledged), state_code (2, 0, 1), summary (the Chinese message), value, event_id
+   */
+  alertEvent: 'alert_event',
 } as const;
 
 /**
