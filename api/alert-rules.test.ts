@@ -27,6 +27,7 @@ beforeAll(async () => {
     '  - { id: ops, type: webhook, url: "${OPS_HOOK_URL}" }   # the secret stays in the environment',
     'default_channels: [ops]',
     'rules:',
+    '  # 总表：15 分钟无数据即告警',
     '  - id: m1-stale',
     '    kind: stale',
     '    name: 总表无数据',
@@ -69,6 +70,9 @@ describe('/api/v1/alert-rules', () => {
     expect((await call('/alert-rules/m1-stale', 'PUT', { kind: 'stale', name: '总表无数据', severity: 'minor', scope: { device: ['m1'] }, after: '30m' })).status).toBe(200);
     const before = readFileSync(file, 'utf8');
     expect(before).toContain('after: 30m');
+    // the replaced rule keeps its comment and its place; its id comes first, as rules are written
+    expect(before).toContain('rules:\n  # 总表：15 分钟无数据即告警\n  - id: m1-stale\n    kind: stale');
+    expect(before.indexOf('id: m1-stale')).toBeLessThan(before.indexOf('id: inv-fault'));
     const bad = await call('/alert-rules/m1-stale', 'PUT', { kind: 'stale', name: '总表无数据', severity: 'minor', scope: { device: ['nope'] }, after: '30m' });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'invalid_rule', message: "rules[0].scope.device[0]: unknown device 'nope'" });

@@ -5,7 +5,7 @@
  * shown or changed here: their secrets stay `${ENV}` references in the file.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { parseDocument, type Document } from 'yaml';
+import { parseDocument, type Document, type Node } from 'yaml';
 import { ConfigError } from '../../core/config/yaml-file.ts';
 import type { SiteModel } from '../../core/site/schema.ts';
 import { checkAlertRules } from './load.ts';
@@ -29,8 +29,17 @@ export function putRule(file: string, site: SiteModel, rule: unknown): { created
   const index = rules.findIndex((r) => (r as { id?: unknown }).id === id);
   const next = index >= 0 ? rules.map((r, i) => (i === index ? rule : r)) : [...rules, rule];
   check(file, site, { ...value, rules: next });
-  if (index >= 0) doc.setIn(['rules', index], doc.createNode(rule));
-  else doc.addIn(['rules'], doc.createNode(rule));
+  const node = doc.createNode(rule);
+  if (index >= 0) {
+    // the replaced rule's comment and blank line above it stay with the rule
+    const old = doc.getIn(['rules', index], true) as Node | undefined;
+    node.commentBefore = old?.commentBefore;
+    node.spaceBefore = old?.spaceBefore;
+    doc.setIn(['rules', index], node);
+  } else {
+    node.spaceBefore = true;
+    doc.addIn(['rules'], node);
+  }
   write(file, doc);
   return { created: index < 0 };
 }
@@ -65,6 +74,6 @@ function check(file: string, site: SiteModel, value: unknown): void {
 
 function write(file: string, doc: Document.Parsed): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, doc.toString({ lineWidth: 0 }), { mode: 0o644 });
+  writeFileSync(tmp, doc.toString({ lineWidth: 0, flowCollectionPadding: false }), { mode: 0o644 });
   renameSync(tmp, file);
 }

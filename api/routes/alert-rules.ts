@@ -32,9 +32,9 @@ export function alertRuleRoutes(ctx: ApiContext, file: string | undefined): Rout
     if (!ID.test(req.params.id)) throw badParameter('id', `'${req.params.id}' is not a rule id (lower-case letters, digits, - and _)`);
     const body: unknown = req.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParameter('body', 'send the rule as a JSON object, as written in the rules file');
-    const rule = { ...body as Record<string, unknown> };
-    if (rule.id !== undefined && rule.id !== req.params.id) throw badParameter('id', `the body's id '${String(rule.id)}' is not the path's '${req.params.id}'`);
-    rule.id = req.params.id;
+    const { id, ...rest } = body as Record<string, unknown>;
+    if (id !== undefined && id !== req.params.id) throw badParameter('id', `the body's id '${String(id)}' is not the path's '${req.params.id}'`);
+    const rule = { id: req.params.id, ...rest }; // the id first, as rules are written
     let created = false;
     try {
       ({ created } = putRule(f, ctx.index.site, rule));
