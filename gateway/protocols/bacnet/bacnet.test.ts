@@ -46,6 +46,16 @@ describe('BACnet/IP on loopback', () => {
     expect(lines.join('\n')).toMatch(/analog-value:1\s+AHU-SAT-SP/);
   });
 
+  it('scans a device whose max APDU (50) cannot carry its Object_List: element by element, index 0 the count', async () => {
+    const port = await freeUdpPort();
+    const s = await sims([{ template: 'hvac-chiller-plant', deviceInstance: 1102, name: 'tiny', port, maxApdu: 50 }]);
+    const [d] = await scanBacnet({ interface: '127.0.0.1', broadcast: '127.0.0.1', port, localPort: await freeUdpPort(), targets: [`127.0.0.1:${port}`], waitMs: 700, print: () => undefined });
+    expect(d.error).toBeUndefined();
+    expect(d.objects).toHaveLength(13);
+    expect(d.objects.every((o) => o.name && o.unreadable === undefined)).toBe(true);
+    expect(s.devices[0].counters.aborts).toBeGreaterThan(0); // the whole list was refused, not truncated
+  });
+
   it('Who-Is with a range only finds devices inside it; a device outside stays silent', async () => {
     const port = await freeUdpPort();
     await sims([{ template: 'hvac-fcu-zone', deviceInstance: 3001, name: 'FCU-1', port, interface: '0.0.0.0' }]);
