@@ -49,6 +49,8 @@ export interface IngestorOptions {
   gapMs?: number;
   /** the `partition` tag of the site rollups, `k/N` (decision 0407); default `0/1`, the whole site */
   partition?: string;
+  /** write the site totals and their start instant (decision 0407); default true, false for a history import (0902) */
+  siteTotals?: boolean;
   /** what this ingestor does: telemetry rows, energy (counter state); both by default (see decision 0301) */
   roles?: { telemetry?: boolean; energy?: boolean };
   /** device point rules; default from the device template (collector/point-rules.ts) */
@@ -173,6 +175,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
       gapMs: opts.gapMs,
       pruneEveryReadings: opts.pruneEveryReadings ?? 50_000,
       partition: opts.partition ?? '0/1',
+      siteTotals: opts.siteTotals,
     }, store.loadMeters())
     : undefined;
   if (store.lostEntries > 0) {
@@ -287,7 +290,7 @@ export function createIngestor(opts: IngestorOptions): Ingestor {
     const entry = store.commit({ readings: [], intervals: [], evicted: [], rewritten: true, energy: renderer.energyLines(energy.rows), count: energy.rows.length, newest_ts: 0 });
     if (entry.id > 0) writer.enqueue(entry);
   }
-  if (accumulator) {
+  if (accumulator && opts.siteTotals !== false) {
     // The site rows of what memory holds, then the row saying from when they are complete (decision 0407).
     const { changes, since } = accumulator.siteStart(now());
     const lines = renderer.energyLines(changes.rows) + renderer.siteSinceLine(opts.partition ?? '0/1', since, now());

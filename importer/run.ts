@@ -89,13 +89,13 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
   await checkSiteTotals(opts.site, opts.storage, readings, problems);
 
   const imported = new Set(report.devices);
-  // the site totals and their start instant are the collectors' (decision 0407): an import writes neither
-  const held = heldStorage(opts.storage, [MEASUREMENT.siteEnergy15m, MEASUREMENT.siteEnergy1d, MEASUREMENT.siteEnergySince]);
+  const held = heldStorage(opts.storage);
   const stateDir = mkdtempSync(join(tmpdir(), 'jieneng-import-'));
   const ingestor = createIngestor({
     site: withFilePollIntervals(opts.site, readings), storage: held.storage, stateDir, now,
     maxAgeMs: Math.max(35 * DAY_MS, now() - readings[0].ts + DAY_MS),
     maxBufferedPoints: Number.POSITIVE_INFINITY, // held on disk until the file is judged
+    siteTotals: false, // the site totals and their start instant are the collectors' (decision 0407)
     // devices without a row in the file get no reading: their models need not be read
     pointRules: (d) => (imported.has(d.id) ? devicePointRules(d) : NO_READINGS),
   });

@@ -66,6 +66,8 @@ export interface AccumulatorOptions {
   pruneEveryReadings: number;
   /** the `partition` tag of the site rows: `k/N` of `--partition`, `0/1` by default (decision 0407) */
   partition?: string;
+  /** write site totals (decision 0407); default true. A history import leaves them to the collectors (decision 0902). */
+  siteTotals?: boolean;
 }
 
 /** A meter and its counter point. */
@@ -138,7 +140,7 @@ export class EnergyAccumulator {
         });
       }
     }
-    this.siteGroups = siteRollupGroups(site);
+    this.siteGroups = opts.siteTotals === false ? [] : siteRollupGroups(site);
     for (const g of this.siteGroups) {
       for (const m of g.plus) this.byMeter.set(m, [...(this.byMeter.get(m) ?? []), g]);
       this.groupSeries.set(g, {
