@@ -7,6 +7,9 @@
  */
 import { MEASUREMENT } from '../core/measurements.ts';
 import type { Storage } from '../storage/port.ts';
+import { completeSince } from '../core/site-since.ts';
+
+export { completeSince };
 
 /** How long an answer is reused: the instant only moves when a collector starts or a layout changes. */
 const CACHE_MS = 30_000;
@@ -35,24 +38,4 @@ export function forgetSiteSince(storage: Storage): void {
 async function readSince(storage: Storage, siteId: string): Promise<number | undefined> {
   const rows = await storage.raw({ measurement: MEASUREMENT.siteEnergySince, from: 0, to: FAR_FUTURE_MS, where: { site: siteId } });
   return completeSince(rows.map((r) => ({ partition: r.tags.partition ?? '', time: r.time })));
-}
-
-/**
- * The decision on the rows (pure): per partition its earliest instant (site rows were complete from then on, and
- * every later start only restated what it held); the latest of these over the partitions of the one layout.
- */
-export function completeSince(rows: readonly { partition: string; time: number }[]): number | undefined {
-  const earliest = new Map<number, number>();
-  let layout: number | undefined;
-  for (const r of rows) {
-    const m = /^(\d+)\/(\d+)$/.exec(r.partition);
-    if (!m) return undefined;
-    const [k, n] = [Number(m[1]), Number(m[2])];
-    if (layout !== undefined && n !== layout) return undefined;
-    layout = n;
-    earliest.set(k, Math.min(earliest.get(k) ?? Infinity, r.time));
-  }
-  if (layout === undefined || earliest.size !== layout) return undefined;
-  for (let k = 0; k < layout; k++) if (!earliest.has(k)) return undefined;
-  return Math.max(...earliest.values());
 }

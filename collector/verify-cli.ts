@@ -10,7 +10,7 @@ import { loadSite } from '../core/site/load.ts';
 import { zonedTime } from '../core/time.ts';
 import type { Storage } from '../storage/port.ts';
 import { storeFromEnv } from '../storage/from-env.ts';
-import { verifyEnergy, type BuildingCheck, type EnergyCheck, type MeterCheck } from './verify-energy.ts';
+import { verifyEnergy, type BuildingCheck, type EnergyCheck, type MeterCheck, type SiteCheck } from './verify-energy.ts';
 
 /** An ISO 8601 date or date-time; without an offset, local to `tz`. NaN when it is none. */
 export function parseSiteTime(text: string, tz: string): number {
@@ -34,11 +34,19 @@ function buildingLine(b: BuildingCheck): string {
   return `MISMATCH building=${b.building} medium=${b.medium} category=${b.category} unit=${b.unit} meters_sum=${n(b.meters_sum)} building_sum=${n(b.building_sum)} difference=${n(b.building_sum - b.meters_sum)}: the building total is not the sum of its meters`;
 }
 
+const mismatchCount = (c: EnergyCheck) => c.mismatches.length + c.building_mismatches.length + c.site_mismatches.length;
+
+/** One line of a site total that differs from its meters (decision 0407). */
+function siteLine(c: SiteCheck): string {
+  const n = (x: number) => String(Math.round(x * 1e6) / 1e6);
+  return `MISMATCH site medium=${c.medium} category=${c.category} unit=${c.unit} meters_sum=${n(c.meters_sum)} site_sum=${n(c.site_sum)} difference=${n(c.site_sum - c.meters_sum)}: the site total is not the sum of its meters`;
+}
+
 /** The report: mismatches, then one summary line. */
 export function formatCheck(check: EnergyCheck): string {
-  const lines = [...check.mismatches.map(mismatchLine), ...check.building_mismatches.map(buildingLine)];
-  lines.push(`verified ${check.meters.length} meters and ${check.buildings.length} building totals from ${new Date(check.from).toISOString()} to ${new Date(check.to).toISOString()}: `
-    + `${check.mismatches.length + check.building_mismatches.length} mismatches; ${check.silent.length} without counter readings${check.silent.length ? ` (${check.silent.join(', ')})` : ''}`);
+  const lines = [...check.mismatches.map(mismatchLine), ...check.building_mismatches.map(buildingLine), ...check.site_mismatches.map(siteLine)];
+  lines.push(`verified ${check.meters.length} meters, ${check.buildings.length} building totals and ${check.sites.length} site totals from ${new Date(check.from).toISOString()} to ${new Date(check.to).toISOString()}: `
+    + `${mismatchCount(check)} mismatches; ${check.silent.length} without counter readings${check.silent.length ? ` (${check.silent.join(', ')})` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -77,7 +85,7 @@ async function verifyEnergyCli(values: { site?: string; from?: string; to?: stri
   try {
     const check = await verifyEnergy(site, storage, from, to);
     process.stdout.write(values.json ? `${JSON.stringify(check)}\n` : formatCheck(check));
-    return check.mismatches.length + check.building_mismatches.length > 0 ? 1 : 0;
+    return mismatchCount(check) > 0 ? 1 : 0;
   } finally {
     await storage.close();
   }

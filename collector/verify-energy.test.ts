@@ -69,9 +69,13 @@ async function feedAndVerify(name: string, storage: Storage, env: NodeJS.Process
   const verify = () => spawnSync(process.execPath, ['bin/jieneng.js', 'verify', 'energy', '--site', siteFile, '--from', iso(start), '--to', iso(start + 2 * 3_600_000)], {
     env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 60_000,
   });
+  // The collector started with no state: its site totals are complete from its local day (decision 0407), which
+  // may be after the readings' start; it wrote them for every reading all the same, so say so from the day before.
+  await storage.write([{ measurement: 'energy_site_since', tags: { site: siteId, partition: '0/1' }, fields: { written_at: Date.now() }, time: start - 86_400_000 }]);
+  await storage.flush();
   const clean = verify();
-  // main, lighting, hvac, water; the totals b1/01000 (main), b1/01A00, b1/01B00, b2/02000
-  expect(clean.stdout, clean.stderr).toMatch(/^verified 4 meters and 4 building totals from .*: 0 mismatches; 0 without counter readings\n$/);
+  // main, lighting, hvac, water; the totals b1/01000 (main), b1/01A00, b1/01B00, b2/02000; the site's electricity and water
+  expect(clean.stdout, clean.stderr).toMatch(/^verified 4 meters, 4 building totals and 2 site totals from .*: 0 mismatches; 0 without counter readings\n$/);
   expect(clean.status).toBe(0);
 
   // One quarter-hour of b1's total stored 3 kWh too high: the command names that total, and only it.
@@ -92,7 +96,15 @@ async function feedAndVerify(name: string, storage: Storage, env: NodeJS.Process
   expect(tampered.status).toBe(1);
   expect(tampered.stdout).toMatch(/^MISMATCH meter=main unit=kWh counter_delta=[\d.]+ intervals_sum=[\d.]+ difference=5 readings=120: more energy stored than the counter advanced\n/);
   expect(tampered.stdout).toMatch(/\nMISMATCH building=b1 medium=electricity category=01000 .* difference=-2: /);
-  expect(tampered.stdout).toMatch(/: 2 mismatches;/);
+  // main is b1's only root meter: the site's electricity total, right, now differs from its meters by −5 too.
+  expect(tampered.stdout).toMatch(/\nMISMATCH site medium=electricity category=01000 unit=kWh meters_sum=[\d.]+ site_sum=[\d.]+ difference=-5: the site total is not the sum of its meters\n/);
+  expect(tampered.stdout).toMatch(/: 3 mismatches;/);
+
+  // One quarter-hour of the site's water total 2 m³ too high: named as the site total.
+  const [row] = await storage.raw({ measurement: 'energy_site_15m', from: start + 30 * MIN, to: start + 45 * MIN, where: { site: siteId, medium: 'water' } });
+  await storage.write([{ ...row, fields: { ...row.fields, water_m3: Number(row.fields.water_m3) + 2 } }]);
+  await storage.flush();
+  expect(verify().stdout).toMatch(/\nMISMATCH site medium=water category=02000 unit=m³ .* difference=2: the site total is not the sum of its meters\n/);
 }
 
 it('reconciles a site fed through the collector into the embedded store', async () => {

@@ -13,7 +13,8 @@ import { INTERVAL_15M_MS, MEASUREMENT, QUANTITY_FIELD, QUANTITY_UNIT } from '../
 import type { Medium, SiteModel } from '../core/site/schema.ts';
 import type { Storage } from '../storage/port.ts';
 import { siteIndex } from './batch-judge.ts';
-import { rollupGroups } from './rollups.ts';
+import { rollupGroups, siteRollupGroups } from './rollups.ts';
+import { completeSince } from '../core/site-since.ts';
 import type { DevicePointRules } from './point-rules.ts';
 import type { Device } from '../core/site/schema.ts';
 import { JITTER_FRACTION } from './energy/meter-energy.ts';
@@ -52,6 +53,16 @@ export interface BuildingCheck {
   ok: boolean;
 }
 
+/** One site total (energy_site_15m, all partitions) against the root meters it adds up (decision 0407). */
+export interface SiteCheck {
+  medium: Medium;
+  category: string;
+  unit: string;
+  meters_sum: number;
+  site_sum: number;
+  ok: boolean;
+}
+
 /** The result over a site. */
 export interface EnergyCheck {
   from: number;
@@ -61,6 +72,11 @@ export interface EnergyCheck {
   /** the collector's building totals against their meters (decision 0404) */
   buildings: BuildingCheck[];
   building_mismatches: BuildingCheck[];
+  /** the site totals against their meters, when they are complete from `from` on (else none, `sites_from` says since when) */
+  sites: SiteCheck[];
+  site_mismatches: SiteCheck[];
+  /** from when the site totals are complete (undefined: not at all) */
+  sites_from?: number;
   /** meters without a counter reading in the range (nothing to compare) */
   silent: string[];
 }
@@ -75,7 +91,7 @@ export interface VerifyOptions {
 export async function verifyEnergy(site: SiteModel, storage: Storage, from: number, to: number, opts: VerifyOptions = {}): Promise<EnergyCheck> {
   if (from % INTERVAL_15M_MS !== 0 || to % INTERVAL_15M_MS !== 0 || to <= from) throw new Error('from and to must be quarter-hours, from before to');
   const index = siteIndex(site, opts.pointRules);
-  const out: EnergyCheck = { from, to, meters: [], mismatches: [], buildings: [], building_mismatches: [], silent: [] };
+  const out: EnergyCheck = { from, to, meters: [], mismatches: [], buildings: [], building_mismatches: [], sites: [], site_mismatches: [], silent: [] };
   const stored = new Map<string, number>();
   for (const { device, rules } of index.devices.values()) {
     const medium = rules.counterMedium;
@@ -126,6 +142,25 @@ export async function verifyEnergy(site: SiteModel, storage: Storage, from: numb
     };
     out.buildings.push(check);
     if (!check.ok) out.building_mismatches.push(check);
+  }
+  // The site totals the same way, where they are complete over the whole range (before that the API reads the
+  // building totals, so a range reaching back before it has nothing to reconcile).
+  const since = await storage.raw({ measurement: MEASUREMENT.siteEnergySince, from: 0, to: Math.max(to, Date.now()) + 86_400_000, where: { site: index.siteId } });
+  out.sites_from = completeSince(since.map((r) => ({ partition: r.tags.partition ?? '', time: r.time })));
+  if (out.sites_from === undefined || out.sites_from > from) return out;
+  for (const g of siteRollupGroups(site)) {
+    const [sum] = await storage.aggregate({
+      measurement: MEASUREMENT.siteEnergy15m, field: QUANTITY_FIELD[g.medium], fn: 'sum', from, to,
+      where: { site: index.siteId, medium: g.medium, category: g.category as string },
+    });
+    const metersSum = g.plus.reduce((a, id) => a + (stored.get(id) ?? 0), 0);
+    const siteSum = sum?.points[0]?.value ?? 0;
+    const check: SiteCheck = {
+      medium: g.medium, category: g.category as string, unit: QUANTITY_UNIT[g.medium], meters_sum: metersSum, site_sum: siteSum,
+      ok: Math.abs(siteSum - metersSum) <= (g.plus.length + 1) * tolerance(from, to, metersSum),
+    };
+    out.sites.push(check);
+    if (!check.ok) out.site_mismatches.push(check);
   }
   return out;
 }
