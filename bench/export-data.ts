@@ -34,8 +34,8 @@ function daily(medium: Medium, seed: number, d: number): number {
 }
 
 /**
- * Write two years (2024, 2025) of daily meter rows and building totals of every enabled meter and inverter of the
- * site, in requests of 5 000 rows; returns how many rows were written.
+ * Write two years (2024, 2025) of daily meter rows, building totals and site totals of every enabled meter and
+ * inverter of the site, in requests of 20 000 rows; returns how many rows were written.
  */
 export async function fillYears(storage: Storage, site: SiteModel): Promise<number> {
   const tz = site.site.timezone ?? 'Asia/Shanghai';
@@ -63,6 +63,20 @@ export async function fillYears(storage: Storage, site: SiteModel): Promise<numb
       t.value += value;
       totals.set(key, t);
     });
+    // the site totals the collector writes beside them (decision 0407), one partition
+    const siteSums = new Map<Medium, { value: number; intervals: number }>();
+    for (const t of totals.values()) {
+      const s = siteSums.get(t.medium) ?? { value: 0, intervals: 0 };
+      s.value += t.value;
+      s.intervals += 96 * (roots.get(`${t.building}|${t.medium}`) ?? 1);
+      siteSums.set(t.medium, s);
+    }
+    for (const [medium, s] of siteSums) {
+      batch.push({
+        measurement: MEASUREMENT.siteEnergy1d, time, tags: { site: site.site.id, medium, category: MEDIUM_TOTAL_CATEGORY[medium], partition: '0/1' },
+        fields: { [QUANTITY_FIELD[medium]]: Math.round(s.value * 1000) / 1000, estimated: 0, [ESTIMATED_FIELD[medium]]: 0, [INTERVALS_FIELD]: s.intervals, [INTERVALS_ESTIMATED_FIELD]: 0 },
+      });
+    }
     for (const t of totals.values()) {
       batch.push({
         measurement: MEASUREMENT.buildingEnergy1d, time,
@@ -70,8 +84,10 @@ export async function fillYears(storage: Storage, site: SiteModel): Promise<numb
         fields: { [QUANTITY_FIELD[t.medium]]: Math.round(t.value * 1000) / 1000, estimated: 0, [ESTIMATED_FIELD[t.medium]]: 0, [INTERVALS_FIELD]: 96 * (roots.get(`${t.building}|${t.medium}`) ?? 1), [INTERVALS_ESTIMATED_FIELD]: 0 },
       });
     }
-    if (batch.length >= 5000) await flush();
+    if (batch.length >= 20_000) await flush();
   }
+  // the site totals are complete from the first day on
+  batch.push({ measurement: MEASUREMENT.siteEnergySince, time: start, tags: { site: site.site.id, partition: '0/1' }, fields: { written_at: start } });
   await flush();
   await storage.flush();
   return written;

@@ -6,7 +6,7 @@
 import { buildingYear } from '../../core/site/load.ts';
 import type { Building, MachineRoom, Medium } from '../../core/site/schema.ts';
 import { notFound } from '../errors.ts';
-import { buildingSource } from '../scope.ts';
+import { siteOrBuildingSource } from '../scope.ts';
 import type { RollupSource } from '../series.ts';
 import type { SiteIndex } from '../site-index.ts';
 
@@ -39,7 +39,8 @@ export function filerOf(index: SiteIndex, orgUnit?: string): Filer {
       kind: 'site', id: site.site.id, name: site.site.name, unified_social_credit_code: site.site.unified_social_credit_code ?? null,
       // the site model keeps addresses per building: the first building's stands for the institution
       address: buildings[0].address ?? null, buildings, org_unit: null,
-      source: (m) => buildingSource({ index }, buildings, m),
+      // as /kpi/comprehensive-energy reads the site: its site totals where complete, else its buildings' totals
+      source: (m) => siteOrBuildingSource({ index }, buildings, m),
       inverters: (site.pv_systems ?? []).flatMap((s) => s.inverters),
       machineRooms: site.machine_rooms ?? [],
       heating: buildings.filter((b) => b.heating !== undefined),

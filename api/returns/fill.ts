@@ -82,14 +82,16 @@ export async function fillAnnualReturn(input: FillInput): Promise<AnnualReturn> 
   const filer = filerOf(index, input.orgUnit);
   const total = 5;
   const entries = entriesOfYear(input.entries, filer, input.year);
-  const current = await yearFigures(filer, index, input.storage, input.coal, entries);
-  input.onProgress?.(1, total);
-  const previous = await yearFigures(filer, index, input.storage, input.coal, entriesOfYear(input.entries, filer, input.year - 1));
-  input.onProgress?.(2, total);
   const from = zonedTime(index.tz, input.year, 1, 1), to = zonedTime(index.tz, input.year + 1, 1, 1);
-  let quality = await meterQuality(index, input.storage, from, to);
-  if (filer.kind === 'org_unit') quality = quality.filter((q) => index.devices.get(q.meter)?.org_unit === filer.id);
-  input.onProgress?.(3, total);
+  let done = 0;
+  const step = <T>(p: Promise<T>) => p.then((v) => { input.onProgress?.(++done, total); return v; });
+  // the three reads are independent: in parallel
+  const [current, previous, allQuality] = await Promise.all([
+    step(yearFigures(filer, index, input.storage, input.coal, entries)),
+    step(yearFigures(filer, index, input.storage, input.coal, entriesOfYear(input.entries, filer, input.year - 1))),
+    step(meterQuality(index, input.storage, from, to)),
+  ]);
+  const quality = filer.kind === 'org_unit' ? allQuality.filter((q) => index.devices.get(q.meter)?.org_unit === filer.id) : allQuality;
   const warnings: Warning[] = [];
   const bothComplete = current.complete && previous.complete;
   // as the intensity API does: a change against a year with missing intervals would compare a lower bound
