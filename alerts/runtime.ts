@@ -15,6 +15,7 @@ import type { Storage } from '../storage/port.ts';
 import { KpiSchedule } from './kpi/schedule.ts';
 import { KPI_KINDS } from './rules/schema.ts';
 import { createSender } from './channels/index.ts';
+import { BoardEvents } from './board-events.ts';
 import { AlertEvaluator } from './engine/evaluator.ts';
 import { Notifier, type BackoffOptions } from './notifier.ts';
 import type { AlertConfig } from './rules/load.ts';
@@ -40,6 +41,8 @@ export interface AlertsOptions {
   now?: () => number;
   /** the KPI rules judge a day this long after it closed; default 15 min */
   kpiDelayMs?: number;
+  /** how often transitions are copied to the storage for the boards (decision 0409); default 5 s */
+  boardEveryMs?: number;
 }
 
 /** Alerting that runs beside a collector. */
@@ -49,6 +52,8 @@ export interface RunningAlerts {
   store: AlertStore;
   /** the scheduled KPI rules (when there are any and a storage was given) */
   kpi?: KpiSchedule;
+  /** the copier of transitions to the storage (when a storage was given) */
+  board?: BoardEvents;
   stop(): Promise<void>;
 }
 
@@ -71,13 +76,16 @@ export function startAlerts(opts: AlertsOptions): RunningAlerts {
     })
     : undefined;
   kpi?.start();
+  const board = opts.storage ? new BoardEvents({ store, storage: opts.storage, site: opts.site.site.id, everyMs: opts.boardEveryMs }) : undefined;
+  board?.start();
   const wantsStatus = opts.config.rules.some((r) => r.rule.kind === 'device_state');
   const client = wantsStatus && opts.mqttUrl ? followStatus(opts, evaluator) : undefined;
   log.info({ rules: opts.config.rules.length, channels: opts.config.channels.size, file: opts.config.file }, 'alerting started');
   return {
-    evaluator, notifier, store, kpi,
+    evaluator, notifier, store, kpi, board,
     async stop() {
       await kpi?.stop();
+      await board?.stop();
       await client?.endAsync();
       evaluator.stop();
       await notifier.stop();
