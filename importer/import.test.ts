@@ -169,6 +169,16 @@ describe('history import', () => {
     expect(r.devices).toEqual(['jiwei-hvac', 'jiwei-main', 'jiwei-water', 'zhongshan-e290-weather']);
   });
 
+  it('continues the running total of interval energy from one file to the next, in time order', async () => {
+    const rows = (from: number, kwh: number[]) => Buffer.from(['time,device,point,value,end', ...kwh.map((k, i) =>
+      `2025-11-${String(from + i).padStart(2, '0')},jiwei-main,energy_import_kwh,${k},2025-11-${String(from + i + 1).padStart(2, '0')}`)].join('\n'));
+    expect((await importReadings({ site, storage, bytes: rows(1, [100, 120]) })).stored).toBe(true);
+    const next = await importReadings({ site, storage, bytes: rows(3, [90, 95]) });
+    expect(next).toMatchObject({ stored: true, already_stored: 1, rejected: [] });
+    expect(await days('jiwei-main')).toEqual([100, 120, 90, 95]);
+    expect(await importReadings({ site, storage, bytes: rows(3, [90, 95]) })).toMatchObject({ stored: false, already_stored: 3 });
+  });
+
   it('jieneng import readings: refused rows as file:row lines and exit 1; stored with exit 0; an unreadable file exits 2', async () => {
     const out: string[] = [];
     const err: string[] = [];

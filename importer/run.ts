@@ -131,7 +131,7 @@ export async function importReadings(opts: ImportOptions): Promise<ImportReport>
   return done();
 }
 
-/** Read and check the file's rows; the table itself is left behind for the collector (a large file's cells). */
+/** Read and check the file's rows; the table's cells (a large file's most memory) are garbage once checked. */
 async function readRows(site: SiteModel, bytes: Uint8Array): Promise<CheckedRows & { rows: number }> {
   const { columns, rows } = await readTable(bytes, COLUMN_ALIASES);
   const missing = REQUIRED_COLUMNS.filter((c) => !columns.includes(c));
@@ -156,9 +156,10 @@ function rowsOf(rejected: readonly Rejection[], readings: readonly ImportReading
 
 /**
  * How many readings storage holds already with the same value; a different stored value is a `conflict` (history
- * is not rewritten by an import). One raw read per device and point over the file's span.
+ * is not rewritten by an import). One raw read per device and point over the file's span. Moves a running total of
+ * interval energy onto the stored one it continues.
  */
-async function compareStored(storage: Storage, site: string, readings: readonly ImportReading[], problems: RowProblem[]): Promise<number> {
+async function compareStored(storage: Storage, site: string, readings: ImportReading[], problems: RowProblem[]): Promise<number> {
   const groups = new Map<string, ImportReading[]>();
   for (const r of readings) {
     const key = `${r.device.id}\u0000${r.point}`;
@@ -171,6 +172,13 @@ async function compareStored(storage: Storage, site: string, readings: readonly 
     const stored = await storage.raw({ measurement: MEASUREMENT.telemetry, from: list[0].ts, to: list[list.length - 1].ts + 1, where: { site, device: device.id, point } });
     if (stored.length === 0) continue;
     const byTime = new Map(stored.map((p) => [p.time, p.fields.value]));
+    // A running total of interval energy that starts where an earlier import's ended continues it (the next year's
+    // file after this year's): its base is the stored total at its first instant, not 0.
+    const base = byTime.get(list[0].ts);
+    if (typeof base === 'number' && list.every((r) => r.quality === 'uncertain')) {
+      const shift = base - list[0].value;
+      for (const r of list) r.value += shift;
+    }
     for (const r of list) {
       const v = byTime.get(r.ts);
       if (v === undefined) continue;
