@@ -204,7 +204,8 @@ describe('the hot path', () => {
     }));
     const started = performance.now();
     for (let k = 0; k < 2000; k++) ev.committed(accepted, undefined); // 6 000 readings × 667 rules each
-    // about 20 ms on an idle machine; the bound leaves room for a loaded one (it took 2 s when slots were dictionaries)
-    expect(performance.now() - started).toBeLessThan(500);
+    // about 20 ms on an idle machine, 85–140 ms at a load average of 10; the bound leaves room for a loaded one
+    // (500 ms was passed once with 24 test files running at that load) and still fails the 2 s of dictionary slots
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
