@@ -32,7 +32,7 @@ export const apiCommand = group({
     run: leaf({
       summary: 'serve the API until SIGINT/SIGTERM, on 127.0.0.1 unless --host says otherwise',
       usage: `[--site <site.yaml>] [--port 8080] [--host 127.0.0.1] ${MQTT_FLAGS_USAGE} [--data ./data] [--automation <automation.yaml>]`,
-      details: 'Environment: SITE_FILE, PORT, DATA_DIR, MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD(_FILE), INFLUX_*, ALERTS_DIR.',
+      details: 'Environment: SITE_FILE, PORT, DATA_DIR, MQTT_URL, MQTT_USERNAME, MQTT_PASSWORD(_FILE), INFLUX_*, ALERTS_DIR, AUTOMATION_FILE.',
       options: { site: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, data: { type: 'string' }, automation: { type: 'string' }, ...mqttFlagOptions },
       run: ({ values }) => runApi(values),
     }),
@@ -66,8 +66,9 @@ async function runApi(values: { site?: string; port?: string; host?: string; dat
   // the rules file managers edit through the API: the one the collector loads (ALERT_RULES_FILE)
   const alertRulesFile = env.alertRulesFile;
   let automation: Automation | undefined;
-  if (values.automation !== undefined) {
-    const config = loadAutomation(values.automation, site);
+  const automationFile = values.automation ?? env.automationFile;
+  if (automationFile !== undefined) {
+    const config = loadAutomation(automationFile, site);
     if (!mqtt) throw new UsageError('--automation writes through the gateways: give --mqtt or MQTT_URL (account automation)');
     automation = await startAutomation({ site, config, mqttUrl: mqtt.url, mqttOptions: mqtt.options, dataDir: join(dataDir, 'automation') });
   }

@@ -127,7 +127,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     stops.push(async () => entries.close());
     // schedules and a demand limit (AUTOMATION_FILE, else config/demo-automation.yaml); the first tick once the gateways run
     const automation = await startAutomation({
-      site, config: loadAutomation(opts.env.AUTOMATION_FILE ?? DEMO_AUTOMATION_FILE, site), mqttUrl, mqttOptions: account('automation'),
+      site, config: loadAutomation(settingsFrom(opts.env).automationFile ?? DEMO_AUTOMATION_FILE, site), mqttUrl, mqttOptions: account('automation'),
       dataDir: resolve(opts.dataDir, 'automation'), firstTickAfterMs: 10_000,
     });
     stops.push(() => automation.stop());

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSite } from '../core/site/load.ts';
+import { automationCli } from './cli.ts';
 import { loadAutomation } from './load.ts';
 
 const site = loadSite('config/demo-site.yaml');
@@ -31,6 +32,18 @@ describe('automation file', () => {
     expect([c.schedules.length, c.demand_limits.length, c.points.size, c.priorities]).toEqual([3, 1, 4, { override: 8, demand: 10, schedule: 12 }]);
     // the template's limits and the file's, the narrower
     expect(c.points.get('centre-b1-ahu-1/supply_air_temp_setpoint_c')).toMatchObject({ min: 12, max: 22, max_step_per_min: 2, bacnet: true, gateway: 'gw-centre' });
+  });
+
+  it('jieneng automation check says what the file holds', async () => {
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((text: string) => { out.push(text); return true; }) as typeof process.stdout.write;
+    try {
+      expect(await automationCli(['check', 'config/demo-automation.yaml', '--site', 'config/demo-site.yaml'])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(out.join('')).toBe('config/demo-automation.yaml: ok — 3 schedules, 1 demand limits, 4 commanded points\n');
   });
 
   it.each([

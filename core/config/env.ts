@@ -40,6 +40,7 @@ export const EnvSchema = Type.Object({
   METRICS_HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'the address of the collector /metrics' }),
   ALERT_RULES_FILE: text('alert rules'),
   ALERTS_DIR: text('the alert state'),
+  AUTOMATION_FILE: text('the automation file (schedules, demand limits)'),
   LOG_LEVEL: Type.Unsafe<string>({ type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' }),
 });
 export type EnvStrings = Static<typeof EnvSchema>;
@@ -59,6 +60,8 @@ export interface Settings {
   metricsHost: string;
   alertRulesFile?: string;
   alertsDir?: string;
+  /** building automation (docs/automation.md): the demo's file, and the API's unless --automation */
+  automationFile?: string;
   logLevel: string;
 }
 
@@ -97,6 +100,7 @@ export function settingsFrom(env: NodeJS.ProcessEnv): Settings {
     metricsHost: v.METRICS_HOST,
     alertRulesFile: v.ALERT_RULES_FILE,
     alertsDir: v.ALERTS_DIR,
+    automationFile: v.AUTOMATION_FILE,
     logLevel: v.LOG_LEVEL,
   };
 }
