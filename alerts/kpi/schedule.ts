@@ -71,9 +71,14 @@ export class KpiSchedule {
     const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
     let judged = 0;
     for (const rule of this.rules) {
-      const verdicts = await judgeKpiRule(this.o.ctx, rule, this.o.evaluator.kpiSubjects(rule.id), day);
-      for (const v of verdicts) this.o.evaluator.judge(rule.id, v.subject, { breach: v.breach, value: v.value, limit: v.limit, day: date, event: v.event });
-      judged += verdicts.length;
+      try {
+        const verdicts = await judgeKpiRule(this.o.ctx, rule, this.o.evaluator.kpiSubjects(rule.id), day);
+        for (const v of verdicts) this.o.evaluator.judge(rule.id, v.subject, { breach: v.breach, value: v.value, limit: v.limit, day: date, event: v.event });
+        judged += verdicts.length;
+      } catch (err) {
+        // one rule's failure (a storage error, a contract the M&V cannot fit) leaves the others judged
+        log.warn({ rule: rule.id, day: date, err: err instanceof Error ? err.message : String(err) }, 'KPI rule not judged');
+      }
     }
     log.info({ day: date, rules: this.rules.length, verdicts: judged }, 'KPI rules judged');
     return judged;
