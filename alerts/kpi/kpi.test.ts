@@ -136,4 +136,18 @@ describe('scheduled KPI rules', () => {
     await schedule().check();
     expect(store.events()).toHaveLength(before + 4);
   });
+
+  it('a restart keeps the firing KPI alerts and judging the same day again announces nothing twice', async () => {
+    const firing = evaluator.firing().map((i) => i.key).sort();
+    const events = store.events().length;
+    const notifications = store.notificationCounts();
+    evaluator.stop();
+    store.close();
+    store = new AlertStore(join(dir, 'alerts'));
+    evaluator = new AlertEvaluator({ config: rules, site, store, now: () => clock });
+    expect(evaluator.firing().map((i) => i.key).sort()).toEqual(firing);
+    await schedule().runDay(MONDAY);
+    expect(store.events()).toHaveLength(events);
+    expect(store.notificationCounts()).toEqual(notifications);
+  });
 });
