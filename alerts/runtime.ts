@@ -41,6 +41,8 @@ export interface AlertsOptions {
   now?: () => number;
   /** the KPI rules judge a day this long after it closed; default 15 min */
   kpiDelayMs?: number;
+  /** judge the daily KPI rules here (default true); in a share group only one collector does */
+  kpi?: boolean;
   /** how often transitions are copied to the storage for the boards (decision 0409); default 5 s */
   boardEveryMs?: number;
 }
@@ -69,7 +71,7 @@ export function startAlerts(opts: AlertsOptions): RunningAlerts {
   notifier.start(opts.pollMs);
   const wantsKpi = opts.config.rules.some((r) => (KPI_KINDS as readonly string[]).includes(r.rule.kind));
   if (wantsKpi && !opts.storage) log.warn('KPI rules need the storage: they are not judged');
-  const kpi = wantsKpi && opts.storage
+  const kpi = wantsKpi && opts.storage && opts.kpi !== false
     ? new KpiSchedule({
       config: opts.config, evaluator, store, delay_ms: opts.kpiDelayMs,
       ctx: { index: new SiteIndex(opts.site), storage: opts.storage, reference: opts.reference ?? loadReferenceData(), now: opts.now ?? Date.now },

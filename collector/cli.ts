@@ -84,7 +84,11 @@ async function runCollector(values: { [K in keyof typeof RUN_OPTIONS]?: string }
   let metricsServer: Server | undefined;
   const dataDir = resolve(values.data ?? resolve(env.dataDir, 'collector'));
   const alerts = alertConfig
-    ? (await import('../alerts/runtime.ts')).startAlerts({ site, config: alertConfig, dataDir, mqttUrl: mqtt.url, mqttOptions: mqtt.options, storage })
+    ? (await import('../alerts/runtime.ts')).startAlerts({
+      site, config: alertConfig, dataDir, mqttUrl: mqtt.url, mqttOptions: mqtt.options, storage,
+      // the daily KPI rules read the whole site's rollups: in a share group, partition 0 alone judges them
+      kpi: (partition?.index ?? 0) === 0,
+    })
     : undefined;
   try {
     const collector = await startCollector({

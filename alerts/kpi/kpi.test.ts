@@ -19,6 +19,7 @@ import { AlertEvaluator } from '../engine/evaluator.ts';
 import { checkAlertRules } from '../rules/load.ts';
 import { AlertStore } from '../store.ts';
 import { kpiTestSite } from '../testing/kpi-site.ts';
+import { startAlerts } from '../runtime.ts';
 import { KpiSchedule } from './schedule.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -149,5 +150,16 @@ describe('scheduled KPI rules', () => {
     await schedule().runDay(MONDAY);
     expect(store.events()).toHaveLength(events);
     expect(store.notificationCounts()).toEqual(notifications);
+  });
+
+  it('in a share group one collector judges them: startAlerts({ kpi: false }) runs no schedule', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'jieneng-kpi-share-'));
+    const off = startAlerts({ site, config: rules, dataDir: d, storage, kpi: false });
+    expect(off.kpi).toBeUndefined();
+    await off.stop();
+    const on = startAlerts({ site, config: rules, dataDir: d, storage });
+    expect(on.kpi).toBeDefined();
+    await on.stop();
+    rmSync(d, { recursive: true, force: true });
   });
 });
