@@ -24,6 +24,7 @@ import type { ValueFault } from '../simulators/physics/faults.ts';
 import { openStorage } from '../storage/index.ts';
 import type { Storage } from '../storage/port.ts';
 import { numbers, runBoard, target, total, type BoardJson, type PanelRun } from './harness/board-runner.ts';
+import { feedStatesAndAlerts, type FedStates } from './harness/board-states.ts';
 import { createDatabase } from './harness/influxd.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -47,6 +48,7 @@ let url = '';
 let storage: Storage;
 let api = '';
 let stopApi: () => Promise<void> = async () => {};
+let fed: FedStates;
 const boards = new Map<string, BoardJson>(BOARDS.map((b) => [b.file, JSON.parse(readFileSync(join('dashboards/boards', b.file), 'utf8')) as BoardJson]));
 const runs = new Map<string, PanelRun[]>();
 const board = (file: string) => boards.get(file)!;
@@ -66,6 +68,8 @@ beforeAll(async () => {
   url = inject('influxUrl');
   await createDatabase(url, database);
   storage = await openStorage({ kind: 'influxdb', url, version: 1, database });
+  // gateway and device states and alerts through the broker, the collector and the alerts runtime (decision 0409)
+  fed = await feedStatesAndAlerts(site, storage, NOW, join(dir, 'states'));
   const ingestor = createIngestor({ site, storage, stateDir: join(dir, 'state'), now: () => NOW, maxAgeMs: 10 * DAY });
   const faults = new Map<string, ValueFault[]>();
   const reset = parseFaultSpec('centre-b1-lighting:counter_reset:at=2026-03-09T08:05:00+08:00');
@@ -144,6 +148,28 @@ describe('boards', () => {
       }
     });
   }
+});
+
+describe('数据质量与设备: states and alerts as fed through the broker', () => {
+  const file = '运维/technicians.json';
+  const rowsOf = (title: string) => panel(file, title).targets[0].series.flatMap((x) => x.values.map((v) => ({ ...x.tags, ...Object.fromEntries(x.columns.map((c, i) => [c, v[i]])) })));
+
+  it('设备状态: the latest state of each device, with the time it began and the reason', () => {
+    const rows = rowsOf('设备状态');
+    expect(rows).toHaveLength(site.devices.length);
+    expect(rows.find((r) => r.device === fed.offline)).toMatchObject({ state_code: 0, reason: 'no answer (timeout)', time: NOW - 3 * 3_600_000 });
+    expect(rows.find((r) => r.device === fed.degraded)).toMatchObject({ state_code: 1 });
+    expect(rows.find((r) => r.device === fed.recovered)).toMatchObject({ state_code: 2, time: NOW - 4 * 3_600_000 });
+    expect(rowsOf('网关状态').map((r) => r.state_code)).toEqual(site.gateways.map(() => 2));
+  });
+
+  it('正在告警 lists the acknowledged alert still firing, not the resolved one; 告警历史 every transition', () => {
+    const firing = rowsOf('正在告警');
+    expect(firing).toHaveLength(1);
+    expect(firing[0]).toMatchObject({ 状态: 1, severity: 'critical' });
+    expect(String(firing[0].摘要)).toMatch(/^【已确认】【严重告警】.*离线 — 设备离线（tech-wang：已派人检查）$/);
+    expect(rowsOf('告警历史').map((r) => r.状态)).toEqual([1, 2, 0, 2]);
+  });
 });
 
 describe('boards agree with the API for the same period (Mon 2 … Sun 8 March)', () => {

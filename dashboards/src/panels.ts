@@ -134,9 +134,10 @@ export class Board {
     return this.add(p, spec, 9);
   }
 
-  /** States over time (on/off, modes), one row per series. */
-  states(spec: PanelSpec & { mappings?: Record<string, unknown[]> }): this {
+  /** States over time (on/off, modes), one row per series; `valueMappings` name and colour the values of every series. */
+  states(spec: PanelSpec & { mappings?: Record<string, unknown[]>; valueMappings?: unknown[] }): this {
     const p = new StateTimelineBuilder();
+    if (spec.valueMappings) p.mappings(spec.valueMappings as never);
     for (const [name, mappings] of Object.entries(spec.mappings ?? {})) p.overrideByName(name, [{ id: 'mappings', value: mappings }]);
     return this.add(p, spec, 8);
   }

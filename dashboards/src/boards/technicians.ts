@@ -1,14 +1,15 @@
 /**
  * 数据质量与设备 (technicians): gateways online and their batch accounting (decision 0309), when each device was
  * last heard, the quality of what arrived, estimated energy (gaps spread, resets: issue 12 provenance) and
- * counter events by kind, dead letters by reason (the collector counts each in `dead_letter`). Device states
- * published by the gateways (decision 0405) travel over MQTT and are not in storage; `GET /devices` shows them.
+ * counter events by kind, dead letters by reason (the collector counts each in `dead_letter`); the gateways' and
+ * devices' published states and the alerts (technicians-status.ts, decision 0409).
  */
 import { MEASUREMENT } from '../../../core/measurements.ts';
 import { BUILDING_1D, board, joinNames, namesQuery, TELEMETRY } from '../common.ts';
 import { UNIT } from '../panels.ts';
 import { influx, TZ } from '../query.ts';
 import { gatewayVariable, siteVariable } from '../variables.ts';
+import { statusPanels } from './technicians-status.ts';
 
 const GW = `"${MEASUREMENT.gatewayAccounting}"`;
 const EVENTS = `"${MEASUREMENT.counterEvent}"`;
@@ -30,20 +31,21 @@ export function techniciansBoard() {
       influx(namesQuery('gateway')).table(),
     ],
     transformations: joinNames('gateway'),
+  });
+  statusPanels(b);
+  b.table({
+    title: '设备最后上报', description: '各设备最后一条读数的时间（时间列）：长时间未更新的设备排在前面。', unit: UNIT.none, w: 12, h: 10,
+    targets: [
+      influx(`SELECT last("value") AS "最后读数" FROM ${TELEMETRY} WHERE "site" =~ /^$site$/ AND "gateway" =~ /^$gateway$/ AND $timeFilter GROUP BY "device"`).table(),
+      influx(namesQuery('device')).table(),
+    ],
+    transformations: [
+      { id: 'organize', options: { renameByName: { device: 'id', Time: '最后上报' } } },
+      { id: 'joinByField', options: { byField: 'id', mode: 'inner' } },
+      { id: 'organize', options: { excludeByName: { id: true, 'Time 1': true, 'Time 2': true }, renameByName: { name: '名称', '最后上报 1': '最后上报' } } },
+      { id: 'sortBy', options: { sort: [{ field: '最后上报' }] } },
+    ],
   })
-    .table({
-      title: '设备最后上报', description: '各设备最后一条读数的时间（时间列）：长时间未更新的设备排在前面。', unit: UNIT.none, w: 12, h: 10,
-      targets: [
-        influx(`SELECT last("value") AS "最后读数" FROM ${TELEMETRY} WHERE "site" =~ /^$site$/ AND "gateway" =~ /^$gateway$/ AND $timeFilter GROUP BY "device"`).table(),
-        influx(namesQuery('device')).table(),
-      ],
-      transformations: [
-        { id: 'organize', options: { renameByName: { device: 'id', Time: '最后上报' } } },
-        { id: 'joinByField', options: { byField: 'id', mode: 'inner' } },
-        { id: 'organize', options: { excludeByName: { id: true, 'Time 1': true, 'Time 2': true }, renameByName: { name: '名称', '最后上报 1': '最后上报' } } },
-        { id: 'sortBy', options: { sort: [{ field: '最后上报' }] } },
-      ],
-    })
     .bars({
       title: '读数质量', description: '每小时到达的读数按质量计数：正常（good）、可疑（uncertain）、无效（bad）。', unit: UNIT.count, w: 12, stack: true,
       targets: ([['good', '正常'], ['uncertain', '可疑'], ['bad', '无效']] as const).map(([q, l]) =>
