@@ -4,23 +4,15 @@
  * TCP. Modbus has no priorities: automation writes the winning layer, the `release_value` when none holds, and the
  * minimum on time defers a stop.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker } from '../app/broker.ts';
-import { ensureSiteCredentials } from '../app/mqtt-credentials.ts';
 import { loadModel } from '../core/devices/catalogue.ts';
-import { logger } from '../core/log.ts';
-import { checkSite, loadSite } from '../core/site/load.ts';
 import { loadTemplate } from '../gateway/devices/templates.ts';
 import { ModbusBus } from '../gateway/protocols/modbus/bus.ts';
 import type { ModbusTemplate } from '../gateway/protocols/modbus/template.ts';
-import { startGateway } from '../gateway/runtime.ts';
 import { fixedDevice } from '../simulators/modbus/fixed-device.ts';
 import { startModbusSimulator } from '../simulators/modbus/server.ts';
-import { checkAutomation } from './load.ts';
-import { startAutomation, type Automation } from './runtime.ts';
+import type { Automation } from './runtime.ts';
+import { integratorSite, startChain, type Chain } from './testing/rig.ts';
 
 const TEMPLATE = `protocol: modbus
 id: acme-ahu-modbus
@@ -37,34 +29,21 @@ registers:
 const at = (local: string) => Date.parse(`${local}+08:00`);
 
 describe('a Modbus AHU under a schedule', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'jn-automation-modbus-'));
-  const stops: (() => Promise<unknown> | unknown)[] = [];
-  const clock = { ms: at('2025-10-09T07:45') };
+  let chain: Chain | undefined;
+  let cleanup = () => {};
   let automation: Automation;
   let bus: ModbusBus;
+  const clock = () => chain!.clock;
 
   beforeAll(async () => {
-    mkdirSync(join(dir, 'templates'));
-    writeFileSync(join(dir, 'templates', 'acme-ahu-modbus.yaml'), TEMPLATE);
-    const demo = loadSite('config/demo-site.yaml');
-    const site = checkSite({
-      version: 1, site: { ...demo.site, id: `modbus-${process.pid}`, templates_dir: join(dir, 'templates') }, buildings: [demo.buildings[0]],
-      gateways: [{ id: 'gw-centre', name: '网关', poll_interval_s: 1 }],
-      devices: [{ id: 'b1-ahu-mb', name: '1号楼Modbus空调箱', kind: 'hvac', building: 'centre-b1', gateway: 'gw-centre', template: 'acme-ahu-modbus', simulated: false, address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 1, unit_id: 1 } }],
-    });
+    const made = integratorSite('acme-ahu-modbus', TEMPLATE, { id: 'b1-ahu-mb', name: '1号楼Modbus空调箱', address: { protocol: 'modbus-tcp', host: '127.0.0.1', port: 1, unit_id: 1 } });
+    cleanup = made.cleanup;
     const template = loadTemplate('acme-ahu-modbus') as ModbusTemplate;
     expect(loadModel('acme-ahu-modbus').points.get('supply_fan_on')?.writable).toEqual({ min: undefined, max: undefined });
     const modbus = await startModbusSimulator({ port: 0, units: new Map([[1, { template, device: fixedDevice('ahu', { supply_fan_on: 0, supply_air_temp_setpoint_c: 16, supply_air_temp_c: 18 }) }]]) });
-    stops.push(() => modbus.stop());
-    const d = site.devices[0];
+    const d = made.site.devices[0];
     if (d.address.protocol === 'modbus-tcp') d.address.port = modbus.port;
-    const creds = ensureSiteCredentials(site, join(dir, 'mqtt'));
-    const broker = await startEmbeddedBroker(0, '127.0.0.1', { auth: { site: site.site.id, accounts: creds.accounts, passwordHashes: creds.hashes, log: logger('test') } });
-    stops.push(() => broker.stop());
-    const account = (name: string) => ({ username: name, password: creds.passwords.get(name)! });
-    const gw = await startGateway({ site, gatewayId: 'gw-centre', mqttUrl: broker.url, dataDir: join(dir, 'gw'), mqttOptions: account('gateway-gw-centre') });
-    stops.push(() => gw.stop());
-    const config = checkAutomation({
+    chain = await startChain(made.site, {
       version: 1,
       points: [
         { device: 'b1-ahu-mb', point: 'supply_fan_on', min_on_s: 3600 },
@@ -78,23 +57,23 @@ describe('a Modbus AHU under a schedule', () => {
           { device: 'b1-ahu-mb', point: 'supply_air_temp_setpoint_c', occupied: 16.5, unoccupied: 'release' },
         ],
       }],
-    }, site);
-    automation = await startAutomation({ site, config, mqttUrl: broker.url, mqttOptions: account('automation'), dataDir: ':memory:', now: () => clock.ms, autoTick: false, commandTimeoutMs: 5000 });
-    stops.push(() => automation.stop());
+    }, at('2025-10-09T07:45'));
+    chain.stops.unshift(() => modbus.stop());
+    automation = chain.automation;
     bus = new ModbusBus({ kind: 'tcp', host: '127.0.0.1', port: modbus.port }, { timeoutMs: 1000 });
-    stops.push(() => bus.close());
+    chain.stops.push(() => bus.close());
   }, 60_000);
 
   afterAll(async () => {
-    for (const s of stops.reverse()) await s();
-    rmSync(dir, { recursive: true, force: true });
+    await chain?.stop();
+    cleanup();
   });
 
   const registers = async () => [(await bus.read(1, 'coil', 0, 1))[0], (await bus.read(1, 'holding', 10, 1))[0]];
 
   it('starts and stops the fan (FC 5) and writes the set-point or its release value (FC 6)', async () => {
     const step = async (local: string) => {
-      clock.ms = at(local);
+      clock().ms = at(local);
       return (await automation.tick()).map((c) => [c.point, c.value, c.priority, c.outcome]).sort();
     };
     expect(await step('2025-10-09T07:45')).toEqual([['supply_air_temp_setpoint_c', 20, null, 'written'], ['supply_fan_on', 0, null, 'written']]);
@@ -104,11 +83,11 @@ describe('a Modbus AHU under a schedule', () => {
   }, 30_000);
 
   it('an override to stop waits out the minimum on time, then wins; clearing it hands back to the schedule', async () => {
-    clock.ms = at('2025-10-09T08:30');
+    clock().ms = at('2025-10-09T08:30');
     const ov = await automation.addOverride({ device: 'b1-ahu-mb', point: 'supply_fan_on', value: 0, until_ms: null, by: 'zhao (k4)', comment: '检修' });
     expect(automation.history({ limit: 1 })[0]).toMatchObject({ value: 0, outcome: 'deferred', detail: 'minimum on time 3600 s: on for 1800 s', origin: 'override:zhao (k4)' });
     expect((await registers())[0]).toBe(1);
-    clock.ms = at('2025-10-09T09:00');
+    clock().ms = at('2025-10-09T09:00');
     expect((await automation.tick()).map((c) => [c.value, c.outcome])).toEqual([[0, 'written']]);
     expect((await registers())[0]).toBe(0);
     await automation.clearOverride(ov.id, 'zhao (k4)');

@@ -4,19 +4,11 @@
  * Over 10–12 October 2025 (Friday, the adjusted working Saturday 调休, Sunday) the schedule's priority (12) holds
  * the damper at 80 % from 08:00 to 18:00 on Friday and Saturday only, read back with bacnet-stack's `bacrp`.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSiteCredentials } from '../app/mqtt-credentials.ts';
-import { startEmbeddedBroker } from '../app/broker.ts';
-import { logger } from '../core/log.ts';
-import { checkSite, loadSite } from '../core/site/load.ts';
-import { startGateway } from '../gateway/runtime.ts';
 import { bacnetStackBin, bacnetStackMissing, bacrp, startBacserv, type Bacserv } from '../test/harness/bacnet-stack.ts';
 import { freeUdpPort } from '../test/harness/ports.ts';
-import { checkAutomation } from './load.ts';
-import { startAutomation, type Automation } from './runtime.ts';
+import type { Automation } from './runtime.ts';
+import { integratorSite, startChain, type Chain } from './testing/rig.ts';
 
 const INSTANCE = 4107;
 /** bacserv's objects as an integrator maps them (its analog-output 1 is in no-units). */
@@ -31,58 +23,43 @@ points:
 const at = (local: string) => Date.parse(`${local}+08:00`);
 
 describe.skipIf(bacnetStackMissing)(`schedules at bacnet-stack's server${bacnetStackMissing ? ` (${bacnetStackMissing})` : ''}`, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'jn-automation-peer-'));
-  const stops: (() => Promise<unknown> | unknown)[] = [];
-  let serv: Bacserv;
+  let serv: Bacserv | undefined;
+  let chain: Chain | undefined;
+  let cleanup = () => {};
   let automation: Automation;
-  const clock = { ms: at('2025-10-10T07:00') };
 
   beforeAll(async () => {
     bacnetStackBin();
     serv = await startBacserv(INSTANCE, 'jieneng-automation-peer');
-    stops.push(() => serv.stop());
-    mkdirSync(join(dir, 'templates'));
-    writeFileSync(join(dir, 'templates', 'bacserv-damper.yaml'), TEMPLATE);
-    const demo = loadSite('config/demo-site.yaml');
-    const site = checkSite({
-      version: 1, site: { ...demo.site, id: `peer-${process.pid}`, templates_dir: join(dir, 'templates') }, buildings: [demo.buildings[0]],
-      gateways: [{ id: 'gw-centre', name: '网关', poll_interval_s: 5 }],
-      devices: [{
-        id: 'b1-damper', name: '1号楼新风阀', kind: 'hvac', building: 'centre-b1', gateway: 'gw-centre', template: 'bacserv-damper', simulated: false,
-        address: { protocol: 'bacnet-ip', host: '127.0.0.1', port: serv.port, device_instance: INSTANCE, local_interface: '127.0.0.1', local_port: await freeUdpPort() },
-      }],
-    });
-    const log = logger('test');
-    const creds = ensureSiteCredentials(site, join(dir, 'mqtt'));
-    const broker = await startEmbeddedBroker(0, '127.0.0.1', { auth: { site: site.site.id, accounts: creds.accounts, passwordHashes: creds.hashes, log } });
-    stops.push(() => broker.stop());
-    const account = (name: string) => ({ username: name, password: creds.passwords.get(name)! });
-    const gw = await startGateway({ site, gatewayId: 'gw-centre', mqttUrl: broker.url, dataDir: join(dir, 'gw'), mqttOptions: account('gateway-gw-centre') });
-    stops.push(() => gw.stop());
-    const config = checkAutomation({
+    const made = integratorSite('bacserv-damper', TEMPLATE, {
+      id: 'b1-damper', name: '1号楼新风阀',
+      address: { protocol: 'bacnet-ip', host: '127.0.0.1', port: serv.port, device_instance: INSTANCE, local_interface: '127.0.0.1', local_port: await freeUdpPort() },
+    }, 5);
+    cleanup = made.cleanup;
+    chain = await startChain(made.site, {
       version: 1,
       schedules: [{
         id: 'b1-fresh-air', name: '1号楼新风', building: 'centre-b1',
         week: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [{ from: '08:00', to: '18:00' }]])),
         targets: [{ device: 'b1-damper', point: 'damper_pct', occupied: 80, unoccupied: 'release' }],
       }],
-    }, site);
-    automation = await startAutomation({ site, config, mqttUrl: broker.url, mqttOptions: account('automation'), dataDir: ':memory:', now: () => clock.ms, autoTick: false, commandTimeoutMs: 5000 });
-    stops.push(() => automation.stop());
+    }, at('2025-10-10T07:00'));
+    automation = chain.automation;
   }, 600_000);
 
   afterAll(async () => {
-    for (const s of stops.reverse()) await s();
-    rmSync(dir, { recursive: true, force: true });
+    await chain?.stop();
+    await serv?.stop();
+    cleanup();
   });
 
   it('holds priority 12 in the occupied hours of Friday and the 调休 Saturday, and relinquishes it after', async () => {
-    const slot12 = async () => (await bacrp(serv.address, INSTANCE, 'analog-output', 1, 'priority-array', 12)).stdout;
+    const slot12 = async () => (await bacrp(serv!.address, INSTANCE, 'analog-output', 1, 'priority-array', 12)).stdout;
     const seen: string[] = [];
     // the start relinquishes what an earlier run may have left at the demand and schedule priorities
     expect((await automation.tick()).map((w) => [w.value, w.priority, w.outcome])).toEqual([[null, 10, 'written'], [null, 12, 'written']]);
     for (let t = at('2025-10-10T07:30'); t <= at('2025-10-12T20:00'); t += 30 * 60_000) {
-      clock.ms = t;
+      chain!.clock.ms = t;
       const written = await automation.tick();
       if (written.length === 0) continue;
       expect(written.map((w) => w.outcome)).toEqual(['written']);
@@ -93,7 +70,7 @@ describe.skipIf(bacnetStackMissing)(`schedules at bacnet-stack's server${bacnetS
       '2025-10-11T08:00 80.000000', '2025-10-11T18:00 null',
     ]);
     // nothing else of ours is left at the device
-    const array = (await bacrp(serv.address, INSTANCE, 'analog-output', 1, 'priority-array')).stdout;
+    const array = (await bacrp(serv!.address, INSTANCE, 'analog-output', 1, 'priority-array')).stdout;
     expect(array.toLowerCase()).not.toMatch(/80\.0/);
   }, 120_000);
 });
