@@ -47,13 +47,20 @@ export async function judgeKpiRule(ctx: ApiContext, rule: KpiRule, subjects: str
 
 type Of<K extends KpiRule['kind']> = Extract<KpiRule, { kind: K }>;
 
-/** The day's energy against the median of the same weekday in the `weeks` weeks before, plus `above_pct`. */
+/**
+ * The day's energy against the median of the same weekday in the `weeks` weeks before — those of them that are
+ * working days when it is one, non-working when it is not — plus `above_pct`.
+ */
 async function dailyEnergy(ctx: ApiContext, rule: Of<'daily_energy'>, subjects: string[], day: number): Promise<KpiVerdict[]> {
   const tz = ctx.index.tz;
   const weeks = rule.weeks ?? 4;
   const medium = rule.medium ?? 'electricity';
   const end = nextPeriod(day, tz, 'day');
   const earlier = Array.from({ length: weeks }, (_, k) => daysBefore(day, tz, 7 * (k + 1)));
+  // like with like: a working Monday against the working Mondays before it, not against a holiday (调休 aware)
+  const calendar = workCalendar(ctx.reference.holidays.years);
+  const working = (t: number) => isWorkingDay(t + 12 * HOUR_MS, tz, calendar).working;
+  const alike = earlier.filter((t) => working(t) === working(day));
   const out: KpiVerdict[] = [];
   for (const id of subjects) {
     const b = ctx.index.site.buildings.find((x) => x.id === id);
@@ -61,7 +68,7 @@ async function dailyEnergy(ctx: ApiContext, rule: Of<'daily_energy'>, subjects: 
     const series = await sourceSeries(ctx.storage, { siteId: ctx.index.site.site.id, source: buildingSource(ctx, [b], medium), medium, from: earlier[weeks - 1], to: end, interval: '1d', tz });
     const byDay = new Map(series.map((p) => [p.time, p.value]));
     const today = byDay.get(day);
-    const history = earlier.map((t) => byDay.get(t)).filter((v): v is number => v !== undefined);
+    const history = alike.map((t) => byDay.get(t)).filter((v): v is number => v !== undefined);
     const m = median(history);
     if (today === undefined || m === null || history.length < MIN_HISTORY_DAYS) continue;
     const limit = m * (1 + rule.above_pct / 100);

@@ -49,6 +49,9 @@ const rules = checkAlertRules({
   version: 1,
   rules: [
     { id: 'day-high', kind: 'daily_energy', name: '日用电异常偏高', severity: 'minor', scope: { building: ['b1'] }, weeks: 4, above_pct: 30 },
+    // two weeks back from 13 October: 6 October (a holiday, 240 kWh) and 29 September; with the holiday the median
+    // would be 690 kWh and the Monday would fire; without it one working Monday is left, too few to judge
+    { id: 'day-2w', kind: 'daily_energy', name: '日用电异常偏高（两周）', severity: 'minor', scope: { building: ['b1'] }, weeks: 2, above_pct: 30 },
     { id: 'base', kind: 'base_load', name: '夜间及节假日基础负荷过高', severity: 'major', scope: { building: ['b1'] }, above_kw: 25 },
     { id: 'demand', kind: 'peak_demand', name: '超合同最大需量', severity: 'major', scope: { device: ['main'] }, contracted_kw: 300 },
     { id: 'pv-pr', kind: 'pv_performance', name: '光伏性能比偏低', severity: 'minor', below: 0.7, days: 2 },
@@ -130,7 +133,7 @@ describe('scheduled KPI rules', () => {
     });
     expect(evaluator.firing().map((i) => i.rule).sort()).toEqual(['base', 'day-high', 'demand', 'pv-pr', 'savings']);
     const byRule = new Map(fired.map((e) => [e.rule, e]));
-    // the median of the four Mondays before (one of them the holiday of 6 October) is a working Monday's 1140 kWh
+    // the Mondays before but the holiday of 6 October: the median of three working Mondays, 1140 kWh
     expect(byRule.get('day-high')!.message).toBe('【次要告警】一号楼：2025-10-13 日用能 2635 kWh，超过近几周同星期中位数的 1482 kWh — 日用电异常偏高');
     expect(byRule.get('demand')!.message).toContain('最大需量 500 kW，超过 300 kW');
     await s.check(); // the same day is not judged twice, also by a new schedule on the same store
@@ -161,5 +164,9 @@ describe('scheduled KPI rules', () => {
     expect(on.kpi).toBeDefined();
     await on.stop();
     rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a working Monday is not held against a holiday Monday: too few working Mondays in two weeks, not judged', () => {
+    expect(store.events().filter((e) => e.rule === 'day-2w')).toEqual([]);
   });
 });
