@@ -69,7 +69,9 @@ export class BoardEvents {
     const rows = [...events.map((e) => this.point(e, e.transition, e.at_ms, e.message)), ...acks.map((e) =>
       this.point(e, 'acknowledged', e.acked_at_ms as number, `【已确认】${e.message}（${e.acked_by}${e.ack_comment ? `：${e.ack_comment}` : ''}）`))];
     try {
+      // flushed before the cursor moves: a row the InfluxDB client only buffered could still be lost
       await this.o.storage.write(rows);
+      await this.o.storage.flush();
     } catch (err) {
       boardWriteFailures.inc();
       if (!this.failing) log.warn({ err: String(err), rows: rows.length }, 'could not store alert transitions for the boards; retrying');
