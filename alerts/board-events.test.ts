@@ -77,6 +77,18 @@ describe('alert transitions on the boards', () => {
       expect(got.find((r) => r.fields.state === 'acknowledged')!.fields.summary).toMatch(/^【已确认】【严重告警】.*（tech-wang：已派人）$/);
       // nothing new: a round writes nothing again
       expect(await alerts.board!.round()).toBe(0);
+
+      // acknowledged only after it resolved: the acknowledgement's row says resolved (0), so it is not "firing now"
+      await status('hvac', 'gw1', false);
+      await waitFor('hvac firing', () => bodies().some((b) => b.device === 'hvac' && b.state === 'firing'));
+      await status('hvac', 'gw1', true);
+      await waitFor('hvac resolved', () => bodies().some((b) => b.device === 'hvac' && b.state === 'resolved'));
+      const late = new AlertStore(join(dir, 'a', 'alerts'));
+      late.acknowledge(late.findEvents({ transition: 'firing' }).find((e) => e.device === 'hvac')!.id, 'tech-li', '', Date.now() + 1000);
+      late.close();
+      await waitFor('six rows', async () => (await rows()).length === 6, 10_000);
+      const hvac = (await rows()).filter((r) => r.tags.device === 'hvac');
+      expect(hvac.map((r) => [r.fields.state, r.fields.state_code])).toEqual([['firing', 2], ['resolved', 0], ['acknowledged', 0]]);
     } finally {
       await alerts.stop();
       await storage.close();

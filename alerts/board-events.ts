@@ -6,7 +6,9 @@
  * or a notification: a write that fails is counted and tried again at the next round.
  *
  *  alert_event   tags site, rule, severity, building, device, point; fields state (firing | resolved |
- *                acknowledged), state_code (2 firing, 1 acknowledged, 0 resolved), summary (Chinese), value, event_id
+ *                acknowledged), state_code — the alert's condition after the row: 2 firing, 1 firing and
+ *                acknowledged, 0 resolved (also for an acknowledgement given after it resolved) — summary
+ *                (Chinese), value, event_id
  */
 import { Counter, register } from 'prom-client';
 import { logger } from '../core/log.ts';
@@ -31,10 +33,10 @@ export interface BoardEventsOptions {
 }
 
 interface Cursor { id: number; ack_ms: number; ack_id: number }
-interface Row { id: number; rule: string; device: string; building: string; point: string; severity: string; transition: string; at_ms: number; value: number | null; message: string; acked_by: string | null; acked_at_ms: number | null; ack_comment: string | null }
+interface Row { id: number; key: string; rule: string; device: string; building: string; point: string; severity: string; transition: string; at_ms: number; value: number | null; message: string; acked_by: string | null; acked_at_ms: number | null; ack_comment: string | null }
 
 const CURSOR_KEY = 'board_events_cursor';
-const STATE_CODE: Record<string, number> = { firing: 2, acknowledged: 1, resolved: 0 };
+const STATE_CODE: Record<string, number> = { firing: 2, resolved: 0 };
 const log = logger('alerts-board');
 
 /** Copies alert transitions to storage on a timer. */
@@ -67,7 +69,7 @@ export class BoardEvents {
       ORDER BY acked_at_ms, id LIMIT ?`).all(c.ack_ms, c.ack_ms, c.ack_id, limit) as Row[];
     if (events.length === 0 && acks.length === 0) return 0;
     const rows = [...events.map((e) => this.point(e, e.transition, e.at_ms, e.message)), ...acks.map((e) =>
-      this.point(e, 'acknowledged', e.acked_at_ms as number, `【已确认】${e.message}（${e.acked_by}${e.ack_comment ? `：${e.ack_comment}` : ''}）`))];
+      this.point(e, 'acknowledged', e.acked_at_ms as number, `【已确认】${e.message}（${e.acked_by}${e.ack_comment ? `：${e.ack_comment}` : ''}）`, this.ackedCode(e)))];
     try {
       // flushed before the cursor moves: a row the InfluxDB client only buffered could still be lost
       await this.o.storage.write(rows);
@@ -92,10 +94,21 @@ export class BoardEvents {
     return text ? JSON.parse(text) as Cursor : { id: 0, ack_ms: -1, ack_id: 0 };
   }
 
-  private point(e: Row, state: string, time: number, summary: string): StoredPoint {
+  /**
+   * What an acknowledgement leaves the alert as, by its latest transition at the time: the acknowledged firing
+   * (1), resolved since (0), or firing anew, unacknowledged (2) — so the latest row of an alert always says whether
+   * it still fires.
+   */
+  private ackedCode(e: Row): number {
+    const latest = this.o.store.db.prepare('SELECT id, transition FROM alert_event WHERE key = ? AND at_ms <= ? ORDER BY id DESC LIMIT 1')
+      .get(e.key, e.acked_at_ms) as { id: number; transition: string } | undefined;
+    return !latest || latest.id === e.id ? 1 : latest.transition === 'resolved' ? 0 : 2;
+  }
+
+  private point(e: Row, state: string, time: number, summary: string, code = STATE_CODE[state] ?? 0): StoredPoint {
     const tags: Record<string, string> = { site: this.o.site, rule: e.rule, severity: e.severity, building: e.building, device: e.device, point: e.point };
     for (const k of Object.keys(tags)) if (tags[k] === '') delete tags[k]; // InfluxDB has no empty tag values
-    const fields: StoredPoint['fields'] = { state, state_code: STATE_CODE[state] ?? 0, summary, event_id: e.id };
+    const fields: StoredPoint['fields'] = { state, state_code: code, summary, event_id: e.id };
     if (e.value !== null) fields.value = e.value;
     return { measurement: MEASUREMENT.alertEvent, tags, fields, time };
   }

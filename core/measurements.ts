@@ -76,7 +76,7 @@ export const MEASUREMENT = {
   gatewayStatus: 'gateway_status',
   /**
    * alert lifecycle transitions (alerts/board-events.ts, decision 0409): tags site, rule, severity, building, device;
-   * fields state (firing | resolved | acknowledged), state_code (2, 0, 1), summary (the Chinese message), value, event_id
+   * fields state (firing | resolved | acknowledged), state_code (condition after the row: 2 firing, 1 acknowledged, 0 resolved), summary (the Chinese message), value, event_id
    */
   alertEvent: 'alert_event',
 } as const;
