@@ -73,7 +73,7 @@ describe('status transitions in storage', () => {
     await waitFor('the will stored', async () => (await rows(MEASUREMENT.gatewayStatus)).length === 2, 10_000);
     const gateway = await rows(MEASUREMENT.gatewayStatus);
     expect(gateway.map((r) => [r.tags.gateway, r.fields.state, r.fields.state_code, r.fields.reason]))
-      .toEqual([['gw1', 'online', 2, ''], ['gw1', 'offline', 0, 'connection lost (last will)']]);
+      .toEqual([['gw1', 'online', 2, ''], ['gw1', 'offline', 0, 'last_will']]);
     expect(gateway[0].time).toBe(t0 + 1000);
     gw.end(true);
 

@@ -102,7 +102,7 @@ export class StatusHistory {
     if (this.last.get(gateway) === state) return []; // a heartbeat
     // the will was built at connect time, so it is older than the gateway's latest online status; a stop is not
     const seen = this.onlineTs.get(gateway);
-    const reason = msg.online || seen === undefined ? '' : msg.ts < seen ? 'connection lost (last will)' : 'stopped';
+    const reason = msg.online || seen === undefined ? '' : msg.ts < seen ? 'last_will' : 'stopped';
     this.write(gateway, state, {
       measurement: MEASUREMENT.gatewayStatus, tags: { site, gateway },
       fields: { state_code: STATE_CODE[state], state, label: STATE_LABEL[state], reason },

@@ -25,9 +25,11 @@ const STATE_MAPPINGS = [{ type: 'value', options: { 2: { text: '在线', color: 
 const ALERT_MAPPINGS = [{ type: 'value', options: { 2: { text: '告警中', color: 'red', index: 0 }, 1: { text: '已确认', color: 'orange', index: 1 }, 0: { text: '已恢复', color: 'green', index: 2 } } }];
 const coloured = (mappings: unknown[]) => [{ id: 'mappings', value: mappings }, { id: 'custom.cellOptions', value: { type: 'color-background' } }];
 const since = [{ id: 'unit', value: UNIT.dateTime }];
+/** gateway_status reasons (collector/status-history.ts); a device's reason is its gateway's own text. */
+const GATEWAY_REASONS = [{ type: 'value', options: { last_will: { text: '连接中断（遗嘱）' }, stopped: { text: '正常停止' } } }];
 
 /** A table of the latest state of each gateway or device, with its name, reason and since when. */
-function stateTable(b: Board, title: string, description: string, from: string, idTag: 'gateway' | 'device', w: number): void {
+function stateTable(b: Board, title: string, description: string, from: string, idTag: 'gateway' | 'device', w: number, reasons?: unknown[]): void {
   b.table({
     title, description, unit: UNIT.none, w, h: 9, timeFrom: '30d',
     targets: [
@@ -40,13 +42,13 @@ function stateTable(b: Board, title: string, description: string, from: string, 
       { id: 'organize', options: { excludeByName: { id: true, 'Time 2': true }, renameByName: { 'Time 1': '状态开始', name: '名称', state_code: '状态', reason: '原因' }, indexByName: { name: 0, state_code: 1, 'Time 1': 2, reason: 3 } } },
       { id: 'sortBy', options: { sort: [{ field: '状态' }] } },
     ],
-    overrides: { 状态: coloured(STATE_MAPPINGS), 状态开始: since },
+    overrides: { 状态: coloured(STATE_MAPPINGS), 状态开始: since, ...(reasons ? { 原因: [{ id: 'mappings', value: reasons }] } : {}) },
   });
 }
 
 /** Adds the state and alert panels to the board. */
 export function statusPanels(b: Board): void {
-  stateTable(b, '网关状态', '各网关自己发布的在线状态（离线含 MQTT 遗嘱：连接中断）与状态开始的时间，读最近 30 天的状态变化。', GATEWAYS, 'gateway', 10);
+  stateTable(b, '网关状态', '各网关自己发布的在线状态（离线含 MQTT 遗嘱：连接中断）与状态开始的时间，读最近 30 天的状态变化。', GATEWAYS, 'gateway', 10, GATEWAY_REASONS);
   stateTable(b, '设备状态', '各设备由网关判定的状态：在线、降级（有应答但读数全部无效）、离线，原因与状态开始的时间；离线与降级排在前面。网关离线时其设备保持离线前的状态，以网关状态为准。', DEVICES, 'device', 14);
   b.states({
     title: '状态变化时间线', description: '范围内发生过状态变化的网关与设备（按 id）：绿色在线、橙色降级、红色离线；范围开始前的状态不显示。', unit: UNIT.none, w: 24, h: 8,
