@@ -43,6 +43,24 @@ describe('outbox log', () => {
     again.close();
   });
 
+  it('deletes the segments a later release frees after releases that had nothing to delete', () => {
+    const dir = tempDir();
+    const log = new OutboxLog(dir, 100);
+    const a = log.append(bytes('a'.repeat(60)));
+    log.releaseBefore(a.seg); // the writer's acks while everything is in the first segment
+    log.releaseBefore(Number.MAX_SAFE_INTEGER);
+    const b = log.append(bytes('b'.repeat(60)));
+    const c = log.append(bytes('c'.repeat(60)));
+    expect([b.seg, c.seg]).toEqual([2, 3]);
+    log.releaseBefore(2);
+    expect(readdirSync(dir)).toEqual(['00000002.lp', '00000003.lp']);
+    log.releaseBefore(2); // nothing left before 2
+    log.releaseBefore(Number.MAX_SAFE_INTEGER);
+    expect(readdirSync(dir)).toEqual(['00000003.lp']);
+    expect(log.read(c).toString()).toBe('c'.repeat(60));
+    log.close();
+  });
+
   it('says which bytes a file no longer holds', () => {
     const dir = tempDir();
     const log = new OutboxLog(dir);

@@ -26,6 +26,8 @@ export class OutboxLog {
   private seg: number;
   private fd: number;
   private size: number;
+  /** no segment before this one exists (a release below it has nothing to delete: no directory listing per ack) */
+  private first: number;
   private readonly readers = new Map<number, number>();
 
   constructor(
@@ -33,7 +35,9 @@ export class OutboxLog {
     private readonly segmentBytes = 64 * 1024 * 1024,
   ) {
     mkdirSync(dir, { recursive: true });
-    this.seg = Math.max(1, ...this.segments());
+    const found = this.segments();
+    this.seg = Math.max(1, ...found);
+    this.first = Math.min(this.seg, ...found);
     this.fd = openSync(this.file(this.seg), 'a+');
     this.size = fstatSync(this.fd).size;
   }
@@ -73,6 +77,7 @@ export class OutboxLog {
 
   /** Delete the segments before `seg` (no entry points into them any more); the current one stays. */
   releaseBefore(seg: number): void {
+    if (Math.min(seg, this.seg) <= this.first) return; // nothing older than `seg` is left (the writer acks often)
     for (const s of this.segments()) {
       if (s >= seg || s === this.seg) continue;
       const fd = this.readers.get(s);
@@ -80,6 +85,7 @@ export class OutboxLog {
       this.readers.delete(s);
       rmSync(this.file(s), { force: true });
     }
+    this.first = Math.min(seg, this.seg);
   }
 
   close(): void {
