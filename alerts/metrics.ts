@@ -18,4 +18,8 @@ export const alertMetrics = {
     name: 'jieneng_alert_deliveries_total', help: 'notification delivery attempts by channel and result (sent, retry, failed, silenced, held for the quiet-hours digest)',
     labelNames: ['channel', 'result'] as const,
   })),
+  reloads: once('jieneng_alert_rules_reloads_total', () => new Counter({
+    name: 'jieneng_alert_rules_reloads_total', help: 'edits of the alert rules file noticed by a running collector: applied, or rejected (the old rules kept)',
+    labelNames: ['result'] as const,
+  })),
 };

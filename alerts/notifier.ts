@@ -49,7 +49,7 @@ export class Notifier {
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(private readonly opts: NotifierOptions) {
+  constructor(private opts: NotifierOptions) {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.now = opts.now ?? Date.now;
   }
@@ -67,6 +67,14 @@ export class Notifier {
   /** A transition was stored: deliver soon. */
   kick(): void {
     if (!this.stopped) void this.drain().catch((err: unknown) => log.error({ err: (err as Error).message }, 'notification run failed'));
+  }
+
+  /**
+   * The channels and quiet hours of a reloaded rules file. Channels it no longer names are kept for what is
+   * still owed to them (a resolution of a removed rule's alert among others).
+   */
+  configure(channels: ReadonlyMap<string, Channel>, senders: ReadonlyMap<string, ChannelSender>, quiet: QuietHours | undefined): void {
+    this.opts = { ...this.opts, channels: new Map([...this.opts.channels, ...channels]), senders: new Map([...this.opts.senders, ...senders]), quiet };
   }
 
   /** Poll the outbox every `poll_ms` (retries come due by the clock). */

@@ -18,7 +18,9 @@ import { createSender } from './channels/index.ts';
 import { BoardEvents } from './board-events.ts';
 import { AlertEvaluator } from './engine/evaluator.ts';
 import { Notifier, type BackoffOptions } from './notifier.ts';
-import type { AlertConfig } from './rules/load.ts';
+import { loadAlertRules, type AlertConfig } from './rules/load.ts';
+import { watchRulesFile } from './rules/watch.ts';
+import { alertMetrics } from './metrics.ts';
 import { AlertStore } from './store.ts';
 
 /** Options of `startAlerts`. */
@@ -45,6 +47,11 @@ export interface AlertsOptions {
   kpi?: boolean;
   /** how often transitions are copied to the storage for the boards (decision 0409); default 5 s */
   boardEveryMs?: number;
+  /**
+   * reload `config.file` when it changes (an edit through the API): validated first, a bad file keeps the rules
+   * running. `env`: of its `${NAME}` settings (default process.env); `pollMs`, `debounceMs`: alerts/rules/watch.ts
+   */
+  watchRules?: { env?: NodeJS.ProcessEnv; pollMs?: number; debounceMs?: number };
 }
 
 /** Alerting that runs beside a collector. */
@@ -56,6 +63,8 @@ export interface RunningAlerts {
   kpi?: KpiSchedule;
   /** the copier of transitions to the storage (when a storage was given) */
   board?: BoardEvents;
+  /** apply an edited (validated) rules file: rules, channels, quiet hours, KPI schedule */
+  reload(config: AlertConfig): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -64,41 +73,87 @@ const log = logger('alerts');
 /** Open the alert state, start evaluating and delivering. */
 export function startAlerts(opts: AlertsOptions): RunningAlerts {
   const store = new AlertStore(join(opts.dataDir, 'alerts'));
-  const senders = new Map([...opts.config.channels].map(([id, c]) => [id, createSender(c)]));
-  const notifier = new Notifier({ store, channels: opts.config.channels, senders, backoff: opts.backoff, quiet: opts.config.quiet_hours });
-  const evaluator = new AlertEvaluator({ config: opts.config, site: opts.site, store, onTransition: () => notifier.kick(), now: opts.now });
+  let config = opts.config;
+  const senders = new Map([...config.channels].map(([id, c]) => [id, createSender(c)]));
+  const notifier = new Notifier({ store, channels: config.channels, senders, backoff: opts.backoff, quiet: config.quiet_hours });
+  const evaluator = new AlertEvaluator({ config, site: opts.site, store, onTransition: () => notifier.kick(), now: opts.now });
   evaluator.start(opts.tickMs);
   notifier.start(opts.pollMs);
-  const wantsKpi = opts.config.rules.some((r) => (KPI_KINDS as readonly string[]).includes(r.rule.kind));
-  if (wantsKpi && !opts.storage) log.warn('KPI rules need the storage: they are not judged');
-  const kpi = wantsKpi && opts.storage && opts.kpi !== false
-    ? new KpiSchedule({
-      config: opts.config, evaluator, store, delay_ms: opts.kpiDelayMs,
-      ctx: { index: new SiteIndex(opts.site), storage: opts.storage, reference: opts.reference ?? loadReferenceData(), now: opts.now ?? Date.now },
-    })
-    : undefined;
-  kpi?.start();
+  const startKpi = (c: AlertConfig) => {
+    const wantsKpi = c.rules.some((r) => (KPI_KINDS as readonly string[]).includes(r.rule.kind));
+    if (wantsKpi && !opts.storage) log.warn('KPI rules need the storage: they are not judged');
+    const kpi = wantsKpi && opts.storage && opts.kpi !== false
+      ? new KpiSchedule({
+        config: c, evaluator, store, delay_ms: opts.kpiDelayMs,
+        ctx: { index: new SiteIndex(opts.site), storage: opts.storage, reference: opts.reference ?? loadReferenceData(), now: opts.now ?? Date.now },
+      })
+      : undefined;
+    kpi?.start();
+    return kpi;
+  };
   const board = opts.storage ? new BoardEvents({ store, storage: opts.storage, site: opts.site.site.id, everyMs: opts.boardEveryMs }) : undefined;
   board?.start();
-  const wantsStatus = opts.config.rules.some((r) => r.rule.kind === 'device_state');
-  const client = wantsStatus && opts.mqttUrl ? followStatus(opts, evaluator) : undefined;
-  log.info({ rules: opts.config.rules.length, channels: opts.config.channels.size, file: opts.config.file }, 'alerting started');
-  return {
-    evaluator, notifier, store, kpi, board,
+  const wantsStatus = (c: AlertConfig) => c.rules.some((r) => r.rule.kind === 'device_state');
+  let status = wantsStatus(config) && opts.mqttUrl ? followStatus(opts, evaluator) : undefined;
+  log.info({ rules: config.rules.length, channels: config.channels.size, file: config.file }, 'alerting started');
+  const running: RunningAlerts = {
+    evaluator, notifier, store, kpi: startKpi(config), board,
+    async reload(next) {
+      const fresh = [...next.channels].filter(([id, c]) => JSON.stringify(config.channels.get(id)) !== JSON.stringify(c));
+      const replaced = fresh.map(([id]) => senders.get(id)).filter((x) => x !== undefined);
+      for (const [id, c] of fresh) senders.set(id, createSender(c));
+      notifier.configure(next.channels, senders, next.quiet_hours);
+      config = next;
+      evaluator.reload(next);
+      await running.kpi?.stop();
+      running.kpi = startKpi(next);
+      if (wantsStatus(next) && opts.mqttUrl) status ??= followStatus(opts, evaluator);
+      status?.replay(); // new device-state rules learn the states already known
+      for (const s of replaced) (s as { close?: () => void }).close?.();
+    },
     async stop() {
-      await kpi?.stop();
+      watcher?.close();
+      await running.kpi?.stop();
       await board?.stop();
-      await client?.endAsync();
+      await status?.client.endAsync();
       evaluator.stop();
       await notifier.stop();
       for (const s of senders.values()) (s as { close?: () => void }).close?.();
       store.close();
     },
   };
+  const watcher = opts.watchRules ? followRulesFile(running, opts, () => config) : undefined;
+  return running;
+}
+
+/**
+ * Reload the rules file when it changes: validated as at a start; a bad file keeps the rules running, with one
+ * log line naming the problem and `jieneng_alert_rules_reloads_total{result="rejected"}`.
+ */
+function followRulesFile(running: RunningAlerts, opts: AlertsOptions, current: () => AlertConfig): { close(): void } {
+  const file = current().file;
+  let applying = Promise.resolve();
+  return watchRulesFile({
+    file, pollMs: opts.watchRules?.pollMs, debounceMs: opts.watchRules?.debounceMs,
+    onChange: () => {
+      let next: AlertConfig;
+      try {
+        next = loadAlertRules(file, opts.site, opts.watchRules?.env);
+      } catch (err) {
+        alertMetrics.reloads.inc({ result: 'rejected' });
+        log.warn({ file, err: (err as Error).message }, 'alert rules file not applied: the rules running are kept');
+        return;
+      }
+      applying = applying.then(() => running.reload(next)).then(
+        () => alertMetrics.reloads.inc({ result: 'applied' }),
+        (err: unknown) => log.error({ file, err: (err as Error).message }, 'alert rules not reloaded'),
+      );
+    },
+  });
 }
 
 /** Subscribe to the site's status topics and tell the evaluator each device's state as it changes. */
-function followStatus(opts: AlertsOptions, evaluator: AlertEvaluator): MqttClient {
+function followStatus(opts: AlertsOptions, evaluator: AlertEvaluator): { client: MqttClient; replay(): void } {
   const siteId = opts.site.site.id;
   const gatewayOf = new Map(opts.site.devices.map((d) => [d.id, d.gateway]));
   const devicesOf = new Map<string, string[]>();
@@ -133,5 +188,5 @@ function followStatus(opts: AlertsOptions, evaluator: AlertEvaluator): MqttClien
       judge(where.device);
     }
   });
-  return client;
+  return { client, replay: () => { for (const [device, state] of effective) evaluator.deviceState(device, state); } };
 }

@@ -102,7 +102,7 @@ export const alertPaths: Record<string, Schema> = {
   },
   '/api/v1/alert-rules/{id}': {
     put: {
-      summary: 'Add or replace a rule; the whole file is validated as at a start, written back with its comments, and the change audited. The collector applies it when it restarts.',
+      summary: 'Add or replace a rule; the whole file is validated as at a start, written back with its comments, and the change audited. A running collector applies it within seconds, without a restart.',
       operationId: 'putAlertRule',
       parameters: [{ name: 'id', in: 'path', required: true, description: 'rule id', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' } }],
       requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertRule' } } } },

@@ -121,7 +121,7 @@ export async function startDemo(opts: DemoOptions): Promise<RunningDemo> {
     const alertRulesFile = opts.env.ALERT_RULES_FILE ?? resolve(opts.dataDir, 'alert-rules.yaml');
     if (!opts.env.ALERT_RULES_FILE && !existsSync(alertRulesFile)) copyFileSync(DEMO_ALERTS_FILE, alertRulesFile);
     const alertConfig = loadAlertRules(alertRulesFile, site, opts.env);
-    const alerts = startAlerts({ site, config: alertConfig, dataDir: resolve(opts.dataDir, 'collector'), mqttUrl, mqttOptions: account('api'), storage });
+    const alerts = startAlerts({ site, config: alertConfig, dataDir: resolve(opts.dataDir, 'collector'), mqttUrl, mqttOptions: account('api'), storage, watchRules: { env: opts.env } });
     stops.push(() => alerts.stop());
     const entries = new EntryStore(returnsFile(opts.dataDir));
     stops.push(async () => entries.close());

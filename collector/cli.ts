@@ -88,6 +88,8 @@ async function runCollector(values: { [K in keyof typeof RUN_OPTIONS]?: string }
       site, config: alertConfig, dataDir, mqttUrl: mqtt.url, mqttOptions: mqtt.options, storage,
       // the daily KPI rules read the whole site's rollups: in a share group, partition 0 alone judges them
       kpi: (partition?.index ?? 0) === 0,
+      // an edit of the file (PUT /api/v1/alert-rules/{id}) applies without a restart
+      watchRules: {},
     })
     : undefined;
   try {

@@ -13,38 +13,12 @@ import { INTERVAL_15M_MS, MEASUREMENT } from '../../core/measurements.ts';
 import type { SiteModel } from '../../core/site/schema.ts';
 import { alertMetrics } from '../metrics.ts';
 import { renderMessage } from '../message.ts';
-import type { AlertConfig, CompiledRule, Subject } from '../rules/load.ts';
+import type { AlertConfig, CompiledRule } from '../rules/load.ts';
 import { KPI_KINDS, type CounterEventKind } from '../rules/schema.ts';
 import { messageValues } from './values.ts';
 import type { AlertStore, StoredInstance } from '../store.ts';
-import { normalState, observe, tick, type Condition, type Transition } from './lifecycle.ts';
-
-/** One rule on one device (and point): its lifecycle and what the message needs. */
-interface Slot extends StoredInstance {
-  compiled: CompiledRule;
-  dev: Subject;
-  /** interval energy: the interval still filling, judged once a later one begins */
-  open_start?: number;
-  open_quantity?: number;
-  /** stale: newest reading seen */
-  last_seen_ms?: number;
-  /** counter: the event that fired */
-  event?: string;
-  /** threshold: +1 above, −1 below; breach when sign × value > sign × limit, clear when sign × value ≤ sign × recover */
-  sign: number;
-  limit: number;
-  recover: number;
-  /** rate-of-change rules: the change per this many ms is judged; 0: the value */
-  rate_per_ms: number;
-  /** escalation asked of the store for this firing (acknowledged, escalated or not configured: not again) */
-  escalation_settled: boolean;
-  /** inverter-fault rules: the state codes that are a fault */
-  codes: ReadonlySet<number> | undefined;
-  /** KPI rules: the local day last judged */
-  day: string | undefined;
-  /** sequence-gap rules: batches counted lost when last looked */
-  lost_seen: number;
-}
+import { observe, tick, type Condition, type Transition } from './lifecycle.ts';
+import { makeSlot, slotKey, type Slot } from './slots.ts';
 
 /** A gateway's seq accounting as the collector keeps it (collector/sequence/ledger.ts). */
 export interface GatewayGaps {
@@ -52,12 +26,6 @@ export interface GatewayGaps {
   lost: number;
   gaps: { from_seq: number; to_seq: number; opened_ms: number }[];
 }
-
-/** Where each rule kind's point name comes from; KPI rules name what they judge. */
-const KPI_POINT: Record<string, string> = {
-  daily_energy: 'daily_energy', base_load: 'base_load_kw', peak_demand: 'demand_kw', pv_performance: 'performance_ratio',
-  contract_savings: 'savings', sequence_gap: 'seq', estimated_share: 'estimated_share_pct',
-};
 
 /** The threshold slots of one point of a device: the point's value is read once for all of them. */
 interface PointWatch {
@@ -79,6 +47,8 @@ export interface EvaluatorOptions {
 }
 
 const log = logger('alerts');
+/** Why an instance resolved without its condition clearing (a reload of the rules file). */
+const REASON_ZH = { 'rule removed': '规则已删除', 'out of scope': '规则已修改，不再适用' } as const;
 
 /** Evaluates the rules of one site against the data as it arrives. */
 export class AlertEvaluator implements IngestObserver {
@@ -99,47 +69,84 @@ export class AlertEvaluator implements IngestObserver {
   private readonly buildingNames: Map<string, string>;
   private readonly timeFormat: Intl.DateTimeFormat;
   private timer?: NodeJS.Timeout;
+  private config: AlertConfig;
 
   constructor(private readonly opts: EvaluatorOptions) {
     this.now = opts.now ?? Date.now;
     this.buildingNames = new Map(opts.site.buildings.map((b) => [b.id, b.name]));
     this.timeFormat = new Intl.DateTimeFormat('sv-SE', { timeZone: opts.site.site.timezone ?? 'Asia/Shanghai', dateStyle: 'short', timeStyle: 'medium' });
-    const saved = new Map(opts.store.loadInstances().map((i) => [i.key, i]));
-    const started = this.now();
-    for (const compiled of opts.config.rules) {
+    this.config = opts.config;
+    this.build(opts.config, new Map(opts.store.loadInstances().map((i) => [i.key, i])), this.now());
+  }
+
+  /**
+   * Apply an edited rules file (already validated) without a restart. Instances of unchanged rules keep their
+   * state; a changed rule keeps its instances' state and judges the next reading by its new settings; a firing
+   * instance whose rule was removed (or disabled), or whose subject left the rule's scope, resolves — notified
+   * once, the reason in its message — and a pending one is dropped. Returns the instances resolved so.
+   */
+  reload(config: AlertConfig, at_ms = this.now()): number {
+    const running = new Map(this.slots().map((s) => [s.key, s]));
+    const watches = new Map([...this.points].flatMap(([id, ws]) => ws.map((w) => [`${id}|${w.point}`, w] as const)));
+    this.config = config;
+    this.build(config, running, at_ms);
+    for (const [id, ws] of this.points) {
+      for (const w of ws) {
+        const old = watches.get(`${id}|${w.point}`);
+        if (old) { w.prev_v = old.prev_v; w.prev_ts = old.prev_ts; }
+      }
+    }
+    const kept = new Set(this.slots().map((s) => s.key));
+    const ruleIds = new Set(config.rules.map((r) => r.rule.id));
+    const changed: Slot[] = [];
+    const dropped: Slot[] = [];
+    for (const s of running.values()) {
+      if (kept.has(s.key) || s.state === 'normal') continue;
+      const firing = s.state === 'firing';
+      s.state = 'normal';
+      s.since_ms = at_ms;
+      s.clear_since_ms = undefined;
+      s.breached = false;
+      if (!firing) dropped.push(s);
+      else this.transition(s, 'resolved', at_ms, changed, ruleIds.has(s.rule) ? 'out of scope' : 'rule removed');
+    }
+    this.opts.store.saveInstances(dropped.map(stored));
+    log.info({ file: config.file, rules: config.rules.length, instances: kept.size, resolved: changed.length }, 'alert rules reloaded');
+    this.flush(changed);
+    return changed.length;
+  }
+
+  /** Index every instance of `config`'s rules, resuming `prev` by key. */
+  private build(config: AlertConfig, prev: ReadonlyMap<string, StoredInstance | Slot>, started_ms: number): void {
+    for (const m of [this.points, this.staleOf, this.energy, this.counters, this.states, this.estimated, this.kpi]) m.clear();
+    this.stale.length = 0;
+    this.gapSlots.length = 0;
+    this.active.clear();
+    for (const compiled of config.rules) {
       const r = compiled.rule;
       for (const dev of compiled.subjects) {
-        const point = r.kind === 'threshold' ? (r.point ?? 'interval_energy') : r.kind === 'stale' ? (r.point ?? '')
-          : r.kind === 'inverter_fault' ? (r.point ?? 'inverter_state') : KPI_POINT[r.kind] ?? '';
-        const key = `${r.id}|${dev.id}|${point}`;
-        const sign = r.kind === 'threshold' && r.below !== undefined ? -1 : 1;
-        const limit = r.kind === 'threshold' ? (r.above ?? r.below ?? 0) : 0;
-        const recover = r.kind === 'threshold' ? (r.recover ?? limit) : 0;
-        const prev = saved.get(key) ?? { ...normalState(), value: undefined };
-        // every field written here, in one order and none added later: V8 keeps the slots fast objects (a spread
-        // made them dictionaries, 100 times slower to read on the hot path)
-        const slot: Slot = {
-          key, rule: r.id, device: dev.id, point, compiled, dev,
-          state: prev.state, since_ms: prev.since_ms, clear_since_ms: prev.clear_since_ms, breached: prev.breached, onsets: prev.onsets, value: prev.value,
-          open_start: undefined, open_quantity: undefined, last_seen_ms: undefined, event: undefined, sign, limit, recover,
-          rate_per_ms: compiled.rate_per_ms, escalation_settled: compiled.escalate_after_ms === 0,
-          codes: r.kind === 'inverter_fault' ? new Set(r.codes ?? [7]) : undefined, day: undefined, lost_seen: -1,
-        };
+        const slot = makeSlot(compiled, dev, prev.get(slotKey(compiled, dev).key), started_ms);
         if (slot.state !== 'normal') this.active.add(slot);
-        if ((r.kind === 'threshold' && r.point) || r.kind === 'inverter_fault') watch(this.points, dev.id, point, slot);
-        else if ((KPI_KINDS as readonly string[]).includes(r.kind)) this.kpi.set(key, slot);
+        if ((r.kind === 'threshold' && r.point) || r.kind === 'inverter_fault') watch(this.points, dev.id, slot.point, slot);
+        else if ((KPI_KINDS as readonly string[]).includes(r.kind)) this.kpi.set(slot.key, slot);
         else if (r.kind === 'estimated_share') add(this.estimated, dev.id, slot);
         else if (r.kind === 'sequence_gap') this.gapSlots.push(slot);
         else if (r.kind === 'threshold') add(this.energy, dev.id, slot);
         else if (r.kind === 'counter') add(this.counters, dev.id, slot);
         else if (r.kind === 'device_state') add(this.states, dev.id, slot);
         else {
-          slot.last_seen_ms = started; // a device never heard from is stale `after` the start, not at once
           this.stale.push(slot);
           add(this.staleOf, dev.id, slot);
         }
       }
     }
+  }
+
+  /** Every instance of the rules loaded. */
+  private slots(): Slot[] {
+    const lists = [...this.points.values()].flatMap((ws) => ws.flatMap((w) => w.slots));
+    for (const m of [this.energy, this.counters, this.states, this.estimated]) for (const l of m.values()) lists.push(...l);
+    return [...lists, ...this.stale, ...this.gapSlots, ...this.kpi.values()];
   }
 
   /** The ingest path's call (collector/ingest.ts): readings, interval energy and counter anomalies of a batch. */
@@ -327,16 +334,17 @@ export class AlertEvaluator implements IngestObserver {
     if (t) this.transition(s, t, at_ms, changed);
   }
 
-  private transition(s: Slot, t: Transition, at_ms: number, changed: Slot[]): void {
+  private transition(s: Slot, t: Transition, at_ms: number, changed: Slot[], reason?: keyof typeof REASON_ZH): void {
     if (s.state === 'normal') this.active.delete(s);
     if (t === 'firing') s.escalation_settled = s.compiled.escalate_after_ms === 0; // a new firing may escalate again
-    const message = renderMessage(s.compiled.message, messageValues(s, t, at_ms, { buildingNames: this.buildingNames, timeFormat: this.timeFormat, board_url: this.opts.config.board_url }));
+    const message = renderMessage(s.compiled.message, messageValues(s, t, at_ms, { buildingNames: this.buildingNames, timeFormat: this.timeFormat, board_url: this.config.board_url }))
+      + (reason ? `（${REASON_ZH[reason]}）` : '');
     const r = s.compiled.rule;
     this.opts.store.recordTransition(stored(s), {
       key: s.key, rule: r.id, device: s.device, building: s.dev.building, point: s.point, severity: r.severity,
       transition: t, at_ms, value: s.value, message,
     }, s.compiled.channels, this.now());
-    log.info({ rule: r.id, device: s.device, point: s.point, transition: t, value: s.value }, 'alert');
+    log.info({ rule: r.id, device: s.device, point: s.point, transition: t, value: s.value, reason }, 'alert');
     alertMetrics.transitions.inc({ rule: r.id, severity: r.severity, transition: t });
     changed.push(s);
   }
