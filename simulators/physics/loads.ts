@@ -144,7 +144,9 @@ export class ElectricityMeter implements SimulatedDevice {
       this.children = opts.load.sumOf;
       this.lossFraction = opts.load.lossFraction ?? 0.015;
       this.rippleKw = 0;
-      this.initialKwh = Math.round(100_000 + 400_000 * unitHash(this.seed, 3));
+      // The main meter has counted everything its sub-meters counted, and their losses: its register is never
+      // below theirs, so it reads positive as far back as they do.
+      this.initialKwh = Math.round(this.children.reduce((s, c) => s + c.initialKwh, 0) * (1 + this.lossFraction) * (1 + 0.2 * unitHash(this.seed, 3)));
     } else {
       const weather = opts.weather ?? weatherFor(opts.seed, opts.utcOffsetMs ?? CST_OFFSET_MS);
       const model = new BuildingLoad(opts.load, this.seed, weather);
@@ -158,12 +160,11 @@ export class ElectricityMeter implements SimulatedDevice {
       // Ripple amplitude: 1.5 % of the standby load, so power never goes negative.
       this.rippleKw = 0.015 * model.powerKw(COUNTER_ORIGIN_MS + 3 * 3_600_000);
       this.lossFraction = 0;
-      // A meter installed some years ago: 3–6 years of its typical use on the register at the origin (so a
-      // backfill reaching back two years before the origin still reads positive). Typical use: a mid-April working day.
-      const april = COUNTER_ORIGIN_MS + 104 * 86_400_000; // Wednesday 2026-04-15
-      let dayKwh = 0;
-      for (let h = 0; h < 24; h++) dayKwh += model.powerKw(april + h * 3_600_000);
-      this.initialKwh = Math.round(dayKwh * 300 * (3 + 3 * unitHash(this.seed, 3)));
+      // A meter installed some years ago: 3–6 years of its own use (the year before the origin; with plants
+      // attached, the generic share scaled back up to the whole load) on the register at the origin, so a
+      // backfill reaching back two years still reads positive.
+      const yearKwh = -this.series.integralHours(COUNTER_ORIGIN_MS - 365 * 86_400_000) / genericShare;
+      this.initialKwh = Math.round(yearKwh * (3 + 3 * unitHash(this.seed, 3)));
     }
   }
 

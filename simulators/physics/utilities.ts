@@ -52,8 +52,10 @@ export class UtilityMeter implements SimulatedDevice {
     };
     const noiseSeed = childSeed(seed, 'noise');
     this.series = new KnotSeries((k) => Math.max(0, flow(COUNTER_ORIGIN_MS + k * STEP_MS) * (1 + 0.08 * normalHash(noiseSeed, k))), STEP_MS, COUNTER_ORIGIN_MS);
-    const yearly = people * (opts.medium === 'water' ? 0.04 : 0.06) * 250;
-    this.initialM3 = Math.round(yearly * (0.5 + 2 * unitHash(seed, 3)));
+    // A meter installed some years ago: 3–6 years of its own use (the year before the origin) on the register at
+    // the origin, so a backfill reaching back two years still reads positive (a register never goes below zero).
+    const yearly = -this.series.integralHours(COUNTER_ORIGIN_MS - 365 * 86_400_000);
+    this.initialM3 = Math.round(yearly * (3 + 3 * unitHash(seed, 3)));
   }
 
   /** Flow, m³/h. */
