@@ -10,7 +10,7 @@ import type { Filer } from './filer.ts';
 import type { LayoutRow, ValueSource } from './layout.ts';
 import type { MediumYear, YearFigures } from './year-figures.ts';
 
-/** Where a value came from. `imported` is kept for history the import marks as such. */
+/** Where a value came from; `imported` is a flag beside it (a part of the meters' energy came from a file). */
 export type ValueProvenance = 'measured' | 'estimated' | 'manual' | 'imported' | 'site_model' | 'derived';
 
 /** One filled cell with its provenance. */
@@ -26,6 +26,8 @@ export interface FilledCell {
   complete?: boolean;
   /** the manual entries behind the value */
   entries?: number[];
+  /** some of the meters' energy behind the value came from a history import (the 数据质量 sheet lists the files) */
+  imported?: boolean;
 }
 
 /** A layout row with its filled 数量 and 金额. */
@@ -64,6 +66,7 @@ export function measuredCell(m: MediumYear | null | undefined, factor: number, a
     coverage: m.coverage, complete: m.complete,
   };
   if (manual > 0 || entries.length > 0) { cell.manual_quantity = round(manual, 4); cell.entries = entries; }
+  if (m.imported) cell.imported = true;
   return cell;
 }
 
@@ -124,7 +127,10 @@ export function fillRows(rows: LayoutRow[], c: CellContext): FilledRow[] {
       const entries = parts.flatMap((p) => p.entries ?? []);
       filled[i][key] = parts.length === 0
         ? { value: null, provenance: 'derived' }
-        : { value: round(parts.reduce((a, p) => a + (p.value as number), 0), 4), provenance: parts.every((p) => p.provenance === 'manual') ? 'manual' : 'derived', ...(entries.length > 0 ? { entries } : {}) };
+        : {
+          value: round(parts.reduce((a, p) => a + (p.value as number), 0), 4), provenance: parts.every((p) => p.provenance === 'manual') ? 'manual' : 'derived',
+          ...(entries.length > 0 ? { entries } : {}), ...(parts.some((p) => p.imported) ? { imported: true } : {}),
+        };
     }
   });
   return filled;

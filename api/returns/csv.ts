@@ -14,12 +14,13 @@ function field(v: string | number | null | undefined): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** A cell's provenance for machines: the main one, `+estimated` / `+manual` for the parts, and the entries (#12). */
+/** A cell's provenance for machines: the main one, `+estimated` / `+manual` / `+imported` for the parts, and the entries (#12). */
 function provenanceText(cell: FilledCell | undefined): string | undefined {
   if (!cell) return undefined;
   const parts: string[] = [cell.provenance];
   if (cell.provenance === 'measured' && (cell.estimated_share ?? 0) > 0) parts.push('estimated');
   if (cell.provenance !== 'manual' && (cell.manual_quantity ?? 0) > 0) parts.push('manual');
+  if (cell.imported) parts.push('imported');
   return parts.join('+') + (cell.entries && cell.entries.length > 0 ? ` #${cell.entries.join(' #')}` : '');
 }
 

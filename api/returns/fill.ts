@@ -18,6 +18,7 @@ import { YearEntries } from './entry-sums.ts';
 import type { EntryStore } from './entry-store.ts';
 import { filerOf, type Filer } from './filer.ts';
 import type { LayoutForm, ReturnsLayout } from './layout.ts';
+import { importedMeters, importsOf, type ImportRecord } from './imports.ts';
 import { meterQuality, type MeterQuality } from './quality.ts';
 import { sourceYear, yearFigures, type MediumYear, type YearFigures } from './year-figures.ts';
 
@@ -52,6 +53,8 @@ export interface AnnualReturn {
   quality: MeterQuality[];
   /** the manual entries the year's figures used, with who entered them and when */
   entries: Entry[];
+  /** the history imports whose span meets the year (of the filer's devices) */
+  imports: ImportRecord[];
   warnings: Warning[];
 }
 
@@ -86,12 +89,21 @@ export async function fillAnnualReturn(input: FillInput): Promise<AnnualReturn> 
   let done = 0;
   const step = <T>(p: Promise<T>) => p.then((v) => { input.onProgress?.(++done, total); return v; });
   // the three reads are independent: in parallel
-  const [current, previous, allQuality] = await Promise.all([
+  const [current, previous, allQuality, allImports] = await Promise.all([
     step(yearFigures(filer, index, input.storage, input.coal, entries)),
     step(yearFigures(filer, index, input.storage, input.coal, entriesOfYear(input.entries, filer, input.year - 1))),
     step(meterQuality(index, input.storage, from, to)),
+    importsOf(index, input.storage, from, to),
   ]);
   const quality = filer.kind === 'org_unit' ? allQuality.filter((q) => index.devices.get(q.meter)?.org_unit === filer.id) : allQuality;
+  const imports = filer.kind === 'org_unit' ? allImports.filter((i) => index.devices.get(i.device)?.org_unit === filer.id) : allImports;
+  const imported = importedMeters(imports);
+  for (const [medium, m] of Object.entries(current.by_medium) as [Medium, MediumYear][]) {
+    const meters = filer.kind === 'org_unit' ? index.orgUnitMeters(filer.id, medium).map((d) => d.id)
+      : input.site.devices.filter((d) => d.kind === 'meter' && d.medium === medium && d.enabled !== false).map((d) => d.id);
+    markImported(m, meters, imported);
+  }
+  if (current.pv_generation) markImported(current.pv_generation, filer.inverters, imported);
   const warnings: Warning[] = [];
   const bothComplete = current.complete && previous.complete;
   // as the intensity API does: a change against a year with missing intervals would compare a lower bound
@@ -108,7 +120,7 @@ export async function fillAnnualReturn(input: FillInput): Promise<AnnualReturn> 
   if (current.coefficients_unconfirmed) warnings.push(warn('coefficients_unconfirmed', 'standard-coal coefficients are marked unconfirmed in the reference data: verify them before filing'));
   for (const fuel of current.missing_coefficients) warnings.push(warn('no_coal_coefficient', `no standard-coal coefficient for ${fuel} in the reference data: it is not in 综合能耗`));
   const forms: FilledForm[] = [];
-  for (const f of input.layout.forms) forms.push(...await fillForm(f, { filer, year: current, entries }, index, input.storage, from, to));
+  for (const f of input.layout.forms) forms.push(...await fillForm(f, { filer, year: current, entries }, index, input.storage, from, to, imported));
   input.onProgress?.(4, total);
   const used = new Set(entries.entries.map((e) => e.id));
   return {
@@ -116,12 +128,17 @@ export async function fillAnnualReturn(input: FillInput): Promise<AnnualReturn> 
     site: { id: input.site.site.id, name: filer.name, unified_social_credit_code: filer.unified_social_credit_code },
     filer: { kind: filer.kind, id: filer.id, name: filer.name },
     forms, summary: { current, previous, yoy_change_pct: yoy }, quality,
-    entries: entries.entries.filter((e) => used.has(e.id)), warnings,
+    entries: entries.entries.filter((e) => used.has(e.id)), imports, warnings,
   };
 }
 
+/** Flag a year whose meters include one whose energy came from a file. */
+function markImported(m: MediumYear | undefined, meters: readonly string[], imported: ReadonlySet<string>): void {
+  if (m && meters.some((id) => imported.has(id))) m.imported = true;
+}
+
 /** The sheets of one layout form: one (institution), one per machine room, or one when the filer heats. */
-async function fillForm(f: LayoutForm, c: CellContext, index: SiteIndex, storage: Storage, from: number, to: number): Promise<FilledForm[]> {
+async function fillForm(f: LayoutForm, c: CellContext, index: SiteIndex, storage: Storage, from: number, to: number, imported: ReadonlySet<string>): Promise<FilledForm[]> {
   const base = { id: f.id, title: f.title };
   if (f.per === 'machine_room') {
     const rooms = c.filer.machineRooms;
@@ -130,6 +147,7 @@ async function fillForm(f: LayoutForm, c: CellContext, index: SiteIndex, storage
       for (const part of ['it', 'cooling', 'distribution'] as const) {
         const ids = room.meters[part] ?? [];
         if (ids.length > 0) roomParts[part] = await sourceYear(storage, index, { kind: 'meters', ids, meters: ids.length }, 'electricity', from, to);
+        markImported(roomParts[part], ids, imported);
       }
       const sheet = rooms.length === 1 ? f.sheet : `${f.sheet}-${i + 1}`;
       return { ...base, sheet, subject: room.name, rows: fillRows(f.rows, { ...c, room, roomParts }) };
@@ -142,6 +160,7 @@ async function fillForm(f: LayoutForm, c: CellContext, index: SiteIndex, storage
     for (const medium of [...new Set(meters.map((d) => d.medium as Medium))]) {
       const ids = meters.filter((d) => d.medium === medium).map((d) => d.id);
       heatingMeters[medium] = await sourceYear(storage, index, { kind: 'meters', ids, meters: ids.length }, medium, from, to);
+      markImported(heatingMeters[medium], ids, imported);
     }
     return [{ ...base, sheet: f.sheet, rows: fillRows(f.rows, { ...c, heatingMeters }) }];
   }

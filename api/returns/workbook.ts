@@ -24,7 +24,8 @@ const PROVENANCE_LABEL = { measured: '计量', estimated: '估算', manual: '手
 
 /**
  * Words for a cell's provenance: 计量 (with the estimated or hand-entered part), 估算, 手工填报 (待填 while empty),
- * 站点模型, 合计 (a sum of rows), followed by the manual entries' numbers (#12).
+ * 站点模型, 合计 (a sum of rows), with 含导入 when part of the meters' energy came from a history import, followed by
+ * the manual entries' numbers (#12).
  */
 export function provenanceLabel(cell: FilledCell | undefined): string {
   if (!cell) return '';
@@ -32,10 +33,10 @@ export function provenanceLabel(cell: FilledCell | undefined): string {
   if (cell.provenance === 'manual') return cell.value === null ? '手工填报（待填）' : `${PROVENANCE_LABEL.manual}${refs}`;
   if (cell.provenance === 'measured' && cell.value === null) return '计量（无数据）';
   if (cell.provenance === 'measured') {
-    const parts = [(cell.estimated_share ?? 0) > 0 ? '含估算' : '', (cell.manual_quantity ?? 0) > 0 || refs ? '含手工填报' : ''].filter(Boolean);
+    const parts = [(cell.estimated_share ?? 0) > 0 ? '含估算' : '', (cell.manual_quantity ?? 0) > 0 || refs ? '含手工填报' : '', cell.imported ? '含导入' : ''].filter(Boolean);
     return `计量${parts.length > 0 ? `（${parts.join('、')}）` : ''}${refs}`;
   }
-  return `${PROVENANCE_LABEL[cell.provenance]}${refs}`;
+  return `${PROVENANCE_LABEL[cell.provenance]}${cell.imported ? '（含导入）' : ''}${refs}`;
 }
 
 /** The summary lines: label with its unit, the key of YearFigures, and which get a 同比. */
@@ -141,7 +142,17 @@ function qualitySheet(wb: ExcelJS.Workbook, ret: AnnualReturn): void {
       e.quantity, e.unit ?? '', e.amount_cny, e.document ?? '', e.entered_by, new Date(e.entered_at).toISOString(), e.supersedes ?? null,
     ]);
   }
+  if (ret.imports.length === 0) return;
+  ws.addRow([]);
+  ws.addRow([IMPORTS_TITLE]).font = { bold: true };
+  ws.addRow([...IMPORT_QUALITY_COLUMNS]).font = { bold: true };
+  const iso = (ms: number) => new Date(ms).toISOString();
+  for (const i of ret.imports) ws.addRow([i.device, i.building, i.kind, iso(i.from), iso(i.to), i.readings, i.file_sha256, i.by, iso(i.imported_at)]);
 }
+
+/** The heading of the history imports' table on the data-quality sheet (only when the year has some), and its columns. */
+export const IMPORTS_TITLE = '历史数据导入记录（本年涉及的导入文件）';
+export const IMPORT_QUALITY_COLUMNS = ['设备', '建筑', '类型', '首条读数 (UTC)', '末条读数 (UTC)', '读数条数', '文件 SHA-256', '导入人', '导入时间 (UTC)'] as const;
 
 /** The heading of the manual entries' table on the data-quality sheet, and its columns. */
 export const ENTRIES_TITLE = '手工填报记录（本年使用的现行记录）';

@@ -28,6 +28,8 @@ export interface MediumYear {
   coverage: number;
   complete: boolean;
   days_with_data: number;
+  /** some of its meters' energy in the year came from a history import (imports.ts) */
+  imported?: boolean;
 }
 
 /** The figures of the summary sheet for one year. */
