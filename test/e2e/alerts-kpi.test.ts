@@ -9,13 +9,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../app/broker.ts';
 import { periodStart } from '../../api/domain/index.ts';
 import { checkAlertRules } from '../../alerts/rules/load.ts';
 import { startAlerts } from '../../alerts/runtime.ts';
+import { startMailSink } from '../../alerts/testing/mail-sink.ts';
 import { startReceiver, type Receiver } from '../../alerts/testing/receiver.ts';
 import { createIngestor } from '../../collector/ingest.ts';
 import { startCollector } from '../../collector/runtime.ts';
@@ -38,7 +37,7 @@ const TZ = 'Asia/Shanghai';
 describe('KPI and pipeline alert rules, end to end', () => {
   const stops: (() => Promise<void>)[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'jieneng-e2e-kpi-'));
-  const mails: string[] = [];
+  let mails: string[] = [];
   let receiver: Receiver;
   let sims: SiteSimulators;
   let site: SiteModel;
@@ -51,21 +50,14 @@ describe('KPI and pipeline alert rules, end to end', () => {
     site = await testSite({ buildings: ['zhongshan-e290'], devices: ['zhongshan-e290-main', 'zhongshan-e290-pv-inv1'], pollIntervalS: 1 });
     receiver = await startReceiver(SECRETS);
     stops.push(() => receiver.close());
-    const smtp = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-      onData(stream, _session, cb) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => { mails.push(Buffer.concat(chunks).toString('utf8')); cb(); });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
-    stops.push(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+    const smtp = await startMailSink();
+    stops.push(() => smtp.close());
+    mails = smtp.mails;
     const config = checkAlertRules({
       version: 1,
       channels: [
         { id: 'hook', type: 'webhook', url: receiver.urls.webhook, secret: SECRETS.webhookSecret },
-        { id: 'mail', type: 'email', smtp_url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, from: 'jieneng@example.org', to: ['tech@example.org'] },
+        { id: 'mail', type: 'email', smtp_url: smtp.url, from: 'jieneng@example.org', to: ['tech@example.org'] },
       ],
       default_channels: ['hook'],
       rules: [

@@ -7,12 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../app/broker.ts';
 import { checkAlertRules } from '../../alerts/rules/load.ts';
 import { startAlerts } from '../../alerts/runtime.ts';
+import { startMailSink } from '../../alerts/testing/mail-sink.ts';
 import { startReceiver, type Receiver } from '../../alerts/testing/receiver.ts';
 import { startCollector } from '../../collector/runtime.ts';
 import { startGateway } from '../../gateway/runtime.ts';
@@ -26,7 +25,7 @@ const SECRETS = { wecomKey: 'k', dingtalkToken: 't', dingtalkSecret: 's', feishu
 describe('alerts from simulator faults, end to end', () => {
   const stops: (() => Promise<void>)[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'jieneng-e2e-alerts-'));
-  const mails: string[] = [];
+  let mails: string[] = [];
   let receiver: Receiver;
   let sims: SiteSimulators;
   // simulated time from a working-day morning (10:00 Shanghai), when the main meter draws about 150 kW (seed 7)
@@ -38,21 +37,14 @@ describe('alerts from simulator faults, end to end', () => {
     const site = await testSite({ buildings: ['centre-b2'], devices: ['centre-b2-main', 'centre-b2-lighting'], pollIntervalS: 1 });
     receiver = await startReceiver(SECRETS);
     stops.push(() => receiver.close());
-    const smtp = new SMTPServer({
-      authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
-      onData(stream, _session, cb) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => { mails.push(Buffer.concat(chunks).toString('utf8')); cb(); });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
-    stops.push(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+    const smtp = await startMailSink();
+    stops.push(() => smtp.close());
+    mails = smtp.mails;
     const config = checkAlertRules({
       version: 1,
       channels: [
         { id: 'hook', type: 'webhook', url: receiver.urls.webhook, secret: SECRETS.webhookSecret },
-        { id: 'mail', type: 'email', smtp_url: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`, from: 'jieneng@example.org', to: ['tech@example.org'] },
+        { id: 'mail', type: 'email', smtp_url: smtp.url, from: 'jieneng@example.org', to: ['tech@example.org'] },
       ],
       default_channels: ['hook'],
       rules: [
