@@ -29,9 +29,10 @@ ${targets}
 describe('automation file', () => {
   it('loads the demo file', () => {
     const c = loadAutomation('config/demo-automation.yaml', site);
-    expect([c.schedules.length, c.demand_limits.length, c.points.size, c.priorities]).toEqual([3, 1, 4, { override: 8, demand: 10, schedule: 12 }]);
+    expect([c.schedules.length, c.demand_limits.length, c.points.size, c.priorities]).toEqual([3, 1, 5, { override: 8, demand: 10, schedule: 12 }]);
     // the template's limits and the file's, the narrower
     expect(c.points.get('centre-b1-ahu-1/supply_air_temp_setpoint_c')).toMatchObject({ min: 12, max: 22, max_step_per_min: 2, bacnet: true, gateway: 'gw-centre' });
+    expect(c.points.get('centre-b1-ahu-1/run_command_on')).toMatchObject({ min_on_s: 900, min_off_s: 900, bacnet: true });
   });
 
   it('jieneng automation check says what the file holds', async () => {
@@ -43,7 +44,7 @@ describe('automation file', () => {
     } finally {
       process.stdout.write = write;
     }
-    expect(out.join('')).toBe('config/demo-automation.yaml: ok — 3 schedules, 1 demand limits, 4 commanded points\n');
+    expect(out.join('')).toBe('config/demo-automation.yaml: ok — 3 schedules, 1 demand limits, 5 commanded points\n');
   });
 
   it.each([

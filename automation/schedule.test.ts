@@ -83,4 +83,25 @@ describe('a week of schedules through the gateway to BACnet devices', () => {
     expect(records.map((r) => [r.device, r.value, r.priority, r.outcome])).toEqual([['centre-b1-ahu-1', null, 10, 'dry-run'], ['centre-b1-ahu-1', 17, 12, 'dry-run']]);
     expect((await rig.priorityArray('centre-b1-ahu-1', AV, 1)).every((v) => v === null)).toBe(true);
   }, 30_000);
+
+  it("starts the AHU (binary-output:1) at the programme's start and relinquishes the command at its end", async () => {
+    const BO = 4; const BI = 3; const PV = 85; const RELINQUISH_DEFAULT = 104;
+    const run = await rig.startAnother({ version: 1, schedules: [{
+      id: 'b1-ahu-run', name: '1号楼空调箱启停', building: 'centre-b1', week: { sat: [{ from: '09:00', to: '12:00' }] },
+      targets: [{ device: 'centre-b1-ahu-1', point: 'run_command_on', occupied: 1, unoccupied: 'release' }],
+    }] });
+    const step = async (local: string) => { rig.clock.ms = at(local); return (await run.tick()).map((w) => [w.value, w.priority, w.outcome]); };
+    expect(await step('2025-10-18T08:30')).toEqual([[null, 10, 'written'], [null, 12, 'written']]); // a plain Saturday
+    expect(await step('2025-10-18T09:00')).toEqual([[1, 12, 'written']]);
+    const pa = await rig.priorityArray('centre-b1-ahu-1', BO, 1);
+    expect([pa[11], pa.filter((v) => v !== null).length]).toEqual([1, 1]);
+    expect(await rig.readProperty('centre-b1-ahu-1', BO, 1, PV)).toEqual([1]);
+    // the simulated unit runs on the command, whatever its own time programme says
+    expect(await rig.readProperty('centre-b1-ahu-1', BI, 1, PV)).toEqual([1]);
+    expect(await step('2025-10-18T12:00')).toEqual([[null, 12, 'written']]);
+    expect((await rig.priorityArray('centre-b1-ahu-1', BO, 1)).every((v) => v === null)).toBe(true);
+    // relinquished: Present_Value is Relinquish_Default, the controller's own programme again
+    expect(await rig.readProperty('centre-b1-ahu-1', BO, 1, PV)).toEqual(await rig.readProperty('centre-b1-ahu-1', BO, 1, RELINQUISH_DEFAULT));
+    expect(await rig.readProperty('centre-b1-ahu-1', BI, 1, PV)).toEqual(await rig.readProperty('centre-b1-ahu-1', BO, 1, PV));
+  }, 30_000);
 });

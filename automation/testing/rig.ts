@@ -32,6 +32,8 @@ export interface Rig {
   clock: { ms: number };
   /** Priority_Array of a device's object (`analog-value:1`), slot 1 first, null where empty */
   priorityArray(device: string, objectType: number, instance: number): Promise<(number | null)[]>;
+  /** one property of a device's object as numbers (null for NULL), e.g. Present_Value (85) */
+  readProperty(device: string, objectType: number, instance: number, property: number): Promise<(number | null)[]>;
   /** another automation on the same chain (dry-run variants), stopped with the rig */
   startAnother(file: object): Promise<Automation>;
   stop(): Promise<void>;
@@ -123,14 +125,16 @@ export async function startRig(file: object, startMs: number, where: { building:
   try {
     const bus = await BacnetBus.open({ interface: '127.0.0.1', port: await freeUdpPort(), broadcastAddress: '127.0.0.1' });
     chain.stops.push(() => bus.close());
+    const readProperty: Rig['readProperty'] = async (device, objectType, instance, property) => {
+      const d = site.devices.find((x) => x.id === device)!;
+      if (d.address.protocol !== 'bacnet-ip') throw new Error(`${device} is not a BACnet device`);
+      const values = await bus.readProperty(`127.0.0.1:${d.address.port}`, { type: objectType, instance }, property);
+      return values.map((v) => (v.value === null || v.value === undefined ? null : Number(v.value)));
+    };
     return {
       site, sims: sims!, automation: chain.automation, clock: chain.clock, stop: chain.stop, startAnother: chain.startAnother,
-      async priorityArray(device, objectType, instance) {
-        const d = site.devices.find((x) => x.id === device)!;
-        if (d.address.protocol !== 'bacnet-ip') throw new Error(`${device} is not a BACnet device`);
-        const values = await bus.readProperty(`127.0.0.1:${d.address.port}`, { type: objectType, instance }, PRIORITY_ARRAY);
-        return values.map((v) => (v.value === null || v.value === undefined ? null : Number(v.value)));
-      },
+      readProperty,
+      priorityArray: (device, objectType, instance) => readProperty(device, objectType, instance, PRIORITY_ARRAY),
     };
   } catch (err) {
     await chain.stop();

@@ -113,4 +113,23 @@ describe('simulated BACnet device, as the standard describes it', () => {
     const err = await bus.readProperty(sim.address, sp, P.PRESENT_VALUE, 1).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BacnetRequestError);
   });
+
+  it("the AHU's start/stop binary-output: commandable with Polarity, Priority_Array and Relinquish_Default; the fan follows", async () => {
+    const { bus, sim, read } = await setup('hvac-ahu', 1201);
+    const bo = { type: ObjectType.BINARY_OUTPUT, instance: 1 };
+    const list = (await read(4, 1, P.PROPERTY_LIST)) as number[];
+    for (const p of [P.POLARITY, P.PRIORITY_ARRAY, P.RELINQUISH_DEFAULT, P.CURRENT_COMMAND_PRIORITY]) expect(list).toContain(p);
+    expect(list).not.toContain(P.UNITS);
+    const write = (value: number | null, priority: number) => bus.writeProperty(sim.address, bo, P.PRESENT_VALUE,
+      [value === null ? { type: ApplicationTag.NULL, value: null } : { type: ApplicationTag.ENUMERATED, value }], priority);
+    await write(1, 12); // start
+    expect([await read(4, 1, P.PRESENT_VALUE), await read(3, 1, P.PRESENT_VALUE)]).toEqual([[1], [1]]); // supply_fan_on follows
+    await write(0, 8); // a technician's stop outranks the programme
+    expect([await read(4, 1, P.PRESENT_VALUE), await read(3, 1, P.PRESENT_VALUE), await read(4, 1, P.CURRENT_COMMAND_PRIORITY)]).toEqual([[0], [0], [8]]);
+    expect((await read(0, 5, P.PRESENT_VALUE))[0]).toBeCloseTo(0.05, 6); // fan power (REAL): the controller's standby only
+    await write(null, 8);
+    await write(null, 12);
+    expect(await read(4, 1, P.PRESENT_VALUE)).toEqual(await read(4, 1, P.RELINQUISH_DEFAULT));
+    expect(await read(4, 1, P.CURRENT_COMMAND_PRIORITY)).toEqual([null]);
+  });
 });

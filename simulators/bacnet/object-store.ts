@@ -110,9 +110,11 @@ export class SimObjectStore {
     this.priorityArrays.set(objectKey(objectId), pa);
     // The physics follows the effective value: a command, or Relinquish_Default once every slot is empty.
     const effective = this.activePriority(spec) === undefined ? this.relinquishDefaults.get(objectKey(objectId)) : this.presentValue(spec);
-    // (objects without a stored default are driven by the physics; nothing to hand back to it)
     if (effective !== undefined) {
       this.options.model.setSetpoint(spec.point, hasUnits(spec.objectId.type) ? bacnetConversion(spec.point, spec.units).toCanonical(effective) : effective);
+    } else {
+      // an object without a stored default (an AHU's start/stop) goes back to the controller's own programme
+      this.options.model.release?.(spec.point);
     }
     return undefined;
   }

@@ -52,6 +52,30 @@ describe('HVAC physics', () => {
     expect(after.power_kw).toBeLessThan(before.power_kw * 0.85);
   });
 
+  it("a start/stop command overrides the AHU's time programme: stopped, the fan rests and the supply air drifts", () => {
+    const t = local(2026, 7, 15, 14); // a working afternoon: the programme runs the unit
+    const ahu = new AirHandlingUnit({ id: 'a', servedAreaM2: 18_600, startMs: t - 3_600_000 });
+    const running = ahu.read(t);
+    expect([running.supply_fan_on, running.run_command_on, running.supply_air_temp_c]).toEqual([1, 1, 16]);
+    ahu.setSetpoint('run_command_on', 0);
+    const later = ahu.read(t + 10 * 60_000);
+    expect([later.supply_fan_on, later.run_command_on, later.supply_fan_speed_pct, later.power_kw]).toEqual([0, 0, 0, 0.05]);
+    // 30-minute lag toward outdoor + 0.3 × (24 − outdoor): after 10 min about 28 % of the way, after 3 h nearly there
+    const idle = (o: number) => o + 0.3 * (24 - o);
+    const frac = (later.supply_air_temp_c - 16) / (idle(later.outdoor_air_temp_c) - 16);
+    expect(frac).toBeGreaterThan(0.2);
+    expect(frac).toBeLessThan(0.4);
+    const after3h = ahu.read(t + 3 * 3_600_000);
+    expect(after3h.supply_air_temp_c).toBeCloseTo(idle(after3h.outdoor_air_temp_c), 0);
+    ahu.release('run_command_on'); // relinquished: 17:00, still inside the programme's hours
+    expect(ahu.read(t + 3 * 3_600_000 + 60_000).supply_fan_on).toBe(1);
+    // a start command runs it at night
+    const night = new AirHandlingUnit({ id: 'n', startMs: local(2026, 7, 15, 1) });
+    expect(night.read(local(2026, 7, 15, 2)).supply_fan_on).toBe(0);
+    night.setSetpoint('run_command_on', 1);
+    expect(night.read(local(2026, 7, 15, 2) + 60_000).supply_fan_on).toBe(1);
+  });
+
   it('a warmer chilled-water set-point saves electricity at the same load', () => {
     const t = local(2026, 7, 15, 11);
     const a = new ChillerPlant({ id: 'c', startMs: t - 3_600_000 });

@@ -26,6 +26,8 @@ export interface HvacModel extends SimulatedDevice {
   readonly setpoints: Record<string, number>;
   /** change a set-point (a protocol write); unknown names are ignored */
   setSetpoint(point: string, value: number): void;
+  /** every priority of a command point relinquished: the controller's own programme decides again (optional) */
+  release?(point: string): void;
   /** electrical power at an instant, kW: what the HVAC sub-meter measures for this plant */
   electricalPowerKw(nowMs: number): number;
 }
@@ -100,17 +102,36 @@ abstract class Stepped<S extends object> implements HvacModel {
   protected abstract outputs(t: number, s: S): Record<string, number>;
 }
 
-/** 组合式空调箱: supply fan with VFD, chilled/hot-water coil valves, outdoor-air damper. */
-export class AirHandlingUnit extends Stepped<{ energyKwh: number; runHours: number }> {
+/** The AHU's start/stop command point (binary-output:1 of hvac-ahu): 1 start, 0 stop. */
+export const AHU_RUN_COMMAND = 'run_command_on';
+type AhuState = { energyKwh: number; runHours: number; satC: number };
+
+/**
+ * 组合式空调箱: supply fan with VFD, chilled/hot-water coil valves, outdoor-air damper. A start/stop command
+ * (`run_command_on`) overrides the controller's own time programme until it is relinquished; stopped, the fan draws
+ * only the controller's standby and the supply air drifts toward the plant-room temperature.
+ */
+export class AirHandlingUnit extends Stepped<AhuState> {
   private readonly ratedFanKw: number;
+  /** the commanded state; undefined: the controller's time programme (07:30–18:30 on working days) */
+  private command: boolean | undefined;
   constructor(opts: HvacOptions) {
-    super(opts.id, opts, { supply_air_temp_setpoint_c: 16 }, { energyKwh: 48_210, runHours: 11_420 });
+    super(opts.id, opts, { supply_air_temp_setpoint_c: 16 }, { energyKwh: 48_210, runHours: 11_420, satC: Number.NaN });
     this.ratedFanKw = Math.max(2.2, (opts.servedAreaM2 ?? 8000) * 1.0 / 1000);
+  }
+
+  override setSetpoint(point: string, value: number): void {
+    if (point === AHU_RUN_COMMAND) { if (Number.isFinite(value)) this.command = value >= 0.5; } else super.setSetpoint(point, value);
+  }
+
+  release(point: string): void {
+    if (point === AHU_RUN_COMMAND) this.command = undefined;
   }
 
   private state_(t: number) {
     const outdoor = this.weather.airTempC(t);
-    const { on, occupancy: occ } = plantScheduled(t, this.utcOffsetMs);
+    const { on: scheduled, occupancy: occ } = plantScheduled(t, this.utcOffsetMs);
+    const on = this.command ?? scheduled;
     const raw = demandFraction(outdoor, occ);
     const heating = raw < 0;
     // A set-back (supply air warmer than the 16 °C design in cooling, cooler in heating) lets the zones float: about
@@ -119,25 +140,29 @@ export class AirHandlingUnit extends Stepped<{ energyKwh: number; runHours: numb
     const setBack = Math.max(0.3, 1 - 0.08 * Math.max(0, heating ? -offDesign : offDesign));
     const demand = raw * setBack;
     const speed = on ? Math.min(100, 45 + 55 * Math.abs(demand)) : 0;
-    // In heating season the supply air set-point is reset upward (typical reset: +12 K) by the controller.
+    // In heating season the supply air set-point is reset upward (typical reset: +12 K) by the controller; stopped,
+    // the air in the duct tends to a mix of outdoor and room temperature.
     const sat = on ? this.setpoints.supply_air_temp_setpoint_c + (heating ? 12 : 0) : outdoor + 0.3 * (24 - outdoor);
     const power = on ? this.ratedFanKw * (speed / 100) ** 3 + 0.15 : 0.05;
     return { outdoor, on, demand, speed, sat, power, heating, occ };
   }
 
-  protected step(t: number, hours: number, s: { energyKwh: number; runHours: number }) {
+  protected step(t: number, hours: number, s: AhuState): AhuState {
     const x = this.state_(t);
-    return { energyKwh: s.energyKwh + x.power * hours, runHours: s.runHours + (x.on ? hours : 0) };
+    // Supply air follows its target with a first-order lag: 3 min with the coil in control, 30 min coasting when stopped.
+    const satC = Number.isNaN(s.satC) ? x.sat : x.sat + (s.satC - x.sat) * Math.exp(-hours / (x.on ? 0.05 : 0.5));
+    return { energyKwh: s.energyKwh + x.power * hours, runHours: s.runHours + (x.on ? hours : 0), satC };
   }
 
-  protected outputs(t: number, s: { energyKwh: number; runHours: number }): Record<string, number> {
+  protected outputs(t: number, s: AhuState): Record<string, number> {
     const x = this.state_(t);
     const returnAir = x.on ? 24 + (x.heating ? -3 : 2) * Math.abs(x.demand) : x.outdoor + 0.5 * (24 - x.outdoor);
     return {
       outdoor_air_temp_c: round(x.outdoor, 2),
-      supply_air_temp_c: round(x.sat, 2),
+      supply_air_temp_c: round(Number.isNaN(s.satC) ? x.sat : s.satC, 2),
       return_air_temp_c: round(returnAir, 2),
       supply_air_temp_setpoint_c: this.setpoints.supply_air_temp_setpoint_c,
+      [AHU_RUN_COMMAND]: x.on ? 1 : 0,
       supply_fan_on: x.on ? 1 : 0,
       supply_fan_speed_pct: round(x.speed, 1),
       cooling_valve_pct: round(x.on && !x.heating ? Math.min(100, 100 * x.demand) : 0, 1),

@@ -40,7 +40,7 @@ describe('BACnet/IP on loopback', () => {
     expect(devices.map((d) => d.deviceInstance)).toEqual([1201]);
     const d = devices[0];
     expect(d).toMatchObject({ name: 'AHU-1', maxApdu: 1476, address: `127.0.0.1:${port}` });
-    expect(d.objects).toHaveLength(13);
+    expect(d.objects).toHaveLength(14);
     expect(d.objects.find((o) => o.id === 'analog-input:2')).toMatchObject({ name: 'AHU-SAT', units: 'degrees-celsius', unitSymbol: '°C' });
     expect(typeof d.objects.find((o) => o.id === 'analog-input:2')?.presentValue).toBe('number');
     expect(lines.join('\n')).toMatch(/analog-value:1\s+AHU-SAT-SP/);
@@ -93,15 +93,15 @@ describe('BACnet/IP on loopback', () => {
     ]);
     const small = await source(p1, 1201, 'hvac-ahu');
     const noRpm = await source(p2, 1202, 'hvac-ahu');
-    await waitFor('both read', () => Object.keys(small.latest()).length === 13 && Object.keys(noRpm.latest()).length === 13, 10_000);
+    await waitFor('both read', () => Object.keys(small.latest()).length === 14 && Object.keys(noRpm.latest()).length === 14, 10_000);
     const a = small.src.stats();
     expect(a.maxApdu).toBe(206);
-    // 13 objects × 3 properties do not fit 206 octets: each poll takes several requests, none aborted.
+    // 14 objects × 3 properties do not fit 206 octets: each poll takes several requests, none aborted.
     expect(a.rpmRequests).toBeGreaterThanOrEqual(3 * a.polls - 3);
     expect(a.subscribed).toBe(0);
     const b = noRpm.src.stats();
     expect(b.rpm).toBe(false);
-    expect(b.rpRequests).toBeGreaterThanOrEqual(39);
+    expect(b.rpRequests).toBeGreaterThanOrEqual(42);
     expect(noRpm.latest().supply_air_temp_setpoint_c.value).toBe(16);
     // Without knowing the device, a reader tries RPM, gets Reject (unrecognized-service) and switches to RP.
     const bus = await BacnetBus.open({ interface: '127.0.0.1', port: await freeUdpPort(), broadcastAddress: '127.0.0.1' });
@@ -149,19 +149,19 @@ describe('BACnet/IP on loopback', () => {
       { template: 'hvac-ahu', deviceInstance: 1202, name: 'no-cov', port: p2, cov: false },
     ]);
     const quiet = await source(p1, 1201, 'hvac-ahu', { pollIntervalMs: 300, covSilenceMs: 1000 });
-    await waitFor('subscribed', () => quiet.src.stats().subscribed === 11, 10_000);
+    await waitFor('subscribed', () => quiet.src.stats().subscribed === 12, 10_000);
     s.devices[0].faults.covStopped = true;
     const sent = s.devices[0].counters.covNotifications;
     const polledBefore = quiet.src.stats().polledObjects;
     // After a second of silence each subscribed object is polled again: readings keep coming without COV.
-    await waitFor('silent objects polled', () => quiet.src.stats().polledObjects >= polledBefore + 11 * 2, 10_000);
+    await waitFor('silent objects polled', () => quiet.src.stats().polledObjects >= polledBefore + 12 * 2, 10_000);
     expect(s.devices[0].counters.covNotifications).toBe(sent);
     const n = quiet.readings.length;
     await waitFor('more readings', () => quiet.readings.length > n + 2, 5000);
     expect(quiet.latest().supply_air_temp_c.quality).toBe('good');
 
     const refused = await source(p2, 1202, 'hvac-ahu');
-    await waitFor('polled', () => Object.keys(refused.latest()).length === 13, 10_000);
+    await waitFor('polled', () => Object.keys(refused.latest()).length === 14, 10_000);
     expect(refused.src.stats()).toMatchObject({ subscribed: 0 });
   });
 
