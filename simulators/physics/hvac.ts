@@ -102,15 +102,10 @@ abstract class Stepped<S extends object> implements HvacModel {
   protected abstract outputs(t: number, s: S): Record<string, number>;
 }
 
-/** The AHU's start/stop command point (binary-output:1 of hvac-ahu): 1 start, 0 stop. */
-export const AHU_RUN_COMMAND = 'run_command_on';
+const AHU_RUN_COMMAND = 'run_command_on'; // the start/stop command (binary-output:1 of hvac-ahu): 1 start, 0 stop
 type AhuState = { energyKwh: number; runHours: number; satC: number };
 
-/**
- * 组合式空调箱: supply fan with VFD, chilled/hot-water coil valves, outdoor-air damper. A start/stop command
- * (`run_command_on`) overrides the controller's own time programme until it is relinquished; stopped, the fan draws
- * only the controller's standby and the supply air drifts toward the plant-room temperature.
- */
+/** 组合式空调箱: supply fan with VFD, chilled/hot-water coil valves, outdoor-air damper; a start/stop command. */
 export class AirHandlingUnit extends Stepped<AhuState> {
   private readonly ratedFanKw: number;
   /** the commanded state; undefined: the controller's time programme (07:30–18:30 on working days) */
@@ -120,13 +115,12 @@ export class AirHandlingUnit extends Stepped<AhuState> {
     this.ratedFanKw = Math.max(2.2, (opts.servedAreaM2 ?? 8000) * 1.0 / 1000);
   }
 
+  /** a start (1) or stop (0) command overrides the time programme until every priority is relinquished */
   override setSetpoint(point: string, value: number): void {
-    if (point === AHU_RUN_COMMAND) { if (Number.isFinite(value)) this.command = value >= 0.5; } else super.setSetpoint(point, value);
+    if (point !== AHU_RUN_COMMAND) super.setSetpoint(point, value);
+    else if (Number.isFinite(value)) this.command = value >= 0.5;
   }
-
-  release(point: string): void {
-    if (point === AHU_RUN_COMMAND) this.command = undefined;
-  }
+  release(point: string): void { if (point === AHU_RUN_COMMAND) this.command = undefined; }
 
   private state_(t: number) {
     const outdoor = this.weather.airTempC(t);
@@ -140,8 +134,7 @@ export class AirHandlingUnit extends Stepped<AhuState> {
     const setBack = Math.max(0.3, 1 - 0.08 * Math.max(0, heating ? -offDesign : offDesign));
     const demand = raw * setBack;
     const speed = on ? Math.min(100, 45 + 55 * Math.abs(demand)) : 0;
-    // In heating season the supply air set-point is reset upward (typical reset: +12 K) by the controller; stopped,
-    // the air in the duct tends to a mix of outdoor and room temperature.
+    // Heating season: the controller resets the supply air upward (typically +12 K); stopped: outdoor and room air mix.
     const sat = on ? this.setpoints.supply_air_temp_setpoint_c + (heating ? 12 : 0) : outdoor + 0.3 * (24 - outdoor);
     const power = on ? this.ratedFanKw * (speed / 100) ** 3 + 0.15 : 0.05;
     return { outdoor, on, demand, speed, sat, power, heating, occ };
