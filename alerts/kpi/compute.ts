@@ -8,11 +8,10 @@ import { DAY_MS, MEASUREMENT, QUANTITY_FIELD } from '../../core/measurements.ts'
 import { localParts } from '../../core/time.ts';
 import type { ApiContext } from '../../api/context.ts';
 import { contractSavings } from '../../api/contract-savings.ts';
-import {
-  demandKw, finalYield, isWorkingDay, meanPowerKw, median, nextPeriod, performanceRatio, periodStart, referenceYield, workCalendar,
-} from '../../api/domain/index.ts';
+import { demandKw, isWorkingDay, meanPowerKw, median, nextPeriod, periodStart, workCalendar } from '../../api/domain/index.ts';
+import { pvPerformance } from '../../api/pv-performance.ts';
 import { buildingSource } from '../../api/scope.ts';
-import { sourceSeries, telemetryWindows } from '../../api/series.ts';
+import { sourceSeries } from '../../api/series.ts';
 import type { KpiRule } from '../rules/schema.ts';
 
 /** A verdict on one subject. */
@@ -40,7 +39,7 @@ export async function judgeKpiRule(ctx: ApiContext, rule: KpiRule, subjects: str
     case 'daily_energy': return dailyEnergy(ctx, rule, subjects, day);
     case 'base_load': return baseLoad(ctx, rule, subjects, day);
     case 'peak_demand': return peakDemand(ctx, rule, subjects, day);
-    case 'pv_performance': return pvPerformance(ctx, rule, subjects, day);
+    case 'pv_performance': return prBelow(ctx, rule, subjects, day);
     case 'contract_savings': return savingsBehind(ctx, rule, subjects, day);
   }
 }
@@ -124,27 +123,20 @@ async function peakDemand(ctx: ApiContext, rule: Of<'peak_demand'>, subjects: st
   });
 }
 
-/** The PV system's daily performance ratio (IEC 61724-1, as GET /pv-systems/{id}/performance) of a local day. */
+/**
+ * The PV system's performance ratio (IEC 61724-1) of a local day: the figure GET /pv-systems/{id}/performance and
+ * the daily KPI write-back give (api/pv-performance.ts); null without an irradiance sensor or a sunny hour.
+ */
 async function dailyPr(ctx: ApiContext, systemId: string, day: number): Promise<number | null> {
-  const tz = ctx.index.tz;
   const system = (ctx.index.site.pv_systems ?? []).find((s) => s.id === systemId);
   if (!system?.irradiance_sensor) return null;
-  const end = nextPeriod(day, tz, 'day');
-  const siteId = ctx.index.site.site.id;
-  const [ac, poa] = await Promise.all([
-    sourceSeries(ctx.storage, { siteId, source: { kind: 'meters', ids: system.inverters, meters: system.inverters.length }, medium: 'electricity', from: day, to: end, interval: '1h', tz }),
-    telemetryWindows(ctx.storage, { siteId, devices: [system.irradiance_sensor], point: 'irradiance_w_m2', fn: 'mean', from: day, to: end, every_ms: HOUR_MS, tz }),
-  ]);
-  const acByHour = new Map(ac.map((p) => [p.time, p.value]));
-  // PR over the hours holding both yield and irradiance, as the route does (IEC 61724-1: exclude incomplete intervals consistently)
-  const both = (poa.get(system.irradiance_sensor) ?? []).filter((p) => acByHour.has(p.time));
-  const acBoth = both.reduce((a, p) => a + (acByHour.get(p.time) ?? 0), 0);
-  const hBoth = both.reduce((a, p) => a + p.value / 1000, 0);
-  return hBoth > 0 ? performanceRatio(finalYield(acBoth, system.peak_power_kwp), referenceYield(hBoth)) : null;
+  const to = nextPeriod(day, ctx.index.tz, 'day');
+  const perf = await pvPerformance(ctx, system, { from: day, to, granularity: 'day', region: ctx.reference.grid.default_region });
+  return perf.total.performance_ratio;
 }
 
 /** PR below `below` on each of the last `days` days (the judged day included); a day without sun breaks the run. */
-async function pvPerformance(ctx: ApiContext, rule: Of<'pv_performance'>, subjects: string[], day: number): Promise<KpiVerdict[]> {
+async function prBelow(ctx: ApiContext, rule: Of<'pv_performance'>, subjects: string[], day: number): Promise<KpiVerdict[]> {
   const out: KpiVerdict[] = [];
   for (const id of subjects) {
     const prs: (number | null)[] = [];
