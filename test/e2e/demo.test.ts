@@ -78,6 +78,16 @@ describe('the demo stack (npm start)', () => {
     const alerts = await fetch(`${api}/alerts?state=all`, auth);
     expect(alerts.status).toBe(200);
     expect(Array.isArray(await alerts.json())).toBe(true);
+    // a rule added through the API reaches the running demo's collector without a restart (the file is watched)
+    const put = await fetch(`${api}/alert-rules/demo-edit`, {
+      method: 'PUT', headers: { ...auth.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'threshold', name: '编辑后的规则', severity: 'info', scope: { device: ['centre-b1-main'] }, point: 'power_kw', below: 100_000 }),
+    });
+    expect(put.status).toBe(201);
+    await waitFor('the edited rule firing', async () => {
+      const firing = (await (await fetch(`${api}/alerts`, auth)).json()) as { rule: string }[];
+      return firing.some((a) => a.rule === 'demo-edit');
+    }, 60_000, 1000);
 
     // building automation runs one programme per building part and one demand limit (docs/automation.md); its first
     // writes travel through the broker and the gateways to the BACnet simulators and come back acknowledged
