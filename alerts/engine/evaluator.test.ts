@@ -208,4 +208,23 @@ describe('the hot path', () => {
     // (500 ms was passed once with 24 test files running at that load) and still fails the 2 s of dictionary slots
     expect(performance.now() - started).toBeLessThan(1000);
   });
+
+  it('a reloaded file: a removed rule resolves its firing alert once and drops a pending one silently; a restart does not bring them back', async () => {
+    await send('gw1', reading('hvac', 0, { power_kw: 600 }));
+    await send('gw1', reading('hvac', 3, { power_kw: 600 })); // hvac-power: `for` 2m elapsed, firing
+    evaluator.deviceState('water', 'offline'); // offline: pending for 1 min
+    const without = { ...rules, rules: rules.rules.filter((r) => !['hvac-power', 'offline'].includes(r.rule.id)) };
+    expect(evaluator.reload(without)).toBe(1);
+    expect(events('hvac-power')).toEqual([['hvac-power', 'hvac', 'firing', 3], ['hvac-power', 'hvac', 'resolved', 3]]);
+    expect(store.events()[0].message).toMatch(/（规则已删除）$/);
+    expect(events('offline')).toEqual([]);
+    clock += 5 * MIN;
+    evaluator.tick();
+    expect(events('offline')).toEqual([]);
+    await close();
+    open(); // the whole file again, after a restart: both start from normal
+    expect(evaluator.firing()).toEqual([]);
+    evaluator.tick();
+    expect(events('hvac-power')).toHaveLength(2);
+  });
 });
