@@ -36,7 +36,7 @@ function writeSite(name: string, devices: unknown[], templatesDir = './templates
     writeFileSync(join(dir, 'templates', `${to}.yaml`), readFileSync(join(TEMPLATE_DIR, `${from}.yaml`), 'utf8').replace(/^id: .*$/m, `id: ${to}`));
   }
   const demo = loadSite('config/demo-site.yaml');
-  const site = { version: 1, site: { ...demo.site, id: `integrator-${process.pid}`, templates_dir: templatesDir }, buildings: [demo.buildings[0]], gateways: [{ ...demo.gateways[0], poll_interval_s: 1 }], devices };
+  const site = { version: 1, site: { ...demo.site, id: `integrator-${process.pid}`, templates_dir: templatesDir }, buildings: [{ ...demo.buildings[0], heating: undefined }], gateways: [{ ...demo.gateways[0], poll_interval_s: 1 }], devices };
   writeFileSync(join(dir, 'site.yaml'), JSON.stringify(site, null, 1)); // JSON is YAML
   return join(dir, 'site.yaml');
 }

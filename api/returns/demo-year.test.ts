@@ -31,16 +31,16 @@ const B = 'centre-b1';
 const TO = Date.UTC(2025, 11, 31, 16); // 2026-01-01 00:00 in Shanghai
 
 /**
- * The demo site with an org unit in building 1 (IT centre: the special-use meter), its machine room and the
- * building's heating. Only building 1's meters are simulated: the other buildings stay without data.
+ * The demo site (its machine room and building 1's heating come from the file) with an org unit in building 1 (IT
+ * centre: the special-use meter and the machine room). Only building 1's meters are simulated: the other buildings
+ * stay without data.
  */
 function demoSite(): SiteModel {
   const demo = structuredClone(loadSite(join(import.meta.dirname, '..', '..', 'config', 'demo-site.yaml')));
   const b1 = demo.buildings.find((b) => b.id === B)!;
   b1.org_units = [...(b1.org_units ?? []), { id: 'it-centre', name: '信息中心', floor_area_m2: 1200, years: [{ year: 2025, headcount: 40 }] }];
-  b1.heating = { own_m2: 18600, season_days: 95, meters: [`${B}-gas`] };
   demo.devices.find((d) => d.id === `${B}-special`)!.org_unit = 'it-centre';
-  demo.machine_rooms = [{ id: 'mr1', name: '1号楼机房', building: B, org_unit: 'it-centre', area_m2: 180, racks: 24, it_power_kw: 60, cooling_power_kw: 30, meters: { it: [`${B}-special`] } }];
+  demo.machine_rooms!.find((r) => r.building === B)!.org_unit = 'it-centre';
   demo.site.unified_social_credit_code = '11310117MB2A00000X';
   return checkSite(demo);
 }

@@ -100,7 +100,7 @@ export function integratorSite(templateId: string, templateText: string, device:
   writeFileSync(join(dir, 'templates', `${templateId}.yaml`), templateText);
   const demo = loadSite('config/demo-site.yaml');
   const site = checkSite({
-    version: 1, site: { ...demo.site, id: `${templateId}-${process.pid}`, templates_dir: join(dir, 'templates') }, buildings: [demo.buildings[0]],
+    version: 1, site: { ...demo.site, id: `${templateId}-${process.pid}`, templates_dir: join(dir, 'templates') }, buildings: [{ ...demo.buildings[0], heating: undefined }],
     gateways: [{ id: 'gw-centre', name: '网关', poll_interval_s: pollIntervalS }],
     devices: [{ name: device.id, kind: 'hvac', building: 'centre-b1', gateway: 'gw-centre', template: templateId, simulated: false, ...device }],
   });

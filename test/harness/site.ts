@@ -36,7 +36,12 @@ export async function testSite(opts: TestSiteOptions = {}): Promise<SiteModel> {
   }
   const site: SiteModel = {
     ...demo,
-    buildings: demo.buildings.filter((b) => keepBuildings.has(b.id)),
+    // heating and machine rooms name meters: only the kept ones stay named
+    buildings: demo.buildings.filter((b) => keepBuildings.has(b.id))
+      .map((b) => (b.heating ? { ...b, heating: { ...b.heating, meters: b.heating.meters?.filter((id) => kept.has(id)) } } : b)),
+    machine_rooms: demo.machine_rooms?.filter((r) => keepBuildings.has(r.building)).map((r) => ({
+      ...r, meters: Object.fromEntries(Object.entries(r.meters).map(([part, ids]) => [part, (ids ?? []).filter((id) => kept.has(id))])),
+    })),
     gateways: demo.gateways
       .filter((g) => devices.some((d) => d.gateway === g.id))
       .map((g) => ({ ...g, poll_interval_s: opts.pollIntervalS ?? g.poll_interval_s })),
