@@ -53,7 +53,7 @@ describe('the demo stack (npm start)', () => {
     // within the 90 s the README promises for the first interval: on a loaded machine start-up alone can take 30 s
     // the demo's own admin key (issue #13): in <DATA_DIR>/api-key, readable by its owner only
     const keyFile = join(dataDir, 'api-key');
-    await waitFor('the demo API key', async () => existsSync(keyFile) && readFileSync(keyFile, 'utf8').endsWith('\n'), 60_000, 250);
+    await waitFor('the demo API key', async () => existsSync(keyFile) && readFileSync(keyFile, 'utf8').endsWith('\n'), 120_000, 250);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const auth = { headers: { authorization: `Bearer ${readFileSync(keyFile, 'utf8').trim()}` } };
     await waitFor('the demo API', async () => (await fetch(`${api}/buildings`, auth).catch(() => undefined))?.ok === true, 60_000, 250);
@@ -138,7 +138,7 @@ describe('the demo stack (npm start)', () => {
       await reader.stop();
       await storage.close();
     }
-  }, 150_000);
+  }, 240_000);
 });
 
 describe('the demo stack with an unreachable external server', () => {
