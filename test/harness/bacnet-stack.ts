@@ -107,7 +107,8 @@ export async function startBacserv(instance: number, name: string, opts: { port?
   const dir = mkdtempSync(join(tmpdir(), 'jn-bacserv-'));
   const extra: Record<string, string> = opts.broadcastPort ? { BACNET_IP_BROADCAST_PORT: String(opts.broadcastPort) } : {};
   const launch = async (): Promise<OwnedProcess> => {
-    const p = startProcess(join(bacnetStackBin(), 'bacserv'), [String(instance), name], join(dir, 'bacserv.log'), bacnetStackEnv(port, extra));
+    // in its own folder: bacserv writes serv.pid into its working directory
+    const p = startProcess(join(bacnetStackBin(), 'bacserv'), [String(instance), name], join(dir, 'bacserv.log'), bacnetStackEnv(port, extra), dir);
     try {
       await waitFor(`bacserv ${instance} on port ${port}`, async () => !p.exited
         && (await bacnetTool('bacrp', ['--mac', `127.0.0.1:${port}`, '--dnet', '0', String(instance), 'device', String(instance), 'object-name'], { attempts: 1 })).code === 0, 30_000, 100);

@@ -12,9 +12,9 @@ export interface OwnedProcess {
   exited: boolean;
 }
 
-export function startProcess(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env): OwnedProcess {
+export function startProcess(cmd: string, args: string[], logFile: string, env: NodeJS.ProcessEnv = process.env, cwd?: string): OwnedProcess {
   const fd = openSync(logFile, 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env });
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env, cwd });
   closeSync(fd);
   const owned: OwnedProcess = {
     child,
