@@ -11,7 +11,7 @@ import type { LayoutRow, ValueSource } from './layout.ts';
 import type { MediumYear, YearFigures } from './year-figures.ts';
 
 /** Where a value came from; `imported` is a flag beside it (a part of the meters' energy came from a file). */
-export type ValueProvenance = 'measured' | 'estimated' | 'manual' | 'imported' | 'site_model' | 'derived';
+export type ValueProvenance = 'measured' | 'estimated' | 'manual' | 'site_model' | 'derived';
 
 /** One filled cell with its provenance. */
 export interface FilledCell {

@@ -20,7 +20,7 @@ export const QUALITY_COLUMNS = ['计量表', '名称', '建筑', '介质', '单�
 /** The row of a form sheet where the column headings stand; data rows follow it. */
 export const HEADING_ROW = 6;
 
-const PROVENANCE_LABEL = { measured: '计量', estimated: '估算', manual: '手工填报', imported: '导入', site_model: '站点模型', derived: '合计' } as const;
+const PROVENANCE_LABEL = { measured: '计量', estimated: '估算', manual: '手工填报', site_model: '站点模型', derived: '合计' } as const;
 
 /**
  * Words for a cell's provenance: 计量 (with the estimated or hand-entered part), 估算, 手工填报 (待填 while empty),
