@@ -1,4 +1,6 @@
 /** Site models for tests: a slice of the demo site with its device ports moved to free loopback ports. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkSite, loadSite } from '../../core/site/load.ts';
 import type { SiteModel } from '../../core/site/schema.ts';
 import { freePort, freeUdpPort } from './ports.ts';
@@ -57,4 +59,18 @@ export async function testSite(opts: TestSiteOptions = {}): Promise<SiteModel> {
     contracts: undefined,
   };
   return checkSite(JSON.parse(JSON.stringify(site)));
+}
+
+/**
+ * The whole demo site file copied into `dir` with each gateway's BACnet/IP bus (`local_port`) on a free UDP port, for
+ * tests that run the demo's own gateways beside other tests doing the same. Returns the copy's path.
+ */
+export async function demoSiteOnFreeBusPorts(dir: string): Promise<string> {
+  let text = readFileSync(DEMO_SITE_FILE, 'utf8');
+  for (const port of new Set([...text.matchAll(/local_port: (\d+)/g)].map((m) => m[1]))) {
+    text = text.replaceAll(`local_port: ${port}`, `local_port: ${await freeUdpPort()}`);
+  }
+  const file = join(dir, 'demo-site.yaml');
+  writeFileSync(file, text);
+  return file;
 }

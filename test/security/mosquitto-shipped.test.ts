@@ -20,6 +20,7 @@ import { openEmbeddedStorage } from '../../storage/embedded/store.ts';
 import { loadSite } from '../../core/site/load.ts';
 import { startMosquittoConfig, type MosquittoServer } from '../harness/mosquitto.ts';
 import { startProcess } from '../harness/process.ts';
+import { demoSiteOnFreeBusPorts } from '../harness/site.ts';
 import { freePort, waitFor } from '../harness/ports.ts';
 import { startStreamGateway } from '../harness/stream-gateway.ts';
 
@@ -144,8 +145,9 @@ describe('the shipped Mosquitto configuration', () => {
       cleanups.push(() => p.stop());
       return () => readFileSync(log, 'utf8');
     };
-    const collector = run('cli-collector', ['collector', 'run', '--site', 'config/demo-site.yaml'], 'collector');
-    const gateway = run('cli-gateway', ['gateway', 'run', '--site', 'config/demo-site.yaml', '--gateway', 'gw-east', '--data', join(dir, 'cli-gw')], 'gateway-gw-east');
+    const site = await demoSiteOnFreeBusPorts(dir); // the demo's BACnet/IP bus ports are taken when the demo test runs
+    const collector = run('cli-collector', ['collector', 'run', '--site', site], 'collector');
+    const gateway = run('cli-gateway', ['gateway', 'run', '--site', site, '--gateway', 'gw-east', '--data', join(dir, 'cli-gw')], 'gateway-gw-east');
     await waitFor('collector subscribed over TLS', () => collector().includes('collector subscribed'), 60_000, 200).catch((err: Error) => {
       throw new Error(`${err.message}\ncollector: ${collector()}\ngateway: ${gateway()}\nbroker: ${readFileSync(join(s.broker.dir, 'mosquitto.log'), 'utf8')}`);
     });

@@ -12,6 +12,7 @@ import { afterAll, expect, it } from 'vitest';
 import { startMosquitto } from '../harness/mosquitto.ts';
 import { freePort, waitFor } from '../harness/ports.ts';
 import { startProcess, type OwnedProcess } from '../harness/process.ts';
+import { demoSiteOnFreeBusPorts } from '../harness/site.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jieneng-secrets-'));
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -48,7 +49,8 @@ it('gateway, collector and API with test secrets: none appears in any log line',
   writeFileSync(pwFile, `${SECRETS.collector}\n`);
   const influxFile = join(dir, 'influx-password');
   writeFileSync(influxFile, `${SECRETS.influxFile}\n`);
-  const site = 'config/demo-site.yaml';
+  // the demo's gateways, their BACnet/IP buses moved off the demo's fixed ports (other tests run the demo)
+  const site = await demoSiteOnFreeBusPorts(dir);
 
   const collector = run('collector', ['collector', 'run', '--site', site, '--metrics-port', '0'], {
     MQTT_URL: `mqtt://${host}`, MQTT_USERNAME: 'collector', MQTT_PASSWORD_FILE: pwFile, DATA_DIR: join(dir, 'collector'),
