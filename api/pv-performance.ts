@@ -28,7 +28,7 @@ const POINTS = { yield: 'energy_yield_kwh', export: 'energy_export_kwh', poa: 'i
 const r = (v: number | null, d = 4) => (v === null ? null : round(v, d));
 
 /** The performance of `system` over [from, to) in periods of `granularity`, as the API answers it. */
-export async function pvPerformance(ctx: Pick<ApiContext, 'index' | 'storage' | 'reference'>, system: PvSystem, q: { from: number; to: number; granularity: Granularity; region: string }) {
+export async function pvPerformance(ctx: Pick<ApiContext, 'index' | 'storage' | 'reference'>, system: PvSystem, q: { from: number; to: number; granularity: Granularity; region: string; referenceCellTempC?: number }) {
   const { from, to, granularity, region } = q;
   const tz = ctx.index.tz;
   const siteId = ctx.index.site.site.id;
@@ -75,7 +75,8 @@ export async function pvPerformance(ctx: Pick<ApiContext, 'index' | 'storage' | 
   };
   const whole = samplesIn(from, to);
   const sumG = whole.reduce((a, s) => a + s.poa_w_m2, 0);
-  const tRef = sumG > 0 ? whole.reduce((a, s) => a + s.poa_w_m2 * s.cell_temp_c, 0) / sumG : undefined;
+  // a fixed reference (the write-back's 25 °C, IEC 61724-1 PR'_STC) keeps a day's figure independent of the range
+  const tRef = q.referenceCellTempC ?? (sumG > 0 ? whole.reduce((a, s) => a + s.poa_w_m2 * s.cell_temp_c, 0) / sumG : undefined);
 
   // The inverters' quarter-hours behind the AC energy: estimated part, coverage, completeness (issue 12).
   const acProvenanceOf = (start: number, end: number) => {

@@ -2,7 +2,9 @@
  * PV-system and contract days for the boards (decision 0408), computed by the same functions as the API's answers
  * (api/pv-performance.ts, api/contract-savings.ts), so a board and the API agree for the same period:
  * - scope=pv_system: pv_kwh, final_yield_kwh_kwp, poa_kwh_m2, reference_yield_h, pr, pr_temp_corrected per day
- *   (the temperature correction's reference cell temperature is that of the write-back's range);
+ *   (corrected to the STC cell temperature 25 °C, IEC 61724-1 PR'_STC: a reference fixed for every day, because
+ *   the NREL reference T̄_cell of the range makes the correction cancel over a one-day range, and a day's stored
+ *   figure would depend on which range the job ran over);
  * - scope=contract: per reporting day the adjusted baseline, actual and avoided energy, and since the reporting
  *   period began the cumulative savings, fraction, 68 % uncertainty (ASHRAE G14 Annex B over the days so far)
  *   and the split between the energy-service company and the client (GB/T 24915-2020) — the API's answer for
@@ -17,6 +19,9 @@ import { pvPerformance } from '../api/pv-performance.ts';
 import type { ApiContext } from '../api/context.ts';
 import type { StoredPoint } from '../storage/port.ts';
 
+/** IEC 61724-1 standard test conditions' cell temperature, the reference of the written temperature-corrected PR. */
+export const STC_CELL_TEMP_C = 25;
+
 /** What the rows are computed from: the indexed site, the store, the reference data (jobs/kpi-writeback.ts KpiSources). */
 type Sources = Pick<ApiContext, 'index' | 'storage' | 'reference'>;
 
@@ -27,7 +32,7 @@ export async function pvDayRows(ctx: Sources, from: number, to: number): Promise
   const siteKwh = new Map<number, number>();
   const days = periodsIn(from, to, index.tz, 'day');
   for (const system of index.site.pv_systems ?? []) {
-    const perf = await pvPerformance(ctx, system, { from, to, granularity: 'day', region: ctx.reference.grid.default_region });
+    const perf = await pvPerformance(ctx, system, { from, to, granularity: 'day', region: ctx.reference.grid.default_region, referenceCellTempC: STC_CELL_TEMP_C });
     perf.periods.forEach((p, i) => {
       if (p.hours_with_yield === 0) return;
       const time = days[i].start;
