@@ -4,6 +4,7 @@
  * Problems name the file's row number and field; a file with any problem stores nothing (all or nothing).
  */
 import ExcelJS from 'exceljs';
+import { checkZipSize, UPLOAD_UNPACKED_MAX_BYTES } from '../../core/zip-size.ts';
 import { checkEntry, ENTRY_KINDS, KIND_NAMES, type EntryContext, type EntryDraft } from './entries.ts';
 
 /** The template's columns: the entry fields, in order. */
@@ -93,6 +94,7 @@ function cellValue(v: ExcelJS.CellValue): string | number | boolean | null {
 
 /** The records of an XLSX upload's entries sheet (or its first sheet), each with its row number. */
 async function xlsxRecords(bytes: Buffer): Promise<{ line: number; cells: (string | number | boolean | null)[] }[]> {
+  checkZipSize(bytes, UPLOAD_UNPACKED_MAX_BYTES); // before exceljs unpacks it: a small file may unpack to gigabytes
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(bytes as unknown as ArrayBuffer);
   const ws = wb.getWorksheet(ENTRY_SHEET) ?? wb.worksheets[0];

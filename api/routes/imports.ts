@@ -11,7 +11,8 @@ import { ApiError, badParameter } from '../errors.ts';
 import { stringParam } from '../params.ts';
 import { principalOf } from '../security/enforce.ts';
 import { importReadings } from '../../importer/run.ts';
-import { ImportFileError } from '../../importer/table.ts';
+import { fileFormat, ImportFileError } from '../../importer/table.ts';
+import { checkZipSize, UPLOAD_UNPACKED_MAX_BYTES, ZipSizeError } from '../../core/zip-size.ts';
 
 /**
  * The largest file taken in one request, 16 MiB: about 250 000 CSV rows, which took the process to some 700 MB
@@ -28,11 +29,13 @@ export function importRoutes(ctx: ApiContext): Router {
     const body = req.body as unknown;
     if (!Buffer.isBuffer(body) || body.length === 0) throw new ApiError(400, 'bad_request', 'the request body must be the file: CSV (text/csv) or XLSX');
     try {
+      if (fileFormat(body) === 'xlsx') checkZipSize(body, UPLOAD_UNPACKED_MAX_BYTES); // before exceljs unpacks it
       const p = principalOf(res);
       const by = p ? `${p.name} (key ${p.keyId})` : 'unknown';
       const report = await importReadings({ site: ctx.index.site, storage: ctx.storage, bytes: body, dryRun: dry === 'true', now: ctx.now, by });
       res.status(report.rejected.length > 0 ? 422 : report.stored ? 201 : 200).json(report);
     } catch (err) {
+      if (err instanceof ZipSizeError) throw new ApiError(400, 'bad_file', `not a readable XLSX workbook: ${err.message}`);
       if (err instanceof ImportFileError) throw new ApiError(400, 'bad_file', err.message);
       throw err;
     }
