@@ -47,4 +47,21 @@ describe('building day figures', () => {
     expect(fields.night_base_kw).toBeCloseTo((24 + 16) / 8, 10); // 00–06: 24 kWh; 22–24: 2 × 8 kWh
     expect(fields.electricity_limit_kwh_per_m2).toBeUndefined(); // no building class
   });
+
+  it('takes base load only from whole hours, and only when at least half the hours are whole', () => {
+    const day = zonedTime(TZ, 2026, 3, 4);
+    // 2 kWh a quarter-hour (8 kW); hour 00 whole, hour 01 only its first quarter-hour (2 kWh: not its mean kW),
+    // hours 02–05 and 22–23 missing, 06–21 whole: of the 8 night hours only 00 is whole → no night base load
+    const kept = (i: number) => i < 4 || i === 4 || (i >= 24 && i < 88);
+    const quarterHours = Array.from({ length: 96 }, (_, i) => ({ time: day + i * 900_000, value: 2 })).filter((_, i) => kept(i));
+    const fields = buildingDayFields({
+      building: { id: 'b', name: 'b', floor_area_m2: 1000 }, quarterHours, daily: new Map([[day, { electricity: 2 * quarterHours.length }]]),
+      reference, calendar: workCalendar(reference.holidays.years), tz: TZ,
+    }).get(day)!;
+    expect(fields.kwh_h01).toBe(2);
+    expect(fields.night_base_kw).toBeUndefined();
+    expect(fields.base_load_kw).toBeUndefined(); // a working day: the night's, which is not known
+    // whole hours 00 and 06–21: 17 of 24, each 8 kWh → 8 kW (the partial hour 01 would have pulled it to 7.61 kW)
+    expect(fields.day_mean_kw).toBe(8);
+  });
 });

@@ -45,15 +45,19 @@ export function buildingDayFields(args: {
       const e = touCost(quarters, reference.tariffs.tariffs, tz);
       fields.electricity_cost_cny = e.cost_cny;
       cost += e.cost_cny;
-      const hours = new Map<number, number>();
+      const hours = new Map<number, number>(), counts = new Map<number, number>();
       for (const p of quarters) {
         const h = localParts(p.time, tz).hour;
         hours.set(h, (hours.get(h) ?? 0) + p.value);
+        counts.set(h, (counts.get(h) ?? 0) + 1);
       }
       for (const [h, v] of hours) fields[`kwh_h${String(h).padStart(2, '0')}`] = v;
-      // an hour's kWh is its mean kW: base load as the base-load alert rule takes it (meanPowerKw)
-      const night = meanPowerKw([...hours].filter(([h]) => h >= NIGHT_HOURS.from || h < NIGHT_HOURS.to).map(([, v]) => v));
-      const day = meanPowerKw([...hours.values()]);
+      // an hour's kWh is its mean kW only when its four quarter-hours are there; base load as the base-load alert
+      // rule takes it (meanPowerKw), and like it only from at least half the hours judged
+      const whole = [...hours].filter(([h]) => counts.get(h) === 4);
+      const atLeastHalf = (list: number[], of: number) => (list.length * 2 >= of ? meanPowerKw(list) : null);
+      const night = atLeastHalf(whole.filter(([h]) => h >= NIGHT_HOURS.from || h < NIGHT_HOURS.to).map(([, v]) => v), 24 - NIGHT_HOURS.from + NIGHT_HOURS.to);
+      const day = atLeastHalf(whole.map(([, v]) => v), 24);
       if (night !== null) fields.night_base_kw = night;
       if (day !== null) fields.day_mean_kw = day;
       const base = fields.working_day === 1 ? night : day;
