@@ -79,6 +79,13 @@ describe('fillAnnualReturn with manual entries', () => {
     expect(site.entries.map((e) => e.id)).toContain(ids.lpg_fix);
   });
 
+  it('says that heat billed by area is not in 综合能耗', () => {
+    // heat_by_area 2025-01-01 – 2025-04-01, 500 m²: no heat quantity, so no kgce (GB/T 2589 counts heat by quantity)
+    expect(site.warnings.filter((w) => w.code === 'heat_by_area_not_in_kgce').map((w) => w.message)).toEqual([
+      '2025: purchased heat billed by area (500 m²) has no heat quantity: it is not in 综合能耗; enter it by heat (MJ) when the supplier states it',
+    ]);
+  });
+
   it('fills NY202 for the machine room and NY203 for the heating', () => {
     expect(site.forms.find((f) => f.id === 'NY202')?.subject).toBe('信息中心机房');
     expect(['201', '210', '2201', '2202', '2203', '220'].map((c) => v(site, 'NY202', c))).toEqual([120, 20, 40, 25, 5, 70]);

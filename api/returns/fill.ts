@@ -119,6 +119,12 @@ export async function fillAnnualReturn(input: FillInput): Promise<AnnualReturn> 
   if (current.pv_generation && !current.pv_generation.complete) warnings.push(warn('incomplete_year', `${input.year}: PV generation lacks some intervals (coverage ${current.pv_generation.coverage}); the figure is a lower bound`));
   if (current.coefficients_unconfirmed) warnings.push(warn('coefficients_unconfirmed', 'standard-coal coefficients are marked unconfirmed in the reference data: verify them before filing'));
   for (const fuel of current.missing_coefficients) warnings.push(warn('no_coal_coefficient', `no standard-coal coefficient for ${fuel} in the reference data: it is not in 综合能耗`));
+  // 综合能耗 counts heat by its quantity (GB/T 2589-2020): heat billed by heated area has none, nor a medium without a coefficient
+  const byArea = entries.figure({ kind: 'heat', use: 'by_area', field: 'quantity' });
+  if (byArea.value !== null) warnings.push(warn('heat_by_area_not_in_kgce', `${input.year}: purchased heat billed by area (${byArea.value} m²) has no heat quantity: it is not in 综合能耗; enter it by heat (MJ) when the supplier states it`));
+  for (const [medium, m] of Object.entries(current.by_medium) as [Medium, MediumYear][]) {
+    if (m.quantity !== null && m.quantity > 0 && input.coal.editions.every((e) => e.media[medium] === undefined)) warnings.push(warn('no_coal_coefficient', `${input.year}: no standard-coal coefficient for ${medium} in the reference data: its ${m.quantity} is not in 综合能耗`));
+  }
   const forms: FilledForm[] = [];
   for (const f of input.layout.forms) forms.push(...await fillForm(f, { filer, year: current, entries }, index, input.storage, from, to, imported));
   input.onProgress?.(4, total);
