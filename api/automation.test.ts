@@ -75,6 +75,14 @@ describe('/api/v1/automation', () => {
     expect((bad.body as { error: { message: string } }).error.message).toMatch(/outside the limits/);
   });
 
+  it('refuses an override of a point the automation file does not command, without the server\'s file path', async () => {
+    const res = await call('/automation/overrides', 'POST', { device: 'centre-b1-ahu-1', point: 'fan_speed_pct', value: 50 });
+    expect(res.status).toBe(400);
+    const message = (res.body as { error: { message: string } }).error.message;
+    expect(message).toMatch(/is not a commanded point of the automation file/);
+    expect(message).not.toMatch(/\(\(automation\)\)|\.ya?ml/); // the file's name or path is the server's business
+  });
+
   it("sends a command and answers with the device's result; lists the history", async () => {
     const refused = await call('/automation/commands', 'POST', { device: 'centre-b1-chiller-plant', point: 'chw_supply_temp_c', value: 8 });
     expect(refused.status).toBe(201);

@@ -169,7 +169,7 @@ export async function startAutomation(o: AutomationOptions): Promise<Automation>
 
   const configured = (device: string, point: string): PointArbiter => {
     const a = arbiters.get(pointKey(device, point));
-    if (!a) throw new AutomationInputError(`${pointKey(device, point)} is not a commanded point of the automation file (${cfg.file})`);
+    if (!a) throw new AutomationInputError(`${pointKey(device, point)} is not a commanded point of the automation file`);
     return a;
   };
   const inLimits = (a: PointArbiter, value: number) => {
