@@ -53,6 +53,17 @@ async function call(path: string, method = 'GET', body?: unknown, role: 'technic
 const fault = { kind: 'inverter_fault', name: '逆变器故障', severity: 'critical', scope: { device: ['inv1'] } };
 
 describe('/api/v1/alert-rules', () => {
+  it('shows the rules only: no channel, URL or secret reference, and a prototype key is refused', async () => {
+    const read = await fetch(`${base}/alert-rules`, { headers: keys.headers('technician') });
+    const text = await read.text();
+    expect(read.status).toBe(200);
+    expect(text).not.toMatch(/channels|OPS_HOOK_URL|"url"|"secret"/);
+    const polluted = await fetch(`${base}/alert-rules/bad`, { method: 'PUT', headers: { ...keys.headers('manager'), 'content-type': 'application/json' }, body: `{"__proto__":{"polluted":1},${JSON.stringify(fault).slice(1)}` });
+    expect(polluted.status).toBe(400);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(readFileSync(file, 'utf8')).not.toContain('polluted');
+  });
+
   it('a manager adds a rule: validated, written with the comments kept, loadable, audited', async () => {
     const put = await call('/alert-rules/inv-fault', 'PUT', fault);
     expect(put.status).toBe(201);
