@@ -99,8 +99,10 @@ async function baseLoad(ctx: ApiContext, rule: Of<'base_load'>, subjects: string
   for (const id of subjects) {
     const b = ctx.index.site.buildings.find((x) => x.id === id);
     if (!b) continue;
-    const series = await sourceSeries(ctx.storage, { siteId: ctx.index.site.site.id, source: buildingSource(ctx, [b], 'electricity'), medium: 'electricity', from: day, to: end, interval: '1h', tz });
-    const judged = series.filter((p) => wholeDay || atNight(p.time)).map((p) => p.value);
+    const source = buildingSource(ctx, [b], 'electricity');
+    const series = await sourceSeries(ctx.storage, { siteId: ctx.index.site.site.id, source, medium: 'electricity', from: day, to: end, interval: '1h', tz });
+    // an hour's kWh is its mean kW only when every meter's four quarter-hours are in it
+    const judged = series.filter((p) => p.intervals >= 4 * source.meters && (wholeDay || atNight(p.time))).map((p) => p.value);
     const kw = meanPowerKw(judged);
     // at least half the hours judged: a base load from two hours of a night is not the night's
     if (kw === null || judged.length * 2 < hours) continue;
