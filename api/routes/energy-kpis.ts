@@ -149,10 +149,16 @@ export function previousRange(from: number, to: number, tz: string): { from: num
   return { from: from - (to - from), to: from };
 }
 
-/** The same local dates one year earlier (同比). */
+/**
+ * The same local dates one year earlier (同比). A range starting on 29 February starts on the 28th of a common year
+ * (not on 1 March, which left a leap day's range empty); an exclusive end on 29 February ends on 1 March, through 28 February.
+ */
 export function sameRangeLastYear(from: number, to: number, tz: string): { from: number; to: number } {
-  const a = localParts(from, tz), b = localParts(to, tz);
-  return { from: zonedTime(tz, a.year - 1, a.month, a.day, a.hour, a.minute), to: zonedTime(tz, b.year - 1, b.month, b.day, b.hour, b.minute) };
+  const back = (t: number, leapDay: number) => {
+    const p = localParts(t, tz);
+    return zonedTime(tz, p.year - 1, p.month, p.month === 2 && p.day === 29 ? leapDay : p.day, p.hour, p.minute);
+  };
+  return { from: back(from, 28), to: back(to, 29) };
 }
 
 function parseBasis(query: Query): ElectricityBasis {
