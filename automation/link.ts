@@ -63,7 +63,7 @@ export class CommandLink {
     });
     const command: WriteCommand = { v: 1, type: 'write', id, ...cmd };
     try {
-      await this.client.publishAsync(topics.command(this.o.site, gateway), JSON.stringify(command), { qos: 1 });
+      await this.client.publishAsync(topics.commandWrite(this.o.site, gateway), JSON.stringify(command), { qos: 1 });
     } catch (err) {
       this.pending.delete(id);
       return { v: 1, type: 'write', id, device: cmd.device, point: cmd.point, value: cmd.value, outcome: 'failed', detail: `not sent: ${(err as Error).message}`, ts: Date.now() };

@@ -22,14 +22,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('answers resend, resend_recent and unknown commands on the command topic', async () => {
+it('answers resend, resend_recent and unknown commands on the command topic, writes only on the write topic', async () => {
   const url = inject('mosquittoUrl');
   const log = logger('gateway', { gateway: 'gw1' });
   const queue = new DiskQueue(dir, 'g');
   cleanups.push(() => queue.close());
   let publisher: Publisher | undefined = undefined;
   const commands = new CommandHandler({ queue, log, resend: (seqs) => publisher?.resend(seqs) });
-  publisher = new Publisher({ mqttUrl: url, site: SITE, gateway: 'gw1', queue, log, onCommand: (p) => commands.handle(p) });
+  publisher = new Publisher({ mqttUrl: url, site: SITE, gateway: 'gw1', queue, log, onCommand: (p, channel) => commands.handle(p, channel) });
   const pub = publisher;
   cleanups.push(() => pub.stop(0));
 
@@ -50,6 +50,7 @@ it('answers resend, resend_recent and unknown commands on the command topic', as
   expect(queue.stats()).toMatchObject({ queued: 0, replayable: 5 });
 
   const command = (c: object) => watcher.publishAsync(topics.command(SITE, 'gw1'), JSON.stringify(c), { qos: 1 });
+  const write = (c: object) => watcher.publishAsync(topics.commandWrite(SITE, 'gw1'), JSON.stringify(c), { qos: 1 });
   await command({ v: 1, type: 'resend', id: 'r1', from_seq: 1, to_seq: 7 });
   await waitFor('the resent batches', () => results.length === 1 && readings.length === 9, 10_000);
   expect(readings.slice(5).sort()).toEqual([1, 2, 3, 4]);
@@ -64,11 +65,16 @@ it('answers resend, resend_recent and unknown commands on the command topic', as
   await command({ v: 1, type: 'reboot', id: 'x1' });
   await command({ v: 1, type: 'resend', id: 'r2', from_seq: 4, to_seq: 1 });
   // a write to a device the gateway does not have: refused with the reason, nothing sent
-  await command({ v: 1, type: 'write', id: 'w1', device: 'm1', point: 'setpoint_c', value: 21 });
-  await waitFor('the rejections', () => results.length === 6, 10_000);
+  await write({ v: 1, type: 'write', id: 'w1', device: 'm1', point: 'setpoint_c', value: 21 });
+  // writes only on the write topic, and nothing else there (decision 0311)
+  await command({ v: 1, type: 'write', id: 'w2', device: 'm1', point: 'setpoint_c', value: 21 });
+  await write({ v: 1, type: 'resend', id: 'r3', from_seq: 1, to_seq: 2 });
+  await waitFor('the rejections', () => results.length === 8, 10_000);
   expect(results.slice(3).map((r) => ({ ...r, ts: undefined })).sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual([
     { v: 1, type: 'rejected', id: 'r2', detail: 'seq range 4..1 is empty or longer than 10000', ts: undefined },
+    { v: 1, type: 'rejected', id: 'r3', detail: "only writes are accepted on the write topic, not 'resend'", ts: undefined },
     { v: 1, type: 'write', id: 'w1', device: 'm1', point: 'setpoint_c', value: 21, outcome: 'refused', detail: "no device 'm1' on this gateway", ts: undefined },
+    { v: 1, type: 'write', id: 'w2', device: 'm1', point: 'setpoint_c', value: 21, outcome: 'refused', detail: 'writes are accepted only on the write topic', ts: undefined },
     { v: 1, type: 'rejected', id: 'x1', detail: "unknown command type 'reboot'", ts: undefined },
   ]);
   expect(readings).toHaveLength(14);

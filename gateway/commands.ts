@@ -1,9 +1,12 @@
 /**
- * The gateway's answers to commands on `jieneng/v1/<site>/<gateway>/command` (decision 0309, DESIGN.md D10):
+ * The gateway's answers to commands on `jieneng/v1/<site>/<gateway>/command` and `…/command/write` (decisions 0309,
+ * 0311, DESIGN.md D10):
  * `resend` publishes again the acknowledged batches of a seq range from the replay window and names what is gone;
  * `resend_recent` publishes again what the broker acknowledged within the last seconds (a lost collector's
  * share, issue #12.11), once per request id; `write` writes a device's point through its source and answers with
- * the device's result (docs/automation.md). Anything else is answered `rejected`, never ignored.
+ * the device's result (docs/automation.md). A `write` is carried out only from the write topic, where only the
+ * automation account may publish; on the plain command topic (which the collector may publish to) it is refused,
+ * and the write topic carries nothing but writes. Anything else is answered `rejected`, never ignored.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { GatewayCommand, type CommandResult, type SeqRange, type WriteCommand, type WriteResult } from '../core/contract/v1.ts';
@@ -29,6 +32,9 @@ export interface CommandContext {
   writer?: (device: string) => DeviceSource | undefined;
 }
 
+/** Which topic a command came on: `command` (resends) or `write` (`…/command/write`, device writes). */
+export type CommandChannel = 'command' | 'write';
+
 /** Handles one gateway's commands; `handle` returns the result to publish. */
 export class CommandHandler {
   private readonly recentIds: string[] = [];
@@ -36,7 +42,7 @@ export class CommandHandler {
   constructor(private readonly ctx: CommandContext) {}
 
   /** Carry out one command message; the result goes to `…/command/result` (a write's once the device answered). */
-  handle(payload: Buffer | string): CommandResult | Promise<CommandResult> {
+  handle(payload: Buffer | string, channel: CommandChannel): CommandResult | Promise<CommandResult> {
     let value: unknown;
     try {
       value = JSON.parse(payload.toString());
@@ -52,7 +58,8 @@ export class CommandHandler {
         : `${e?.instancePath || '(top level)'}: ${e?.message ?? 'invalid'}`);
     }
     const cmd = value as GatewayCommand;
-    if (cmd.type === 'write') return this.write(cmd);
+    if (cmd.type === 'write') return this.write(cmd, channel);
+    if (channel === 'write') return this.reject(cmd.id, `only writes are accepted on the write topic, not '${cmd.type}'`);
     if (cmd.type === 'resend') {
       if (cmd.to_seq < cmd.from_seq || cmd.to_seq - cmd.from_seq >= MAX_RESEND_BATCHES) {
         return this.reject(cmd.id, `seq range ${cmd.from_seq}..${cmd.to_seq} is empty or longer than ${MAX_RESEND_BATCHES}`);
@@ -73,7 +80,7 @@ export class CommandHandler {
   }
 
   /** Write through the device's source; a refusal (nothing sent) is told apart from the device's error. */
-  private async write(cmd: WriteCommand): Promise<WriteResult> {
+  private async write(cmd: WriteCommand, channel: CommandChannel): Promise<WriteResult> {
     const now = this.ctx.now ?? Date.now;
     const answer = (outcome: WriteResult['outcome'], detail?: string): WriteResult => ({
       v: 1, type: 'write', id: cmd.id, device: cmd.device, point: cmd.point, value: cmd.value,
@@ -81,7 +88,9 @@ export class CommandHandler {
     });
     const source = this.ctx.writer?.(cmd.device);
     let result: WriteResult;
-    if (!source) result = answer('refused', `no device '${cmd.device}' on this gateway`);
+    // the plain command topic is open to the collector's account: a write there was not sent by automation
+    if (channel !== 'write') result = answer('refused', 'writes are accepted only on the write topic');
+    else if (!source) result = answer('refused', `no device '${cmd.device}' on this gateway`);
     else if (!source.write) result = answer('refused', `device ${cmd.device}: its protocol cannot write`);
     else {
       try {

@@ -11,6 +11,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { topics, type CommandResult, type DeviceStatus, type GatewayStatus } from '../core/contract/v1.ts';
 import type { Logger } from '../core/log.ts';
 import { redactUrl } from '../core/secrets.ts';
+import type { CommandChannel } from './commands.ts';
 import type { DiskQueue } from './queue.ts';
 
 /** Publisher settings. */
@@ -25,8 +26,8 @@ export interface PublisherOptions {
   replayRatePerS?: number;
   /** unacknowledged batches at most, default 10 */
   maxInflight?: number;
-  /** answers a message of the command topic; its result is published on `…/command/result` */
-  onCommand?: (payload: Buffer) => CommandResult | Promise<CommandResult>;
+  /** answers a message of the command or write topic (`channel`); its result is published on `…/command/result` */
+  onCommand?: (payload: Buffer, channel: CommandChannel) => CommandResult | Promise<CommandResult>;
   /** the retained online status (with queue depth and next seq) is refreshed this often, default 60 s */
   statusEveryMs?: number;
 }
@@ -83,11 +84,12 @@ export class Publisher {
     this.watchdog.unref();
     this.statusTimer = setInterval(() => { if (this.connected) this.publishStatus(statusTopic); }, o.statusEveryMs ?? 60_000);
     this.statusTimer.unref();
-    const commandTopic = topics.command(o.site, o.gateway);
+    const channels = new Map<string, CommandChannel>([[topics.command(o.site, o.gateway), 'command'], [topics.commandWrite(o.site, o.gateway), 'write']]);
     this.client.on('message', (topic, payload) => {
-      if (topic !== commandTopic || !o.onCommand || this.stopped) return;
+      const channel = channels.get(topic);
+      if (!channel || !o.onCommand || this.stopped) return;
       // a write is answered once the device did; the others at once
-      void Promise.resolve(o.onCommand(payload)).then((result) => {
+      void Promise.resolve(o.onCommand(payload, channel)).then((result) => {
         if (!this.stopped) this.client.publish(topics.commandResult(o.site, o.gateway), JSON.stringify(result), { qos: 1 });
       });
     });
@@ -106,7 +108,7 @@ export class Publisher {
     this.publishStatus(statusTopic);
     for (const [device, status] of this.deviceStatus) this.publishDeviceStatus(device, status);
     // a clean session (the default) forgets subscriptions: subscribe on every connect
-    if (this.o.onCommand) this.client.subscribe(topics.command(this.o.site, this.o.gateway), { qos: 1 });
+    if (this.o.onCommand) this.client.subscribe([topics.command(this.o.site, this.o.gateway), topics.commandWrite(this.o.site, this.o.gateway)], { qos: 1 });
     this.pump();
   }
 

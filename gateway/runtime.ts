@@ -158,7 +158,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   publisher = new Publisher({
     mqttUrl: opts.mqttUrl, site: site.site.id, gateway: gatewayId, queue: q, log,
     mqttOptions: opts.mqttOptions, replayRatePerS: opts.replayRatePerS,
-    onCommand: (payload) => commands.handle(payload), statusEveryMs: opts.statusEveryMs,
+    onCommand: (payload, channel) => commands.handle(payload, channel), statusEveryMs: opts.statusEveryMs,
   });
   const pub = publisher;
   try {

@@ -7,7 +7,9 @@
  *   readings                      ReadingBatch, QoS 1, not retained: one message per gateway poll cycle
  *   status                        GatewayStatus, QoS 1, retained; the broker publishes the last will
  *   devices/<device>/status       DeviceStatus, QoS 1, retained
- *   command                       GatewayCommand, QoS 1, not retained: requests to the gateway (resend, write)
+ *   command                       GatewayCommand, QoS 1, not retained: resend requests (a write here is refused)
+ *   command/write                 WriteCommand, QoS 1, not retained: device writes; only the automation account
+ *                                 may publish here (decision 0311), so the collector's resend right cannot write
  *   command/result                CommandResult, QoS 1, not retained: the gateway's answer, same `id`
  * and `jieneng/v1/<site>/deadletter` (DeadLetter, QoS 1) where the collector puts what it could not accept, and
  * `jieneng/v1/<site>/collectors/<member>/lost` (CollectorLost, QoS 1): the MQTT 5 will of a collector of a shared
@@ -136,7 +138,8 @@ export type WriteCommand = Static<typeof WriteCommand>;
 
 /**
  * A request to one gateway, tagged by `type`: resends of the replay window and device writes (DESIGN.md D10); a
- * gateway answers a type it does not know with a `rejected` result.
+ * gateway answers a type it does not know with a `rejected` result. Writes travel on `command/write`, the rest on
+ * `command`; a gateway refuses either on the other's topic (decision 0311).
  */
 export const GatewayCommand = Type.Union([ResendCommand, ResendRecentCommand, WriteCommand], { $id: 'GatewayCommand' });
 export type GatewayCommand = Static<typeof GatewayCommand>;
@@ -212,6 +215,8 @@ export const topics = {
   gatewayStatus: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/status`,
   deviceStatus: (site: string, gateway: string, device: string) => `${TOPIC_ROOT}/${site}/${gateway}/devices/${device}/status`,
   command: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/command`,
+  /** Device writes only (decision 0311): a broker account may then command resends without writing set-points. */
+  commandWrite: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/command/write`,
   commandResult: (site: string, gateway: string) => `${TOPIC_ROOT}/${site}/${gateway}/command/result`,
   /** Subscription filter for every gateway's command results. */
   allCommandResults: (site = '+') => `${TOPIC_ROOT}/${site}/+/command/result`,

@@ -1,10 +1,10 @@
 /**
  * Who may publish and subscribe to what on a site's broker (issue 13), derived from the site model: one account
  * per gateway, publishing only under its own `jieneng/v1/<site>/<gateway>/…` topics and subscribing only to its
- * command topic (plus its MQTT-native controllers' topics on the same broker); the collector, reading readings,
- * statuses and command results and publishing dead letters, commands and its own will; the API, reading
- * statuses; the automation service (docs/automation.md), reading readings, statuses and command results and
- * publishing commands to every gateway of the site; a read-only monitor; one account per MQTT-native controller publishing to the site broker.
+ * command and write topics (plus its MQTT-native controllers' topics on the same broker); the collector, reading
+ * readings, statuses and command results and publishing dead letters, resend commands and its own will; the API,
+ * reading statuses; the automation service (docs/automation.md), reading readings, statuses and command results and
+ * the only one publishing device writes (`…/command/write`, decision 0311) to every gateway of the site; a read-only monitor; one account per MQTT-native controller publishing to the site broker.
  * Everything else is denied. The embedded broker (app/broker-auth.ts) enforces these rules and the Mosquitto ACL
  * file (app/mqtt-credentials.ts) is rendered from them, so both brokers say the same thing.
  */
@@ -42,18 +42,20 @@ export function siteAccounts(site: SiteModel): MqttAccount[] {
       // commands to its MQTT-native controllers (docs/automation.md)
       ...sameBrokerMqttDevices.filter((d) => d.gateway === g.id).map((d) => `${deviceTopic(d)}/set`),
     ],
-    subscribe: [topics.command(s, g.id), ...sameBrokerMqttDevices.filter((d) => d.gateway === g.id).map(deviceTopic)],
+    subscribe: [topics.command(s, g.id), topics.commandWrite(s, g.id), ...sameBrokerMqttDevices.filter((d) => d.gateway === g.id).map(deviceTopic)],
   }));
   accounts.push(
     {
       username: 'collector', role: 'collector',
+      // the plain command topic (resends) only, never command/write: the collector cannot write set-points (0311)
       publish: [topics.deadLetter(s), topics.command(s, '+'), topics.allCollectorsLost(s)],
       subscribe: [topics.allReadings(s), ...topics.allStatus(s), topics.allCommandResults(s), topics.allCollectorsLost(s)],
     },
     { username: 'api', role: 'api', publish: [], subscribe: topics.allStatus(s) },
     {
       username: 'automation', role: 'automation',
-      publish: [topics.command(s, '+')],
+      // writes only (decision 0311): resends are the collector's business
+      publish: [topics.commandWrite(s, '+')],
       subscribe: [topics.allReadings(s), ...topics.allStatus(s), topics.allCommandResults(s)],
     },
     { username: 'monitor', role: 'monitor', publish: [], subscribe: [`${root}/#`] },

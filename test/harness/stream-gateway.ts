@@ -26,7 +26,7 @@ export function startStreamGateway(o: { mqttUrl: string; site: string; gateway: 
   const commands = new CommandHandler({ queue, log, resend: (seqs) => publisher?.resend(seqs) });
   const pub = new Publisher({
     mqttUrl: o.mqttUrl, site: o.site, gateway: o.gateway, queue, log, mqttOptions: o.mqttOptions,
-    onCommand: (payload) => commands.handle(payload),
+    onCommand: (payload, channel) => commands.handle(payload, channel),
   });
   publisher = pub;
   return {

@@ -3,7 +3,7 @@
  * (app/broker-auth.ts) and a real Mosquitto 2 reading the password and ACL files `jieneng mqtt credentials`
  * writes (so the `$7$` hashes are checked by Mosquitto itself). The same cases run against each: anonymous and
  * wrong passwords refused, a gateway cannot publish as another nor read another's commands, the API reads only
- * statuses, and collector and gateways work end to end with their credentials.
+ * statuses, only automation may publish device writes (the collector's writes are refused by broker or gateway), and collector and gateways work end to end with their credentials.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -127,15 +127,15 @@ describe.each(['aedes', 'mosquitto'] as const)('MQTT accounts on %s', (kind) => 
     expect(api).toEqual([topics.gatewayStatus(b.site, 'gw2')]);
   });
 
-  it('automation commands any gateway and reads readings and results; it cannot publish readings', async () => {
+  it('automation writes to any gateway on the write topic and reads readings and results; it cannot publish readings', async () => {
     const gw1 = await connect(b, as(b, 'gateway-gw1'));
     const commands: string[] = [];
     gw1.on('message', (topic) => commands.push(topic));
-    await gw1.subscribeAsync(topics.command(b.site, 'gw1'), { qos: 1 });
+    await gw1.subscribeAsync(topics.commandWrite(b.site, 'gw1'), { qos: 1 });
     const auto = await connect(b, as(b, 'automation', { clientId: `automation-${kind}` }));
     for (const f of [topics.allReadings(b.site), topics.allCommandResults(b.site)]) expect((await auto.subscribeAsync(f, { qos: 1 }))[0].qos).toBe(1);
     if (kind === 'aedes') expect(await auto.subscribeAsync('#', { qos: 1 }).then((g) => g[0].qos, () => 128)).toBe(128);
-    await auto.publishAsync(topics.command(b.site, 'gw1'), '{"v":1,"type":"write"}', { qos: 1 });
+    await auto.publishAsync(topics.commandWrite(b.site, 'gw1'), '{"v":1,"type":"write"}', { qos: 1 });
     await waitFor('the gateway gets automation\'s command', () => commands.length === 1, 5000);
     if (kind === 'aedes') {
       const before = await refusedCount('publish', 'automation');
@@ -143,6 +143,33 @@ describe.each(['aedes', 'mosquitto'] as const)('MQTT accounts on %s', (kind) => 
       void auto.publishAsync(topics.readings(b.site, 'gw1'), '{}', { qos: 1 }).catch(() => undefined);
       await waitFor('the forged readings refused', async () => (await refusedCount('publish', 'automation')) === before + 1, 5000);
     }
+  });
+
+  it('the collector cannot write set-points: no publish on the write topic, a write on the command topic refused by the gateway', async () => {
+    const status = await watch(b, 'monitor', topics.gatewayStatus(b.site, 'gw1'));
+    const results = await watch(b, 'collector', topics.allCommandResults(b.site));
+    const heard = await watch(b, 'monitor', `jieneng/v1/${b.site}/gw1/command/#`);
+    const gw = startStreamGateway({ mqttUrl: b.url, site: b.site, gateway: 'gw1', dir: join(dir, `${kind}-write-gw`), mqttOptions: as(b, 'gateway-gw1', { clientId: `gw1-write-${kind}`, reconnectPeriod: 200 }) });
+    cleanups.push(() => gw.stop());
+    await waitFor('the gateway online', () => status.some((m) => (JSON.parse(m.payload) as { online?: boolean }).online === true), 10_000);
+    await new Promise((r) => setTimeout(r, 300)); // its command subscriptions follow its birth status
+    const write = (id: string) => JSON.stringify({ v: 1, type: 'write', id, device: 'ahu-1', point: 'supply_air_temp_setpoint_c', value: 12 });
+    const collector = await connect(b, as(b, 'collector', { clientId: `collector-write-${kind}` }));
+    const before = await refusedCount('publish', 'collector');
+    // aedes closes the connection of a refused publish; Mosquitto acknowledges and drops it
+    const sent = collector.publishAsync(topics.commandWrite(b.site, 'gw1'), write('forged-1'), { qos: 1 }).catch(() => undefined);
+    if (kind === 'aedes') await waitFor('the collector disconnected', () => !collector.connected, 5000);
+    else await sent;
+    if (kind === 'aedes') expect(await refusedCount('publish', 'collector')).toBe(before + 1);
+    const collector2 = kind === 'aedes' ? await connect(b, as(b, 'collector', { clientId: `collector-write2-${kind}` })) : collector;
+    // the plain command topic is the collector's (resends): a write there reaches the gateway, which refuses it
+    await collector2.publishAsync(topics.command(b.site, 'gw1'), write('forged-2'), { qos: 1 });
+    await waitFor('the refusal', () => results.length > 0, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(results.map((r) => JSON.parse(r.payload) as object)).toEqual([expect.objectContaining({
+      type: 'write', id: 'forged-2', outcome: 'refused', detail: 'writes are accepted only on the write topic',
+    })]);
+    expect(heard.map((m) => m.topic).filter((t) => t === topics.commandWrite(b.site, 'gw1'))).toEqual([]);
   });
 
   it.runIf(kind === 'aedes')('a client id held by another account cannot be taken over', async () => {
