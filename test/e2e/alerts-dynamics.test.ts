@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../app/broker.ts';
 import { checkAlertRules } from '../../alerts/rules/load.ts';
 import { startAlerts } from '../../alerts/runtime.ts';
-import { startMailSink } from '../../alerts/testing/mail-sink.ts';
-import { startReceiver, type Receiver } from '../../alerts/testing/receiver.ts';
+import type { Receiver } from '../../alerts/testing/receiver.ts';
+import { startDeliveryTargets } from '../../alerts/testing/targets.ts';
 import { startCollector } from '../../collector/runtime.ts';
 import { startGateway } from '../../gateway/runtime.ts';
 import { startSiteSimulators, type SiteSimulators } from '../../simulators/fleet.ts';
@@ -42,17 +42,12 @@ describe('staleness, rate of change and flapping from simulator faults, end to e
 
   beforeAll(async () => {
     const site = await testSite({ buildings: ['centre-b2'], devices: ['centre-b2-main', 'centre-b2-lighting', 'centre-b2-hvac', 'centre-b2-power'], pollIntervalS: 1 });
-    receiver = await startReceiver(SECRETS);
-    stops.push(() => receiver.close());
-    const smtp = await startMailSink();
-    stops.push(() => smtp.close());
-    mails = smtp.mails;
+    const targets = await startDeliveryTargets(SECRETS);
+    stops.push(() => targets.close());
+    ({ receiver, mails } = targets);
     const config = checkAlertRules({
       version: 1,
-      channels: [
-        { id: 'hook', type: 'webhook', url: receiver.urls.webhook, secret: SECRETS.webhookSecret },
-        { id: 'mail', type: 'email', smtp_url: smtp.url, from: 'jieneng@example.org', to: ['tech@example.org'] },
-      ],
+      channels: targets.channels,
       default_channels: ['hook'],
       rules: [
         { id: 'no-data', kind: 'stale', name: '照明表无数据', severity: 'major', scope: { device: ['centre-b2-lighting'] }, after: '3s', keep_firing_for: '0s', notify: ['hook', 'mail'] },

@@ -14,8 +14,8 @@ import { startEmbeddedBroker } from '../../app/broker.ts';
 import { periodStart } from '../../api/domain/index.ts';
 import { checkAlertRules } from '../../alerts/rules/load.ts';
 import { startAlerts } from '../../alerts/runtime.ts';
-import { startMailSink } from '../../alerts/testing/mail-sink.ts';
-import { startReceiver, type Receiver } from '../../alerts/testing/receiver.ts';
+import type { Receiver } from '../../alerts/testing/receiver.ts';
+import { startDeliveryTargets } from '../../alerts/testing/targets.ts';
 import { createIngestor } from '../../collector/ingest.ts';
 import { startCollector } from '../../collector/runtime.ts';
 import type { DeviceReading } from '../../core/contract/v1.ts';
@@ -48,17 +48,12 @@ describe('KPI and pipeline alert rules, end to end', () => {
 
   beforeAll(async () => {
     site = await testSite({ buildings: ['zhongshan-e290'], devices: ['zhongshan-e290-main', 'zhongshan-e290-pv-inv1'], pollIntervalS: 1 });
-    receiver = await startReceiver(SECRETS);
-    stops.push(() => receiver.close());
-    const smtp = await startMailSink();
-    stops.push(() => smtp.close());
-    mails = smtp.mails;
+    const targets = await startDeliveryTargets(SECRETS);
+    stops.push(() => targets.close());
+    ({ receiver, mails } = targets);
     const config = checkAlertRules({
       version: 1,
-      channels: [
-        { id: 'hook', type: 'webhook', url: receiver.urls.webhook, secret: SECRETS.webhookSecret },
-        { id: 'mail', type: 'email', smtp_url: smtp.url, from: 'jieneng@example.org', to: ['tech@example.org'] },
-      ],
+      channels: targets.channels,
       default_channels: ['hook'],
       rules: [
         { id: 'base', kind: 'base_load', name: '夜间基础负荷过高', severity: 'major', above_kw: 0.5 },

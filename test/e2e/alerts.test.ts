@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../app/broker.ts';
 import { checkAlertRules } from '../../alerts/rules/load.ts';
 import { startAlerts } from '../../alerts/runtime.ts';
-import { startMailSink } from '../../alerts/testing/mail-sink.ts';
-import { startReceiver, type Receiver } from '../../alerts/testing/receiver.ts';
+import type { Receiver } from '../../alerts/testing/receiver.ts';
+import { startDeliveryTargets } from '../../alerts/testing/targets.ts';
 import { startCollector } from '../../collector/runtime.ts';
 import { startGateway } from '../../gateway/runtime.ts';
 import { startSiteSimulators, type SiteSimulators } from '../../simulators/fleet.ts';
@@ -35,17 +35,12 @@ describe('alerts from simulator faults, end to end', () => {
 
   beforeAll(async () => {
     const site = await testSite({ buildings: ['centre-b2'], devices: ['centre-b2-main', 'centre-b2-lighting'], pollIntervalS: 1 });
-    receiver = await startReceiver(SECRETS);
-    stops.push(() => receiver.close());
-    const smtp = await startMailSink();
-    stops.push(() => smtp.close());
-    mails = smtp.mails;
+    const targets = await startDeliveryTargets(SECRETS);
+    stops.push(() => targets.close());
+    ({ receiver, mails } = targets);
     const config = checkAlertRules({
       version: 1,
-      channels: [
-        { id: 'hook', type: 'webhook', url: receiver.urls.webhook, secret: SECRETS.webhookSecret },
-        { id: 'mail', type: 'email', smtp_url: smtp.url, from: 'jieneng@example.org', to: ['tech@example.org'] },
-      ],
+      channels: targets.channels,
       default_channels: ['hook'],
       rules: [
         { id: 'main-power', kind: 'threshold', name: '总进线功率过高', severity: 'major', scope: { device: ['centre-b2-main'] }, point: 'power_kw', above: 50 },
