@@ -7,10 +7,14 @@ import type { AnnualReturn, FilledCell, Indicator } from './fill.ts';
 /** The CSV header line's fields. */
 export const CSV_COLUMNS = ['form', 'code', 'name', 'unit', 'quantity', 'amount_cny', 'provenance', 'estimated_share', 'coverage'] as const;
 
-/** A field quoted when it holds a comma, quote or line break (RFC 4180 §2.6, §2.7). */
-function field(v: string | number | null | undefined): string {
+/**
+ * One CSV field: quoted when it holds a comma, quote or line break (RFC 4180 §2.6, §2.7). Text that a spreadsheet
+ * would take for a formula (starting with = + - @, a tab or a carriage return) gets a leading apostrophe, as OWASP's
+ * CSV-injection advice says; numbers are written as they are.
+ */
+export function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -30,7 +34,7 @@ export function returnCsv(ret: AnnualReturn): string {
   for (const form of ret.forms) {
     for (const r of form.rows) {
       const cell = r.value ?? r.amount;
-      lines.push([form.subject ? form.sheet : form.id, r.code ?? '', r.name.trim(), r.unit ?? '', r.value?.value, r.amount?.value, provenanceText(cell), cell?.estimated_share, cell?.coverage].map(field).join(','));
+      lines.push([form.subject ? form.sheet : form.id, r.code ?? '', r.name.trim(), r.unit ?? '', r.value?.value, r.amount?.value, provenanceText(cell), cell?.estimated_share, cell?.coverage].map(csvField).join(','));
     }
   }
   const { current, yoy_change_pct } = ret.summary;
@@ -42,8 +46,8 @@ export function returnCsv(ret: AnnualReturn): string {
     ['water_m3_per_person', 'm³/person', current.water_m3_per_person],
   ];
   for (const [key, unit, value] of summary) {
-    lines.push(['SUMMARY', '', key, unit, value, null, 'derived', null, null].map(field).join(','));
-    lines.push(['SUMMARY', '', `${key}_yoy_change`, '%', yoy_change_pct[key], null, 'derived', null, null].map(field).join(','));
+    lines.push(['SUMMARY', '', key, unit, value, null, 'derived', null, null].map(csvField).join(','));
+    lines.push(['SUMMARY', '', `${key}_yoy_change`, '%', yoy_change_pct[key], null, 'derived', null, null].map(csvField).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -6,6 +6,7 @@
 import ExcelJS from 'exceljs';
 import { checkZipSize, UPLOAD_UNPACKED_MAX_BYTES } from '../../core/zip-size.ts';
 import { checkEntry, ENTRY_KINDS, KIND_NAMES, type EntryContext, type EntryDraft } from './entries.ts';
+import { csvField } from './csv.ts';
 
 /** The template's columns: the entry fields, in order. */
 export const ENTRY_COLUMNS = ['kind', 'org_unit', 'from', 'to', 'use', 'item', 'medium', 'meter', 'mode', 'quantity', 'unit', 'amount_cny', 'document', 'note', 'supersedes', 'withdrawn'] as const;
@@ -22,7 +23,7 @@ export interface RowProblem { row: number; field: string; message: string }
 
 /** The template as CSV text (UTF-8 with a byte-order mark, so that Excel opens the Chinese help right). */
 export function templateCsv(): string {
-  const line = (cells: readonly string[]) => cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+  const line = (cells: readonly string[]) => cells.map(csvField).join(',');
   return `\uFEFF${[line(ENTRY_COLUMNS), line(HELP)].join('\r\n')}\r\n`;
 }
 
