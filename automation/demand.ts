@@ -70,6 +70,8 @@ export function forecastDemandKw(samples: { ms: number; kw: number }[], nowMs: n
 export class DemandLimiter {
   readonly limitKw: number;
   private samples: { ms: number; kw: number }[] = [];
+  /** kW shed at each step, for the demand the building would have had over the same window */
+  private shedSamples: { ms: number; kw: number }[] = [];
   readonly shed: ShedLoad[] = [];
   private lastShedMs = -Infinity;
   private lastStepMs: number | undefined;
@@ -109,7 +111,12 @@ export class DemandLimiter {
     const forecast = forecastDemandKw(this.samples, nowMs, l.horizon_min ?? 5) ?? null;
     const demand = meanPower(this.samples, nowMs - WINDOW_MS, nowMs)?.kw ?? null;
     const shedKw = this.shed.reduce((sum, s) => sum + this.shedKwOf(s, loadKw), 0);
-    const effect = this.effect(nowMs, shedKw, demand);
+    this.shedSamples.push({ ms: nowMs, kw: shedKw });
+    while (this.shedSamples.length > 2 && this.shedSamples[1].ms < nowMs - WINDOW_MS) this.shedSamples.shift();
+    // the mean kW shed over the demand window, not the kW shed this instant: a shed that just began has not yet
+    // lowered the window's mean by its full size
+    const shedMeanKw = meanPower(this.shedSamples, nowMs - WINDOW_MS, nowMs)?.kw ?? 0;
+    const effect = this.effect(nowMs, shedKw, demand, shedMeanKw);
     const step: DemandStep = { active, period, limit_kw: this.limitKw, forecast_kw: forecast, demand_kw: demand, shed_kw: shedKw };
     const top = this.shed.at(-1);
     if (!active) {
@@ -140,7 +147,7 @@ export class DemandLimiter {
    * Effect since the previous step: shed kWh = shed kW × Δt; the energy cost avoided assumes the shifted kWh are
    * used later at the flat price: kWh × (price now − flat price). Steps more than 5 minutes apart count 5 minutes.
    */
-  private effect(nowMs: number, shedKw: number, demandKw: number | null): EffectDelta | undefined {
+  private effect(nowMs: number, shedKw: number, demandKw: number | null, shedMeanKw: number): EffectDelta | undefined {
     const prev = this.lastStepMs;
     this.lastStepMs = nowMs;
     if (prev === undefined) return undefined;
@@ -154,7 +161,7 @@ export class DemandLimiter {
     this.shedsSinceEffect = 0;
     return {
       date, shed_kwh: kwh, energy_cost_avoided_cny: t ? kwh * (priceNow - t.flat_price_cny_per_kwh) : 0, shed_kw: shedKw,
-      demand_kw: demandKw ?? 0, unshed_demand_kw: (demandKw ?? 0) + shedKw, sheds,
+      demand_kw: demandKw ?? 0, unshed_demand_kw: (demandKw ?? 0) + shedMeanKw, sheds,
     };
   }
 }
