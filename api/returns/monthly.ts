@@ -33,6 +33,8 @@ export interface MonthlyBuilding {
   yoy_change_pct: number | null;
   /** electricity by 分类分项: level-1 items, then the unmetered remainder */
   items: { code: string; name: string; kwh: number; share: number | null }[];
+  /** media with a quantity but no standard-coal coefficient in the reference data: not in energy_kgce */
+  not_in_kgce: Medium[];
 }
 
 /** The month's report. */
@@ -43,7 +45,7 @@ export interface MonthlyReport {
   buildings: MonthlyBuilding[];
 }
 
-async function buildingMonth(index: SiteIndex, storage: Storage, coal: StandardCoalFile, b: SiteModel['buildings'][number], year: number, month: number): Promise<{ media: MonthlyBuilding['media']; kgce: number | null }> {
+async function buildingMonth(index: SiteIndex, storage: Storage, coal: StandardCoalFile, b: SiteModel['buildings'][number], year: number, month: number): Promise<{ media: MonthlyBuilding['media']; kgce: number | null; notInKgce: Medium[] }> {
   const tz = index.tz;
   const from = zonedTime(tz, year, month, 1), to = month === 12 ? zonedTime(tz, year + 1, 1, 1) : zonedTime(tz, year, month + 1, 1);
   const media: MonthlyBuilding['media'] = {};
@@ -57,7 +59,9 @@ async function buildingMonth(index: SiteIndex, storage: Storage, coal: StandardC
   }
   const { coefficients } = coalCoefficients(coal, `${year}-${String(month).padStart(2, '0')}-01`, year, 'equivalent');
   const kgce = Object.keys(quantities).length > 0 ? round(standardCoal(quantities, coefficients).total_kgce, 4) : null;
-  return { media, kgce };
+  // standardCoal leaves out a medium without a coefficient; the report says so rather than omit it silently
+  const notInKgce = (Object.keys(quantities) as Medium[]).filter((m) => quantities[m]! > 0 && coefficients.kgce_per_unit[m] === undefined);
+  return { media, kgce, notInKgce };
 }
 
 /** The report of one month (1–12) of the site. */
@@ -84,7 +88,7 @@ export async function monthlyReport(input: { site: SiteModel; storage: Storage; 
     buildings.push({
       id: b.id, name: b.name, floor_area_m2: area, media: now.media, energy_kgce: now.kgce,
       energy_kgce_per_m2: now.kgce === null ? null : (() => { const v = perUnit(now.kgce, area); return v === null ? null : round(v, 4); })(),
-      previous_energy_kgce: before.kgce, yoy_change_pct: pct === null ? null : round(pct, 2), items,
+      previous_energy_kgce: before.kgce, yoy_change_pct: pct === null ? null : round(pct, 2), items, not_in_kgce: now.notInKgce,
     });
   }
   return { site: { id: input.site.site.id, name: input.site.site.name }, year, month, buildings };
@@ -124,6 +128,9 @@ export async function monthlyXlsx(report: MonthlyReport): Promise<Buffer> {
   const pct = changePct(kgce, before);
   ws.addRow(['合计', area, ...media.map((m) => sum(report.buildings.map((b) => b.media[m]?.quantity ?? null))), kgce,
     kgce === null ? null : round(kgce / area, 4), before, pct === null ? null : round(pct, 2)]).font = { bold: true };
+  for (const b of report.buildings) {
+    for (const m of b.not_in_kgce) ws.addRow([`注：${b.name}的${MEDIUM_LABEL[m]}在参考数据中无折标系数，未计入综合能耗。`]);
+  }
   ws.getColumn(1).width = 24;
   for (let c = 2; c <= 5 + media.length; c++) ws.getColumn(c).width = 16;
   const items = wb.addWorksheet(ITEMS_SHEET);
