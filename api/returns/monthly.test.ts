@@ -16,7 +16,8 @@ const report: MonthlyReport = {
 describe('monthlyXlsx', () => {
   it('notes a medium left out of 综合能耗 under the total', async () => {
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(await monthlyXlsx(report));
+    const xlsx = await monthlyXlsx(report);
+    await wb.xlsx.load(xlsx.buffer.slice(xlsx.byteOffset, xlsx.byteOffset + xlsx.byteLength) as ArrayBuffer);
     const texts: string[] = [];
     wb.getWorksheet(MONTHLY_SHEET)!.eachRow((r) => texts.push(String(r.getCell(1).value)));
     const total = texts.indexOf('合计');
