@@ -16,7 +16,7 @@
  * Prints, last: `collector_pts_s=<n> raw_influx_pts_s=<n> ratio=<collector/raw> rss_mb=<peak>` for the run whose
  * ratio is the median, where rss_mb is the collector process's peak resident set (VmHWM) over all runs. `BENCH_CYCLES` and `BENCH_RUNS` change the size; `BENCH_KEEP=1` keeps the collector logs.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -28,6 +28,7 @@ import { influxScalar } from '../collector/testing/influx.ts';
 import { createDatabase, startInfluxd } from '../test/harness/influxd.ts';
 import { startMosquitto } from '../test/harness/mosquitto.ts';
 import { deployedRuntime, describeRuntime } from './deployed-runtime.ts';
+import { cpuSeconds, cpuTimes, pidOf, settle } from './process-cpu.ts';
 import { freePort } from '../test/harness/ports.ts';
 
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 80);
@@ -71,12 +72,6 @@ function peakRssMb(pid: number, field = 'VmHWM'): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat (clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const t = cpuTimes(pid);
-  return t.user + t.system;
-}
-
 /** The machine's CPU time so far, in clock ticks: all of it, idle, and stolen by the hypervisor for other guests. */
 function machineTimes(): { all: number; idle: number; steal: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
@@ -88,40 +83,6 @@ function machineShares(t0: ReturnType<typeof machineTimes>): string {
   const t = machineTimes();
   const all = t.all - t0.all || 1;
   return `idle ${Math.round((100 * (t.idle - t0.idle)) / all)} %, stolen by other guests ${Math.round((100 * (t.steal - t0.steal)) / all)} %`;
-}
-
-/** User and system CPU seconds of a process so far. */
-function cpuTimes(pid: number): { user: number; system: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
-}
-
-/** The pid of the harness's server `name` working in `dir`, found by its command line. */
-function pidOf(name: string, dir: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmd.split('\0')[0].endsWith(name) && cmd.includes(dir)) return Number(entry);
-    } catch { /* gone */ }
-  }
-  return undefined;
-}
-
-/**
- * Let InfluxDB finish with the previous phase's points before the next phase is timed: it snapshots a shard's
- * cache once writes have been cold for 10 s (the harness's `cache-snapshot-write-cold-duration`) and compacts
- * after, which would otherwise land in the middle of the following phase. Waits past that, then for a quiet
- * second (under 5 % of a core), at most 30 s more.
- */
-async function settle(pid: number | undefined): Promise<void> {
-  if (pid === undefined) return;
-  await new Promise((r) => setTimeout(r, 11_000));
-  for (let i = 0; i < 30; i++) {
-    const c0 = cpuSeconds(pid);
-    await new Promise((r) => setTimeout(r, 1000));
-    if (cpuSeconds(pid) - c0 < 0.05) return;
-  }
 }
 
 /**
