@@ -52,20 +52,29 @@ function lines(all: ReadingBatch[][]): string[] {
 /** Lines per request of the raw phases that set the ceiling: the collector's own request size (issue 18). */
 const RAW_BATCH = OUTBOX_WRITER_DEFAULTS.writePoints;
 
-async function rawWrite(url: string, db: string, rows: string[], batch = RAW_BATCH): Promise<number> {
+async function rawWrite(url: string, db: string, rows: string[], batch = RAW_BATCH): Promise<RawRate> {
   const t0 = performance.now();
   let next = 0;
+  let acknowledged = 0;
+  const thirds: number[] = []; // when the first and the second third of the rows were acknowledged
   const worker = async () => {
     while (next < rows.length) {
       const chunk = rows.slice(next, next + batch);
       next += batch;
       const res = await fetch(`${url}/write?db=${db}&precision=ms`, { method: 'POST', body: chunk.join('\n') });
       if (res.status !== 204) throw new Error(`raw write: HTTP ${res.status} ${await res.text()}`);
+      acknowledged += chunk.length;
+      while (thirds.length < 2 && acknowledged >= ((thirds.length + 1) * rows.length) / 3) thirds.push(performance.now());
     }
   };
   await Promise.all([worker(), worker()]);
-  return rows.length / ((performance.now() - t0) / 1000);
+  const end = performance.now();
+  const third = rows.length / 3;
+  return { rate: rows.length / ((end - t0) / 1000), firstThird: third / ((thirds[0] - t0) / 1000), lastThird: third / ((end - thirds[1]) / 1000) };
 }
+
+/** Points per second of a raw phase, over all of it and over its first and last thirds of the points. */
+interface RawRate { rate: number; firstThird: number; lastThird: number }
 
 function peakRssMb(pid: number, field = 'VmHWM'): number {
   const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -191,9 +200,10 @@ async function main(): Promise<void> {
       await settle(influxPid);
       const rowsAgain = lines(benchBatches(start, CYCLES));
       const rawAfter = await rawWrite(influxd.url, `raw${run}b`, rowsAgain);
-      const raw = Math.max(rawBefore, rawAfter);
+      const raw = Math.max(rawBefore.rate, rawAfter.rate);
       rawRates.push(raw);
-      console.log(`  raw InfluxDB writes in ${RAW_BATCH}-line requests: ${Math.round(rawBefore)} pts/s before the collector's phase, ${Math.round(rawAfter)} after`);
+      const thirds = (r: RawRate) => `${Math.round(r.rate)} (first third of the points ${Math.round(r.firstThird)}, last third ${Math.round(r.lastThird)})`;
+      console.log(`  raw InfluxDB writes in ${RAW_BATCH}-line requests, pts/s: ${thirds(rawBefore)} before the collector's phase, ${thirds(rawAfter)} after`);
       console.log(`run ${run + 1}: raw ${Math.round(raw)} pts/s, collector ${Math.round(col)} pts/s, ratio ${(col / raw).toFixed(2)}, collector peak RSS ${rss.toFixed(0)} MB`);
     }
     // The machine's speed moves between runs, so each ratio compares figures of one run; the line reports the
