@@ -2,7 +2,8 @@
  * `npm run bench:api`: latency of the analytics API over a mix of KPI queries, on both stores, in one run.
  * Fills a year (2025) of 15-minute and daily rollups for BENCH_METERS meters (default 100: 20 buildings × a root
  * meter and four sub-item meters) into the embedded store and into an InfluxDB 1.x it starts itself (or INFLUX_URL),
- * then runs the same seeded query mix against an API on each. Prints per query kind the median and p95, beside
+ * then runs the same seeded query mix against an API on each (on InfluxDB once it has snapshotted and compacted the
+ * fill, as a store written over a year has). Prints per query kind the median and p95, beside
  * the floors measured in the same run (a bare HTTP route; the store's own building-year aggregate) and the site and
  * portfolio kinds read again from the building totals (without the site totals, decision 0407), and ends with
  *   p95_ms=<worse of the two> p95_ms_embedded=<n> p95_ms_influx=<n> p50_ms=<worse of the two> queries=<n>
