@@ -2,7 +2,7 @@
  * Editing the alert rules file over HTTP (issue 14): a manager adds, replaces and removes rules; each change is
  * validated like the file, written back with the file's comments, audited; a technician reads but cannot edit.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,5 +99,54 @@ describe('/api/v1/alert-rules', () => {
     expect((await call('/alert-rules/inv-fault', 'DELETE', undefined, 'technician')).status).toBe(403);
     expect((await call('/alert-rules/inv-fault', 'DELETE')).body).toEqual({ id: 'inv-fault', deleted: true });
     expect((await call('/alert-rules/inv-fault', 'DELETE')).status).toBe(404);
+  });
+});
+
+describe('/api/v1/alert-rules when the rules file does not exist yet', () => {
+  const emptyDir = mkdtempSync(join(tmpdir(), 'jieneng-api-no-rules-'));
+  const missing = join(emptyDir, 'alert-rules.yaml');
+  const noFolder = join(emptyDir, 'no-such-folder', 'alert-rules.yaml');
+  const apis: { base: string; stop: () => Promise<void> }[] = [];
+  const started = async (rulesFile: string) => {
+    const api = await startApi({ site, storage: memoryStorage(), port: 0, security: keys.security, alertRulesFile: rulesFile });
+    apis.push({ base: `http://127.0.0.1:${api.port}/api/v1`, stop: api.stop });
+    return apis[apis.length - 1].base;
+  };
+  const send = async (at: string, path: string, method = 'GET', body?: unknown) => {
+    const res = await fetch(`${at}${path}`, { method, headers: { ...keys.headers('manager'), ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    return { status: res.status, body: await res.json() as Record<string, unknown> };
+  };
+  afterAll(async () => {
+    for (const a of apis) await a.stop();
+    rmSync(emptyDir, { recursive: true, force: true });
+  });
+
+  it('lists no rules, and the first rule added creates the file (as the demo makes its copy), loadable by the collector', async () => {
+    const at = await started(missing);
+    const list = await send(at, '/alert-rules');
+    expect(list).toEqual({ status: 200, body: [] });
+    expect((await send(at, '/alert-rules/inv-fault', 'DELETE')).status).toBe(404);
+    // a rule that would not load creates no file
+    expect((await send(at, '/alert-rules/bad', 'PUT', { ...fault, scope: { device: ['nope'] } })).status).toBe(400);
+    expect(existsSync(missing)).toBe(false);
+    const put = await send(at, '/alert-rules/inv-fault', 'PUT', fault);
+    expect(put.status).toBe(201);
+    assertMatchesOpenApi('PUT', '/api/v1/alert-rules/{id}', 201, put.body);
+    expect(loadAlertRules(missing, site, {}).rules.map((r) => r.rule.id)).toEqual(['inv-fault']);
+    expect((await send(at, '/alert-rules')).body).toEqual([{ id: 'inv-fault', ...fault }]);
+  });
+
+  it('a rules file whose folder does not exist answers 503 naming the file and how to fix it', async () => {
+    const at = await started(noFolder);
+    const put = await send(at, '/alert-rules/inv-fault', 'PUT', fault);
+    expect(put.status).toBe(503);
+    assertMatchesOpenApi('PUT', '/api/v1/alert-rules/{id}', 503, put.body);
+    expect(put.body.error).toMatchObject({
+      code: 'alerts_off',
+      message: `the alert rules file ${noFolder} cannot be created: its folder does not exist (create the folder, or set ALERT_RULES_FILE to a file in an existing folder; docs/alerts.md)`,
+    });
+    const list = await send(at, '/alert-rules');
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual([]);
   });
 });

@@ -102,13 +102,14 @@ export const alertPaths: Record<string, Schema> = {
   },
   '/api/v1/alert-rules/{id}': {
     put: {
-      summary: 'Add or replace a rule; the whole file is validated as at a start, written back with its comments, and the change audited. A running collector applies it within seconds, without a restart.',
+      summary: 'Add or replace a rule; the whole file is validated as at a start, written back with its comments (created by the first rule when not there yet), and the change audited. A running collector applies it within seconds, without a restart.',
       operationId: 'putAlertRule',
       parameters: [{ name: 'id', in: 'path', required: true, description: 'rule id', schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]*$' } }],
       requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AlertRule' } } } },
       responses: {
         200: json({ $ref: '#/components/schemas/AlertRule' }, 'Replaced'), 201: json({ $ref: '#/components/schemas/AlertRule' }, 'Added'),
-        400: errorResponse('the rule would not load (error.message names the setting and the problem)'), 503: errorResponse('no alert rules file is configured for the API'),
+        400: errorResponse('the rule would not load (error.message names the setting and the problem)'),
+        503: errorResponse('no alert rules file is configured for the API, or it is not there yet and its folder does not exist (error.message names the file)'),
       },
     },
     delete: {

@@ -2,7 +2,8 @@
  * Editing the rules file through the API (issue 14: a manager edits rules): a rule replaced, added or removed is
  * validated with the whole file exactly as a start would validate it (alerts/rules/load.ts), then written back
  * with the file's comments and layout kept, atomically (a temporary file renamed over it). Channels are never
- * shown or changed here: their secrets stay `${ENV}` references in the file.
+ * shown or changed here: their secrets stay `${ENV}` references in the file. A file not there yet has no rules;
+ * the first rule put creates it (as the demo makes its copy at the first start), so a site can start without one.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseDocument, type Document, type Node } from 'yaml';
@@ -37,7 +38,7 @@ export function putRule(file: string, site: SiteModel, rule: unknown): { created
     node.spaceBefore = old?.spaceBefore;
     doc.setIn(['rules', index], node);
   } else {
-    node.spaceBefore = true;
+    node.spaceBefore = rules.length > 0; // a blank line between rules, none under `rules:`
     doc.addIn(['rules'], node);
   }
   write(file, doc);
@@ -56,8 +57,25 @@ export function deleteRule(file: string, site: SiteModel, id: string): boolean {
   return true;
 }
 
+/** What a rules file created by the first rule put starts with (channels are added by hand: they hold secrets). */
+const NEW_FILE = [
+  '# 告警规则 — alert rules (docs/alerts.md); created when the first rule was added through the API.',
+  '# Channels (channels, default_channels) are written here by hand: their secrets stay ${ENV} references.',
+  'version: 1',
+  '',
+].join('\n');
+
 function open(file: string): Document.Parsed {
-  const doc = parseDocument(readFileSync(file, 'utf8'));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const fresh = parseDocument(NEW_FILE);
+    fresh.set('rules', fresh.createNode([])); // a block sequence, so the rules added are written one per item
+    return fresh;
+  }
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) throw new ConfigError(file, '', `not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   return doc;
 }

@@ -2,8 +2,11 @@
  * The alert rules file through the API (issue 14): technicians read the rules, managers put and remove them
  * (api/security/access.ts). Each change is validated like the file (alerts/rules/edit.ts), written to the file
  * the collector loads, and audited like every write (api/security/enforce.ts). It takes effect when the collector
- * that evaluates the file restarts (docs/alerts.md).
+ * that evaluates the file restarts (docs/alerts.md). A file not there yet lists no rules and is created by the first
+ * rule put, when its folder exists; else the answer names the file and how to fix it.
  */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import express, { Router } from 'express';
 import { ConfigError } from '../../core/config/yaml-file.ts';
 import { deleteRule, putRule, readRules } from '../../alerts/rules/edit.ts';
@@ -12,12 +15,20 @@ import { ApiError, badParameter } from '../errors.ts';
 
 const ID = /^[a-z0-9][a-z0-9_-]*$/;
 
-/** The rule routes; without a rules file they answer 503. */
+/** The rule routes; without a rules file configured, or a folder to create it in, they answer 503. */
 export function alertRuleRoutes(ctx: ApiContext, file: string | undefined): Router {
   const router = Router();
   const need = (): string => {
     if (!file) throw new ApiError(503, 'alerts_off', 'no alert rules file is configured for the API (ALERT_RULES_FILE, docs/alerts.md)');
     return file;
+  };
+  /** the configured file, which a put may create: the manager is told which file and what to do when it cannot be */
+  const writable = (): string => {
+    const f = need();
+    if (!existsSync(f) && !existsSync(dirname(f))) {
+      throw new ApiError(503, 'alerts_off', `the alert rules file ${f} cannot be created: its folder does not exist (create the folder, or set ALERT_RULES_FILE to a file in an existing folder; docs/alerts.md)`);
+    }
+    return f;
   };
   const invalid = (err: unknown): never => {
     // the setting and the problem, without the server's file path
@@ -28,7 +39,7 @@ export function alertRuleRoutes(ctx: ApiContext, file: string | undefined): Rout
   router.get('/alert-rules', (_req, res) => { res.json(readRules(need())); });
 
   router.put('/alert-rules/:id', express.json({ limit: '32kb' }), (req, res) => {
-    const f = need();
+    const f = writable();
     if (!ID.test(req.params.id)) throw badParameter('id', `'${req.params.id}' is not a rule id (lower-case letters, digits, - and _)`);
     const body: unknown = req.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParameter('body', 'send the rule as a JSON object, as written in the rules file');
