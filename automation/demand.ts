@@ -7,12 +7,14 @@
  * first, once the forecast with the load back stays `restore_margin_kw` below the limit. It measures what it did:
  * kW shed (a load's measured power before and after, or its expected kW), kWh shifted and their cost avoided.
  */
-import { priceAt, tariffOn, type TouKind } from '../api/domain/tariff.ts';
+import { priceAt, pricedParts, tariffOn, type TouKind } from '../api/domain/tariff.ts';
 import type { Tariff } from '../api/reference.ts';
 import { localParts } from '../core/time.ts';
 import type { DemandLimit } from './schema.ts';
 
 const WINDOW_MS = 15 * 60_000;
+/** the longest span one step counts */
+const MAX_STEP_MS = 5 * 60_000;
 
 /** A shed load: its index in `loads`, since when, and its measured power just before. */
 export interface ShedLoad { index: number; since_ms: number; before_kw?: number }
@@ -144,24 +146,39 @@ export class DemandLimiter {
   }
 
   /**
-   * Effect since the previous step: shed kWh = shed kW × Δt; the energy cost avoided assumes the shifted kWh are
-   * used later at the flat price: kWh × (price now − flat price). Steps more than 5 minutes apart count 5 minutes.
+   * Effect since the previous step, over the span it counts: the last min(Δt, 5 min) before now (a longer gap —
+   * a stopped process — is not taken as shedding). Shed kWh = shed kW × span. The energy cost avoided assumes the
+   * shifted kWh are used later at the flat price; the span is split where the tariff period or the local day
+   * changes, the kWh apportioned by duration (the kW shed taken constant over the step), and each part priced at
+   * its own period's price: Σ kWh_part × (price_part − flat price). The delta is booked on the local day of now.
    */
   private effect(nowMs: number, shedKw: number, demandKw: number | null, shedMeanKw: number): EffectDelta | undefined {
     const prev = this.lastStepMs;
     this.lastStepMs = nowMs;
     if (prev === undefined) return undefined;
-    const hours = Math.min(nowMs - prev, 5 * 60_000) / 3_600_000;
+    const fromMs = Math.max(prev, nowMs - MAX_STEP_MS);
     const p = localParts(nowMs, this.tz);
     const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-    const t = tariffOn(this.tariffs, date);
-    const priceNow = t ? priceAt(t, p.month, p.hour * 60 + p.minute).price_cny_per_kwh : 0;
-    const kwh = shedKw * hours;
     const sheds = this.shedsSinceEffect;
     this.shedsSinceEffect = 0;
     return {
-      date, shed_kwh: kwh, energy_cost_avoided_cny: t ? kwh * (priceNow - t.flat_price_cny_per_kwh) : 0, shed_kw: shedKw,
+      date, shed_kwh: shedKw * (nowMs - fromMs) / 3_600_000,
+      energy_cost_avoided_cny: shedCostAvoidedCny(this.tariffs, this.tz, fromMs, nowMs, shedKw), shed_kw: shedKw,
       demand_kw: demandKw ?? 0, unshed_demand_kw: (demandKw ?? 0) + shedMeanKw, sheds,
     };
   }
+}
+
+/**
+ * Energy cost avoided by shedding `shedKw` over [fromMs, toMs): Σ over the parts of one tariff period and local day
+ * of kW × part duration × (the part's price − its tariff's flat price), CNY; parts without a tariff count 0.
+ */
+export function shedCostAvoidedCny(tariffs: Tariff[], tz: string, fromMs: number, toMs: number, shedKw: number): number {
+  let costAvoidedCny = 0;
+  for (const part of pricedParts(tariffs, tz, fromMs, toMs)) {
+    if (!part.price) continue;
+    const partKwh = shedKw * (part.to_ms - part.from_ms) / 3_600_000;
+    costAvoidedCny += partKwh * (part.price.price_cny_per_kwh - part.price.tariff.flat_price_cny_per_kwh);
+  }
+  return costAvoidedCny;
 }

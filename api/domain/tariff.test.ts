@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { zonedTime } from '../../core/time.ts';
 import { loadReferenceData } from '../reference.ts';
-import { priceAt, tariffOn, touCost } from './tariff.ts';
+import { periodEndsMin, priceAt, pricedParts, tariffOn, touCost } from './tariff.ts';
 
 const ref = loadReferenceData();
 const TZ = 'Asia/Shanghai';
@@ -47,5 +47,20 @@ describe('time-of-use tariff', () => {
     const r = touCost([{ time: zonedTime(TZ, 2022, 6, 1, 10), value: 3 }], ref.tariffs.tariffs, TZ);
     expect(r.cost_cny).toBe(0);
     expect(r.warnings[0]).toMatchObject({ code: 'no_tariff' });
+  });
+
+  it('splits a span where the price may change: period and critical-peak ends, local midnight', () => {
+    // July: periods end at 06, 08, 15, 18, 21, 22, 24 h, the critical peak at 12 and 14 h
+    expect(periodEndsMin(tariff!, 7)).toEqual([360, 480, 720, 840, 900, 1080, 1260, 1320, 1440]);
+    const at = (mo: number, d: number, h: number, m: number) => zonedTime(TZ, 2025, mo, d, h, m);
+    const brief = (ms: number, ms2: number) => pricedParts(ref.tariffs.tariffs, TZ, ms, ms2)
+      .map((p) => [(p.to_ms - p.from_ms) / 60_000, p.date, p.price?.kind, p.price?.price_cny_per_kwh]);
+    // July 1 11:58–12:03: peak 1.26 for 2 min, critical peak 1.575 for 3 min
+    expect(brief(at(7, 1, 11, 58), at(7, 1, 12, 3))).toEqual([[2, '2025-07-01', 'peak', expect.closeTo(1.26, 12)], [3, '2025-07-01', 'critical', expect.closeTo(1.575, 12)]]);
+    // June 30 23:58 – July 1 00:02: June's valley 0.35, then July's 0.28
+    expect(brief(at(6, 30, 23, 58), at(7, 1, 0, 2))).toEqual([[2, '2025-06-30', 'valley', expect.closeTo(0.35, 12)], [2, '2025-07-01', 'valley', expect.closeTo(0.28, 12)]]);
+    // a span inside one period is one part; a day without a tariff is a part without a price
+    expect(brief(at(6, 30, 9, 0), at(6, 30, 10, 0))).toEqual([[60, '2025-06-30', 'peak', expect.closeTo(1.12, 12)]]);
+    expect(pricedParts(ref.tariffs.tariffs, TZ, zonedTime(TZ, 2022, 12, 31, 23), zonedTime(TZ, 2023, 1, 1, 1)).map((p) => p.price?.kind)).toEqual([undefined, 'valley']);
   });
 });

@@ -3,7 +3,7 @@
  * local clock time, multipliers of the flat price, critical peak (尖峰) — is data (config/reference/tariffs.yaml;
  * Shanghai 沪发改价管〔2022〕50号 by default, unconfirmed). Each interval is priced by the period holding its start.
  */
-import { localParts } from '../../core/time.ts';
+import { localDay, localParts, zonedTime } from '../../core/time.ts';
 import type { Tariff } from '../reference.ts';
 import type { TimeValue } from './calendar.ts';
 import { warn, type Warning } from './warnings.ts';
@@ -33,6 +33,55 @@ export function priceAt(t: Tariff, month: number, minuteOfDay: number): { kind: 
     return { kind: 'critical', price_cny_per_kwh: t.flat_price_cny_per_kwh * season.multipliers.peak * cp.multiplier_of_peak };
   }
   return { kind: period.kind, price_cny_per_kwh: t.flat_price_cny_per_kwh * season.multipliers[period.kind] };
+}
+
+/**
+ * Minutes of day (0 < m ≤ 1440) at which the price may change in a local month: the ends of its periods and of
+ * its critical peak.
+ */
+export function periodEndsMin(t: Tariff, month: number): number[] {
+  const season = t.seasons.find((s) => s.months.includes(month));
+  if (!season) throw new Error(`tariff ${t.id}: no season for month ${month}`);
+  const ends = season.periods.flatMap((p) => [minutes(p.from), minutes(p.to)]);
+  const cp = season.critical_peak;
+  if (cp && cp.months.includes(month)) ends.push(minutes(cp.from), minutes(cp.to));
+  return [...new Set(ends.filter((m) => m > 0))].sort((a, b) => a - b);
+}
+
+/** A part of a span of time with one price: the tariff in force and its period there (none: no tariff that day). */
+export interface PricedPart {
+  from_ms: number;
+  to_ms: number;
+  date: string;
+  price?: { tariff: Tariff; kind: TouKind; price_cny_per_kwh: number };
+}
+
+/**
+ * [fromMs, toMs) split where the price may change: at local midnight (the next day may be in another month, season
+ * or tariff) and at the period and critical-peak ends of the day's tariff; each part with its own day's prices.
+ */
+export function pricedParts(tariffs: Tariff[], tz: string, fromMs: number, toMs: number): PricedPart[] {
+  const parts: PricedPart[] = [];
+  for (let at = fromMs; at < toMs;) {
+    const l = localParts(at, tz);
+    const date = `${l.year}-${String(l.month).padStart(2, '0')}-${String(l.day).padStart(2, '0')}`;
+    const t = tariffOn(tariffs, date);
+    const dayEndMs = localDay(at, tz)[1];
+    let endMs = dayEndMs;
+    let price: PricedPart['price'];
+    if (t) {
+      const minuteOfDay = l.hour * 60 + l.minute;
+      price = { tariff: t, ...priceAt(t, l.month, minuteOfDay) };
+      const next = periodEndsMin(t, l.month).find((m) => m > minuteOfDay);
+      // minute 1440 is the next midnight; a clock change may move a wall-clock end, so never behind `at`
+      const nextMs = next === undefined ? dayEndMs : zonedTime(tz, l.year, l.month, l.day, 0, next);
+      if (nextMs > at) endMs = Math.min(nextMs, dayEndMs);
+    }
+    const part: PricedPart = { from_ms: at, to_ms: Math.min(endMs, toMs), date, ...(price ? { price } : {}) };
+    parts.push(part);
+    at = part.to_ms;
+  }
+  return parts;
 }
 
 /** Energy and cost of one period kind. */
