@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryStorage } from '../testing/memory-storage.ts';
 import { loadReferenceData } from '../reference.ts';
 import { fillAnnualReturn, type AnnualReturn, type FilledRow } from './fill.ts';
-import { layoutForYear, loadLayout } from './layout.ts';
+import { allLayouts, layoutForYear, loadLayout } from './layout.ts';
 import { returnsRows, returnsSite } from './testing.ts';
 
 describe('fillAnnualReturn', () => {
@@ -108,5 +108,31 @@ describe('returns layout file', () => {
       .toThrow(/an amount fills a cell counted in 元/);
     expect(bad('room.yaml', '      - { code: "201", name: 机房面积, unit: 平方米, value: { from: room, field: area_m2 } }\n'))
       .toThrow(/'room' needs a form with per: machine_room/);
+  });
+
+  it('takes m³ for a row in 吨 only from water (1 m³ of water = 1 t): a coal or fuel row in 吨 refuses an m³ source', () => {
+    const head = 'revision: x\ntitle: t\nfirst_year: 2025\nauthority: { compiled_by: a, approved_by: b, approval_number: c }\nfooter: []\nforms:\n  - id: NY201\n    title: t\n    sheet: s\n    rows:\n';
+    const layout = (name: string, rows: string) => { const file = join(dir, name); writeFileSync(file, head + rows); return () => loadLayout(file); };
+    expect(layout('coal-gas-bill.yaml', '      - { code: "130", name: 煤炭, unit: 吨, value: { from: entry, kind: bill, medium: gas, field: quantity } }\n'))
+      .toThrow(/^.*coal-gas-bill\.yaml:11: forms\[0\]\.rows\[0\]\.value\.kind: bill \(gas\) counts m3, the row t \(only water's m³ counts as tonnes\)$/);
+    expect(layout('coal-gas-meters.yaml', '      - { code: "130", name: 煤炭, unit: 吨, value: { from: medium, medium: gas } }\n'))
+      .toThrow(/^.*coal-gas-meters\.yaml:11: forms\[0\]\.rows\[0\]\.value\.medium: gas counts m3, the row t \(only water's m³ counts as tonnes\)$/);
+    const heating = join(dir, 'heating-gas.yaml');
+    writeFileSync(heating, head.replace('sheet: s\n', 'sheet: s\n    per: heating\n') + '      - { code: "310", name: 采暖用水, unit: 吨, value: { from: heating_meters, medium: gas } }\n');
+    expect(() => loadLayout(heating)).toThrow(/heating-gas\.yaml:12: forms\[0\]\.rows\[0\]\.value\.medium: gas counts m3, the row t/);
+    const water = layout('water.yaml', [
+      '      - { code: "120", name: 水, unit: 吨, value: { from: medium, medium: water } }',
+      '      - { code: "1201", name: 水（账单）, unit: 吨, value: { from: entry, kind: bill, medium: water, field: quantity } }',
+      '      - { code: "310", name: 采暖用水, unit: 吨, value: { from: medium, medium: water } }',
+      '',
+    ].join('\n'));
+    expect(water().forms[0].rows.map((r) => r.code)).toEqual(['120', '1201', '310']);
+  });
+
+  it('loads every shipped layout (config/returns/)', () => {
+    const layouts = allLayouts();
+    expect(layouts.map((l) => l.revision)).toContain('ny-2025');
+    const water = layoutForYear(2025).forms.find((f) => f.id === 'NY201')?.rows.find((r) => r.code === '120');
+    expect(water).toMatchObject({ unit: '吨', value: { from: 'medium', medium: 'water' } });
   });
 });

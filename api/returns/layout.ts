@@ -99,13 +99,31 @@ export const FORM_UNITS: Record<string, string> = {
   千瓦时: 'kWh', 吨: 't', 立方米: 'm3', 升: 'L', 千克: 'kg', 兆焦: 'MJ', 吨标准煤: 'tce', 元: 'CNY', 平方米: 'm2', 人: 'persons',
   辆: 'vehicles', 个: 'count', 千瓦: 'kW', 天: 'days',
 };
-// the form's 吨 of water is the meter's m³ (1 m³ = 1 t)
-const SAME_UNIT: Record<string, string[]> = { t: ['t', 'm3'] };
+/**
+ * A unit a row's unit also takes, for one medium only: the form's 吨 of water is the meter's m³ (1 m³ of water is
+ * 1 t); a 吨 of coal or fuel is a mass that no m³ of gas or other medium may fill.
+ */
+const SAME_UNIT_FOR: readonly { row: string; takes: string; medium: Medium; why: string }[] = [
+  { row: 't', takes: 'm3', medium: 'water', why: "only water's m³ counts as tonnes" },
+];
+
+/** Whether a source counting `unit` (of `medium`, when it is a medium's) fills a row counted in `rowUnit`. */
+function fitsRow(rowUnit: string | undefined, unit: string, medium: Medium | undefined): boolean {
+  if (rowUnit === undefined) return false;
+  return unit === rowUnit || SAME_UNIT_FOR.some((s) => s.row === rowUnit && s.takes === unit && s.medium === medium);
+}
+
+/** The refusal of a source that does not fit its row, with why a near miss (gas m³ in a 吨 row) is one. */
+function unitMismatch(what: string, units: string[], rowUnit: string | undefined): string {
+  const near = SAME_UNIT_FOR.find((s) => s.row === rowUnit && units.includes(s.takes));
+  return `${what} counts ${[...new Set(units)].join(' or ')}, the row ${rowUnit ?? 'no unit'}${near ? ` (${near.why})` : ''}`;
+}
 
 /**
  * Load one layout file; throws ConfigError for a schema problem or a fact that does not hold: a duplicate form id
  * or row code, a unit outside FORM_UNITS, an entry source whose kind, use or item does not exist or whose unit is
- * not the row's, a sum over a code the form lacks or of another unit.
+ * not the row's, a medium whose unit is not the row's (without a factor), a sum over a code the form lacks or of
+ * another unit. m³ fills a 吨 row only for water.
  */
 export function loadLayout(file: string): ReturnsLayout {
   const { value, source } = readYaml(file);
@@ -130,6 +148,10 @@ export function loadLayout(file: string): ReturnsLayout {
         if (!src) continue;
         const unit = key === 'amount' ? 'CNY' : FORM_UNITS[r.unit ?? ''];
         if (src.from === 'entry') checkEntrySource(src, unit, (p, problem) => fail(['rows', j, key, p], problem));
+        // a medium's stored unit fits the row unless a factor converts it (kWh × 3.6 = MJ)
+        if ((src.from === 'medium' || src.from === 'heating_meters') && src.factor === undefined && !fitsRow(unit, BILL_UNIT[src.medium], src.medium)) {
+          fail(['rows', j, key, 'medium'], unitMismatch(src.medium, [BILL_UNIT[src.medium]], unit));
+        }
         if ((src.from === 'medium' || src.from === 'heating_meters') && src.add) checkEntrySource({ ...src.add, field: 'quantity' }, unit, (p, problem) => fail(['rows', j, key, 'add', p], problem));
         if (src.from === 'sum') {
           src.codes.forEach((c, k) => {
@@ -161,8 +183,7 @@ function checkEntrySource(src: { kind: EntryKind; field: 'quantity' | 'amount'; 
   }
   const units = rule.bill ? (src.medium ? [BILL_UNIT[src.medium]] : []) : Object.entries(rule.unit ?? {}).filter(([u]) => src.use === undefined || u === src.use).map(([, unit]) => unit);
   if (units.length === 0) fail('field', `${src.kind} has no quantity`);
-  const fits = (u: string) => rowUnit !== undefined && (SAME_UNIT[rowUnit] ?? [rowUnit]).includes(u);
-  if (!units.every(fits)) fail('kind', `${src.kind}${src.use ? ` (${src.use})` : ''} counts ${[...new Set(units)].join(' or ')}, the row ${rowUnit ?? 'no unit'}`);
+  if (!units.every((u) => fitsRow(rowUnit, u, src.medium))) fail('kind', unitMismatch(`${src.kind}${src.use ? ` (${src.use})` : ''}${src.medium ? ` (${src.medium})` : ''}`, units, rowUnit));
 }
 
 /** The operating-cost item codes a layout's entry sources name (what a manual entry's `item` may be). */
