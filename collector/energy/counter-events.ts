@@ -38,8 +38,8 @@ export function counterEvent(m: MeterEnergy, reading: CounterReading, kind: Coun
   if ((kind === 'new_track' || kind === 'reset') && m.lastJump) [from, r] = m.lastJump;
   else {
     let i = m.readings.length - 1;
-    while (i > 0 && m.readings[i].ts >= r.ts) i--;
-    from = m.readings[i];
+    while (i > 0 && m.readings.tsAt(i) >= r.ts) i--;
+    from = m.readings.at(i);
   }
   const seg = from && from.ts < r.ts ? segmentQuantity(from, r, m.rules) : undefined;
   const claimed = seg ? seg.claimed ?? seg.quantity : 0;

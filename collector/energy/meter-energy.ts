@@ -7,6 +7,7 @@
 import { INTERVAL_15M_MS } from '../../core/measurements.ts';
 import { apportion } from './apportion.ts';
 import { segmentQuantity, type CounterReading, type CounterRules, type SegmentQuantity } from './counter.ts';
+import { ReadingTrack } from './reading-track.ts';
 
 /** A drop of at most this fraction of the register's value is read noise, not a reset (0.1 %). */
 export const JITTER_FRACTION = 1e-3;
@@ -60,7 +61,7 @@ export type ReadingOutcome =
 /** Counter state and interval totals of one meter. */
 export class MeterEnergy {
   /** readings in time order; readings[0] may be older than the horizon when it anchors the first segment */
-  readonly readings: CounterReading[] = [];
+  readonly readings = new ReadingTrack();
   readonly intervals = new Map<number, IntervalTotal>();
   /** totals per day (by the start `dayOf` gives an interval) with their provenance, kept with the intervals: no summing per batch */
   readonly days = new Map<number, RowTotal>();
@@ -90,12 +91,12 @@ export class MeterEnergy {
   add(r: CounterReading, touched: Set<number>, accepted?: CounterReading[]): ReadingOutcome {
     const rs = this.readings;
     const n = rs.length;
-    if (n === 0) {
+    const last = rs.last();
+    if (!last) {
       rs.push(r);
       accepted?.push(r);
       return 'first';
     }
-    const last = rs[n - 1];
     // A counter a hair below the previous reading is read noise (float registers, a meter rounding
     // differently between registers), not a reset: a reset would count the whole register again as a spike.
     if (r.ts > last.ts && r.value < last.value && last.value - r.value <= JITTER_FRACTION * last.value && !this.replacedBetween(last.ts, r.ts)) {
@@ -110,24 +111,25 @@ export class MeterEnergy {
       this.append(r, touched, accepted, seg);
       return glitch ? 'glitch_ended' : seg.kind === 'rollover' ? 'rollover' : 'appended';
     }
-    const i = lowerBound(rs, r.ts);
-    if (i < n && rs[i].ts === r.ts) return 'duplicate';
+    const i = rs.lowerBound(r.ts);
+    if (i < n && rs.tsAt(i) === r.ts) return 'duplicate';
     if (i === 0) {
       // Before the first reading: only placeable while nothing before it was ever settled.
       if (this.evicted) return 'beyond_horizon';
-      if (this.implausible(r, rs[0])) return 'implausible';
-      rs.unshift(r);
+      const first = rs.at(0)!;
+      if (this.implausible(r, first)) return 'implausible';
+      rs.insert(0, r);
       accepted?.push(r);
-      this.addSegment(r, rs[1], +1, touched);
+      this.addSegment(r, first, +1, touched);
       return 'inserted';
     }
-    const before = rs[i - 1];
-    const after = rs[i];
+    const before = rs.at(i - 1)!;
+    const after = rs.at(i)!;
     // A late reading may not add an implausible segment (it may split one that already was).
     const bad = Number(this.implausible(before, r)) + Number(this.implausible(r, after));
     if (bad > Number(this.implausible(before, after))) return 'implausible';
     this.addSegment(before, after, -1, touched);
-    rs.splice(i, 0, r);
+    rs.insert(i, r);
     accepted?.push(r);
     this.addSegment(before, r, +1, touched);
     this.addSegment(r, after, +1, touched);
@@ -145,7 +147,7 @@ export class MeterEnergy {
     const onTrack = prev !== undefined && r.ts > prev.ts && segmentQuantity(prev, r, this.rules).kind === 'advance';
     if (!onTrack) held.length = 0;
     held.push(r);
-    const last = this.readings[this.readings.length - 1];
+    const last = this.readings.last()!;
     const jump = segmentQuantity(last, held[0], this.rules).kind;
     if (jump === 'reset' ? held.length < 2 : held.length < NEW_TRACK_READINGS || held[held.length - 1].ts - held[0].ts < this.rules.gap_ms) {
       return jump === 'reset' ? 'reset_held' : 'implausible';
@@ -159,12 +161,12 @@ export class MeterEnergy {
   /** What the held readings wait for: a reset's confirmation, a new track after an implausible jump, or nothing. */
   heldKind(): 'reset' | 'implausible' | undefined {
     if (this.suspects.length === 0) return undefined;
-    return segmentQuantity(this.readings[this.readings.length - 1], this.suspects[0], this.rules).kind === 'reset' ? 'reset' : 'implausible';
+    return segmentQuantity(this.readings.last()!, this.suspects[0], this.rules).kind === 'reset' ? 'reset' : 'implausible';
   }
 
   /** Append a reading after the last; `seg` is its segment from the last when already computed. */
   private append(r: CounterReading, touched: Set<number>, accepted?: CounterReading[], seg?: SegmentQuantity): void {
-    const last = this.readings[this.readings.length - 1];
+    const last = this.readings.last()!;
     this.readings.push(r);
     accepted?.push(r);
     this.addSegment(last, r, +1, touched, seg);
@@ -198,13 +200,14 @@ export class MeterEnergy {
 
   /** The timestamp of the oldest reading kept, or undefined before the first. */
   oldestTs(): number | undefined {
-    return this.readings[0]?.ts;
+    return this.readings.length > 0 ? this.readings.tsAt(0) : undefined;
   }
 
   /** Restore persisted state (readings in time order, interval totals) without recomputing. */
-  restore(readings: CounterReading[], intervals: Iterable<[number, IntervalTotal]>, evicted: boolean): void {
-    this.readings.length = 0;
-    this.readings.push(...readings);
+  restore(readings: Iterable<CounterReading>, intervals: Iterable<[number, IntervalTotal]>, evicted: boolean): void {
+    const held = [...readings]; // may be this meter's own track
+    this.readings.clear();
+    for (const r of held) this.readings.push(r);
     this.intervals.clear();
     this.days.clear();
     for (const [start, total] of intervals) {
@@ -270,26 +273,14 @@ export class MeterEnergy {
   /** Keep the readings of the horizon plus the one before them, which anchors the first segment. */
   private evict(): void {
     const rs = this.readings;
-    const newest = rs[rs.length - 1].ts;
+    const newest = rs.tsAt(rs.length - 1);
     let drop = 0;
-    while (drop + 1 < rs.length - 1 && rs[drop + 1].ts < newest - this.horizon_ms) drop++;
+    while (drop + 1 < rs.length - 1 && rs.tsAt(drop + 1) < newest - this.horizon_ms) drop++;
     if (drop > 0) {
-      rs.splice(0, drop);
+      rs.dropOldest(drop);
       this.evicted = true;
     }
   }
-}
-
-/** First index whose ts is >= ts. */
-function lowerBound(rs: CounterReading[], ts: number): number {
-  let lo = 0;
-  let hi = rs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (rs[mid].ts < ts) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** A total rounded for storage: µ-units (1 mWh for kWh) absorb the float noise of adding and removing shares. */
