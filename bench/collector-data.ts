@@ -31,10 +31,13 @@ export function benchSite(): SiteModel {
   });
 }
 
-/** One poll batch per gateway per cycle; counters advance, other points wander plausibly. */
-export function benchBatches(start_ms: number, cycles: number): ReadingBatch[][] {
+/**
+ * One poll batch per gateway per cycle; counters advance, other points wander plausibly. `firstCycle` continues an
+ * earlier call's counters and seq (cycle c is stamped `start_ms + c × POLL_MS`).
+ */
+export function benchBatches(start_ms: number, cycles: number, firstCycle = 0): ReadingBatch[][] {
   const out: ReadingBatch[][] = [];
-  for (let c = 0; c < cycles; c++) {
+  for (let c = firstCycle; c < firstCycle + cycles; c++) {
     const ts = start_ms + c * POLL_MS;
     out.push(Array.from({ length: GATEWAYS }, (_, g) => {
       const readings: DeviceReading[] = Array.from({ length: METERS_PER_GATEWAY }, (_, m) => {
