@@ -33,7 +33,7 @@ export class ReadingTrack implements Iterable<CounterReading> {
     return { ts: this.tss[this.head + k], value: this.values[this.head + k] };
   }
 
-  /** The newest reading (the same object until the track changes), undefined when empty. */
+  /** The newest reading (the same object until the track changes; readings are never changed once added), undefined when empty. */
   last(): CounterReading | undefined {
     return (this.newest ??= this.at(-1));
   }
@@ -57,7 +57,8 @@ export class ReadingTrack implements Iterable<CounterReading> {
     }
     this.tss[this.head + i] = r.ts;
     this.values[this.head + i] = r.value;
-    this.newest = undefined;
+    // an appended reading is the newest: keep the caller's object rather than make one on the next `last()`
+    this.newest = this.head + i === this.tail - 1 ? r : undefined;
   }
 
   /** Forget the n oldest readings. */
