@@ -88,7 +88,8 @@ async function main(): Promise<void> {
       const payloads = benchBatches(start, CYCLES).flat().map((b) => [topics.readings('bench', b.gateway), JSON.stringify(b)] as const);
       const child = fork(new URL(import.meta.url).pathname, ['--collector', mosquitto.url, join(dir, `run${run}`)], {
         execArgv: ['--import', 'tsx', ...nodeArgs],
-        env: { ...process.env, LOG_LEVEL: 'warn', MALLOC_ARENA_MAX: runtime.MALLOC_ARENA_MAX ?? process.env.MALLOC_ARENA_MAX ?? '' },
+        // the runtime's NODE_OPTIONS go in as execArgv above; its malloc settings through the environment
+        env: { ...process.env, LOG_LEVEL: 'warn', ...runtime, NODE_OPTIONS: '' },
       });
       await next(child);
       const pub = await mqtt.connectAsync(mosquitto.url, { clientId: `bench-e2e-pub-${run}` });

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 
 /** The process settings among a service's environment: those that shape the runtime, not the application. */
-const RUNTIME_SETTINGS = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
+const RUNTIME_SETTINGS = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'];
 
 /**
- * NODE_OPTIONS and MALLOC_ARENA_MAX of `service` in docker-compose.yml (shared environment merged in), so that a
+ * NODE_OPTIONS and the glibc malloc settings of `service` in docker-compose.yml (shared environment merged in), so that a
  * bench runs the process a user runs; none when the file does not set them or cannot be read.
  */
 export function deployedRuntime(service: string): Record<string, string> {
