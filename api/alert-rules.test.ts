@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAlertRules } from '../alerts/rules/load.ts';
 import { memoryStorage } from './testing/memory-storage.ts';
@@ -136,15 +136,16 @@ describe('/api/v1/alert-rules when the rules file does not exist yet', () => {
     expect((await send(at, '/alert-rules')).body).toEqual([{ id: 'inv-fault', ...fault }]);
   });
 
-  it('a rules file whose folder does not exist answers 503 naming the file and how to fix it', async () => {
+  it('a rules file whose folder does not exist answers 503 naming the file (not its server path) and how to fix it', async () => {
     const at = await started(noFolder);
     const put = await send(at, '/alert-rules/inv-fault', 'PUT', fault);
     expect(put.status).toBe(503);
     assertMatchesOpenApi('PUT', '/api/v1/alert-rules/{id}', 503, put.body);
     expect(put.body.error).toMatchObject({
       code: 'alerts_off',
-      message: `the alert rules file ${noFolder} cannot be created: its folder does not exist (create the folder, or set ALERT_RULES_FILE to a file in an existing folder; docs/alerts.md)`,
+      message: `the alert rules file ${basename(noFolder)} (ALERT_RULES_FILE) cannot be created: its folder does not exist (create the folder, or point ALERT_RULES_FILE at a file in an existing folder; docs/alerts.md)`,
     });
+    expect(JSON.stringify(put.body)).not.toContain(noFolder);
     const list = await send(at, '/alert-rules');
     expect(list.status).toBe(200);
     expect(list.body).toEqual([]);

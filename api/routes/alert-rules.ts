@@ -3,10 +3,10 @@
  * (api/security/access.ts). Each change is validated like the file (alerts/rules/edit.ts), written to the file
  * the collector loads, and audited like every write (api/security/enforce.ts). It takes effect when the collector
  * that evaluates the file restarts (docs/alerts.md). A file not there yet lists no rules and is created by the first
- * rule put, when its folder exists; else the answer names the file and how to fix it.
+ * rule put, when its folder exists; else the answer names the file and its setting, and how to fix it.
  */
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import express, { Router } from 'express';
 import { ConfigError } from '../../core/config/yaml-file.ts';
 import { deleteRule, putRule, readRules } from '../../alerts/rules/edit.ts';
@@ -22,11 +22,14 @@ export function alertRuleRoutes(ctx: ApiContext, file: string | undefined): Rout
     if (!file) throw new ApiError(503, 'alerts_off', 'no alert rules file is configured for the API (ALERT_RULES_FILE, docs/alerts.md)');
     return file;
   };
-  /** the configured file, which a put may create: the manager is told which file and what to do when it cannot be */
+  /**
+   * The configured file, which a put may create. When it cannot be, the manager is told which file (by its name and
+   * setting: server paths stay out of answers, as everywhere in the API) and what to do.
+   */
   const writable = (): string => {
     const f = need();
     if (!existsSync(f) && !existsSync(dirname(f))) {
-      throw new ApiError(503, 'alerts_off', `the alert rules file ${f} cannot be created: its folder does not exist (create the folder, or set ALERT_RULES_FILE to a file in an existing folder; docs/alerts.md)`);
+      throw new ApiError(503, 'alerts_off', `the alert rules file ${basename(f)} (ALERT_RULES_FILE) cannot be created: its folder does not exist (create the folder, or point ALERT_RULES_FILE at a file in an existing folder; docs/alerts.md)`);
     }
     return f;
   };
