@@ -4,35 +4,26 @@
  * the next reading; an unchanged rule keeps its firing alert (announced once); a changed threshold judges the
  * next reading; a removed rule's firing alert resolves once, saying why; a bad file keeps the rules running.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker } from '../app/broker.ts';
-import { startCollector, type RunningCollector } from '../collector/runtime.ts';
 import { topics } from '../core/contract/v1.ts';
-import { openEmbeddedStorage } from '../storage/embedded/store.ts';
-import type { Storage } from '../storage/port.ts';
 import { waitFor } from '../test/harness/ports.ts';
 import { alertMetrics } from './metrics.ts';
 import { deleteRule, putRule } from './rules/edit.ts';
 import { loadAlertRules } from './rules/load.ts';
-import { startAlerts, type RunningAlerts } from './runtime.ts';
-import { startReceiver, type Receiver } from './testing/receiver.ts';
+import { startAlertRig, type AlertRig } from './testing/collector-rig.ts';
+import type { Receiver } from './testing/receiver.ts';
 import { alertTestSite } from './testing/site.ts';
 
 const SITE = 'alert-reload';
 const site = alertTestSite(SITE);
 const SECRETS = { wecomKey: 'k', dingtalkToken: 't', dingtalkSecret: 's', feishuHook: 'f', feishuSecret: 'f', webhookSecret: 'hook-secret' };
 
-let dir: string;
 let file: string;
-let broker: Awaited<ReturnType<typeof startEmbeddedBroker>>;
-let storage: Storage;
+let rig: AlertRig;
 let receiver: Receiver;
-let alerts: RunningAlerts;
-let collector: RunningCollector;
 let pub: MqttClient;
 let seq = 0;
 let ts = Date.now() - 60_000;
@@ -40,35 +31,21 @@ let ts = Date.now() - 60_000;
 const power = (id: string, above: number) => ({ id, kind: 'threshold', name: `${id} 功率过高`, severity: 'major', scope: { device: [id.split('-')[0]] }, point: 'power_kw', above, keep_firing_for: '0s' });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'jieneng-alert-reload-'));
-  file = join(dir, 'alert-rules.yaml');
-  broker = await startEmbeddedBroker(0, '127.0.0.1');
-  storage = openEmbeddedStorage({ path: join(dir, 'store.sqlite') });
-  receiver = await startReceiver(SECRETS);
-  writeFileSync(file, `# the technicians' rules
+  rig = await startAlertRig(SITE, site, SECRETS, (dir, r) => {
+    file = join(dir, 'alert-rules.yaml');
+    writeFileSync(file, `# the technicians' rules
 version: 1
 channels:
-  - { id: hook, type: webhook, url: "${receiver.urls.webhook}", secret: ${SECRETS.webhookSecret} }
+  - { id: hook, type: webhook, url: "${r.urls.webhook}", secret: ${SECRETS.webhookSecret} }
 default_channels: [hook]
 rules:
   - ${JSON.stringify(power('hvac-power', 500))}
 `);
-  alerts = startAlerts({
-    site, config: loadAlertRules(file, site), dataDir: join(dir, 'collector'), tickMs: 100, pollMs: 100,
-    watchRules: { pollMs: 300, debounceMs: 50 },
+    return { config: loadAlertRules(file, site), tickMs: 100, pollMs: 100, watchRules: { pollMs: 300, debounceMs: 50 } };
   });
-  collector = await startCollector({ site, mqttUrl: broker.url, storage, dataDir: join(dir, 'collector'), clientId: 'alert-reload', alerts: alerts.evaluator });
-  pub = await mqtt.connectAsync(broker.url, { clientId: 'alert-reload-gateway' });
+  ({ receiver, pub } = rig);
 });
-afterAll(async () => {
-  await pub.endAsync();
-  await collector.stop();
-  await alerts.stop();
-  await broker.stop();
-  await storage.close();
-  await receiver.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => { await rig.stop(); });
 
 const bodies = () => receiver.received.map((r) => r.body as { rule: string; device: string; state: string; message: string });
 const of = (rule: string) => bodies().filter((b) => b.rule === rule).map((b) => b.state);
@@ -115,7 +92,7 @@ describe('an edited rules file in a running collector', () => {
     await edited('applied', () => deleteRule(file, site, 'lighting-power'));
     await waitFor('lighting resolved', () => of('lighting-power').length === 2, 20_000);
     await publish({ hvac: 660, lighting: 170 });
-    await collector.flush();
+    await rig.collector.flush();
     await new Promise((r) => setTimeout(r, 500));
     expect(of('lighting-power')).toEqual(['firing', 'resolved']);
     expect(bodies().filter((b) => b.rule === 'lighting-power')[1].message).toContain('（规则已删除）');

@@ -3,29 +3,22 @@
  * reach the evaluator through the collector's ingest path, retained device and gateway statuses drive the
  * device-state rule, and every transition reaches a local webhook receiver that checks its signature.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker } from '../app/broker.ts';
-import { startCollector, type RunningCollector } from '../collector/runtime.ts';
+import type { RunningCollector } from '../collector/runtime.ts';
 import { topics, type DeviceStatus, type GatewayStatus } from '../core/contract/v1.ts';
-import { openEmbeddedStorage } from '../storage/embedded/store.ts';
-import type { Storage } from '../storage/port.ts';
 import { waitFor } from '../test/harness/ports.ts';
 import { checkAlertRules } from './rules/load.ts';
-import { startAlerts, type RunningAlerts } from './runtime.ts';
-import { startReceiver, type Receiver } from './testing/receiver.ts';
+import type { RunningAlerts } from './runtime.ts';
+import { startAlertRig, type AlertRig } from './testing/collector-rig.ts';
+import type { Receiver } from './testing/receiver.ts';
 import { alertTestSite } from './testing/site.ts';
 
 const SITE = 'alert-rt';
 const site = alertTestSite(SITE);
 const SECRETS = { wecomKey: 'k', dingtalkToken: 't', dingtalkSecret: 's', feishuHook: 'f', feishuSecret: 'f', webhookSecret: 'hook-secret' };
 
-let dir: string;
-let broker: Awaited<ReturnType<typeof startEmbeddedBroker>>;
-let storage: Storage;
+let rig: AlertRig;
 let receiver: Receiver;
 let alerts: RunningAlerts;
 let collector: RunningCollector;
@@ -33,32 +26,21 @@ let pub: MqttClient;
 let seq = 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'jieneng-alert-rt-'));
-  broker = await startEmbeddedBroker(0, '127.0.0.1');
-  storage = openEmbeddedStorage({ path: join(dir, 'store.sqlite') });
-  receiver = await startReceiver(SECRETS);
-  const config = checkAlertRules({
-    version: 1,
-    channels: [{ id: 'hook', type: 'webhook', url: receiver.urls.webhook, secret: SECRETS.webhookSecret }],
-    default_channels: ['hook'],
-    rules: [
-      { id: 'hvac-power', kind: 'threshold', name: '空调功率过高', severity: 'major', scope: { device: ['hvac'] }, point: 'power_kw', above: 500 },
-      { id: 'offline', kind: 'device_state', name: '设备离线', severity: 'critical', states: ['offline', 'degraded'], keep_firing_for: '0s' },
-    ],
-  }, site);
-  alerts = startAlerts({ site, config, dataDir: join(dir, 'collector'), mqttUrl: broker.url, tickMs: 100, pollMs: 100 });
-  collector = await startCollector({ site, mqttUrl: broker.url, storage, dataDir: join(dir, 'collector'), clientId: 'alert-rt', alerts: alerts.evaluator });
-  pub = await mqtt.connectAsync(broker.url, { clientId: 'alert-rt-gateway' });
+  rig = await startAlertRig(SITE, site, SECRETS, (_dir, r, brokerUrl) => ({
+    config: checkAlertRules({
+      version: 1,
+      channels: [{ id: 'hook', type: 'webhook', url: r.urls.webhook, secret: SECRETS.webhookSecret }],
+      default_channels: ['hook'],
+      rules: [
+        { id: 'hvac-power', kind: 'threshold', name: '空调功率过高', severity: 'major', scope: { device: ['hvac'] }, point: 'power_kw', above: 500 },
+        { id: 'offline', kind: 'device_state', name: '设备离线', severity: 'critical', states: ['offline', 'degraded'], keep_firing_for: '0s' },
+      ],
+    }, site),
+    mqttUrl: brokerUrl, tickMs: 100, pollMs: 100,
+  }));
+  ({ receiver, alerts, collector, pub } = rig);
 });
-afterAll(async () => {
-  await pub.endAsync();
-  await collector.stop();
-  await alerts.stop();
-  await broker.stop();
-  await storage.close();
-  await receiver.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(async () => { await rig.stop(); });
 
 const bodies = () => receiver.received.map((r) => r.body as { rule: string; device: string; state: string; message: string });
 
