@@ -5,25 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertMatchesOpenApi } from './openapi-check.ts';
-import { EntryStore } from './returns/entry-store.ts';
-import { returnsSite } from './returns/testing.ts';
-import { startApi } from './server.ts';
-import { testKeys } from './testing/fixture.ts';
-import { memoryStorage } from './testing/memory-storage.ts';
+import { entriesApiFixture } from './returns/testing-api.ts';
 import { zipBomb } from './testing/zip-bomb.ts';
 
 describe('XLSX uploads that unpack to too much', () => {
-  const keys = testKeys();
-  const entries = new EntryStore(':memory:');
+  const fixture = entriesApiFixture();
+  const { keys } = fixture;
   const bomb = zipBomb(256); // 256 MiB of sheet XML in about 250 KB
   let base = '';
-  let stop: () => Promise<void> = async () => {};
-  beforeAll(async () => {
-    const api = await startApi({ site: returnsSite(), storage: memoryStorage(), port: 0, security: keys.security, entries });
-    base = `http://127.0.0.1:${api.port}/api/v1`;
-    stop = api.stop;
-  });
-  afterAll(async () => { await stop(); entries.close(); keys.security.close(); });
+  beforeAll(async () => { base = await fixture.start(); });
+  afterAll(() => fixture.stop());
 
   const post = async (path: string) => {
     const res = await fetch(base + path, { method: 'POST', headers: { ...keys.headers('statistics'), 'content-type': 'application/octet-stream' }, body: new Uint8Array(bomb) });

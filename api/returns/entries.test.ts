@@ -6,26 +6,17 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertMatchesOpenApi } from '../openapi-check.ts';
-import { startApi } from '../server.ts';
-import { memoryStorage } from '../testing/memory-storage.ts';
-import { testKeys } from '../testing/fixture.ts';
+import { entriesApiFixture } from './testing-api.ts';
 import { ENTRY_SHEET } from './entry-file.ts';
-import { EntryStore } from './entry-store.ts';
-import { returnsSite } from './testing.ts';
 
 type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- checked against the OpenAPI document
 
 describe('manual entries API', () => {
-  const keys = testKeys();
-  const entries = new EntryStore(':memory:');
+  const fixture = entriesApiFixture();
+  const { keys, entries } = fixture;
   let base = '';
-  let stop: () => Promise<void> = async () => {};
-  beforeAll(async () => {
-    const api = await startApi({ site: returnsSite(), storage: memoryStorage(), port: 0, security: keys.security, entries });
-    base = `http://127.0.0.1:${api.port}/api/v1`;
-    stop = api.stop;
-  });
-  afterAll(async () => { await stop(); entries.close(); keys.security.close(); });
+  beforeAll(async () => { base = await fixture.start(); });
+  afterAll(() => fixture.stop());
 
   const call = async (method: string, path: string, body?: unknown, role: 'viewer' | 'statistics' | 'admin' = 'statistics', type = 'application/json') => {
     const res = await fetch(base + path, {
