@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../app/broker.ts';
-import { checkAlertRules } from '../../alerts/rules/load.ts';
 import { startAlerts } from '../../alerts/runtime.ts';
 import type { Receiver } from '../../alerts/testing/receiver.ts';
 import { startDeliveryTargets } from '../../alerts/testing/targets.ts';
@@ -45,17 +44,12 @@ describe('staleness, rate of change and flapping from simulator faults, end to e
     const targets = await startDeliveryTargets(SECRETS);
     stops.push(() => targets.close());
     ({ receiver, mails } = targets);
-    const config = checkAlertRules({
-      version: 1,
-      channels: targets.channels,
-      default_channels: ['hook'],
-      rules: [
-        { id: 'no-data', kind: 'stale', name: '照明表无数据', severity: 'major', scope: { device: ['centre-b2-lighting'] }, after: '3s', keep_firing_for: '0s', notify: ['hook', 'mail'] },
-        { id: 'hvac-jump', kind: 'threshold', name: '空调功率突变', severity: 'minor', scope: { device: ['centre-b2-hvac'] }, point: 'power_kw', rate_per: '1s', above: 100 },
-        // defaults of `for` (0) and keep_firing_for (2 min): the documented flapping case
-        { id: 'power-flap', kind: 'threshold', name: '动力功率过高', severity: 'major', scope: { device: ['centre-b2-power'] }, point: 'power_kw', above: FLAP_KW },
-      ],
-    }, site);
+    const config = targets.config(site, [
+      { id: 'no-data', kind: 'stale', name: '照明表无数据', severity: 'major', scope: { device: ['centre-b2-lighting'] }, after: '3s', keep_firing_for: '0s', notify: ['hook', 'mail'] },
+      { id: 'hvac-jump', kind: 'threshold', name: '空调功率突变', severity: 'minor', scope: { device: ['centre-b2-hvac'] }, point: 'power_kw', rate_per: '1s', above: 100 },
+      // defaults of `for` (0) and keep_firing_for (2 min): the documented flapping case
+      { id: 'power-flap', kind: 'threshold', name: '动力功率过高', severity: 'major', scope: { device: ['centre-b2-power'] }, point: 'power_kw', above: FLAP_KW },
+    ]);
 
     const broker = await startEmbeddedBroker(0);
     stops.push(() => broker.stop());

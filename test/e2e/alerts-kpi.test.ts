@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../app/broker.ts';
 import { periodStart } from '../../api/domain/index.ts';
-import { checkAlertRules } from '../../alerts/rules/load.ts';
 import { startAlerts } from '../../alerts/runtime.ts';
 import type { Receiver } from '../../alerts/testing/receiver.ts';
 import { startDeliveryTargets } from '../../alerts/testing/targets.ts';
@@ -51,18 +50,13 @@ describe('KPI and pipeline alert rules, end to end', () => {
     const targets = await startDeliveryTargets(SECRETS);
     stops.push(() => targets.close());
     ({ receiver, mails } = targets);
-    const config = checkAlertRules({
-      version: 1,
-      channels: targets.channels,
-      default_channels: ['hook'],
-      rules: [
-        { id: 'base', kind: 'base_load', name: '夜间基础负荷过高', severity: 'major', above_kw: 0.5 },
-        { id: 'demand', kind: 'peak_demand', name: '超合同最大需量', severity: 'major', scope: { device: ['zhongshan-e290-main'] }, contracted_kw: 1, notify: ['hook', 'mail'] },
-        { id: 'estimated', kind: 'estimated_share', name: '估算电量占比过高', severity: 'minor', scope: { device: ['zhongshan-e290-main'] }, above_pct: 10 },
-        { id: 'inv-fault', kind: 'inverter_fault', name: '逆变器故障', severity: 'critical', notify: ['hook', 'mail'], keep_firing_for: '0s' },
-        { id: 'gaps', kind: 'sequence_gap', name: '网关数据批次缺失', severity: 'major', scope: { device: ['zhongshan-e290-main'] } },
-      ],
-    }, site);
+    const config = targets.config(site, [
+      { id: 'base', kind: 'base_load', name: '夜间基础负荷过高', severity: 'major', above_kw: 0.5 },
+      { id: 'demand', kind: 'peak_demand', name: '超合同最大需量', severity: 'major', scope: { device: ['zhongshan-e290-main'] }, contracted_kw: 1, notify: ['hook', 'mail'] },
+      { id: 'estimated', kind: 'estimated_share', name: '估算电量占比过高', severity: 'minor', scope: { device: ['zhongshan-e290-main'] }, above_pct: 10 },
+      { id: 'inv-fault', kind: 'inverter_fault', name: '逆变器故障', severity: 'critical', notify: ['hook', 'mail'], keep_firing_for: '0s' },
+      { id: 'gaps', kind: 'sequence_gap', name: '网关数据批次缺失', severity: 'major', scope: { device: ['zhongshan-e290-main'] } },
+    ]);
 
     const storage = openEmbeddedStorage({ path: join(dir, 'store.sqlite') });
     stops.push(() => storage.close());

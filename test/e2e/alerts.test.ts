@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../app/broker.ts';
-import { checkAlertRules } from '../../alerts/rules/load.ts';
 import { startAlerts } from '../../alerts/runtime.ts';
 import type { Receiver } from '../../alerts/testing/receiver.ts';
 import { startDeliveryTargets } from '../../alerts/testing/targets.ts';
@@ -38,16 +37,11 @@ describe('alerts from simulator faults, end to end', () => {
     const targets = await startDeliveryTargets(SECRETS);
     stops.push(() => targets.close());
     ({ receiver, mails } = targets);
-    const config = checkAlertRules({
-      version: 1,
-      channels: targets.channels,
-      default_channels: ['hook'],
-      rules: [
-        { id: 'main-power', kind: 'threshold', name: '总进线功率过高', severity: 'major', scope: { device: ['centre-b2-main'] }, point: 'power_kw', above: 50 },
-        { id: 'offline', kind: 'device_state', name: '设备离线', severity: 'critical', states: ['offline', 'degraded'], notify: ['hook', 'mail'], keep_firing_for: '0s' },
-        { id: 'counter', kind: 'counter', name: '计数器异常', severity: 'minor', scope: { device: ['centre-b2-main'] }, events: ['reset'] },
-      ],
-    }, site);
+    const config = targets.config(site, [
+      { id: 'main-power', kind: 'threshold', name: '总进线功率过高', severity: 'major', scope: { device: ['centre-b2-main'] }, point: 'power_kw', above: 50 },
+      { id: 'offline', kind: 'device_state', name: '设备离线', severity: 'critical', states: ['offline', 'degraded'], notify: ['hook', 'mail'], keep_firing_for: '0s' },
+      { id: 'counter', kind: 'counter', name: '计数器异常', severity: 'minor', scope: { device: ['centre-b2-main'] }, events: ['reset'] },
+    ]);
 
     const broker = await startEmbeddedBroker(0);
     stops.push(() => broker.stop());
