@@ -75,10 +75,9 @@ it('a broker restarted without persistence under polling: every seq stored exact
   await waitFor('every seq of both gateways stored', () => collector.gateways().every((a) => a.last_seq === steps - 1 && a.gaps.length === 0), 40_000, 200);
   await collector.flush();
   const accounts = collector.gateways();
-  for (const a of accounts) {
-    expect(a, a.gateway).toMatchObject({ stored: steps, lost: 0, restarts: 0 });
-    expect(a.recovered, `${a.gateway} recovered`).toBeGreaterThan(0); // the restart did lose batches at the broker
-  }
+  for (const a of accounts) expect(a, a.gateway).toMatchObject({ stored: steps, lost: 0, restarts: 0 });
+  // the restart did lose batches at the broker; which gateways lost some is a race of each against the collector
+  expect(accounts.reduce((n, a) => n + a.recovered, 0), 'batches recovered').toBeGreaterThan(0);
   const from = stream.start_ms;
   const to = from + steps * stream.step_ms;
   expect((await storage.raw({ measurement: 'telemetry', from, to })).length).toBe(stream.points);
