@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadReferenceData } from '../api/reference.ts';
-import { DemandLimiter, shedCostAvoidedCny } from './demand.ts';
+import { DemandLimiter, shedEffectByDay } from './demand.ts';
 import type { DemandLimit } from './schema.ts';
 
 const TZ = 'Asia/Shanghai';
@@ -28,7 +28,9 @@ function effectOfStep(periods: DemandLimit['periods'], shedAt: string, thenAt: s
   const l = limiter(periods);
   l.observe(at(shedAt) - 10 * 60_000, 200);
   expect(l.step(at(shedAt), () => undefined).step.action).toEqual({ kind: 'shed', index: 0 });
-  return l.step(at(thenAt), () => undefined).effect!;
+  const effect = l.step(at(thenAt), () => undefined).effect;
+  expect(effect.length).toBe(1);
+  return effect[0];
 }
 
 describe('energy cost avoided of a step', () => {
@@ -53,18 +55,27 @@ describe('energy cost avoided of a step', () => {
     expect(gap.energy_cost_avoided_cny).toBeCloseTo(0.84, 9);
   });
 
-  it('prices a step across local midnight and a month boundary on each part\'s own day and month', () => {
+  it('prices a step across local midnight and a month boundary on each part\'s own day and month, and books each part on its day', () => {
     // 2025-06-30 23:58 – 07-01 00:02, 40 kW shed in the valley: June (shoulder) 2 min → 1.3333 kWh × (0.35 − 0.70)
-    // = −0.46667; July (summer) 2 min → 1.3333 kWh × (0.28 − 0.70) = −0.56; total −1.02667 CNY (shifting valley
-    // energy to the flat price costs more); booked on the day of the step's end
-    const e = effectOfStep(['valley'], '2025-06-30T23:58', '2025-07-01T00:02');
-    expect(e.date).toBe('2025-07-01');
-    expect(e.shed_kwh).toBeCloseTo(40 * 4 / 60, 9);
-    expect(e.energy_cost_avoided_cny).toBeCloseTo(-1.026667, 6);
+    // = −0.46667 CNY on 06-30; July (summer) 2 min → 1.3333 kWh × (0.28 − 0.70) = −0.56 CNY on 07-01 (shifting
+    // valley energy to the flat price costs more); the demand measured at 00:02 and the shed count go to 07-01
+    const l = limiter(['valley']);
+    l.observe(at('2025-06-30T23:48'), 200);
+    expect(l.step(at('2025-06-30T23:58'), () => undefined).step.action).toEqual({ kind: 'shed', index: 0 });
+    const [june, july, ...more] = l.step(at('2025-07-01T00:02'), () => undefined).effect;
+    expect(more).toEqual([]);
+    expect(june).toMatchObject({ date: '2025-06-30', shed_kw: 40, demand_kw: 0, sheds: 0 });
+    expect(june.shed_kwh).toBeCloseTo(40 * 2 / 60, 9);
+    expect(june.energy_cost_avoided_cny).toBeCloseTo(-0.466667, 6);
+    expect(july).toMatchObject({ date: '2025-07-01', shed_kw: 40, demand_kw: 200, sheds: 1 });
+    expect(july.shed_kwh).toBeCloseTo(40 * 2 / 60, 9);
+    expect(july.energy_cost_avoided_cny).toBeCloseTo(-0.56, 9);
   });
 
   it('counts nothing for the part of a span without a tariff in force', () => {
     // 2022-12-31 23:58 – 2023-01-01 00:02: no tariff before 2023; January valley 2 min → 1.3333 kWh × (0.28 − 0.70)
-    expect(shedCostAvoidedCny(tariffs, TZ, at('2022-12-31T23:58'), at('2023-01-01T00:02'), 40)).toBeCloseTo(-0.56, 9);
+    const days = shedEffectByDay(tariffs, TZ, at('2022-12-31T23:58'), at('2023-01-01T00:02'), 40);
+    expect(days.get('2022-12-31')).toEqual({ shed_kwh: 40 * 2 / 60, energy_cost_avoided_cny: 0 });
+    expect(days.get('2023-01-01')!.energy_cost_avoided_cny).toBeCloseTo(-0.56, 9);
   });
 });

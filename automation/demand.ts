@@ -105,8 +105,8 @@ export class DemandLimiter {
     return s.before_kw !== undefined && now !== undefined ? Math.max(0, s.before_kw - now) : load.expected_kw;
   }
 
-  /** Decide at `nowMs`; `loadKw` reads a `device/point` power. Also returns the effect since the last step. */
-  step(nowMs: number, loadKw: (ref: string) => number | undefined): { step: DemandStep; effect?: EffectDelta } {
+  /** Decide at `nowMs`; `loadKw` reads a `device/point` power. Also returns the effect since the last step, per local day. */
+  step(nowMs: number, loadKw: (ref: string) => number | undefined): { step: DemandStep; effect: EffectDelta[] } {
     const l = this.limit;
     const period = this.period(nowMs);
     const active = period !== null && (l.periods ?? ['critical', 'peak']).includes(period);
@@ -150,35 +150,39 @@ export class DemandLimiter {
    * a stopped process — is not taken as shedding). Shed kWh = shed kW × span. The energy cost avoided assumes the
    * shifted kWh are used later at the flat price; the span is split where the tariff period or the local day
    * changes, the kWh apportioned by duration (the kW shed taken constant over the step), and each part priced at
-   * its own period's price: Σ kWh_part × (price_part − flat price). The delta is booked on the local day of now.
+   * its own period's price: Σ kWh_part × (price_part − flat price). Each local day gets its own part of the kWh and
+   * cost; the maxima (demand measured now) and the sheds are booked on the local day of now, the last delta.
    */
-  private effect(nowMs: number, shedKw: number, demandKw: number | null, shedMeanKw: number): EffectDelta | undefined {
+  private effect(nowMs: number, shedKw: number, demandKw: number | null, shedMeanKw: number): EffectDelta[] {
     const prev = this.lastStepMs;
     this.lastStepMs = nowMs;
-    if (prev === undefined) return undefined;
+    if (prev === undefined) return [];
     const fromMs = Math.max(prev, nowMs - MAX_STEP_MS);
+    const byDay = shedEffectByDay(this.tariffs, this.tz, fromMs, nowMs, shedKw);
     const p = localParts(nowMs, this.tz);
-    const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+    const today = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+    if (!byDay.has(today)) byDay.set(today, { shed_kwh: 0, energy_cost_avoided_cny: 0 }); // a step of no span
     const sheds = this.shedsSinceEffect;
     this.shedsSinceEffect = 0;
-    return {
-      date, shed_kwh: shedKw * (nowMs - fromMs) / 3_600_000,
-      energy_cost_avoided_cny: shedCostAvoidedCny(this.tariffs, this.tz, fromMs, nowMs, shedKw), shed_kw: shedKw,
-      demand_kw: demandKw ?? 0, unshed_demand_kw: (demandKw ?? 0) + shedMeanKw, sheds,
-    };
+    return [...byDay].map(([date, d]) => date === today
+      ? { date, ...d, shed_kw: shedKw, demand_kw: demandKw ?? 0, unshed_demand_kw: (demandKw ?? 0) + shedMeanKw, sheds }
+      : { date, ...d, shed_kw: shedKw, demand_kw: 0, unshed_demand_kw: 0, sheds: 0 });
   }
 }
 
 /**
- * Energy cost avoided by shedding `shedKw` over [fromMs, toMs): Σ over the parts of one tariff period and local day
- * of kW × part duration × (the part's price − its tariff's flat price), CNY; parts without a tariff count 0.
+ * Energy shed and cost avoided by shedding `shedKw` over [fromMs, toMs), per local day: Σ over the parts of one
+ * tariff period and local day of kW × part duration, and of that × (the part's price − its tariff's flat price),
+ * CNY; parts without a tariff count their kWh and no cost.
  */
-export function shedCostAvoidedCny(tariffs: Tariff[], tz: string, fromMs: number, toMs: number, shedKw: number): number {
-  let costAvoidedCny = 0;
+export function shedEffectByDay(tariffs: Tariff[], tz: string, fromMs: number, toMs: number, shedKw: number): Map<string, { shed_kwh: number; energy_cost_avoided_cny: number }> {
+  const byDay = new Map<string, { shed_kwh: number; energy_cost_avoided_cny: number }>();
   for (const part of pricedParts(tariffs, tz, fromMs, toMs)) {
-    if (!part.price) continue;
+    const day = byDay.get(part.date) ?? { shed_kwh: 0, energy_cost_avoided_cny: 0 };
     const partKwh = shedKw * (part.to_ms - part.from_ms) / 3_600_000;
-    costAvoidedCny += partKwh * (part.price.price_cny_per_kwh - part.price.tariff.flat_price_cny_per_kwh);
+    day.shed_kwh += partKwh;
+    if (part.price) day.energy_cost_avoided_cny += partKwh * (part.price.price_cny_per_kwh - part.price.tariff.flat_price_cny_per_kwh);
+    byDay.set(part.date, day);
   }
-  return costAvoidedCny;
+  return byDay;
 }

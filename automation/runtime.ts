@@ -129,7 +129,7 @@ export async function startAutomation(o: AutomationOptions): Promise<Automation>
     }
     for (const lim of limiters) {
       const { step, effect } = lim.step(t, (ref) => latest.get(ref));
-      if (effect) store.addEffect({ limit_id: lim.limit.id, date: effect.date, shed_kwh: effect.shed_kwh, energy_cost_avoided_cny: effect.energy_cost_avoided_cny, max_shed_kw: effect.shed_kw, max_demand_kw: effect.demand_kw, max_unshed_demand_kw: effect.unshed_demand_kw, sheds: effect.sheds });
+      for (const e of effect) store.addEffect({ limit_id: lim.limit.id, date: e.date, shed_kwh: e.shed_kwh, energy_cost_avoided_cny: e.energy_cost_avoided_cny, max_shed_kw: e.shed_kw, max_demand_kw: e.demand_kw, max_unshed_demand_kw: e.unshed_demand_kw, sheds: e.sheds });
       if (!step.action) continue;
       const load = lim.limit.loads[step.action.index];
       const a = arbiters.get(pointKey(load.device, load.point))!;
