@@ -6,7 +6,8 @@
  *       real Mosquitto), polling back to back, run as the installed command runs it: bundled (decision 0004), with
  *       the runtime settings docker-compose.yml gives the gateway services, no simulator, broker or subscriber in it;
  * points/s are medians of one-second bins, and count only points of `good` quality (issue 18: a gateway reading
- * nothing but `bad` points must not look fast). rss_mb is the gateway process's peak resident set (VmHWM).
+ * nothing but `bad` points must not look fast). Each phase also prints the CPU seconds of every process in its
+ * measured window, and per point (good points for the gateway's). rss_mb is the gateway process's peak resident set (VmHWM).
  * Prints, last:
  *   reads_per_cycle=<n> minimal_reads=<n> points_per_s=<n> raw_points_per_s=<n> ratio=<n> rss_mb=<n>
  */
@@ -24,6 +25,7 @@ import { compileTemplate } from '../gateway/protocols/modbus/device-map.ts';
 import { minimalReadCount } from '../gateway/protocols/modbus/planner.ts';
 import { startMosquitto } from '../test/harness/mosquitto.ts';
 import { deployedRuntime, describeRuntime } from './deployed-runtime.ts';
+import { cpuSeconds, pidOf } from './process-cpu.ts';
 import { FLEET_PORTS, METERS_PER_PORT, fleetTemplate } from './gateway-fleet.ts';
 
 const MEASURE_S = Number(process.env.BENCH_SECONDS ?? 10);
@@ -68,6 +70,27 @@ class Bins {
   median(): number { return median(Array.from({ length: this.seconds }, (_, i) => this.bins[i] ?? 0)); }
 }
 
+/** CPU seconds of named processes over a window: `start()` at its beginning, `text(points)` at its end. */
+class CpuShares {
+  private from = new Map<string, number>();
+  constructor(private readonly pids: Record<string, number | undefined>) {}
+  start(): void {
+    for (const [name, pid] of Object.entries(this.pids)) this.from.set(name, this.cpu(pid));
+  }
+  /** Each process's CPU seconds in the window and per point (µs), as one line. */
+  text(points: number): string {
+    return Object.entries(this.pids).map(([name, pid]) => {
+      const s = this.cpu(pid) - (this.from.get(name) ?? NaN);
+      return `${name} ${s.toFixed(1)} s (${((s * 1e6) / points).toFixed(1)} µs/point)`;
+    }).join(', ');
+  }
+  /** this process's own CPU from Node (every thread), another's from /proc */
+  private cpu(pid: number | undefined): number {
+    if (pid === process.pid) { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; }
+    return pid ? cpuSeconds(pid) : NaN;
+  }
+}
+
 const plans = Array.from({ length: FLEET_PORTS * METERS_PER_PORT }, (_, i) => compileTemplate(fleetTemplate(i)));
 const pointsOf = plans.map((p) => p.rows.filter((r) => r.row.publish !== false && r.row.type !== 'string').length);
 const readsPerCycle = plans.reduce((n, p) => n + p.reads.length, 0);
@@ -84,6 +107,9 @@ async function barePollPointsPerS(ports: number[]): Promise<number> {
   let stop = false;
   const rawStart = Date.now() + 1000;
   const raw = new Bins(rawStart, MEASURE_S);
+  const cpu = new CpuShares({ simulators: sim.pid, 'bare clients (bench)': process.pid });
+  let points = 0;
+  setTimeout(() => cpu.start(), rawStart - Date.now());
   await Promise.all(clients.map(async (c, p) => {
     while (!stop) {
       for (let u = 0; u < METERS_PER_PORT; u++) {
@@ -94,10 +120,12 @@ async function barePollPointsPerS(ports: number[]): Promise<number> {
           else await c.readHoldingRegisters(r.address, r.count);
         }
         raw.add(pointsOf[i]);
+        if (Date.now() >= rawStart) points += pointsOf[i];
       }
       if (Date.now() > rawStart + MEASURE_S * 1000) stop = true;
     }
   }));
+  console.log(`    CPU in the measured ${MEASURE_S} s: ${cpu.text(points)}`);
   await Promise.all(clients.map((c) => new Promise<void>((r) => c.close(() => r()))));
   return raw.median();
 }
@@ -137,7 +165,13 @@ try {
   await firstLine(gateway, (l) => l === 'ready');
   gwStart = Date.now() + WARMUP_S * 1000;
   got.bins = new Bins(gwStart, MEASURE_S);
-  await new Promise((r) => setTimeout(r, (WARMUP_S + MEASURE_S) * 1000 + 500));
+  const cpu = new CpuShares({ gateway: gateway.pid, simulators: sim.pid, Mosquitto: pidOf('mosquitto', broker.dir), 'subscriber (bench)': process.pid });
+  await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+  const good0 = got.good;
+  cpu.start();
+  await new Promise((r) => setTimeout(r, MEASURE_S * 1000));
+  const cpuText = cpu.text(got.good - good0);
+  await new Promise((r) => setTimeout(r, 500));
   const statsLine = firstLine(gateway, (l) => l.startsWith('{'));
   gateway.kill('SIGTERM');
   const { stats, peak_rss_mb } = JSON.parse(await statsLine) as { stats: { batches: number; readings: number; dropped: number; queued: number }; peak_rss_mb: number };
@@ -145,6 +179,7 @@ try {
   const pointsPerS = got.bins.median();
   console.log(`(b) gateway: median ${pointsPerS.toFixed(0)} good points/s received by a subscriber; ${got.batches} batches, `
     + `${got.good}/${got.points} points good; gateway stats ${JSON.stringify(stats)}; peak RSS ${peak_rss_mb.toFixed(0)} MB`);
+  console.log(`    CPU in the measured ${MEASURE_S} s: ${cpuText}`);
   const rawAfter = await barePollPointsPerS(ports);
   console.log(`(a) bare modbus-serial again: median ${rawAfter.toFixed(0)} points/s`);
   const rawPointsPerS = Math.max(rawBefore, rawAfter);

@@ -1,8 +1,9 @@
 /**
  * The gateway's MQTT side: one client per gateway with a retained last will (offline) and birth message
  * (online) on its status topic, retained per-device status, and the drain of the disk queue: batches are sent in
- * sequence order with QoS 1, at most `maxInflight` unacknowledged, at most `replayRatePerS` per second, and removed
- * from the queue only in the PUBACK callback. Outages are logged once; mqtt.js reconnects with its period and
+ * sequence order with QoS 1, at most `maxInflight` unacknowledged, and removed from the queue only in the PUBACK
+ * callback. Each batch queued while running lets one batch through; beyond those, a backlog (replay after an outage)
+ * goes at most `replayRatePerS` per second, so that a cap below the live rate can never grow the queue without end. Outages are logged once; mqtt.js reconnects with its period and
  * re-sends its own unacknowledged packets (it keeps them in its outgoing store across reconnects). Commands on the
  * gateway's command topic (decision 0309) go to a `CommandHandler`; the batches it asks for are sent again
  * ahead of new ones, within the same rate and in-flight limits.
@@ -22,7 +23,7 @@ export interface PublisherOptions {
   queue: DiskQueue;
   log: Logger;
   mqttOptions?: IClientOptions;
-  /** batches sent per second at most (replay after an outage), default 50 */
+  /** batches per second a backlog (replay after an outage) adds at most to the batches queued meanwhile, default 50 */
   replayRatePerS?: number;
   /** unacknowledged batches at most, default 10 */
   maxInflight?: number;
@@ -49,6 +50,8 @@ export class Publisher {
   private lastSent = -1;
   private published = 0;
   private tokens: number;
+  /** batches queued while connected and not yet matched by a send: each lets one batch through beside the replay rate */
+  private liveCredits = 0;
   private lastRefill = Date.now();
   private pumpTimer: NodeJS.Timeout | undefined;
   private readonly watchdog: NodeJS.Timeout;
@@ -130,6 +133,7 @@ export class Publisher {
   private onClose(): void {
     if (this.stopped) return;
     this.connected = false;
+    this.liveCredits = 0;
     if (!this.outageLogged) {
       this.o.log.warn({ url: redactUrl(this.o.mqttUrl) }, this.everConnected ? 'broker lost; buffering batches on disk' : 'broker unreachable; buffering batches on disk');
       this.outageLogged = true;
@@ -157,8 +161,9 @@ export class Publisher {
     this.client.publish(topics.deviceStatus(this.o.site, this.o.gateway, device), JSON.stringify(status), { qos: 1, retain: true });
   }
 
-  /** A batch was queued: try to send. */
+  /** A batch was queued: it may pass beside the replay rate; try to send. */
   notify(): void {
+    if (this.connected) this.liveCredits++; // queued during an outage, it is backlog
     this.pump();
   }
 
@@ -171,7 +176,7 @@ export class Publisher {
   private pump(): void {
     if (!this.connected || this.stopped) return;
     this.refill();
-    let room = Math.min(this.maxInflight - this.inflight.size - this.resendInflight, Math.floor(this.tokens));
+    let room = Math.min(this.maxInflight - this.inflight.size - this.resendInflight, Math.floor(this.tokens) + this.liveCredits);
     if (room <= 0) {
       if (this.inflight.size + this.resendInflight < this.maxInflight) this.later(Math.ceil(1000 / this.rate));
       return;
@@ -181,7 +186,8 @@ export class Publisher {
     if (this.resendQueue.size > 0) this.later(Math.ceil(1000 / this.rate));
     if (room <= 0) return;
     for (const b of this.o.queue.peek(this.lastSent, room)) {
-      this.tokens--;
+      if (this.liveCredits > 0) this.liveCredits--;
+      else this.tokens--;
       this.lastSent = b.seq;
       this.inflight.set(b.seq, Date.now());
       this.client.publish(topic, b.payload, { qos: 1 }, (err) => {
