@@ -7,7 +7,8 @@
  *       the runtime settings docker-compose.yml gives the gateway services, no simulator, broker or subscriber in it;
  * points/s are medians of one-second bins, and count only points of `good` quality (issue 18: a gateway reading
  * nothing but `bad` points must not look fast). Each phase also prints the CPU seconds of every process in its
- * measured window, and per point (good points for the gateway's). rss_mb is the gateway process's peak resident set (VmHWM).
+ * measured window, and per point (good points for the gateway's). rss_mb is the gateway process's peak resident
+ * set (VmHWM).
  * Prints, last:
  *   reads_per_cycle=<n> minimal_reads=<n> points_per_s=<n> raw_points_per_s=<n> ratio=<n> rss_mb=<n>
  */

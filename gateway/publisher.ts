@@ -2,11 +2,12 @@
  * The gateway's MQTT side: one client per gateway with a retained last will (offline) and birth message
  * (online) on its status topic, retained per-device status, and the drain of the disk queue: batches are sent in
  * sequence order with QoS 1, at most `maxInflight` unacknowledged, and removed from the queue only in the PUBACK
- * callback. Each batch queued while running lets one batch through; beyond those, a backlog (replay after an outage)
- * goes at most `replayRatePerS` per second, so that a cap below the live rate can never grow the queue without end. Outages are logged once; mqtt.js reconnects with its period and
- * re-sends its own unacknowledged packets (it keeps them in its outgoing store across reconnects). Commands on the
- * gateway's command topic (decision 0309) go to a `CommandHandler`; the batches it asks for are sent again
- * ahead of new ones, within the same rate and in-flight limits.
+ * callback. Each batch queued while connected lets one batch through; beyond those, a backlog (replay after an
+ * outage) goes at most `replayRatePerS` per second, so that the cap can never make the queue grow without end while
+ * the broker keeps up (decision 0201). Outages are logged once; mqtt.js reconnects with its period and re-sends
+ * its own unacknowledged packets (it keeps them in its outgoing store across reconnects). Commands on the gateway's
+ * command topic (decision 0309) go to a `CommandHandler`; the batches it asks for are sent again ahead of new ones,
+ * within the same rate and in-flight limits.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { topics, type CommandResult, type DeviceStatus, type GatewayStatus } from '../core/contract/v1.ts';
