@@ -1,8 +1,8 @@
 /**
  * Alerts from simulator faults along the whole path (issue 14): simulated meters → Modbus TCP → gateway → MQTT
  * (aedes) → collector with alerting → a real SMTP server (the smtp-server package) and a local webhook receiver
- * that checks the signature. Faults from the simulators: a meter that stops answering, a counter reset; and a
- * power threshold the simulated load crosses.
+ * that checks the signature. Faults from the simulators: a meter that stops answering, a counter reset, a register
+ * roll-over; and a power threshold the simulated load crosses.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { openEmbeddedStorage } from '../../storage/embedded/store.ts';
 import { waitFor } from '../harness/ports.ts';
 import { testSite } from '../harness/site.ts';
 
+const WRAP_KWH = 1_000_000;
 const SECRETS = { wecomKey: 'k', dingtalkToken: 't', dingtalkSecret: 's', feishuHook: 'f', feishuSecret: 'f', webhookSecret: 'e2e-hook-secret' };
 
 describe('alerts from simulator faults, end to end', () => {
@@ -34,6 +35,8 @@ describe('alerts from simulator faults, end to end', () => {
 
   beforeAll(async () => {
     const site = await testSite({ buildings: ['centre-b2'], devices: ['centre-b2-main', 'centre-b2-lighting'], pollIntervalS: 1 });
+    // the lighting meter's register wraps at 1 000 000 kWh (an integrator's `counter_rollover`)
+    site.devices.find((d) => d.id === 'centre-b2-lighting')!.counter_rollover = WRAP_KWH;
     const targets = await startDeliveryTargets(SECRETS);
     stops.push(() => targets.close());
     ({ receiver, mails } = targets);
@@ -41,6 +44,7 @@ describe('alerts from simulator faults, end to end', () => {
       { id: 'main-power', kind: 'threshold', name: '总进线功率过高', severity: 'major', scope: { device: ['centre-b2-main'] }, point: 'power_kw', above: 50 },
       { id: 'offline', kind: 'device_state', name: '设备离线', severity: 'critical', states: ['offline', 'degraded'], notify: ['hook', 'mail'], keep_firing_for: '0s' },
       { id: 'counter', kind: 'counter', name: '计数器异常', severity: 'minor', scope: { device: ['centre-b2-main'] }, events: ['reset'] },
+      { id: 'wrap', kind: 'counter', name: '照明电表计数器异常', severity: 'info', scope: { device: ['centre-b2-lighting'] }, events: ['rollover', 'reset', 'implausible'] },
     ]);
 
     const broker = await startEmbeddedBroker(0);
@@ -86,5 +90,14 @@ describe('alerts from simulator faults, end to end', () => {
     sims.setValueFaults('centre-b2-main', [{ kind: 'counter_reset', at: simNow() + 1000 }]);
     await waitFor('the counter alert', () => hooks().some((b) => b.rule === 'counter'), 30_000, 200);
     expect(hooks().find((b) => b.rule === 'counter')!.message).toContain('计数器复位');
+  }, 40_000);
+
+  it("a roll-over of the lighting meter's register fires the counter rule as a roll-over, not a reset", async () => {
+    sims.setValueFaults('centre-b2-lighting', [{ kind: 'rollover', at: simNow() + 1000, modulus: WRAP_KWH }]);
+    await waitFor('the roll-over alert', () => hooks().some((b) => b.rule === 'wrap'), 30_000, 200);
+    const wrap = hooks().filter((b) => b.rule === 'wrap');
+    expect(wrap).toEqual([expect.objectContaining({ device: 'centre-b2-lighting', state: 'firing' })]);
+    expect(wrap[0].message).toContain('计数器翻转');
+    expect(wrap[0].message).not.toContain('计数器复位');
   }, 40_000);
 });
