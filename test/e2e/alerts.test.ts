@@ -53,6 +53,8 @@ describe('alerts from simulator faults, end to end', () => {
     stops.push(() => storage.close());
     sims = await startSiteSimulators({ site, seed: 7, now: simNow });
     stops.push(() => sims.stop());
+    // on its wrapping track before the first poll (set later, the register would jump there: an implausible jump)
+    sims.setValueFaults('centre-b2-lighting', [{ kind: 'rollover', at: simNow() + 10_000, modulus: WRAP_KWH }]);
     const alerts = startAlerts({ site, config, dataDir: join(dir, 'collector'), mqttUrl: broker.url, tickMs: 200, pollMs: 200 });
     stops.push(() => alerts.stop());
     const collector = await startCollector({ site, mqttUrl: broker.url, storage, dataDir: join(dir, 'collector'), clientId: `e2e-alerts-${process.pid}`, alerts: alerts.evaluator });
@@ -93,11 +95,10 @@ describe('alerts from simulator faults, end to end', () => {
   }, 40_000);
 
   it("a roll-over of the lighting meter's register fires the counter rule as a roll-over, not a reset", async () => {
-    sims.setValueFaults('centre-b2-lighting', [{ kind: 'rollover', at: simNow() + 1000, modulus: WRAP_KWH }]);
     await waitFor('the roll-over alert', () => hooks().some((b) => b.rule === 'wrap'), 30_000, 200);
     const wrap = hooks().filter((b) => b.rule === 'wrap');
     expect(wrap).toEqual([expect.objectContaining({ device: 'centre-b2-lighting', state: 'firing' })]);
     expect(wrap[0].message).toContain('计数器翻转');
-    expect(wrap[0].message).not.toContain('计数器复位');
+    expect(wrap[0].message).not.toMatch(/计数器复位|读数跳变不合理/);
   }, 40_000);
 });
