@@ -5,7 +5,8 @@
  *  stuck          the register stops updating (a frozen display, a hung meter CPU) from `from` to `to`
  *  counter_reset  the energy register is cleared at `at` (a technician's reset) and counts on from zero
  *  rollover       the register wraps at `modulus` (e.g. 99 999 999.99 kWh on an 8+2 digit register); the
- *                 device's reading is offset so that the wrap happens at `at`
+ *                 device's reading is offset so that the wrap happens at `at` (set on a device already read, the
+ *                 register jumps to that track first, which a collector sees as an implausible jump)
  *  replaced       a new meter is fitted at `at`, starting from `initial` (often 0, sometimes a few kWh from
  *                 factory testing)
  *  spike          a transient glitch: values multiplied by `factor` between `from` and `to`
