@@ -23,5 +23,6 @@ export const jieneng = group({
     import: lazy('past readings, interval energy and temperatures from CSV or XLSX', async () => (await import('../importer/cli.ts')).importCommand),
     automation: lazy('check an automation file (schedules, set-points, demand limits)', async () => (await import('../automation/cli.ts')).automationCommand),
     export: lazy('the annual returns as XLSX or CSV', async () => (await import('../api/returns/cli.ts')).exportCommand),
+    completion: lazy('print a shell completion script (bash)', async () => (await import('../core/cli/completion.ts')).completionCommand(() => jieneng, 'jieneng', ['--templates'])),
   },
 });
