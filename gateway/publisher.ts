@@ -7,7 +7,7 @@
  * the broker keeps up (decision 0201). Outages are logged once; mqtt.js reconnects with its period and re-sends
  * its own unacknowledged packets (it keeps them in its outgoing store across reconnects). Commands on the gateway's
  * command topic (decision 0309) go to a `CommandHandler`; the batches it asks for are sent again ahead of new ones,
- * within the same rate and in-flight limits.
+ * as replay: within the replay rate and the in-flight limit.
  */
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { topics, type CommandResult, type DeviceStatus, type GatewayStatus } from '../core/contract/v1.ts';
@@ -51,7 +51,7 @@ export class Publisher {
   private lastSent = -1;
   private published = 0;
   private tokens: number;
-  /** batches queued while connected and not yet matched by a send: each lets one batch through beside the replay rate */
+  /** batches queued while connected and not yet matched by a send (at most `rate`): each lets one batch through beside the replay rate */
   private liveCredits = 0;
   private lastRefill = Date.now();
   private pumpTimer: NodeJS.Timeout | undefined;
@@ -164,7 +164,9 @@ export class Publisher {
 
   /** A batch was queued: it may pass beside the replay rate; try to send. */
   notify(): void {
-    if (this.connected) this.liveCredits++; // queued during an outage, it is backlog
+    // queued during an outage, it is backlog; at most a second's worth kept, so that a broker connected but not
+    // acknowledging (slow, or a link silent within the keep-alive) cannot turn a stalled backlog into live traffic
+    if (this.connected) this.liveCredits = Math.min(this.liveCredits + 1, this.rate);
     this.pump();
   }
 
@@ -183,7 +185,7 @@ export class Publisher {
       return;
     }
     const topic = topics.readings(this.o.site, this.o.gateway);
-    room -= this.pumpResends(topic, room);
+    room -= this.pumpResends(topic, Math.min(room, Math.max(0, Math.floor(this.tokens)))); // resends are replay: tokens only
     if (this.resendQueue.size > 0) this.later(Math.ceil(1000 / this.rate));
     if (room <= 0) return;
     for (const b of this.o.queue.peek(this.lastSent, room)) {

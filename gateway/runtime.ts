@@ -38,7 +38,7 @@ export interface GatewayOptions {
   replayWindowMs?: number;
   /** bytes of acknowledged batches kept for resends, default 64 MiB */
   replayMaxBytes?: number;
-  /** batches per second when replaying after an outage, default 50 */
+  /** batches per second a backlog (replay after an outage) adds to the live batches, default 50 (gateway/publisher.ts) */
   replayRatePerS?: number;
   /** the retained gateway status (the heartbeat) is published again this often, default 60 s */
   statusEveryMs?: number;
