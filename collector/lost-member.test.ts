@@ -94,5 +94,5 @@ it('a collector stopped cleanly hands its share over at once: it says so before 
   await a.stop();
   await waitFor('the stopped collector\'s notice', () => wills.length === 1, 5000, 20);
   expect(wills[0]).toMatchObject({ v: 1, member: `lms-${process.pid}-0-t`, session_expiry_s: 0 });
-  expect(Date.now() - stoppedAt).toBeLessThan(5000); // not the 600 s expiry
+  expect(Date.now() - stoppedAt).toBeLessThan(60_000); // not the 600 s expiry (the span includes the whole stop)
 });

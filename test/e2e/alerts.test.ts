@@ -54,7 +54,8 @@ describe('alerts from simulator faults, end to end', () => {
     sims = await startSiteSimulators({ site, seed: 7, now: simNow });
     stops.push(() => sims.stop());
     // on its wrapping track before the first poll (set later, the register would jump there: an implausible jump)
-    sims.setValueFaults('centre-b2-lighting', [{ kind: 'rollover', at: simNow() + 10_000, modulus: WRAP_KWH }]);
+    // (30 s: after the first polls however slow the start, within the roll-over test's wait after the three before it)
+    sims.setValueFaults('centre-b2-lighting', [{ kind: 'rollover', at: simNow() + 30_000, modulus: WRAP_KWH }]);
     const alerts = startAlerts({ site, config, dataDir: join(dir, 'collector'), mqttUrl: broker.url, tickMs: 200, pollMs: 200 });
     stops.push(() => alerts.stop());
     const collector = await startCollector({ site, mqttUrl: broker.url, storage, dataDir: join(dir, 'collector'), clientId: `e2e-alerts-${process.pid}`, alerts: alerts.evaluator });
