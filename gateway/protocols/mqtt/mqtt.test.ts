@@ -83,6 +83,10 @@ describe('MQTT-native source against Mosquitto', () => {
     await src.start();
     cleanups.push(() => src.stop());
     await waitFor('readings', () => readings.length >= 3, 10_000);
+    // the model integrates forward only: pause the simulator so that the last reading is of its latest state
+    sim.faults.offline = true;
+    await new Promise((r) => setTimeout(r, 400));
+    sim.faults.offline = false;
     const r = readings.at(-1) as DeviceReading;
     const truth = sim.model.read(r.ts);
     expect(r.device).toBe('vrf-1');
