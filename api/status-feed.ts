@@ -50,6 +50,7 @@ export function startStatusFeed(opts: StatusFeedOptions): StatusFeed {
   });
   let subscribed = false;
   let down = false;
+  let stopping = false;
   client.on('connect', () => {
     // a clean session forgets subscriptions: subscribe on every connect; the broker sends the retained statuses again
     client.subscribe(topics.allStatus(opts.site), { qos: 1 }, (err) => {
@@ -60,7 +61,7 @@ export function startStatusFeed(opts: StatusFeedOptions): StatusFeed {
     });
   });
   client.on('close', () => {
-    if (subscribed && !down) log.warn({ url: redactUrl(opts.url) }, 'status topics: broker connection lost; device status falls back to telemetry age');
+    if (subscribed && !down && !stopping) log.warn({ url: redactUrl(opts.url) }, 'status topics: broker connection lost; device status falls back to telemetry age');
     subscribed = false;
     down = true;
   });
@@ -82,6 +83,9 @@ export function startStatusFeed(opts: StatusFeedOptions): StatusFeed {
     connected: () => client.connected && subscribed,
     gateway: (id) => gateways.get(id),
     device: (gw, id) => devices.get(`${gw}/${id}`),
-    stop: () => client.endAsync(true),
+    stop: () => {
+      stopping = true; // our own close is no outage
+      return client.endAsync(true);
+    },
   };
 }
