@@ -38,6 +38,7 @@ export interface PublisherOptions {
 export interface PublisherStats {
   connected: boolean;
   published: number;
+  /** batches sent and not yet acknowledged, resends included */
   inflight: number;
 }
 
@@ -59,7 +60,9 @@ export class Publisher {
   private readonly statusTimer: NodeJS.Timeout;
   /** seq asked for again by a command, sent before new batches */
   private readonly resendQueue = new Set<number>();
-  private resendInflight = 0;
+  /** resends sent and not yet acknowledged, by send: seq and when sent (a resend whose PUBACK never comes must not hold its slot) */
+  private resendInflight = new Map<number, { seq: number; sentAt: number }>();
+  private resendSends = 0;
   private deviceStatus = new Map<string, DeviceStatus>();
   private stopped = false;
   private readonly rate: number;
@@ -149,6 +152,11 @@ export class Publisher {
       this.inflight.delete(seq);
       this.lastSent = Math.min(this.lastSent, seq - 1);
     }
+    for (const [send, r] of this.resendInflight) {
+      if (now - r.sentAt < maxAgeMs) continue;
+      this.resendInflight.delete(send);
+      this.resendQueue.add(r.seq);
+    }
     this.pump();
   }
 
@@ -179,9 +187,9 @@ export class Publisher {
   private pump(): void {
     if (!this.connected || this.stopped) return;
     this.refill();
-    let room = Math.min(this.maxInflight - this.inflight.size - this.resendInflight, Math.floor(this.tokens) + this.liveCredits);
+    let room = Math.min(this.maxInflight - this.inflight.size - this.resendInflight.size, Math.floor(this.tokens) + this.liveCredits);
     if (room <= 0) {
-      if (this.inflight.size + this.resendInflight < this.maxInflight) this.later(Math.ceil(1000 / this.rate));
+      if (this.inflight.size + this.resendInflight.size < this.maxInflight) this.later(Math.ceil(1000 / this.rate));
       return;
     }
     const topic = topics.readings(this.o.site, this.o.gateway);
@@ -217,10 +225,12 @@ export class Publisher {
       const payload = this.o.queue.payload(seq);
       if (payload === undefined) continue;
       this.tokens--;
-      this.resendInflight++;
+      const send = ++this.resendSends;
+      this.resendInflight.set(send, { seq, sentAt: Date.now() });
       sent++;
       this.client.publish(topic, payload, { qos: 1 }, (err) => {
-        this.resendInflight--;
+        // a late PUBACK of a resend the watchdog gave up on changes nothing: it was queued again
+        if (!this.resendInflight.delete(send)) return;
         if (err && !this.stopped) this.resendQueue.add(seq);
         this.pump();
       });
@@ -235,7 +245,7 @@ export class Publisher {
 
   /** Counters. */
   stats(): PublisherStats {
-    return { connected: this.connected, published: this.published, inflight: this.inflight.size };
+    return { connected: this.connected, published: this.published, inflight: this.inflight.size + this.resendInflight.size };
   }
 
   /**
