@@ -17,7 +17,8 @@ import { badParameter } from './errors.ts';
 import { enumParam, isoLocal, parseInstant, stringParam } from './params.ts';
 import { gridOffsetMs, mergeSeries, rollupSeries } from './series.ts';
 import { round } from './format.ts';
-import { dedupe, localDate } from './routes/energy-kpis.ts';
+import { dedupe } from './routes/energy-kpis.ts';
+import { localDate } from '../core/time.ts';
 
 const r = (v: number | null, d = 4) => (v === null || !Number.isFinite(v) ? null : round(v, d));
 

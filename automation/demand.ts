@@ -9,7 +9,7 @@
  */
 import { priceAt, pricedParts, tariffOn, type TouKind } from '../api/domain/tariff.ts';
 import type { Tariff } from '../api/reference.ts';
-import { localParts } from '../core/time.ts';
+import { dateOfParts, localDate, localParts } from '../core/time.ts';
 import type { DemandLimit } from './schema.ts';
 
 const WINDOW_MS = 15 * 60_000;
@@ -94,7 +94,7 @@ export class DemandLimiter {
   /** The tariff period at an instant, or null without a tariff in force. */
   period(ms: number): TouKind | null {
     const p = localParts(ms, this.tz);
-    const t = tariffOn(this.tariffs, `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`);
+    const t = tariffOn(this.tariffs, dateOfParts(p));
     return t ? priceAt(t, p.month, p.hour * 60 + p.minute).kind : null;
   }
 
@@ -159,8 +159,7 @@ export class DemandLimiter {
     if (prev === undefined) return [];
     const fromMs = Math.max(prev, nowMs - MAX_STEP_MS);
     const byDay = shedEffectByDay(this.tariffs, this.tz, fromMs, nowMs, shedKw);
-    const p = localParts(nowMs, this.tz);
-    const today = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+    const today = localDate(nowMs, this.tz);
     if (!byDay.has(today)) byDay.set(today, { shed_kwh: 0, energy_cost_avoided_cny: 0 }); // a step of no span
     const sheds = this.shedsSinceEffect;
     this.shedsSinceEffect = 0;

@@ -65,6 +65,16 @@ export function localParts(ms: number, tz: string): { year: number; month: numbe
   };
 }
 
+/** The calendar date `YYYY-MM-DD` of wall-clock fields. */
+export function dateOfParts(p: { year: number; month: number; day: number }): string {
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
+
+/** The local calendar date `YYYY-MM-DD` of an instant in a zone. */
+export function localDate(ms: number, tz: string): string {
+  return dateOfParts(localParts(ms, tz));
+}
+
 /**
  * The instant of a local wall-clock time in a zone (fields may overflow: day 32 is the next month). A wall-clock
  * time that a clock change skips or repeats resolves to one of the instants next to it.

@@ -9,7 +9,7 @@ import { userInfo } from 'node:os';
 import { group, leaf, runCommand, UsageError } from '../core/cli/command.ts';
 import { settings } from '../core/config/env.ts';
 import { loadSite } from '../core/site/load.ts';
-import { localParts, startOfLocalDay } from '../core/time.ts';
+import { localDate, startOfLocalDay } from '../core/time.ts';
 import type { Storage } from '../storage/port.ts';
 import { storeFromEnv } from '../storage/from-env.ts';
 import { importReadings, type ImportReport } from './run.ts';
@@ -106,12 +106,6 @@ async function progressBar(): Promise<{ update(done: number, total: number, phas
     },
     stop() { if (started && !stopped) bar.stop(); stopped = true; },
   };
-}
-
-/** `YYYY-MM-DD` of the local day holding `ms`. */
-function localDate(ms: number, tz: string): string {
-  const p = localParts(ms, tz);
-  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
 }
 
 /** The operating-system user running the command, for the import's record. */

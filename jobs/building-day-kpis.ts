@@ -11,7 +11,7 @@ import type { Building, Medium } from '../core/site/schema.ts';
 import { localParts } from '../core/time.ts';
 import { daysInYear, isWorkingDay, meanPowerKw, periodStart, rateIntensity, touCost, type WorkCalendar } from '../api/domain/index.ts';
 import type { ReferenceData } from '../api/reference.ts';
-import { localDate } from '../api/routes/energy-kpis.ts';
+import { localDate } from '../core/time.ts';
 import type { SeriesPoint } from '../api/series.ts';
 
 /** Night hours, local [from, 24) and [0, to): the base-load alert rule's default night (alerts/kpi/compute.ts). */

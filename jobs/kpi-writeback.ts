@@ -18,7 +18,7 @@ import type { SiteModel } from '../core/site/schema.ts';
 import type { Storage, StoredPoint } from '../storage/port.ts';
 import { coalCoefficients, standardCoal } from '../api/domain/index.ts';
 import { loadReferenceData, type ReferenceData } from '../api/reference.ts';
-import { localDate } from '../api/routes/energy-kpis.ts';
+import { localDate } from '../core/time.ts';
 import { sourceSeries } from '../api/series.ts';
 import { buildingSource } from '../api/scope.ts';
 import { SiteIndex } from '../api/site-index.ts';

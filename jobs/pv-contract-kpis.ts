@@ -13,7 +13,7 @@
 import { MEASUREMENT } from '../core/measurements.ts';
 import { periodsIn } from '../api/domain/calendar.ts';
 import { contractSavings } from '../api/contract-savings.ts';
-import { localDate } from '../api/routes/energy-kpis.ts';
+import { localDate } from '../core/time.ts';
 import { zonedTime } from '../core/time.ts';
 import { pvPerformance } from '../api/pv-performance.ts';
 import type { ApiContext } from '../api/context.ts';

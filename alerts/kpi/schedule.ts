@@ -7,7 +7,7 @@
  */
 import { DAY_MS } from '../../core/measurements.ts';
 import { logger } from '../../core/log.ts';
-import { localParts } from '../../core/time.ts';
+import { localDate } from '../../core/time.ts';
 import type { ApiContext } from '../../api/context.ts';
 import { periodStart } from '../../api/domain/index.ts';
 import type { AlertEvaluator } from '../engine/evaluator.ts';
@@ -67,8 +67,7 @@ export class KpiSchedule {
   /** Judge every KPI rule for the local day starting at `day` (UTC ms of its local midnight). */
   async runDay(day: number): Promise<number> {
     const tz = this.o.ctx.index.tz;
-    const p = localParts(day, tz);
-    const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+    const date = localDate(day, tz);
     let judged = 0;
     for (const rule of this.rules) {
       try {

@@ -1,5 +1,5 @@
 /** Calendar grouping of daily series in the site's time zone (DESIGN.md D6). Pure functions. */
-import { localParts, zonedTime } from '../../core/time.ts';
+import { dateOfParts, localParts, zonedTime } from '../../core/time.ts';
 
 /** Calendar granularity of a report. */
 export type Granularity = 'day' | 'month' | 'year';
@@ -95,7 +95,7 @@ export function workCalendar(rows: { year: number; holidays: { from: string; to:
  */
 export function isWorkingDay(ms: number, tz: string, cal?: WorkCalendar): { working: boolean; known: boolean } {
   const p = localParts(ms, tz);
-  const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+  const date = dateOfParts(p);
   const weekday = p.weekday >= 1 && p.weekday <= 5;
   if (!cal || !cal.years.has(p.year)) return { working: weekday, known: false };
   if (cal.workdays.has(date)) return { working: true, known: true };

@@ -3,7 +3,7 @@
  * local clock time, multipliers of the flat price, critical peak (尖峰) — is data (config/reference/tariffs.yaml;
  * Shanghai 沪发改价管〔2022〕50号 by default, unconfirmed). Each interval is priced by the period holding its start.
  */
-import { localDay, localParts, zonedTime } from '../../core/time.ts';
+import { dateOfParts, localDay, localParts, zonedTime } from '../../core/time.ts';
 import type { Tariff } from '../reference.ts';
 import type { TimeValue } from './calendar.ts';
 import { warn, type Warning } from './warnings.ts';
@@ -64,7 +64,7 @@ export function pricedParts(tariffs: Tariff[], tz: string, fromMs: number, toMs:
   const parts: PricedPart[] = [];
   for (let at = fromMs; at < toMs;) {
     const l = localParts(at, tz);
-    const date = `${l.year}-${String(l.month).padStart(2, '0')}-${String(l.day).padStart(2, '0')}`;
+    const date = dateOfParts(l);
     const t = tariffOn(tariffs, date);
     const dayEndMs = localDay(at, tz)[1];
     let endMs = dayEndMs;
@@ -99,7 +99,7 @@ export function touCost(series: TimeValue[], tariffs: Tariff[], tz: string): { c
   let cost = 0, energy = 0;
   for (const p of series) {
     const l = localParts(p.time, tz);
-    const date = `${l.year}-${String(l.month).padStart(2, '0')}-${String(l.day).padStart(2, '0')}`;
+    const date = dateOfParts(l);
     const t = tariffOn(tariffs, date);
     if (!t) { unpriced += p.value; continue; }
     used.add(t.id);

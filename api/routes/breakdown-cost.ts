@@ -14,7 +14,8 @@ import { sourceSeries, totalsByMeter, type RollupPoint } from '../series.ts';
 import { buildingSource } from '../scope.ts';
 import { addProvenance, coverageOf, expectedIntervals, NO_PROVENANCE } from '../domain/provenance.ts';
 import { round } from '../format.ts';
-import { dedupe, localDate } from './energy-kpis.ts';
+import { dedupe } from './energy-kpis.ts';
+import { localDate } from '../../core/time.ts';
 
 const MEDIA = ['electricity', 'water', 'gas', 'heat', 'cooling'] as const;
 

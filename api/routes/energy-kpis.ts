@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import { QUANTITY_UNIT } from '../../core/measurements.ts';
 import type { Medium } from '../../core/site/schema.ts';
-import { localParts, tzOffsetMs, zonedTime } from '../../core/time.ts';
+import { localDate, localParts, tzOffsetMs, zonedTime } from '../../core/time.ts';
 import type { ApiContext } from '../context.ts';
 import {
   changePct, coalCoefficients, daysBetween, daysInYear, perUnit, periodsIn, rateIntensity, standardCoal, warn,
@@ -18,11 +18,6 @@ import { sourceSeries, type RollupPoint } from '../series.ts';
 import { addProvenance, coverageOf, expectedIntervals, NO_PROVENANCE, type Provenance } from '../domain/provenance.ts';
 import { round } from '../format.ts';
 
-/** Local calendar date `YYYY-MM-DD` of an instant. */
-export function localDate(ms: number, tz: string): string {
-  const p = localParts(ms, tz);
-  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-}
 
 /** A medium's daily series with its provenance, and how many meters its rows add up. */
 export interface MediumDaily {
